@@ -1,0 +1,11 @@
+package io.courier.kernel;
+
+/** The process-manager abilities ({@code PROCMGR_AID_*}) Courier checks. */
+public enum Ability {
+    /** {@code PROCMGR_AID_PUBLIC_CHANNEL}: create channels other processes can connect to. */
+    PUBLIC_CHANNEL,
+    /** {@code PROCMGR_AID_CONNECTION}: attach to channels of processes with other credentials. */
+    CONNECTION,
+    /** {@code PROCMGR_AID_SIGNAL}: send signals and pulses to processes with other credentials. */
+    SIGNAL
+}

@@ -1,0 +1,41 @@
+package io.courier.kernel;
+
+import io.courier.kernel.internal.MicrokernelImpl;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The system: one per runtime. It owns the processes, the name space of attached names and
+ * the tables every kernel object lives in. {@link #boot()} starts an embedded one; in OSGi
+ * the kernel bundle boots one and registers it as a service.
+ */
+@ProviderType
+public interface Microkernel extends AutoCloseable {
+    /** Starts an embedded kernel with the default configuration. */
+    static Microkernel boot() {
+        return new MicrokernelImpl();
+    }
+
+    /** Makes a new process named {@code name}, with root's credentials and every ability. */
+    Kernel process(String name);
+
+    /** Makes a new process named {@code name} with the given credentials. */
+    Kernel process(String name, Credentials credentials);
+
+    /** The process with id {@code pid}, while it lives. */
+    Optional<Kernel> process(int pid);
+
+    /** A snapshot of every live process and its threads ({@code pidin}). */
+    List<ProcessInfo> processes();
+
+    /** A snapshot of the attached names ({@code ls /dev/name/local}). */
+    List<NameInfo> names();
+
+    /** A snapshot of every live connection ({@code pidin fd}). */
+    List<ConnectionInfo> connections();
+
+    /** Kills every process and stops the kernel's own threads. */
+    @Override
+    void close();
+}
