@@ -6,48 +6,298 @@ import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
+import io.courier.kernel.NameAttach;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.ProcessInfo;
+import io.courier.kernel.ThreadInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The system (being written). */
+/**
+ * The system: the process table, the attached names, and the table of kernel threads by
+ * which rcvids are resolved. A small reaper thread releases the kernel threads of Java
+ * threads that ended.
+ */
 public final class MicrokernelImpl implements Microkernel {
-    /** Boots an embedded kernel. */
-    public MicrokernelImpl() {
+    private static final Logger LOG = LoggerFactory.getLogger(MicrokernelImpl.class);
+    private static final long REAP_INTERVAL_MS = 200;
+
+    /** The name and channel of an attached name. */
+    record NameEntry(Proc proc, NameAttach attach) {
     }
+
+    final IdleStrategy idle;
+    private final IdTable<Proc> procs = new IdTable<>(1, 1 << 20);
+    private final ConcurrentHashMap<String, NameEntry> names = new ConcurrentHashMap<>();
+    /** Kernel threads by slot: a rcvid's low 32 bits. */
+    private final IdTable<KThread> slots = new IdTable<>(0, Integer.MAX_VALUE);
+    private final ReentrantLock threadLock = new ReentrantLock();
+    /** The last generation each slot used, so that a reused slot never repeats a rcvid. */
+    private int[] lastGen = new int[64];
+    private final ThreadLocal<KThread> current = new ThreadLocal<>();
+    private final ReentrantLock life = new ReentrantLock();
+    private final Condition stop = life.newCondition();
+    private boolean closed;
+    private final Thread reaper;
+
+    /** Boots an embedded kernel with the default idle strategy. */
+    public MicrokernelImpl() {
+        this(IdleStrategy.BACKOFF);
+    }
+
+    /** Boots an embedded kernel whose blocked calls wait with {@code idle}. */
+    public MicrokernelImpl(IdleStrategy idle) {
+        this.idle = idle;
+        this.reaper = Thread.ofPlatform().daemon().name("courier-reaper").start(this::reap);
+    }
+
+    // ------------------------------------------------------------------ processes
 
     @Override
     public Kernel process(String name) {
-        throw new KernelException(Errno.ENOSYS, "process");
+        return process(name, Credentials.ROOT);
     }
 
     @Override
     public Kernel process(String name, Credentials credentials) {
-        throw new KernelException(Errno.ENOSYS, "process");
+        if (name == null || name.isEmpty()) {
+            throw new KernelException(Errno.EINVAL, "a process needs a name");
+        }
+        if (credentials == null) {
+            throw new KernelException(Errno.EINVAL, "a process needs credentials");
+        }
+        life.lock();
+        try {
+            if (closed) {
+                throw new KernelException(Errno.ENXIO, "the kernel is shut down");
+            }
+            int pid = procs.addNew(id -> new Proc(this, id, name, credentials), 1);
+            if (pid < 0) {
+                throw new KernelException(Errno.EAGAIN, "out of processes");
+            }
+            return procs.get(pid);
+        } finally {
+            life.unlock();
+        }
     }
 
     @Override
     public Optional<Kernel> process(int pid) {
-        return Optional.empty();
+        return Optional.ofNullable(proc(pid));
+    }
+
+    Proc proc(int pid) {
+        Proc p = procs.get(pid);
+        return p == null || p.life == Proc.Life.DEAD ? null : p;
+    }
+
+    void processGone(Proc p) {
+        procs.remove(p.pid, p);
     }
 
     @Override
     public List<ProcessInfo> processes() {
-        return List.of();
+        reapOnce();
+        List<ProcessInfo> out = new ArrayList<>();
+        for (Proc p : procs.values()) {
+            if (p.life == Proc.Life.DEAD) {
+                continue;
+            }
+            List<ThreadInfo> ts = new ArrayList<>();
+            for (KThread t : p.threads.values()) {
+                if (!t.dead) {
+                    boolean me = t.thread == Thread.currentThread();
+                    ts.add(new ThreadInfo(t.tid, t.name, t.effPriority,
+                            me ? io.courier.kernel.ThreadState.RUNNING : t.state, t.blockedOn));
+                }
+            }
+            ts.sort(Comparator.comparingInt(ThreadInfo::tid));
+            List<Integer> coids = new ArrayList<>(p.fdConns.ids());
+            coids.addAll(p.sideConns.ids());
+            out.add(new ProcessInfo(p.pid, p.name, p.credentials, ts, p.channels.ids(), coids));
+        }
+        return out;
     }
 
     @Override
     public List<NameInfo> names() {
-        return List.of();
+        List<NameInfo> out = new ArrayList<>();
+        for (NameEntry e : names.values()) {
+            out.add(new NameInfo(e.attach().name(), e.proc().pid, e.attach().chid()));
+        }
+        out.sort(Comparator.comparing(NameInfo::name));
+        return out;
     }
 
     @Override
     public List<ConnectionInfo> connections() {
-        return List.of();
+        List<ConnectionInfo> out = new ArrayList<>();
+        for (Proc p : procs.values()) {
+            List<Connection> cs = new ArrayList<>(p.fdConns.values());
+            cs.addAll(p.sideConns.values());
+            for (Connection c : cs) {
+                out.add(new ConnectionInfo(p.pid, c.coid, c.channel.owner.pid, c.channel.chid, c.sconn.scoid));
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ names
+
+    boolean attachName(Proc p, NameAttach attach) {
+        return names.putIfAbsent(attach.name(), new NameEntry(p, attach)) == null;
+    }
+
+    boolean detachName(Proc p, NameAttach attach) {
+        NameEntry e = names.get(attach.name());
+        return e != null && e.proc() == p && e.attach().equals(attach) && names.remove(attach.name(), e);
+    }
+
+    NameEntry lookupName(String name) {
+        NameEntry e = names.get(name);
+        return e == null || e.proc().life != Proc.Life.ALIVE ? null : e;
+    }
+
+    void detachNames(Proc p) {
+        names.values().removeIf(e -> e.proc() == p);
+    }
+
+    void channelGone(Channel ch) {
+        names.values().removeIf(e -> e.proc() == ch.owner && e.attach().chid() == ch.chid);
+    }
+
+    // ------------------------------------------------------------------ threads
+
+    KThread cached() {
+        return current.get();
+    }
+
+    void cache(KThread t) {
+        current.set(t);
+    }
+
+    KThread newThread(Proc p, Thread jt) {
+        threadLock.lock();
+        try {
+            KThread t = new KThread(p, jt);
+            int slot = slots.add(t);
+            if (slot < 0) {
+                throw new KernelException(Errno.EAGAIN, "out of threads");
+            }
+            if (slot >= lastGen.length) {
+                lastGen = Arrays.copyOf(lastGen, Math.max(lastGen.length * 2, slot + 1));
+            }
+            t.slot = slot;
+            t.gen = lastGen[slot];
+            int tid = p.tids.add(t);
+            if (tid < 0) {
+                slots.remove(slot, t);
+                throw new KernelException(Errno.EAGAIN, "out of threads in process " + p.pid);
+            }
+            t.tid = tid;
+            KThread old = p.threads.put(jt, t);
+            if (old != null) {
+                releaseThread(old, false);
+            }
+            return t;
+        } finally {
+            threadLock.unlock();
+        }
+    }
+
+    KThread slot(int slot) {
+        return slots.get(slot);
+    }
+
+    List<KThread> allThreads() {
+        return slots.values();
+    }
+
+    /** Releases a kernel thread: its tid and slot are free for reuse. */
+    void releaseThread(KThread t, boolean died) {
+        threadLock.lock();
+        try {
+            if (!slots.remove(t.slot, t)) {
+                return;
+            }
+            lastGen[t.slot] = t.gen;
+            t.dead = true;
+            t.proc.threads.remove(t.thread, t);
+            t.proc.tids.remove(t.tid, t);
+        } finally {
+            threadLock.unlock();
+        }
+        if (died) {
+            t.proc.threadDied(t.tid);
+        }
+    }
+
+    private void reap() {
+        for (;;) {
+            life.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                stop.await(REAP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+                if (closed) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                life.unlock();
+            }
+            try {
+                reapOnce();
+            } catch (RuntimeException e) {
+                LOG.warn("reaping ended threads failed", e);
+            }
+        }
+    }
+
+    /** Releases the kernel threads whose Java threads ended. */
+    void reapOnce() {
+        for (KThread t : slots.values()) {
+            if (!t.thread.isAlive()) {
+                releaseThread(t, true);
+            }
+        }
+    }
+
+    /** The number of kernel threads alive (for leak tests). */
+    public int threadCount() {
+        return slots.size();
     }
 
     @Override
     public void close() {
+        life.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stop.signalAll();
+        } finally {
+            life.unlock();
+        }
+        for (Proc p : procs.values()) {
+            p.exit();
+        }
+        try {
+            reaper.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

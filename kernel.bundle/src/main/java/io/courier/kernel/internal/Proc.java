@@ -1,0 +1,1367 @@
+package io.courier.kernel.internal;
+
+import io.courier.kernel.Ability;
+import io.courier.kernel.ChannelFlags;
+import io.courier.kernel.ClientInfo;
+import io.courier.kernel.ConnectFlags;
+import io.courier.kernel.Credentials;
+import io.courier.kernel.Errno;
+import io.courier.kernel.IoConnectLayout;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
+import io.courier.kernel.MsgInfo;
+import io.courier.kernel.NameAttach;
+import io.courier.kernel.Pulse;
+import io.courier.kernel.PulseCode;
+import io.courier.kernel.PulseLayout;
+import io.courier.kernel.ServerInfo;
+import io.courier.kernel.SigEvent;
+import io.courier.kernel.ThreadState;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A process and its view of the kernel: channels, connections, server connections and
+ * threads, and every kernel call it makes.
+ */
+final class Proc implements Kernel {
+    private static final Logger LOG = LoggerFactory.getLogger(Proc.class);
+
+    /** Connections a process may hold in each of the fd range and the side-channel range. */
+    static final int MAX_CONNECTIONS = 1 << 16;
+    /** Channels a process may own. */
+    static final int MAX_CHANNELS = 1 << 16;
+    /** Server connection ids live between the fd range and the side channels, so that
+     * {@link #connectDetach} can tell a scoid from a coid. */
+    static final int SCOID_BASE = 0x20000000;
+    /** The longest name {@link #nameAttach} accepts. */
+    static final int NAME_MAX = 255;
+    /** {@code NAME_FLAG_ATTACH_GLOBAL}. */
+    static final int NAME_FLAG_ATTACH_GLOBAL = 0x1;
+
+    private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    enum Life { ALIVE, TERMINATING, DEAD }
+
+    final MicrokernelImpl mk;
+    final int pid;
+    final String name;
+    final Credentials credentials;
+    private final EnumSet<Ability> abilities = EnumSet.allOf(Ability.class);
+    final ReentrantLock lock = new ReentrantLock();
+    volatile Life life = Life.ALIVE;
+
+    final IdTable<Channel> channels = new IdTable<>(1, MAX_CHANNELS);
+    final IdTable<Connection> fdConns = new IdTable<>(0, MAX_CONNECTIONS);
+    final IdTable<Connection> sideConns = new IdTable<>(SIDE_CHANNEL, MAX_CONNECTIONS);
+    final IdTable<ServerConn> scoids = new IdTable<>(SCOID_BASE, SIDE_CHANNEL - SCOID_BASE);
+    final IdTable<KThread> tids = new IdTable<>(1, 1 << 20);
+    final ConcurrentHashMap<Thread, KThread> threads = new ConcurrentHashMap<>();
+    private final List<Runnable> exitHooks = new CopyOnWriteArrayList<>();
+
+    Proc(MicrokernelImpl mk, int pid, String name, Credentials credentials) {
+        this.mk = mk;
+        this.pid = pid;
+        this.name = name;
+        this.credentials = credentials;
+    }
+
+    // ------------------------------------------------------------------ identity
+
+    @Override
+    public Microkernel microkernel() {
+        return mk;
+    }
+
+    @Override
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public int tid() {
+        return self().tid;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Credentials credentials() {
+        return credentials;
+    }
+
+    @Override
+    public boolean hasAbility(Ability ability) {
+        lock.lock();
+        try {
+            return abilities.contains(ability);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void dropAbility(Ability ability) {
+        if (ability == null) {
+            throw new KernelException(Errno.EINVAL, "ability is null");
+        }
+        lock.lock();
+        try {
+            abilities.remove(ability);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isAlive() {
+        return life == Life.ALIVE;
+    }
+
+    /** The calling Java thread as a thread of this process, made on first use. */
+    KThread self() {
+        KThread t = mk.cached();
+        if (t != null && t.proc == this && !t.dead) {
+            return t;
+        }
+        if (life != Life.ALIVE) {
+            throw new KernelException(Errno.ESRCH, "process " + pid + " is " + life.name().toLowerCase());
+        }
+        Thread jt = Thread.currentThread();
+        t = threads.get(jt);
+        if (t == null || t.dead) {
+            t = mk.newThread(this, jt);
+        }
+        mk.cache(t);
+        return t;
+    }
+
+    // ------------------------------------------------------------------ channels
+
+    @Override
+    public int channelCreate(int flags) {
+        self();
+        if ((flags & ~ChannelFlags.ALL) != 0) {
+            throw new KernelException(Errno.EINVAL, "unknown channel flags 0x" + Integer.toHexString(flags));
+        }
+        if ((flags & ChannelFlags.PRIVATE) == 0 && !hasAbility(Ability.PUBLIC_CHANNEL)) {
+            throw new KernelException(Errno.EPERM, "a public channel needs the PUBLIC_CHANNEL ability");
+        }
+        int chid = channels.addNew(id -> new Channel(id, this, flags), 1);
+        if (chid < 0) {
+            throw new KernelException(Errno.EAGAIN, "out of channels");
+        }
+        if (life != Life.ALIVE) {
+            // Lost a race with process death: undo.
+            Channel ch = channels.get(chid);
+            if (ch != null) {
+                destroyChannel(ch);
+            }
+            throw new KernelException(Errno.ESRCH, "process " + pid + " is dying");
+        }
+        return chid;
+    }
+
+    @Override
+    public void channelDestroy(int chid) {
+        self();
+        Channel ch = channels.get(chid);
+        if (ch == null || ch.destroyed) {
+            throw new KernelException(Errno.EINVAL, "no channel " + chid + " in process " + pid);
+        }
+        destroyChannel(ch);
+    }
+
+    /** Channel destruction (SPEC exact values): blocked threads fail with ESRCH, pulses freed. */
+    void destroyChannel(Channel ch) {
+        List<Pending> senders;
+        List<KThread> receivers = new ArrayList<>();
+        List<ServerConn> sconns;
+        ch.lock.lock();
+        try {
+            if (ch.destroyed) {
+                return;
+            }
+            ch.destroyed = true;
+            senders = new ArrayList<>(ch.senders);
+            ch.senders.clear();
+            ch.pulses.clear();
+            receivers.addAll(ch.receivers);
+            receivers.addAll(ch.pulseReceivers);
+            ch.receivers.clear();
+            ch.pulseReceivers.clear();
+            sconns = new ArrayList<>(ch.sconns.values());
+            ch.sconns.clear();
+            for (ServerConn sc : sconns) {
+                for (Connection c : sc.conns) {
+                    c.dead = true;
+                }
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        channels.remove(ch.chid, ch);
+        for (Pending p : senders) {
+            KThread c = (KThread) p;
+            finishSend(c, 0, Errno.ESRCH);
+        }
+        for (KThread r : receivers) {
+            r.recvError = Errno.ESRCH;
+            r.recvPhase(KThread.RECV_DONE);
+            LockSupport.unpark(r.thread);
+        }
+        // REPLY-blocked clients of this channel: rare, so scan rather than track per message.
+        for (KThread c : mk.allThreads()) {
+            Connection conn = c.sendConn;
+            if (conn != null && conn.channel == ch) {
+                int gen = c.gen;
+                if (claim(c, gen)) {
+                    finishSend(c, 0, Errno.ESRCH);
+                }
+            }
+        }
+        for (ServerConn sc : sconns) {
+            scoids.remove(sc.scoid, sc);
+            for (Connection c : sc.conns) {
+                c.owner.coidDeath(c.coid);
+            }
+        }
+        mk.channelGone(ch);
+    }
+
+    /** A server this process is connected to went away: COIDDEATH to a COID_DISCONNECT channel. */
+    void coidDeath(int coid) {
+        for (Channel ch : channels.values()) {
+            if (ch.has(ChannelFlags.COID_DISCONNECT) && !ch.destroyed) {
+                postPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.COIDDEATH, coid, 0, null));
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ connections
+
+    @Override
+    public int connectAttach(int nd, int pid, int chid, int index, int flags) {
+        KThread t = self();
+        if (nd != ND_LOCAL_NODE) {
+            throw new KernelException(Errno.EINVAL, "node " + nd + " is not this node");
+        }
+        if ((flags & ~ConnectFlags.ALL) != 0) {
+            throw new KernelException(Errno.EINVAL, "unknown connect flags 0x" + Integer.toHexString(flags));
+        }
+        if (index < 0 || (index & ~SIDE_CHANNEL) >= MAX_CONNECTIONS) {
+            throw new KernelException(Errno.EINVAL, "bad index " + index);
+        }
+        Proc server = mk.proc(pid);
+        if (server == null) {
+            throw new KernelException(Errno.ESRCH, "no process " + pid);
+        }
+        if (server.life != Life.ALIVE) {
+            throw new KernelException(Errno.ENXIO, "process " + pid + " is terminating");
+        }
+        Channel ch = server.channels.get(chid);
+        if (ch == null || ch.destroyed) {
+            throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + pid);
+        }
+        if (ch.has(ChannelFlags.PRIVATE) && server != this) {
+            throw new KernelException(Errno.EPERM, "channel " + chid + " of process " + pid + " is private");
+        }
+        boolean side = (index & SIDE_CHANNEL) != 0;
+        IdTable<Connection> table = side ? sideConns : fdConns;
+        ch.lock.lock();
+        try {
+            if (ch.destroyed) {
+                throw new KernelException(Errno.ESRCH, "channel " + chid + " of process " + pid + " is gone");
+            }
+            ServerConn sc = ch.sconns.get(this);
+            boolean fresh = sc == null;
+            if (fresh) {
+                ServerConn made = new ServerConn(ch, this);
+                int scoid = server.scoids.addNew(id -> made, SCOID_BASE);
+                if (scoid < 0) {
+                    throw new KernelException(Errno.EAGAIN, "process " + pid + " is out of server connections");
+                }
+                made.scoid = scoid;
+                sc = made;
+            }
+            ServerConn owner = sc;
+            int coid = table.addNew(id -> new Connection(id, this, ch, owner, flags), index);
+            if (coid < 0) {
+                if (fresh) {
+                    server.scoids.remove(sc.scoid, sc);
+                }
+                throw new KernelException(Errno.EAGAIN, "out of connections");
+            }
+            if (fresh) {
+                ch.sconns.put(this, sc);
+            }
+            sc.conns.add(connection(coid));
+            if (life != Life.ALIVE) {
+                throw new KernelException(Errno.ESRCH, "process " + this.pid + " is dying");
+            }
+            t.state = ThreadState.READY;
+            return coid;
+        } finally {
+            ch.lock.unlock();
+        }
+    }
+
+    Connection connection(int coid) {
+        return (coid & SIDE_CHANNEL) != 0 ? sideConns.get(coid) : fdConns.get(coid);
+    }
+
+    /** The live connection {@code coid}, or EBADF. */
+    private Connection liveConnection(int coid) {
+        Connection c = coid < 0 ? null : connection(coid);
+        if (c == null || c.dead || c.channel.destroyed) {
+            throw new KernelException(Errno.EBADF, "no connection " + coid + " in process " + pid);
+        }
+        return c;
+    }
+
+    @Override
+    public void connectDetach(int coid) {
+        self();
+        Connection c = coid < 0 ? null : connection(coid);
+        if (c != null) {
+            if ((coid & SIDE_CHANNEL) != 0 ? sideConns.remove(coid, c) : fdConns.remove(coid, c)) {
+                detach(c);
+                return;
+            }
+        }
+        if (coid >= SCOID_BASE && coid < SIDE_CHANNEL) {
+            ServerConn sc = scoids.get(coid);
+            if (sc != null) {
+                detachServerConn(sc);
+                return;
+            }
+        }
+        throw new KernelException(Errno.EINVAL, "no connection " + coid + " in process " + pid);
+    }
+
+    /** The client side goes: the last connection of a client sends DISCONNECT (SPEC K12). */
+    void detach(Connection c) {
+        Channel ch = c.channel;
+        ServerConn sc = c.sconn;
+        boolean free = false;
+        boolean disconnect = false;
+        ch.lock.lock();
+        try {
+            sc.conns.remove(c);
+            if (sc.conns.isEmpty() && ch.sconns.get(sc.client) == sc) {
+                ch.sconns.remove(sc.client);
+                if (!ch.destroyed && ch.has(ChannelFlags.DISCONNECT)) {
+                    sc.zombie = true;
+                    disconnect = true;
+                } else {
+                    free = true;
+                }
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        if (disconnect) {
+            postPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.DISCONNECT, sc.scoid, sc.scoid, null));
+        } else if (free) {
+            ch.owner.scoids.remove(sc.scoid, sc);
+        }
+    }
+
+    /** The server detaches a scoid: frees it after DISCONNECT, or cuts a live client off. */
+    private void detachServerConn(ServerConn sc) {
+        Channel ch = sc.channel;
+        ch.lock.lock();
+        try {
+            if (ch.sconns.get(sc.client) == sc) {
+                ch.sconns.remove(sc.client);
+            }
+            for (Connection c : sc.conns) {
+                c.dead = true;
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        scoids.remove(sc.scoid, sc);
+    }
+
+    @Override
+    public ClientInfo connectClientInfo(int scoid) {
+        self();
+        ServerConn sc = scoid >= SCOID_BASE && scoid < SIDE_CHANNEL ? scoids.get(scoid) : null;
+        if (sc == null) {
+            throw new KernelException(Errno.ESRCH, "no server connection " + scoid + " in process " + pid);
+        }
+        return new ClientInfo(sc.client.pid, sc.client.credentials.uid(), sc.client.credentials.gid());
+    }
+
+    @Override
+    public ServerInfo connectServerInfo(int coid) {
+        self();
+        Connection c = liveConnection(coid);
+        return new ServerInfo(c.channel.owner.pid, c.channel.chid, c.sconn.scoid);
+    }
+
+    // ------------------------------------------------------------------ send
+
+    @Override
+    public int msgSend(int coid, ByteBuffer smsg, ByteBuffer rmsg) {
+        return msgSend(coid, smsg, rmsg, null);
+    }
+
+    @Override
+    public int msgSend(int coid, ByteBuffer smsg, ByteBuffer rmsg, Duration timeout) {
+        KThread t = self();
+        if (smsg == null) {
+            throw new KernelException(Errno.EFAULT, "send message is null");
+        }
+        if (rmsg != null && rmsg.isReadOnly()) {
+            throw new KernelException(Errno.EFAULT, "reply buffer is read-only");
+        }
+        t.oneSend[0] = smsg;
+        ByteBuffer[] riov = NO_BUFFERS;
+        if (rmsg != null) {
+            t.oneReply[0] = rmsg;
+            riov = t.oneReply;
+        }
+        try {
+            return send(t, coid, t.oneSend, riov, timeout);
+        } finally {
+            t.oneSend[0] = null;
+            t.oneReply[0] = null;
+        }
+    }
+
+    @Override
+    public int msgSendv(int coid, ByteBuffer[] siov, ByteBuffer[] riov) {
+        return msgSendv(coid, siov, riov, null);
+    }
+
+    @Override
+    public int msgSendv(int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
+        KThread t = self();
+        return send(t, coid, Iov.source(siov, "send IOV"),
+                riov == null ? NO_BUFFERS : Iov.destination(riov, "reply IOV"), timeout);
+    }
+
+    @Override
+    public int msgSendsv(int coid, ByteBuffer smsg, ByteBuffer[] riov) {
+        return msgSendv(coid, smsg == null ? null : new ByteBuffer[] {smsg}, riov, null);
+    }
+
+    @Override
+    public int msgSendvs(int coid, ByteBuffer[] siov, ByteBuffer rmsg) {
+        if (rmsg != null && rmsg.isReadOnly()) {
+            throw new KernelException(Errno.EFAULT, "reply buffer is read-only");
+        }
+        return msgSendv(coid, siov, rmsg == null ? null : new ByteBuffer[] {rmsg}, null);
+    }
+
+    private int send(KThread t, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
+        Connection conn = liveConnection(coid);
+        Channel ch = conn.channel;
+        if (ch.owner.life != Life.ALIVE) {
+            throw new KernelException(Errno.ENXIO, "server process " + ch.owner.pid + " is terminating");
+        }
+        long sendDeadline = deadline(t, timeout, ThreadState.SEND);
+        long replyDeadline = deadline(t, timeout, ThreadState.REPLY);
+        t.timeoutStates = null;
+        t.siov = siov;
+        t.riov = riov;
+        t.slen = Iov.length(siov);
+        t.rlen = Iov.length(riov);
+        t.sendConn = conn;
+        t.replyExtent = 0;
+        t.status = 0;
+        t.error = null;
+        t.unblockError = null;
+        t.priority = t.effPriority;
+        t.nextGen();
+        KThread r;
+        ch.lock.lock();
+        try {
+            if (ch.destroyed) {
+                throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
+            }
+            r = ch.receivers.poll();
+            if (r == null) {
+                t.seq = ch.seq++;
+                ch.senders.add(t);
+                t.blockedOn = ch.owner.pid;
+                t.state = ThreadState.SEND;
+                t.sendPhase(KThread.SEND);
+                boost(ch, t.priority);
+            } else {
+                t.sendPhase(KThread.BUSY);
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        if (r != null) {
+            t.blockedOn = ch.owner.pid;
+            deliver(t, r, ch);
+        }
+        return awaitReply(t, ch, sendDeadline, replyDeadline);
+    }
+
+    /** Copies a client's message into a receiver that was waiting, and wakes it (one copy). */
+    private static void deliver(KThread c, KThread r, Channel ch) {
+        try {
+            int n = Iov.copy(c.siov, 0, r.rdst, 0, Integer.MAX_VALUE);
+            Iov.advance(r.rdst, n);
+            if (r.rinfo != null) {
+                fillInfo(r.rinfo, c, n);
+            }
+            r.recvResult = c.rcvid();
+            r.recvError = null;
+        } catch (RuntimeException e) {
+            // A buffer changed under us (e.g. a concurrent limit change): the receive fails.
+            r.recvError = Errno.EFAULT;
+            r.recvResult = -1;
+            LOG.debug("copy into receiver failed", e);
+        }
+        if (ch.inherits()) {
+            r.effPriority = c.priority;
+        }
+        r.servingChannel = ch;
+        c.state = ThreadState.REPLY;
+        // REPLY before the receiver can see its rcvid: it may reply at once.
+        c.sendPhase(r.recvError == null ? KThread.REPLY : KThread.SEND);
+        if (r.recvError != null) {
+            // Put the client back, as if never received.
+            ch.lock.lock();
+            try {
+                c.seq = ch.seq++;
+                ch.senders.add(c);
+                c.state = ThreadState.SEND;
+            } finally {
+                ch.lock.unlock();
+            }
+        }
+        r.recvPhase(KThread.RECV_DONE);
+        LockSupport.unpark(r.thread);
+    }
+
+    static void fillInfo(MsgInfo info, KThread c, int msglen) {
+        Connection conn = c.sendConn;
+        info.set(c.proc.pid, c.tid, conn.channel.chid, conn.sconn.scoid, conn.coid, c.priority,
+                c.unblockError != null ? MsgInfo.UNBLOCK_REQ : 0, msglen, c.slen, c.rlen);
+    }
+
+    /** Priority inheritance: a queued message boosts the owner's threads serving the channel (K10). */
+    private static void boost(Channel ch, int priority) {
+        if (!ch.inherits()) {
+            return;
+        }
+        for (KThread k : ch.owner.threads.values()) {
+            if (k.servingChannel == ch && k.state != ThreadState.RECEIVE && k.effPriority < priority) {
+                k.effPriority = priority;
+            }
+        }
+    }
+
+    private int awaitReply(KThread t, Channel ch, long sendDeadline, long replyDeadline) {
+        Errno leave = null;
+        boolean unblockSent = false;
+        boolean interruptSeen = false;
+        int round = 0;
+        IdleStrategy idle = mk.idle;
+        for (;;) {
+            int phase = t.sendPhase();
+            if (phase == KThread.DONE) {
+                break;
+            }
+            if (leave == null || unblockSent) {
+                if (t.dead || life != Life.ALIVE) {
+                    leave = Errno.ESRCH;
+                    unblockSent = false;
+                } else if (Thread.interrupted()) {
+                    interruptSeen = true;
+                    if (leave == null) {
+                        leave = Errno.EINTR;
+                    }
+                } else {
+                    long deadline = phase == KThread.SEND ? sendDeadline : replyDeadline;
+                    if (deadline != NO_DEADLINE && leave == null && System.nanoTime() - deadline >= 0) {
+                        leave = Errno.ETIMEDOUT;
+                    }
+                }
+            }
+            if (leave != null && !unblockSent) {
+                if (phase == KThread.SEND) {
+                    if (unqueue(t, ch)) {
+                        throw left(t, leave);
+                    }
+                    continue;
+                }
+                if (phase == KThread.REPLY) {
+                    if (leave != Errno.ESRCH && ch.has(ChannelFlags.UNBLOCK) && !ch.destroyed) {
+                        // SPEC K13: the client stays REPLY-blocked; the server hears of it.
+                        t.unblockError = leave;
+                        unblockSent = true;
+                        postPulse(ch, new PulseItem(t.priority, PulseCode.UNBLOCK, t.rcvid(), t.sendConn.sconn.scoid,
+                                null));
+                        round = 0;
+                        continue;
+                    }
+                    if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
+                        throw left(t, leave);
+                    }
+                    continue;
+                }
+                // BUSY: a server is copying; it will be REPLY or DONE in a moment.
+                Thread.onSpinWait();
+                continue;
+            }
+            idle.idle(round++, phase == KThread.SEND ? sendDeadline
+                    : unblockSent ? NO_DEADLINE : replyDeadline);
+        }
+        Iov.advance(t.riov, t.replyExtent);
+        Errno err = t.error;
+        int status = t.status;
+        t.sendPhase(KThread.IDLE);
+        clearSend(t);
+        if (interruptSeen && err == null) {
+            // The interrupt did not end the call: keep it for the caller.
+            Thread.currentThread().interrupt();
+        }
+        if (err != null) {
+            throw new KernelException(err, "msgSend");
+        }
+        return status;
+    }
+
+    private static boolean unqueue(KThread t, Channel ch) {
+        ch.lock.lock();
+        try {
+            if (t.sendPhase() == KThread.SEND) {
+                ch.senders.remove(t);
+                t.sendPhase(KThread.IDLE);
+                return true;
+            }
+            return false;
+        } finally {
+            ch.lock.unlock();
+        }
+    }
+
+    private static KernelException left(KThread t, Errno why) {
+        clearSend(t);
+        return new KernelException(why, "msgSend");
+    }
+
+    private static void clearSend(KThread t) {
+        t.state = ThreadState.READY;
+        t.blockedOn = -1;
+        t.siov = null;
+        t.riov = null;
+    }
+
+    /** Completes a client's send with a status or an error and wakes it. */
+    private static void finishSend(KThread c, int status, Errno error) {
+        c.status = status;
+        c.error = error;
+        c.sendPhase(KThread.DONE);
+        LockSupport.unpark(c.thread);
+    }
+
+    /**
+     * Takes a REPLY-blocked client for a server operation (REPLY to BUSY). Fails if the client
+     * left or moved on to another message (its generation changed).
+     */
+    private static boolean claim(KThread c, int gen) {
+        for (;;) {
+            int phase = c.sendPhase();
+            if (c.gen != gen) {
+                return false;
+            }
+            if (phase == KThread.REPLY) {
+                if (c.casSendPhase(KThread.REPLY, KThread.BUSY)) {
+                    if (c.gen == gen) {
+                        return true;
+                    }
+                    c.sendPhase(KThread.REPLY);
+                    return false;
+                }
+            } else if (phase == KThread.BUSY) {
+                Thread.onSpinWait();
+            } else {
+                return false;
+            }
+        }
+    }
+
+    /** The client behind {@code rcvid}, claimed for this process; ESRCH otherwise. */
+    private KThread claimClient(long rcvid) {
+        KThread c = rcvid <= 0 ? null : mk.slot((int) rcvid);
+        int gen = (int) (rcvid >>> 32);
+        if (c == null || !claim(c, gen)) {
+            throw new KernelException(Errno.ESRCH, "rcvid " + rcvid + " is not REPLY-blocked");
+        }
+        Connection conn = c.sendConn;
+        if (conn == null || conn.channel.owner != this) {
+            c.sendPhase(KThread.REPLY);
+            throw new KernelException(Errno.ESRCH, "rcvid " + rcvid + " belongs to another process");
+        }
+        return c;
+    }
+
+    // ------------------------------------------------------------------ receive
+
+    @Override
+    public long msgReceive(int chid, ByteBuffer rmsg, MsgInfo info) {
+        return msgReceive(chid, rmsg, info, null);
+    }
+
+    @Override
+    public long msgReceive(int chid, ByteBuffer rmsg, MsgInfo info, Duration timeout) {
+        KThread t = self();
+        if (rmsg == null) {
+            throw new KernelException(Errno.EFAULT, "receive buffer is null");
+        }
+        if (rmsg.isReadOnly()) {
+            throw new KernelException(Errno.EFAULT, "receive buffer is read-only");
+        }
+        t.oneRecv[0] = rmsg;
+        try {
+            return receive(t, chid, t.oneRecv, info, false, timeout);
+        } finally {
+            t.oneRecv[0] = null;
+        }
+    }
+
+    @Override
+    public long msgReceivev(int chid, ByteBuffer[] riov, MsgInfo info) {
+        return msgReceivev(chid, riov, info, null);
+    }
+
+    @Override
+    public long msgReceivev(int chid, ByteBuffer[] riov, MsgInfo info, Duration timeout) {
+        KThread t = self();
+        return receive(t, chid, Iov.destination(riov, "receive IOV"), info, false, timeout);
+    }
+
+    @Override
+    public Pulse msgReceivePulse(int chid) {
+        return msgReceivePulse(chid, null);
+    }
+
+    @Override
+    public Pulse msgReceivePulse(int chid, Duration timeout) {
+        KThread t = self();
+        receive(t, chid, NO_BUFFERS, null, true, timeout);
+        PulseItem p = t.recvPulse;
+        t.recvPulse = null;
+        return p.toPulse();
+    }
+
+    private long receive(KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly, Duration timeout) {
+        Channel ch = channels.get(chid);
+        if (ch == null || ch.destroyed) {
+            throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + pid);
+        }
+        long deadline = deadline(t, timeout, ThreadState.RECEIVE);
+        t.timeoutStates = null;
+        Pending p;
+        ch.lock.lock();
+        try {
+            if (ch.destroyed) {
+                throw new KernelException(Errno.ESRCH, "channel " + chid + " is gone");
+            }
+            Pending s = pulseOnly ? null : ch.senders.peek();
+            Pending q = ch.pulses.peek();
+            p = s == null ? q : q == null ? s : Pending.ORDER.compare(s, q) <= 0 ? s : q;
+            if (p == null) {
+                if (deadline != NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+                    throw new KernelException(Errno.ETIMEDOUT, "msgReceive");
+                }
+                t.rdst = dst;
+                t.rinfo = info;
+                t.pulseOnly = pulseOnly;
+                t.recvChannel = ch;
+                t.recvError = null;
+                t.recvPhase(KThread.RECV_WAITING);
+                (pulseOnly ? ch.pulseReceivers : ch.receivers).add(t);
+                t.servingChannel = null;
+                t.blockedOn = chid;
+                t.state = ThreadState.RECEIVE;
+            } else if (p == s) {
+                ch.senders.poll();
+                ((KThread) p).sendPhase(KThread.BUSY);
+            } else {
+                ch.pulses.poll();
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        if (p instanceof KThread c) {
+            return receiveFrom(t, c, ch, dst, info);
+        }
+        if (p instanceof PulseItem pulse) {
+            return receivePulse(t, pulse, ch, dst, pulseOnly);
+        }
+        return awaitReceive(t, ch, deadline);
+    }
+
+    /** A receiver found a SEND-blocked client: copy its message (one copy) and make it REPLY-blocked. */
+    private static long receiveFrom(KThread t, KThread c, Channel ch, ByteBuffer[] dst, MsgInfo info) {
+        int n = Iov.copy(c.siov, 0, dst, 0, Integer.MAX_VALUE);
+        Iov.advance(dst, n);
+        if (info != null) {
+            fillInfo(info, c, n);
+        }
+        if (ch.inherits()) {
+            t.effPriority = c.priority;
+        }
+        t.servingChannel = ch;
+        c.state = ThreadState.REPLY;
+        long rcvid = c.rcvid();
+        c.sendPhase(KThread.REPLY);
+        return rcvid;
+    }
+
+    private static long receivePulse(KThread t, PulseItem pulse, Channel ch, ByteBuffer[] dst, boolean pulseOnly) {
+        if (ch.inherits()) {
+            t.effPriority = pulse.priority;
+        }
+        if (pulseOnly) {
+            t.recvPulse = pulse;
+            return 0;
+        }
+        if (Iov.length(dst) < Pulse.SIZE) {
+            throw new KernelException(Errno.EFAULT, "receive buffer smaller than a pulse; the pulse is lost");
+        }
+        writePulse(dst, pulse);
+        return 0;
+    }
+
+    private static void writePulse(ByteBuffer[] dst, PulseItem pulse) {
+        ByteBuffer tmp = ByteBuffer.allocate(Pulse.SIZE);
+        PulseLayout.write(tmp, pulse.code, pulse.value, pulse.scoid);
+        int n = Iov.copy(new ByteBuffer[] {tmp}, 0, dst, 0, Pulse.SIZE);
+        Iov.advance(dst, n);
+    }
+
+    private long awaitReceive(KThread t, Channel ch, long deadline) {
+        int round = 0;
+        IdleStrategy idle = mk.idle;
+        try {
+            for (;;) {
+                if (t.recvPhase() == KThread.RECV_DONE) {
+                    break;
+                }
+                Errno leave = null;
+                if (t.dead || life != Life.ALIVE) {
+                    leave = Errno.ESRCH;
+                } else if (Thread.interrupted()) {
+                    leave = Errno.EINTR;
+                } else if (deadline != NO_DEADLINE && System.nanoTime() - deadline >= 0) {
+                    leave = Errno.ETIMEDOUT;
+                }
+                if (leave != null) {
+                    ch.lock.lock();
+                    try {
+                        if ((t.pulseOnly ? ch.pulseReceivers : ch.receivers).remove(t)) {
+                            t.recvPhase(KThread.RECV_IDLE);
+                            throw new KernelException(leave, "msgReceive");
+                        }
+                    } finally {
+                        ch.lock.unlock();
+                    }
+                    // Claimed by a sender: the message is being copied in; take it.
+                    while (t.recvPhase() != KThread.RECV_DONE) {
+                        Thread.onSpinWait();
+                    }
+                    if (leave == Errno.EINTR) {
+                        Thread.currentThread().interrupt();
+                    }
+                    break;
+                }
+                idle.idle(round++, deadline);
+            }
+            t.recvPhase(KThread.RECV_IDLE);
+            if (t.recvError != null) {
+                throw new KernelException(t.recvError, "msgReceive");
+            }
+            return t.recvResult;
+        } finally {
+            t.state = ThreadState.READY;
+            t.blockedOn = -1;
+            t.rdst = null;
+            t.rinfo = null;
+            t.recvChannel = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ reply, error, read, write
+
+    @Override
+    public void msgReply(long rcvid, int status, ByteBuffer msg) {
+        KThread t = self();
+        if (msg == null) {
+            reply(rcvid, status, NO_BUFFERS);
+            return;
+        }
+        t.oneOp[0] = msg;
+        try {
+            reply(rcvid, status, t.oneOp);
+        } finally {
+            t.oneOp[0] = null;
+        }
+    }
+
+    @Override
+    public void msgReplyv(long rcvid, int status, ByteBuffer[] iov) {
+        self();
+        reply(rcvid, status, iov == null ? NO_BUFFERS : Iov.source(iov, "reply IOV"));
+    }
+
+    private void reply(long rcvid, int status, ByteBuffer[] src) {
+        KThread c = claimClient(rcvid);
+        int n = Iov.copy(src, 0, c.riov, 0, Integer.MAX_VALUE);
+        c.replyExtent = Math.max(c.replyExtent, n);
+        finishSend(c, status, null);
+    }
+
+    @Override
+    public void msgError(long rcvid, Errno error) {
+        self();
+        if (error == null) {
+            throw new KernelException(Errno.EINVAL, "error is null");
+        }
+        KThread c = claimClient(rcvid);
+        finishSend(c, 0, error == Errno.EOK ? null : error);
+    }
+
+    @Override
+    public void msgError(long rcvid, int error) {
+        self();
+        if (error == -1) {
+            KThread c = claimClient(rcvid);
+            Errno stored = c.unblockError;
+            finishSend(c, 0, stored != null ? stored : Errno.EINTR);
+            return;
+        }
+        msgError(rcvid, Errno.of(error));
+    }
+
+    @Override
+    public int msgRead(long rcvid, ByteBuffer buf, int offset) {
+        KThread t = self();
+        if (buf == null) {
+            throw new KernelException(Errno.EFAULT, "buffer is null");
+        }
+        t.oneOp[0] = buf;
+        try {
+            return msgReadv(rcvid, t.oneOp, offset);
+        } finally {
+            t.oneOp[0] = null;
+        }
+    }
+
+    @Override
+    public int msgReadv(long rcvid, ByteBuffer[] iov, int offset) {
+        self();
+        Iov.destination(iov, "read buffer");
+        if (offset < 0) {
+            throw new KernelException(Errno.EINVAL, "negative offset " + offset);
+        }
+        KThread c = claimClient(rcvid);
+        try {
+            int n = offset >= c.slen ? 0 : Iov.copy(c.siov, offset, iov, 0, Integer.MAX_VALUE);
+            Iov.advance(iov, n);
+            return n;
+        } finally {
+            c.sendPhase(KThread.REPLY);
+        }
+    }
+
+    @Override
+    public int msgWrite(long rcvid, ByteBuffer buf, int offset) {
+        KThread t = self();
+        if (buf == null) {
+            throw new KernelException(Errno.EFAULT, "buffer is null");
+        }
+        t.oneOp[0] = buf;
+        try {
+            return msgWritev(rcvid, t.oneOp, offset);
+        } finally {
+            t.oneOp[0] = null;
+        }
+    }
+
+    @Override
+    public int msgWritev(long rcvid, ByteBuffer[] iov, int offset) {
+        self();
+        Iov.source(iov, "write buffer");
+        if (offset < 0) {
+            throw new KernelException(Errno.EINVAL, "negative offset " + offset);
+        }
+        KThread c = claimClient(rcvid);
+        try {
+            int n = offset >= c.rlen ? 0 : Iov.copy(iov, 0, c.riov, offset, Integer.MAX_VALUE);
+            if (n > 0) {
+                c.replyExtent = Math.max(c.replyExtent, offset + n);
+            }
+            return n;
+        } finally {
+            c.sendPhase(KThread.REPLY);
+        }
+    }
+
+    @Override
+    public MsgInfo msgInfo(long rcvid) {
+        self();
+        KThread c = claimClient(rcvid);
+        try {
+            MsgInfo info = new MsgInfo();
+            fillInfo(info, c, Math.min(c.slen, Integer.MAX_VALUE));
+            return info;
+        } finally {
+            c.sendPhase(KThread.REPLY);
+        }
+    }
+
+    // ------------------------------------------------------------------ pulses
+
+    @Override
+    public void msgSendPulse(int coid, int priority, int code, long value) {
+        sendPulse(coid, priority, code, value, null);
+    }
+
+    @Override
+    public void msgSendPulsePtr(int coid, int priority, int code, Object pointer) {
+        sendPulse(coid, priority, code, 0, pointer);
+    }
+
+    private void sendPulse(int coid, int priority, int code, long value, Object pointer) {
+        KThread t = self();
+        int prio = priority == -1 ? t.effPriority : priority;
+        if (prio < PRIORITY_MIN || prio > PRIORITY_MAX) {
+            throw new KernelException(Errno.EINVAL, "priority " + priority + " is outside 1..255 (or -1)");
+        }
+        if (code < PulseCode.MIN || code > PulseCode.MAXAVAIL) {
+            throw new KernelException(Errno.EINVAL, "pulse code " + code + " is outside -128..127");
+        }
+        Connection conn = liveConnection(coid);
+        Proc server = conn.channel.owner;
+        if (server != this && !mayNotify(server)) {
+            throw new KernelException(Errno.EPERM, "process " + pid + " may not send pulses to process " + server.pid);
+        }
+        if (!postPulse(conn.channel, new PulseItem(prio, code, value, conn.sconn.scoid, pointer))) {
+            throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
+        }
+    }
+
+    /** Cross-process notification needs the same user, root, or the SIGNAL ability (K8). */
+    boolean mayNotify(Proc target) {
+        return credentials.uid() == 0 || credentials.uid() == target.credentials.uid()
+                || hasAbility(Ability.SIGNAL);
+    }
+
+    /**
+     * Queues a pulse, or hands it to a waiting receiver. Returns false when the channel is gone.
+     *
+     * @throws KernelException EAGAIN when the channel's pulse queue is full
+     */
+    static boolean postPulse(Channel ch, PulseItem pulse) {
+        KThread r;
+        ch.lock.lock();
+        try {
+            if (ch.destroyed) {
+                return false;
+            }
+            r = ch.pulseReceivers.poll();
+            if (r == null) {
+                r = ch.receivers.poll();
+            }
+            if (r == null) {
+                if (ch.pulses.size() >= Channel.MAX_PULSES) {
+                    throw new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
+                }
+                pulse.seq = ch.seq++;
+                ch.pulses.add(pulse);
+                boost(ch, pulse.priority);
+                return true;
+            }
+            // Hand over under the lock: a pulse is small.
+            if (r.pulseOnly) {
+                r.recvPulse = pulse;
+                r.recvResult = 0;
+            } else if (Iov.length(r.rdst) < Pulse.SIZE) {
+                r.recvError = Errno.EFAULT;
+            } else {
+                writePulse(r.rdst, pulse);
+                r.recvResult = 0;
+            }
+            if (ch.inherits()) {
+                r.effPriority = pulse.priority;
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        r.recvPhase(KThread.RECV_DONE);
+        LockSupport.unpark(r.thread);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ events and signals (K17, K18)
+
+    @Override
+    public void msgDeliverEvent(long rcvid, SigEvent event) {
+        self();
+        throw new KernelException(Errno.ENOSYS, "msgDeliverEvent is not in this build");
+    }
+
+    @Override
+    public SigEvent msgRegisterEvent(SigEvent event, int coid) {
+        self();
+        throw new KernelException(Errno.ENOSYS, "msgRegisterEvent is not in this build");
+    }
+
+    @Override
+    public void msgUnregisterEvent(SigEvent event) {
+        self();
+        throw new KernelException(Errno.ENOSYS, "msgUnregisterEvent is not in this build");
+    }
+
+    @Override
+    public void msgVerifyEvent(long rcvid, SigEvent event) {
+        self();
+        throw new KernelException(Errno.ENOSYS, "msgVerifyEvent is not in this build");
+    }
+
+    @Override
+    public void signalKill(int pid, int tid, int signo, int code, long value) {
+        self();
+        throw new KernelException(Errno.ENOSYS, "signalKill is not in this build");
+    }
+
+    // ------------------------------------------------------------------ names (K14)
+
+    @Override
+    public NameAttach nameAttach(String name, int flags) {
+        self();
+        if ((flags & ~NAME_FLAG_ATTACH_GLOBAL) != 0) {
+            throw new KernelException(Errno.EINVAL, "unknown name_attach flags 0x" + Integer.toHexString(flags));
+        }
+        checkName(name);
+        int chid = channelCreate(ChannelFlags.DISCONNECT | ChannelFlags.COID_DISCONNECT | ChannelFlags.UNBLOCK);
+        NameAttach attach = new NameAttach(name, chid);
+        if (!mk.attachName(this, attach)) {
+            destroyChannel(channels.get(chid));
+            throw new KernelException(Errno.EEXIST, "name " + name + " is taken");
+        }
+        return attach;
+    }
+
+    static void checkName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new KernelException(Errno.EINVAL, "a name may not be empty");
+        }
+        if (name.length() > NAME_MAX) {
+            throw new KernelException(Errno.ENAMETOOLONG, "a name has at most " + NAME_MAX + " characters");
+        }
+        if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0 || name.equals(".") || name.equals("..")) {
+            throw new KernelException(Errno.EINVAL, "bad name '" + name + "': no '/', NUL, '.' or '..'");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) {
+                throw new KernelException(Errno.EINVAL, "a name may not hold control characters");
+            }
+        }
+    }
+
+    @Override
+    public void nameDetach(NameAttach attach) {
+        self();
+        if (attach == null || !mk.detachName(this, attach)) {
+            throw new KernelException(Errno.EINVAL, "not an attached name of process " + pid + ": " + attach);
+        }
+        Channel ch = channels.get(attach.chid());
+        if (ch != null) {
+            destroyChannel(ch);
+        }
+    }
+
+    @Override
+    public int nameOpen(String name, int flags) {
+        KThread t = self();
+        if (flags != 0) {
+            throw new KernelException(Errno.EINVAL, "unknown name_open flags 0x" + Integer.toHexString(flags));
+        }
+        checkName(name);
+        MicrokernelImpl.NameEntry e = mk.lookupName(name);
+        if (e == null) {
+            throw new KernelException(Errno.ENOENT, "no name " + name);
+        }
+        int coid = connectAttach(ND_LOCAL_NODE, e.proc().pid, e.attach().chid(), SIDE_CHANNEL, 0);
+        ByteBuffer msg = ByteBuffer.allocate(IoConnectLayout.size(name));
+        IoConnectLayout.write(msg, IoConnectLayout.SUBTYPE_COMBINE, IoConnectLayout.FTYPE_NAME, 0, 0, name);
+        msg.flip();
+        try {
+            msgSend(coid, msg, null);
+        } catch (KernelException ex) {
+            connectDetach(coid);
+            throw ex;
+        }
+        t.state = ThreadState.READY;
+        return coid;
+    }
+
+    @Override
+    public void nameClose(int coid) {
+        connectDetach(coid);
+    }
+
+    // ------------------------------------------------------------------ threads
+
+    @Override
+    public int priority() {
+        return self().effPriority;
+    }
+
+    @Override
+    public void setPriority(int priority) {
+        KThread t = self();
+        if (priority < PRIORITY_MIN || priority > PRIORITY_MAX) {
+            throw new KernelException(Errno.EINVAL, "priority " + priority + " is outside 1..255");
+        }
+        t.basePriority = priority;
+        t.effPriority = priority;
+    }
+
+    @Override
+    public void setThreadName(String threadName) {
+        KThread t = self();
+        if (threadName == null || threadName.isEmpty() || threadName.length() > 100) {
+            throw new KernelException(Errno.EINVAL, "a thread name has 1..100 characters");
+        }
+        t.name = threadName;
+    }
+
+    @Override
+    public void timerTimeout(Set<ThreadState> states, Duration timeout) {
+        KThread t = self();
+        if (states == null || timeout == null) {
+            t.timeoutStates = null;
+            return;
+        }
+        if (timeout.isNegative()) {
+            throw new KernelException(Errno.EINVAL, "negative timeout");
+        }
+        t.timeoutStates = Set.copyOf(states);
+        t.timeoutNanos = System.nanoTime() + saturatedNanos(timeout);
+    }
+
+    private static long deadline(KThread t, Duration timeout, ThreadState state) {
+        if (timeout != null) {
+            if (timeout.isNegative()) {
+                throw new KernelException(Errno.EINVAL, "negative timeout");
+            }
+            return System.nanoTime() + saturatedNanos(timeout);
+        }
+        Set<ThreadState> armed = t.timeoutStates;
+        return armed != null && armed.contains(state) ? t.timeoutNanos : NO_DEADLINE;
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    // ------------------------------------------------------------------ life
+
+    @Override
+    public void atExit(Runnable hook) {
+        if (hook == null) {
+            throw new KernelException(Errno.EINVAL, "hook is null");
+        }
+        if (life != Life.ALIVE) {
+            throw new KernelException(Errno.ESRCH, "process " + pid + " is " + life.name().toLowerCase());
+        }
+        exitHooks.add(hook);
+    }
+
+    @Override
+    public void exit() {
+        lock.lock();
+        try {
+            if (life != Life.ALIVE) {
+                return;
+            }
+            life = Life.TERMINATING;
+        } finally {
+            lock.unlock();
+        }
+        mk.detachNames(this);
+        for (Channel ch : channels.values()) {
+            destroyChannel(ch);
+        }
+        for (Connection c : fdConns.values()) {
+            if (fdConns.remove(c.coid, c)) {
+                detach(c);
+            }
+        }
+        for (Connection c : sideConns.values()) {
+            if (sideConns.remove(c.coid, c)) {
+                detach(c);
+            }
+        }
+        for (ServerConn sc : scoids.values()) {
+            scoids.remove(sc.scoid, sc);
+        }
+        for (KThread t : threads.values()) {
+            t.dead = true;
+            LockSupport.unpark(t.thread);
+        }
+        life = Life.DEAD;
+        for (KThread t : threads.values()) {
+            mk.releaseThread(t, false);
+        }
+        mk.processGone(this);
+        for (Runnable hook : exitHooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException | Error e) {
+                LOG.warn("exit hook of process {} failed", pid, e);
+            }
+        }
+        exitHooks.clear();
+    }
+
+    /** A thread of this process ended: THREADDEATH to THREAD_DEATH channels (K12). */
+    void threadDied(int tid) {
+        if (life != Life.ALIVE) {
+            return;
+        }
+        for (Channel ch : channels.values()) {
+            if (ch.has(ChannelFlags.THREAD_DEATH) && !ch.destroyed) {
+                postPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.THREADDEATH, tid, 0, null));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Process[" + pid + " " + name + "]";
+    }
+}

@@ -1,0 +1,23 @@
+package io.courier.kernel.internal;
+
+import io.courier.kernel.Pulse;
+
+/** A queued pulse. */
+final class PulseItem extends Pending {
+    final int code;
+    final long value;
+    final int scoid;
+    final Object pointer;
+
+    PulseItem(int priority, int code, long value, int scoid, Object pointer) {
+        this.priority = priority;
+        this.code = code;
+        this.value = value;
+        this.scoid = scoid;
+        this.pointer = pointer;
+    }
+
+    Pulse toPulse() {
+        return new Pulse(code, value, scoid, priority, pointer);
+    }
+}

@@ -1,0 +1,138 @@
+package io.courier.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+/** A fresh kernel per test, threads with bounded waits, and small buffer helpers. */
+@Timeout(60)
+abstract class KernelTestSupport {
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    Microkernel mk;
+    final ExecutorService pool = Executors.newCachedThreadPool();
+    private final List<Future<?>> started = new ArrayList<>();
+
+    @BeforeEach
+    void bootKernel() {
+        mk = Microkernel.boot();
+    }
+
+    @AfterEach
+    void shutDown() throws Exception {
+        mk.close();
+        pool.shutdownNow();
+        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+            fail("test threads did not end:\n" + threadDump());
+        }
+        for (Future<?> f : started) {
+            if (f.isDone() && !f.isCancelled()) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    // A background failure that the test did not look at is still a failure,
+                    // unless it is the kernel shutting down under a thread that was still blocked.
+                    if (!(e.getCause() instanceof KernelException ke && ke.errno() == Errno.ESRCH)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    <T> Future<T> async(Callable<T> task) {
+        Future<T> f = pool.submit(task);
+        started.add(f);
+        return f;
+    }
+
+    static <T> T await(Future<T> f) throws Exception {
+        try {
+            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("timed out waiting\n" + threadDump(), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /** Waits (bounded) until {@code condition} holds. */
+    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting until " + what + "\n" + threadDump());
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    /** Waits until thread {@code tid} of {@code pid} is in {@code state}. */
+    void awaitState(int pid, int tid, ThreadState state) throws InterruptedException {
+        eventually("thread " + pid + "/" + tid + " is " + state, () -> state(pid, tid) == state);
+    }
+
+    /** Waits until some thread of {@code pid} is in {@code state}. */
+    void awaitAnyState(int pid, ThreadState state) throws InterruptedException {
+        eventually("a thread of " + pid + " is " + state, () -> mk.processes().stream()
+                .filter(p -> p.pid() == pid).flatMap(p -> p.threads().stream()).anyMatch(t -> t.state() == state));
+    }
+
+    ThreadState state(int pid, int tid) {
+        return thread(pid, tid).state();
+    }
+
+    ThreadInfo thread(int pid, int tid) {
+        return mk.processes().stream().filter(p -> p.pid() == pid).flatMap(p -> p.threads().stream())
+                .filter(t -> t.tid() == tid).findFirst().orElseThrow(() -> new AssertionError("no thread " + tid));
+    }
+
+    static ByteBuffer text(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String text(ByteBuffer filled) {
+        ByteBuffer b = filled.duplicate().flip();
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        return new String(a, StandardCharsets.UTF_8);
+    }
+
+    static KernelException fails(Errno expected, Executable call) {
+        KernelException e = assertThrows(KernelException.class, call);
+        assertEquals(expected, e.errno(), e.getMessage());
+        return e;
+    }
+
+    static String threadDump() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, st) -> {
+            sb.append(t).append(' ').append(t.getState()).append('\n');
+            for (StackTraceElement e : st) {
+                sb.append("    at ").append(e).append('\n');
+            }
+        });
+        return sb.toString();
+    }
+}
