@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +27,6 @@ abstract class KernelTestSupport {
 
     Microkernel mk;
     final ExecutorService pool = Executors.newCachedThreadPool();
-    private final List<Future<?>> started = new ArrayList<>();
 
     @BeforeEach
     void bootKernel() {
@@ -37,31 +34,16 @@ abstract class KernelTestSupport {
     }
 
     @AfterEach
-    void shutDown() throws Exception {
+    void shutDown() throws InterruptedException {
         mk.close();
         pool.shutdownNow();
         if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
             fail("test threads did not end:\n" + threadDump());
         }
-        for (Future<?> f : started) {
-            if (f.isDone() && !f.isCancelled()) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    // A background failure that the test did not look at is still a failure,
-                    // unless it is the kernel shutting down under a thread that was still blocked.
-                    if (!(e.getCause() instanceof KernelException ke && ke.errno() == Errno.ESRCH)) {
-                        throw e;
-                    }
-                }
-            }
-        }
     }
 
     <T> Future<T> async(Callable<T> task) {
-        Future<T> f = pool.submit(task);
-        started.add(f);
-        return f;
+        return pool.submit(task);
     }
 
     static <T> T await(Future<T> f) throws Exception {
@@ -97,6 +79,13 @@ abstract class KernelTestSupport {
     void awaitAnyState(int pid, ThreadState state) throws InterruptedException {
         eventually("a thread of " + pid + " is " + state, () -> mk.processes().stream()
                 .filter(p -> p.pid() == pid).flatMap(p -> p.threads().stream()).anyMatch(t -> t.state() == state));
+    }
+
+    /** The state of the only thread of {@code pid} other than the caller's. */
+    ThreadState otherState(int pid) {
+        return mk.processes().stream().filter(p -> p.pid() == pid).flatMap(p -> p.threads().stream())
+                .filter(t -> t.state() != ThreadState.RUNNING).findFirst()
+                .orElseThrow(() -> new AssertionError("no other thread in " + pid)).state();
     }
 
     ThreadState state(int pid, int tid) {
