@@ -1,0 +1,70 @@
+package io.courier.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** SPEC K16: thread states and what each thread is blocked on. */
+class IntrospectionTest extends KernelTestSupport {
+
+    @Test
+    void k16SnapshotShowsStatesPrioritiesAndBlockedOn() throws Exception {
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(0);
+        int coid = client.connectAttach(0, server.pid(), chid, 0, 0);
+        Future<Long> receiver = async(() -> {
+            server.setThreadName("worker");
+            server.setPriority(21);
+            return server.msgReceive(chid, ByteBuffer.allocate(8), null);
+        });
+        awaitAnyState(server.pid(), ThreadState.RECEIVE);
+        ProcessInfo sp = mk.processes().stream().filter(p -> p.pid() == server.pid()).findFirst().orElseThrow();
+        assertEquals("server", sp.name());
+        ThreadInfo worker = sp.threads().stream().filter(t -> t.state() == ThreadState.RECEIVE).findFirst()
+                .orElseThrow();
+        assertEquals("worker", worker.name());
+        assertEquals(21, worker.priority());
+        assertEquals(chid, worker.blockedOn(), "RECEIVE-blocked on the chid");
+        assertTrue(sp.channels().contains(chid));
+        // The receiver takes the message; the sender is then REPLY-blocked on the server pid.
+        Future<Integer> sender = async(() -> client.msgSend(coid, text("x"), null));
+        long rcvid = await(receiver);
+        awaitAnyState(client.pid(), ThreadState.REPLY);
+        ThreadInfo blocked = mk.processes().stream().filter(p -> p.pid() == client.pid())
+                .flatMap(p -> p.threads().stream()).filter(t -> t.state() == ThreadState.REPLY).findFirst()
+                .orElseThrow();
+        assertEquals(server.pid(), blocked.blockedOn());
+        ProcessInfo cp = mk.processes().stream().filter(p -> p.pid() == client.pid()).findFirst().orElseThrow();
+        assertTrue(cp.connections().contains(coid));
+        assertTrue(mk.connections().stream().anyMatch(c -> c.pid() == client.pid() && c.coid() == coid
+                && c.serverPid() == server.pid() && c.chid() == chid));
+        server.msgReply(rcvid, 0, null);
+        await(sender);
+        eventually("the sender is READY", () -> mk.processes().stream().filter(p -> p.pid() == client.pid())
+                .flatMap(p -> p.threads().stream()).noneMatch(t -> t.state() == ThreadState.REPLY));
+    }
+
+    @Test
+    void k16EndedThreadsReleaseTheirTids() throws Exception {
+        Kernel p = mk.process("p");
+        for (int i = 0; i < 20; i++) {
+            Thread t = Thread.ofPlatform().start(p::tid);
+            t.join(WAIT.toMillis());
+            assertFalse(t.isAlive());
+        }
+        p.tid();
+        eventually("ended threads are reaped", () -> mk.processes().stream().filter(x -> x.pid() == p.pid())
+                .mapToInt(x -> x.threads().size()).sum() == 1);
+        Thread t = Thread.ofPlatform().start(p::tid);
+        t.join(WAIT.toMillis());
+        int[] tid = new int[1];
+        Thread u = Thread.ofPlatform().start(() -> tid[0] = p.tid());
+        u.join(WAIT.toMillis());
+        assertTrue(tid[0] <= 3, "tids are reused: " + tid[0]);
+    }
+}
