@@ -1,0 +1,50 @@
+package io.courier.asyncmsg.internal.osgi;
+
+import io.courier.asyncmsg.AsyncMessaging;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.Microkernel;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
+
+/**
+ * The {@link AsyncMessaging} service: each bundle that gets it is given a process of its own, named
+ * after the bundle, which dies when the bundle releases the service.
+ *
+ * <p>It takes the {@link Microkernel} rather than the {@link Kernel} service: a
+ * {@code Kernel} got here would be this bundle's own process, shared by all its users.
+ */
+@Component(service = AsyncMessaging.class, scope = ServiceScope.BUNDLE)
+public final class AsyncMessagingComponent implements AsyncMessaging {
+    private final Kernel process;
+    private final AsyncMessaging view;
+
+    /** Makes the process of the bundle that asked for the service. */
+    @Activate
+    public AsyncMessagingComponent(@Reference(name = "microkernel") Microkernel microkernel, ComponentContext context) {
+        process = microkernel.process(processName(context.getUsingBundle()));
+        view = AsyncMessaging.of(process);
+    }
+
+    private static String processName(Bundle bundle) {
+        String name = bundle.getSymbolicName();
+        return name != null ? name : "bundle." + bundle.getBundleId();
+    }
+
+    @Override
+    public Kernel kernel() {
+        return view.kernel();
+    }
+
+    @Deactivate
+    void deactivate() {
+        // The bundle may have ended its process itself; a dead process stays dead.
+        if (process.isAlive()) {
+            process.exit();
+        }
+    }
+}

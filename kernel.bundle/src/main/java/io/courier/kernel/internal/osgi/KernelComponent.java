@@ -1,0 +1,49 @@
+package io.courier.kernel.internal.osgi;
+
+import io.courier.kernel.Kernel;
+import io.courier.kernel.Microkernel;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
+
+/**
+ * The {@link Kernel} service: each bundle that gets it becomes a process of its own, named after
+ * the bundle's symbolic name, and the process dies (SPEC K15 cleanup) when the bundle releases
+ * the service, which the framework does at the latest when the bundle stops.
+ *
+ * <p>When the kernel cannot make the process, construction fails with its
+ * {@link io.courier.kernel.KernelException}; SCR logs it and the bundle gets no service.
+ */
+@Component(service = Kernel.class, scope = ServiceScope.BUNDLE)
+public final class KernelComponent extends ForwardingKernel {
+    private final Kernel process;
+
+    /** Makes the process of the bundle that asked for the service. */
+    @Activate
+    public KernelComponent(@Reference(name = "microkernel") Microkernel microkernel, ComponentContext context) {
+        process = microkernel.process(processName(context.getUsingBundle()));
+    }
+
+    /** The process name for {@code bundle}: its symbolic name, or its id when it has none. */
+    static String processName(Bundle bundle) {
+        String name = bundle.getSymbolicName();
+        return name != null ? name : "bundle." + bundle.getBundleId();
+    }
+
+    @Override
+    protected Kernel delegate() {
+        return process;
+    }
+
+    @Deactivate
+    void deactivate() {
+        // The bundle may have ended its process itself; a dead process stays dead.
+        if (process.isAlive()) {
+            process.exit();
+        }
+    }
+}
