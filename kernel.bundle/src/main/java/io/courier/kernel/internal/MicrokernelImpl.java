@@ -198,6 +198,7 @@ public final class MicrokernelImpl implements Microkernel {
             }
             t.slot = slot;
             t.gen = lastGen[slot];
+            t.firstGen = t.gen;
             int tid = p.tids.add(t);
             if (tid < 0) {
                 slots.remove(slot, t);
