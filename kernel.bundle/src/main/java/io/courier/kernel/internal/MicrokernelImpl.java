@@ -36,6 +36,11 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     final IdleStrategy idle;
+    /**
+     * Send-cycle detection (K19); on unless the system property {@code courier.deadlock.detect}
+     * is {@code false} when the kernel boots (benchmarks compare both).
+     */
+    final boolean detectDeadlocks = Boolean.parseBoolean(System.getProperty("courier.deadlock.detect", "true"));
     private final IdTable<Proc> procs = new IdTable<>(1, 1 << 20);
     private final ConcurrentHashMap<String, NameEntry> names = new ConcurrentHashMap<>();
     /** Kernel threads by slot: a rcvid's low 32 bits. */

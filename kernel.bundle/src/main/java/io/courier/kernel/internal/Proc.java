@@ -509,7 +509,9 @@ final class Proc implements Kernel {
             r = ch.receivers.poll();
             if (r == null) {
                 try {
-                    Deadlocks.check(t, ch);
+                    if (mk.detectDeadlocks) {
+                        Deadlocks.check(t, ch);
+                    }
                 } catch (KernelException e) {
                     clearSend(t);
                     throw e;
