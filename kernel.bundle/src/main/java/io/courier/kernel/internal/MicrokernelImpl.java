@@ -35,6 +35,17 @@ public final class MicrokernelImpl implements Microkernel {
     record NameEntry(Proc proc, NameAttach attach) {
     }
 
+    /** Told of every name attached and detached (the OSGi glue publishes names as services). */
+    public interface NameWatcher {
+        /** {@code name} was attached. */
+        void attached(NameInfo name);
+
+        /** {@code name} was detached, or its process died. */
+        void detached(NameInfo name);
+    }
+
+    private final java.util.List<NameWatcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     final IdleStrategy idle;
     /**
      * Send-cycle detection (K19); on unless the system property {@code courier.deadlock.detect}
@@ -158,13 +169,52 @@ public final class MicrokernelImpl implements Microkernel {
 
     // ------------------------------------------------------------------ names
 
+    /**
+     * Starts telling {@code watcher} of names: first of every name attached now, then of each
+     * change. Returns what stops it.
+     */
+    public Runnable watchNames(NameWatcher watcher) {
+        watchers.add(watcher);
+        for (NameEntry e : names.values()) {
+            watcher.attached(info(e));
+        }
+        return () -> watchers.remove(watcher);
+    }
+
+    private static NameInfo info(NameEntry e) {
+        return new NameInfo(e.attach().name(), e.proc().pid, e.attach().chid());
+    }
+
+    private void tell(NameEntry e, boolean attached) {
+        for (NameWatcher w : watchers) {
+            try {
+                if (attached) {
+                    w.attached(info(e));
+                } else {
+                    w.detached(info(e));
+                }
+            } catch (RuntimeException ex) {
+                LOG.warn("name watcher failed", ex);
+            }
+        }
+    }
+
     boolean attachName(Proc p, NameAttach attach) {
-        return names.putIfAbsent(attach.name(), new NameEntry(p, attach)) == null;
+        NameEntry e = new NameEntry(p, attach);
+        if (names.putIfAbsent(attach.name(), e) != null) {
+            return false;
+        }
+        tell(e, true);
+        return true;
     }
 
     boolean detachName(Proc p, NameAttach attach) {
         NameEntry e = names.get(attach.name());
-        return e != null && e.proc() == p && e.attach().equals(attach) && names.remove(attach.name(), e);
+        if (e != null && e.proc() == p && e.attach().equals(attach) && names.remove(attach.name(), e)) {
+            tell(e, false);
+            return true;
+        }
+        return false;
     }
 
     NameEntry lookupName(String name) {
@@ -173,11 +223,19 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     void detachNames(Proc p) {
-        names.values().removeIf(e -> e.proc() == p);
+        for (NameEntry e : names.values()) {
+            if (e.proc() == p && names.remove(e.attach().name(), e)) {
+                tell(e, false);
+            }
+        }
     }
 
     void channelGone(Channel ch) {
-        names.values().removeIf(e -> e.proc() == ch.owner && e.attach().chid() == ch.chid);
+        for (NameEntry e : names.values()) {
+            if (e.proc() == ch.owner && e.attach().chid() == ch.chid && names.remove(e.attach().name(), e)) {
+                tell(e, false);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ threads
