@@ -481,6 +481,37 @@ final class Proc implements Kernel {
     }
 
     private int send(KThread t, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
+        if (!Trace.ENABLED) {
+            return sendNow(t, coid, siov, riov, timeout);
+        }
+        Trace.Send e = new Trace.Send();
+        e.begin();
+        try {
+            int status = sendNow(t, coid, siov, riov, timeout);
+            e.status = status;
+            return status;
+        } catch (KernelException x) {
+            e.error = x.errno().name();
+            throw x;
+        } finally {
+            e.end();
+            if (e.shouldCommit()) {
+                Connection c = connection(coid);
+                e.pid = pid;
+                e.tid = t.tid;
+                e.coid = coid;
+                e.rcvid = t.rcvid();
+                e.bytes = Iov.length(siov);
+                if (c != null) {
+                    e.serverPid = c.channel.owner.pid;
+                    e.chid = c.channel.chid;
+                }
+                e.commit();
+            }
+        }
+    }
+
+    private int sendNow(KThread t, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
         Connection conn = liveConnection(coid);
         Channel ch = conn.channel;
         if (ch.owner.life != Life.ALIVE) {
@@ -698,6 +729,17 @@ final class Proc implements Kernel {
 
     /** Completes a client's send with a status or an error and wakes it. */
     private static void finishSend(KThread c, int status, Errno error) {
+        if (Trace.ENABLED) {
+            Trace.Reply e = new Trace.Reply();
+            if (e.shouldCommit()) {
+                Connection conn = c.sendConn;
+                e.pid = conn == null ? 0 : conn.channel.owner.pid;
+                e.rcvid = c.rcvid();
+                e.status = status;
+                e.error = error == null ? null : error.name();
+                e.commit();
+            }
+        }
         c.status = status;
         c.error = error;
         c.sendPhase(KThread.DONE);
@@ -795,6 +837,31 @@ final class Proc implements Kernel {
     }
 
     private long receive(KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly, Duration timeout) {
+        if (!Trace.ENABLED) {
+            return receiveNow(t, chid, dst, info, pulseOnly, timeout);
+        }
+        Trace.Receive e = new Trace.Receive();
+        e.begin();
+        try {
+            long rcvid = receiveNow(t, chid, dst, info, pulseOnly, timeout);
+            e.rcvid = rcvid;
+            return rcvid;
+        } catch (KernelException x) {
+            e.error = x.errno().name();
+            throw x;
+        } finally {
+            e.end();
+            if (e.shouldCommit()) {
+                e.pid = pid;
+                e.tid = t.tid;
+                e.chid = chid;
+                e.commit();
+            }
+        }
+    }
+
+    private long receiveNow(KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
+            Duration timeout) {
         Channel ch = channels.get(chid);
         if (ch == null || ch.destroyed) {
             throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + pid);
@@ -1105,6 +1172,18 @@ final class Proc implements Kernel {
         }
         if (!postPulse(conn.channel, new PulseItem(prio, code, value, conn.sconn.scoid, pointer))) {
             throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
+        }
+        if (Trace.ENABLED) {
+            Trace.PulseSent e = new Trace.PulseSent();
+            if (e.shouldCommit()) {
+                e.pid = pid;
+                e.serverPid = server.pid;
+                e.chid = conn.channel.chid;
+                e.code = code;
+                e.value = value;
+                e.priority = prio;
+                e.commit();
+            }
         }
     }
 
@@ -1527,6 +1606,12 @@ final class Proc implements Kernel {
         } finally {
             lock.unlock();
         }
+        Trace.ProcessDeath death = Trace.ENABLED ? new Trace.ProcessDeath() : null;
+        if (death != null) {
+            death.begin();
+            death.channels = channels.size();
+            death.connections = fdConns.size() + sideConns.size();
+        }
         mk.detachNames(this);
         for (Channel ch : channels.values()) {
             destroyChannel(ch);
@@ -1553,6 +1638,14 @@ final class Proc implements Kernel {
             mk.releaseThread(t, false);
         }
         mk.processGone(this);
+        if (death != null) {
+            death.end();
+            if (death.shouldCommit()) {
+                death.pid = pid;
+                death.name = name;
+                death.commit();
+            }
+        }
         for (Runnable hook : exitHooks) {
             try {
                 hook.run();
