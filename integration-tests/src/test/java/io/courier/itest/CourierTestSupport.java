@@ -2,6 +2,7 @@ package io.courier.itest;
 
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.systemPackage;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.CoreOptions.options;
@@ -54,6 +55,8 @@ public abstract class CourierTestSupport {
     public Option[] config() {
         return options(
                 frameworkProperty(DEPLOY_DIR).value(newDeployDir().toString()),
+                // The kernel's Flight Recorder events need the JDK's jdk.jfr package.
+                systemPackage("jdk.jfr"),
                 frameworkProperty("felix.fileinstall.poll").value("100"),
                 frameworkProperty("felix.fileinstall.noInitialDelay").value("true"),
                 mavenBundle("org.ops4j.pax.logging", "pax-logging-api").versionAsInProject(),
