@@ -123,7 +123,10 @@ class ProcessDeathTest extends KernelTestSupport {
             k.exit();
         }
         mk.process(pid).ifPresent(Kernel::exit);
-        assertEquals(pid, mk.process("again").pid());
+        int again = mk.process("again").pid();
+        assertEquals(pid & 0xFFFF, again & 0xFFFF, "the process slot is reused");
+        assertTrue(again != pid, "with a new pid, so a stale pid never names the new process");
+        assertTrue(mk.process(pid).isEmpty());
     }
 
     @Test

@@ -52,7 +52,12 @@ public final class MicrokernelImpl implements Microkernel {
      * is {@code false} when the kernel boots (benchmarks compare both).
      */
     final boolean detectDeadlocks = Boolean.parseBoolean(System.getProperty("courier.deadlock.detect", "true"));
-    private final IdTable<Proc> procs = new IdTable<>(1, 1 << 20);
+    /** Process slots; a pid is its slot in the low {@link #PID_SLOT_BITS} bits and the slot's use count above. */
+    private final IdTable<Proc> procs = new IdTable<>(1, (1 << PID_SLOT_BITS) - 1);
+    /** How often each process slot was used: a reused slot gives a new pid, so a stale pid never names a new process. */
+    private int[] slotUses = new int[64];
+    /** The bits of a pid that hold its slot. */
+    static final int PID_SLOT_BITS = 16;
     private final ConcurrentHashMap<String, NameEntry> names = new ConcurrentHashMap<>();
     /** Kernel threads by slot: a rcvid's low 32 bits. */
     private final IdTable<KThread> slots = new IdTable<>(0, Integer.MAX_VALUE);
@@ -96,11 +101,11 @@ public final class MicrokernelImpl implements Microkernel {
             if (closed) {
                 throw new KernelException(Errno.ENXIO, "the kernel is shut down");
             }
-            int pid = procs.addNew(id -> new Proc(this, id, name, credentials), 1);
-            if (pid < 0) {
+            int slot = procs.addNew(id -> new Proc(this, pidFor(id), name, credentials), 1);
+            if (slot < 0) {
                 throw new KernelException(Errno.EAGAIN, "out of processes");
             }
-            return procs.get(pid);
+            return procs.get(slot);
         } finally {
             life.unlock();
         }
@@ -111,13 +116,25 @@ public final class MicrokernelImpl implements Microkernel {
         return Optional.ofNullable(proc(pid));
     }
 
+    /** The pid for a new process in {@code slot}; called under the life lock. */
+    private int pidFor(int slot) {
+        if (slot >= slotUses.length) {
+            slotUses = Arrays.copyOf(slotUses, Math.max(slotUses.length * 2, slot + 1));
+        }
+        int use = slotUses[slot]++ & ((1 << (31 - PID_SLOT_BITS)) - 1);
+        return (use << PID_SLOT_BITS) | slot;
+    }
+
     Proc proc(int pid) {
-        Proc p = procs.get(pid);
-        return p == null || p.life == Proc.Life.DEAD ? null : p;
+        if (pid <= 0) {
+            return null;
+        }
+        Proc p = procs.get(pid & ((1 << PID_SLOT_BITS) - 1));
+        return p == null || p.pid != pid || p.life == Proc.Life.DEAD ? null : p;
     }
 
     void processGone(Proc p) {
-        procs.remove(p.pid, p);
+        procs.remove(p.pid & ((1 << PID_SLOT_BITS) - 1), p);
     }
 
     @Override
