@@ -75,9 +75,26 @@ public class RuntimeProcessTest {
         }
 
         Path jar = home.resolve("deploy/example-hello.jar");
+        Files.createDirectories(jar.getParent());
         Path staged = Files.copy(CourierTestSupport.courierJar("example-hello"), home.resolve("example-hello.jar"));
         Files.move(staged, jar, StandardCopyOption.ATOMIC_MOVE);
         awaitActive("io.courier.example-hello", LIMIT);
+
+        // The checksum example pair, dropped in as a user would, driven through Gogo.
+        for (String example : new String[] {"example-checksum-server", "example-checksum-client"}) {
+            Path staging = Files.copy(CourierTestSupport.courierJar(example), home.resolve(example + ".jar"));
+            Files.move(staging, home.resolve("deploy/" + example + ".jar"), StandardCopyOption.ATOMIC_MOVE);
+        }
+        awaitActive("io.courier.example-checksum-client", LIMIT);
+        type("checksum hello");
+        await("the checksum command answers", LIMIT, line -> bare(line).equals("532"));
+        type("names");
+        await("names lists the server", LIMIT, line -> bare(line).startsWith("checksum "));
+        type("pidin");
+        await("pidin shows the server RECEIVE-blocked", LIMIT,
+                line -> line.contains("io.courier.example-checksum-server/checksum-server") && line.contains("RECEIVE"));
+        type("pidin fd");
+        await("pidin fd answers with its table", LIMIT, line -> bare(line).matches("pid +name +coid +server +chid +scoid"));
 
         shell.close();
         await("the shell ends with its input", LIMIT, line -> line.contains("gosh: stopping shell"));
@@ -105,6 +122,16 @@ public class RuntimeProcessTest {
             shell.flush();
             Thread.sleep(200);
         }
+    }
+
+    /** A line without the Gogo prompts that the shell prints before its output. */
+    private static String bare(String line) {
+        return line.replace("courier$ ", "").trim();
+    }
+
+    private void type(String command) throws IOException {
+        shell.write(command + "\n");
+        shell.flush();
     }
 
     private void await(String what, Duration limit, Predicate<String> line) throws InterruptedException {
