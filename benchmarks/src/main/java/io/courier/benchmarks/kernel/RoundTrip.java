@@ -53,8 +53,16 @@ public class RoundTrip {
         /** The threads: "platform" or "virtual". */
         @Param({"platform", "virtual"})
         public String threads;
+        /**
+         * Flight Recorder events: "off" (in the code, no recording), "disabled" (the code not
+         * reached: {@code -Dcourier.trace.disable=true}) or "recording" (a recording of every
+         * Courier event runs).
+         */
+        @Param({"off"})
+        public String tracing;
 
         Microkernel mk;
+        jdk.jfr.Recording recording;
         Kernel server;
         Kernel client;
         int chid;
@@ -67,6 +75,16 @@ public class RoundTrip {
         @Setup(Level.Trial)
         public void start() throws InterruptedException {
             System.setProperty("courier.deadlock.detect", Boolean.toString(deadlockDetection));
+            System.setProperty("courier.trace.disable", Boolean.toString("disabled".equals(tracing)));
+            if ("recording".equals(tracing)) {
+                recording = new jdk.jfr.Recording();
+                for (String e : new String[] {"io.courier.MsgSend", "io.courier.MsgReceive", "io.courier.MsgReply"}) {
+                    recording.enable(e).withThreshold(java.time.Duration.ZERO);
+                }
+                recording.setToDisk(false);
+                recording.setMaxSize(64L << 20);
+                recording.start();
+            }
             mk = Microkernel.boot();
             server = mk.process("server");
             client = mk.process("client");
@@ -109,6 +127,9 @@ public class RoundTrip {
             client.msgSendPulse(coid, 10, STOP, 0);
             serverThread.join(10_000);
             mk.close();
+            if (recording != null) {
+                recording.close();
+            }
             for (Thread t : idle) {
                 t.join(10_000);
             }
