@@ -91,6 +91,7 @@ final class Conn extends ConnFields.PadAfter {
     private final long trigger;
     private final boolean timed;
     private final long firstDelay;
+    private final String fullMessage;
     private final Object[] msgs;
     /** Offset (high 32 bits) and length (low 32 bits) of each slot's message. */
     private final long[] spans;
@@ -135,6 +136,7 @@ final class Conn extends ConnFields.PadAfter {
         this.callbacks = new AsyncCallback[size];
         this.errs = new int[size];
         this.agentCompletes = attr.callback() != null;
+        this.fullMessage = "coid " + coid + " already holds its " + capacity + " messages (maxNumBuffer); put again later";
     }
 
     boolean timed() {
@@ -234,8 +236,7 @@ final class Conn extends ConnFields.PadAfter {
             sys.delivery.wakeBy(armed);
         }
         if (full) {
-            throw new KernelException(Errno.EAGAIN,
-                    "coid " + coid + " already holds its " + capacity + " messages (maxNumBuffer); put again later");
+            throw new Refusal(Errno.EAGAIN, fullMessage);
         }
     }
 
