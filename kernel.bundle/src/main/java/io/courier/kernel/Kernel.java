@@ -301,8 +301,45 @@ public interface Kernel {
      */
     void timerTimeout(java.util.Set<ThreadState> states, Duration timeout);
 
-    /** {@code SignalKill()}: sends a signal to process {@code pid} (tid 0) or one of its threads. */
+    /**
+     * {@code SignalKill()}: sends a signal to process {@code pid} (tid 0: any thread that does
+     * not mask it) or to one of its threads. A thread waiting for it in {@link #signalWaitinfo}
+     * takes it; otherwise a thread blocked in a kernel call that does not mask it is unblocked
+     * with EINTR, as SPEC K13 says (the signal is then consumed, as by a handler); otherwise it
+     * stays pending. {@link Signals#SIGKILL} ends the process.
+     *
+     * @throws KernelException ESRCH for an unknown pid or tid; EINVAL for a signal outside
+     *     1..64; EPERM across users without the {@link Ability#SIGNAL} ability
+     */
     void signalKill(int pid, int tid, int signo, int code, long value);
+
+    /**
+     * {@code SignalProcmask()}: changes the calling thread's signal mask.
+     *
+     * @param how {@link Signals#SIG_BLOCK}, {@link Signals#SIG_UNBLOCK} or {@link Signals#SIG_SETMASK}
+     * @param set a signal set ({@link Signals#set})
+     * @return the previous mask
+     * @throws KernelException EINVAL for a bad {@code how}
+     */
+    long signalProcmask(int how, long set);
+
+    /**
+     * {@code SignalWaitinfo()}: waits until a signal of {@code set} is pending for the calling
+     * thread or its process, and takes it.
+     *
+     * @param timeout null to wait without limit
+     * @throws KernelException EINTR when unblocked otherwise; ETIMEDOUT on the timeout; EINVAL
+     *     for an empty set
+     */
+    SigInfo signalWaitinfo(long set, Duration timeout);
+
+    /**
+     * {@code InterruptWait()}: waits for a {@link SigEvent.Type#INTR} event delivered to the
+     * calling thread.
+     *
+     * @throws KernelException ETIMEDOUT on the timeout; EINTR when interrupted
+     */
+    void interruptWait(Duration timeout);
 
     /** The credentials of this process. */
     Credentials credentials();

@@ -12,8 +12,10 @@ public enum ThreadState {
     SEND,
     /** Waiting for a server to reply. */
     REPLY,
-    /** Waiting for a signal ({@code SigWaitinfo}). */
-    SIGSUSPEND,
+    /** Waiting for a signal ({@code SignalWaitinfo}). */
+    SIGWAITINFO,
+    /** Waiting for an interrupt event ({@code InterruptWait}). */
+    INTR,
     /** Waiting on a process-shared mutex. */
     MUTEX,
     /** Waiting on a condition variable. */

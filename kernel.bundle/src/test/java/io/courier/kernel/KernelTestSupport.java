@@ -109,8 +109,12 @@ abstract class KernelTestSupport {
     }
 
     static KernelException fails(Errno expected, Executable call) {
-        KernelException e = assertThrows(KernelException.class, call);
-        assertEquals(expected, e.errno(), e.getMessage());
+        return fails(expected, call, "");
+    }
+
+    static KernelException fails(Errno expected, Executable call, String why) {
+        KernelException e = assertThrows(KernelException.class, call, why);
+        assertEquals(expected, e.errno(), why + ": " + e.getMessage());
         return e;
     }
 

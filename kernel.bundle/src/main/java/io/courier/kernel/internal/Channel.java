@@ -28,6 +28,8 @@ final class Channel {
     final Map<Proc, ServerConn> sconns = new HashMap<>();
     long seq;
     volatile boolean destroyed;
+    /** The thread that last received a message here (deadlock detection, priority boosts). */
+    volatile KThread lastServer;
 
     Channel(int chid, Proc owner, int flags) {
         this.chid = chid;

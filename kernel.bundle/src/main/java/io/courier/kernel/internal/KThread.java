@@ -99,6 +99,24 @@ final class KThread extends Pending {
 
     final ByteBuffer[] oneOp = new ByteBuffer[1];
 
+    // ---- unblocking by signals and events (K13, K17, K18)
+    /** Set by a signal (EINTR) or an UNBLOCK event (ETIMEDOUT) to end the thread's blocking call. */
+    volatile Errno pendingUnblock;
+    /** The signal mask: bit signo-1 set blocks the signal. Written only by this thread. */
+    volatile long sigmask;
+    /** The signals this thread waits for in SignalWaitinfo; 0 when not waiting. */
+    volatile long sigWaitSet;
+    /** The signal handed to a thread waiting in SignalWaitinfo. */
+    volatile io.courier.kernel.SigInfo sigResult;
+    /** Signals sent to this thread that it masks. Guarded by the process's signal lock. */
+    final java.util.ArrayDeque<io.courier.kernel.SigInfo> sigPending = new java.util.ArrayDeque<>();
+    /** INTR events not yet waited for. */
+    final java.util.concurrent.atomic.AtomicInteger intrs = new java.util.concurrent.atomic.AtomicInteger();
+    /** The generation this thread's slot had when the thread was made: older rcvids are not its own. */
+    int firstGen;
+    /** The server thread that received this thread's current message (deadlock detection). */
+    volatile KThread servedBy;
+
     // ---- TimerTimeout: armed for the next blocking call in one of these states
     Set<ThreadState> timeoutStates;
     long timeoutNanos;
@@ -109,6 +127,22 @@ final class KThread extends Pending {
         this.name = thread.getName().isEmpty() ? (thread.isVirtual() ? "virtual" : "thread") : thread.getName();
         this.basePriority = io.courier.kernel.Kernel.PRIORITY_DEFAULT;
         this.effPriority = basePriority;
+    }
+
+    /** Takes the pending unblock request, if any. */
+    Errno takeUnblock() {
+        Errno e = pendingUnblock;
+        if (e != null) {
+            pendingUnblock = null;
+        }
+        return e;
+    }
+
+    /** Whether the thread sits in a blocking kernel call that a signal or event can end. */
+    boolean isBlocked() {
+        ThreadState s = state;
+        return s == ThreadState.SEND || s == ThreadState.REPLY || s == ThreadState.RECEIVE
+                || s == ThreadState.SIGWAITINFO || s == ThreadState.INTR;
     }
 
     int sendPhase() {

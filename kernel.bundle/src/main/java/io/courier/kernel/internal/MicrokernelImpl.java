@@ -35,8 +35,29 @@ public final class MicrokernelImpl implements Microkernel {
     record NameEntry(Proc proc, NameAttach attach) {
     }
 
+    /** Told of every name attached and detached (the OSGi glue publishes names as services). */
+    public interface NameWatcher {
+        /** {@code name} was attached. */
+        void attached(NameInfo name);
+
+        /** {@code name} was detached, or its process died. */
+        void detached(NameInfo name);
+    }
+
+    private final java.util.List<NameWatcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     final IdleStrategy idle;
-    private final IdTable<Proc> procs = new IdTable<>(1, 1 << 20);
+    /**
+     * Send-cycle detection (K19); on unless the system property {@code courier.deadlock.detect}
+     * is {@code false} when the kernel boots (benchmarks compare both).
+     */
+    final boolean detectDeadlocks = Boolean.parseBoolean(System.getProperty("courier.deadlock.detect", "true"));
+    /** Process slots; a pid is its slot in the low {@link #PID_SLOT_BITS} bits and the slot's use count above. */
+    private final IdTable<Proc> procs = new IdTable<>(1, (1 << PID_SLOT_BITS) - 1);
+    /** How often each process slot was used: a reused slot gives a new pid, so a stale pid never names a new process. */
+    private int[] slotUses = new int[64];
+    /** The bits of a pid that hold its slot. */
+    static final int PID_SLOT_BITS = 16;
     private final ConcurrentHashMap<String, NameEntry> names = new ConcurrentHashMap<>();
     /** Kernel threads by slot: a rcvid's low 32 bits. */
     private final IdTable<KThread> slots = new IdTable<>(0, Integer.MAX_VALUE);
@@ -80,11 +101,11 @@ public final class MicrokernelImpl implements Microkernel {
             if (closed) {
                 throw new KernelException(Errno.ENXIO, "the kernel is shut down");
             }
-            int pid = procs.addNew(id -> new Proc(this, id, name, credentials), 1);
-            if (pid < 0) {
+            int slot = procs.addNew(id -> new Proc(this, pidFor(id), name, credentials), 1);
+            if (slot < 0) {
                 throw new KernelException(Errno.EAGAIN, "out of processes");
             }
-            return procs.get(pid);
+            return procs.get(slot);
         } finally {
             life.unlock();
         }
@@ -95,13 +116,25 @@ public final class MicrokernelImpl implements Microkernel {
         return Optional.ofNullable(proc(pid));
     }
 
+    /** The pid for a new process in {@code slot}; called under the life lock. */
+    private int pidFor(int slot) {
+        if (slot >= slotUses.length) {
+            slotUses = Arrays.copyOf(slotUses, Math.max(slotUses.length * 2, slot + 1));
+        }
+        int use = slotUses[slot]++ & ((1 << (31 - PID_SLOT_BITS)) - 1);
+        return (use << PID_SLOT_BITS) | slot;
+    }
+
     Proc proc(int pid) {
-        Proc p = procs.get(pid);
-        return p == null || p.life == Proc.Life.DEAD ? null : p;
+        if (pid <= 0) {
+            return null;
+        }
+        Proc p = procs.get(pid & ((1 << PID_SLOT_BITS) - 1));
+        return p == null || p.pid != pid || p.life == Proc.Life.DEAD ? null : p;
     }
 
     void processGone(Proc p) {
-        procs.remove(p.pid, p);
+        procs.remove(p.pid & ((1 << PID_SLOT_BITS) - 1), p);
     }
 
     @Override
@@ -153,13 +186,52 @@ public final class MicrokernelImpl implements Microkernel {
 
     // ------------------------------------------------------------------ names
 
+    /**
+     * Starts telling {@code watcher} of names: first of every name attached now, then of each
+     * change. Returns what stops it.
+     */
+    public Runnable watchNames(NameWatcher watcher) {
+        watchers.add(watcher);
+        for (NameEntry e : names.values()) {
+            watcher.attached(info(e));
+        }
+        return () -> watchers.remove(watcher);
+    }
+
+    private static NameInfo info(NameEntry e) {
+        return new NameInfo(e.attach().name(), e.proc().pid, e.attach().chid());
+    }
+
+    private void tell(NameEntry e, boolean attached) {
+        for (NameWatcher w : watchers) {
+            try {
+                if (attached) {
+                    w.attached(info(e));
+                } else {
+                    w.detached(info(e));
+                }
+            } catch (RuntimeException ex) {
+                LOG.warn("name watcher failed", ex);
+            }
+        }
+    }
+
     boolean attachName(Proc p, NameAttach attach) {
-        return names.putIfAbsent(attach.name(), new NameEntry(p, attach)) == null;
+        NameEntry e = new NameEntry(p, attach);
+        if (names.putIfAbsent(attach.name(), e) != null) {
+            return false;
+        }
+        tell(e, true);
+        return true;
     }
 
     boolean detachName(Proc p, NameAttach attach) {
         NameEntry e = names.get(attach.name());
-        return e != null && e.proc() == p && e.attach().equals(attach) && names.remove(attach.name(), e);
+        if (e != null && e.proc() == p && e.attach().equals(attach) && names.remove(attach.name(), e)) {
+            tell(e, false);
+            return true;
+        }
+        return false;
     }
 
     NameEntry lookupName(String name) {
@@ -168,11 +240,19 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     void detachNames(Proc p) {
-        names.values().removeIf(e -> e.proc() == p);
+        for (NameEntry e : names.values()) {
+            if (e.proc() == p && names.remove(e.attach().name(), e)) {
+                tell(e, false);
+            }
+        }
     }
 
     void channelGone(Channel ch) {
-        names.values().removeIf(e -> e.proc() == ch.owner && e.attach().chid() == ch.chid);
+        for (NameEntry e : names.values()) {
+            if (e.proc() == ch.owner && e.attach().chid() == ch.chid && names.remove(e.attach().name(), e)) {
+                tell(e, false);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ threads
@@ -198,6 +278,7 @@ public final class MicrokernelImpl implements Microkernel {
             }
             t.slot = slot;
             t.gen = lastGen[slot];
+            t.firstGen = t.gen;
             int tid = p.tids.add(t);
             if (tid < 0) {
                 slots.remove(slot, t);

@@ -17,6 +17,8 @@ import io.courier.kernel.PulseCode;
 import io.courier.kernel.PulseLayout;
 import io.courier.kernel.ServerInfo;
 import io.courier.kernel.SigEvent;
+import io.courier.kernel.SigInfo;
+import io.courier.kernel.Signals;
 import io.courier.kernel.ThreadState;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -70,6 +72,12 @@ final class Proc implements Kernel {
     final IdTable<KThread> tids = new IdTable<>(1, 1 << 20);
     final ConcurrentHashMap<Thread, KThread> threads = new ConcurrentHashMap<>();
     private final List<Runnable> exitHooks = new CopyOnWriteArrayList<>();
+    /** Guards signal delivery: the pending queues and the hand-over to waiting threads. */
+    final ReentrantLock sigLock = new ReentrantLock();
+    /** Signals sent to the process that every thread masks. Guarded by {@link #sigLock}. */
+    final java.util.ArrayDeque<SigInfo> sigPending = new java.util.ArrayDeque<>();
+    /** Events this process registered (MsgRegisterEvent), by handle. */
+    final ConcurrentHashMap<Long, EventDelivery.Registration> registrations = new ConcurrentHashMap<>();
 
     Proc(MicrokernelImpl mk, int pid, String name, Credentials credentials) {
         this.mk = mk;
@@ -473,6 +481,37 @@ final class Proc implements Kernel {
     }
 
     private int send(KThread t, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
+        if (!Trace.ENABLED) {
+            return sendNow(t, coid, siov, riov, timeout);
+        }
+        Trace.Send e = new Trace.Send();
+        e.begin();
+        try {
+            int status = sendNow(t, coid, siov, riov, timeout);
+            e.status = status;
+            return status;
+        } catch (KernelException x) {
+            e.error = x.errno().name();
+            throw x;
+        } finally {
+            e.end();
+            if (e.shouldCommit()) {
+                Connection c = connection(coid);
+                e.pid = pid;
+                e.tid = t.tid;
+                e.coid = coid;
+                e.rcvid = t.rcvid();
+                e.bytes = Iov.length(siov);
+                if (c != null) {
+                    e.serverPid = c.channel.owner.pid;
+                    e.chid = c.channel.chid;
+                }
+                e.commit();
+            }
+        }
+    }
+
+    private int sendNow(KThread t, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
         Connection conn = liveConnection(coid);
         Channel ch = conn.channel;
         if (ch.owner.life != Life.ALIVE) {
@@ -500,6 +539,14 @@ final class Proc implements Kernel {
             }
             r = ch.receivers.poll();
             if (r == null) {
+                try {
+                    if (mk.detectDeadlocks) {
+                        Deadlocks.check(t, ch);
+                    }
+                } catch (KernelException e) {
+                    clearSend(t);
+                    throw e;
+                }
                 t.seq = ch.seq++;
                 ch.senders.add(t);
                 t.blockedOn = ch.owner.pid;
@@ -539,6 +586,8 @@ final class Proc implements Kernel {
             r.effPriority = c.priority;
         }
         r.servingChannel = ch;
+        ch.lastServer = r;
+        c.servedBy = r;
         c.state = ThreadState.REPLY;
         // REPLY before the receiver can see its rcvid: it may reply at once.
         c.sendPhase(r.recvError == null ? KThread.REPLY : KThread.SEND);
@@ -587,9 +636,14 @@ final class Proc implements Kernel {
                 break;
             }
             if (leave == null || unblockSent) {
+                Errno unblock;
                 if (t.dead || life != Life.ALIVE) {
                     leave = Errno.ESRCH;
                     unblockSent = false;
+                } else if ((unblock = t.takeUnblock()) != null) {
+                    if (leave == null) {
+                        leave = unblock;
+                    }
                 } else if (Thread.interrupted()) {
                     interruptSeen = true;
                     if (leave == null) {
@@ -666,6 +720,7 @@ final class Proc implements Kernel {
     }
 
     private static void clearSend(KThread t) {
+        t.servedBy = null;
         t.state = ThreadState.READY;
         t.blockedOn = -1;
         t.siov = null;
@@ -674,6 +729,17 @@ final class Proc implements Kernel {
 
     /** Completes a client's send with a status or an error and wakes it. */
     private static void finishSend(KThread c, int status, Errno error) {
+        if (Trace.ENABLED) {
+            Trace.Reply e = new Trace.Reply();
+            if (e.shouldCommit()) {
+                Connection conn = c.sendConn;
+                e.pid = conn == null ? 0 : conn.channel.owner.pid;
+                e.rcvid = c.rcvid();
+                e.status = status;
+                e.error = error == null ? null : error.name();
+                e.commit();
+            }
+        }
         c.status = status;
         c.error = error;
         c.sendPhase(KThread.DONE);
@@ -771,6 +837,31 @@ final class Proc implements Kernel {
     }
 
     private long receive(KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly, Duration timeout) {
+        if (!Trace.ENABLED) {
+            return receiveNow(t, chid, dst, info, pulseOnly, timeout);
+        }
+        Trace.Receive e = new Trace.Receive();
+        e.begin();
+        try {
+            long rcvid = receiveNow(t, chid, dst, info, pulseOnly, timeout);
+            e.rcvid = rcvid;
+            return rcvid;
+        } catch (KernelException x) {
+            e.error = x.errno().name();
+            throw x;
+        } finally {
+            e.end();
+            if (e.shouldCommit()) {
+                e.pid = pid;
+                e.tid = t.tid;
+                e.chid = chid;
+                e.commit();
+            }
+        }
+    }
+
+    private long receiveNow(KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
+            Duration timeout) {
         Channel ch = channels.get(chid);
         if (ch == null || ch.destroyed) {
             throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + pid);
@@ -829,6 +920,8 @@ final class Proc implements Kernel {
             t.effPriority = c.priority;
         }
         t.servingChannel = ch;
+        ch.lastServer = t;
+        c.servedBy = t;
         c.state = ThreadState.REPLY;
         long rcvid = c.rcvid();
         c.sendPhase(KThread.REPLY);
@@ -857,6 +950,27 @@ final class Proc implements Kernel {
         Iov.advance(dst, n);
     }
 
+    /**
+     * Why a blocked thread should leave its call now: its death, a signal or UNBLOCK event, an
+     * interrupt, or its deadline; null to stay.
+     */
+    private Errno leaveReason(KThread t, long deadline) {
+        if (t.dead || life != Life.ALIVE) {
+            return Errno.ESRCH;
+        }
+        Errno unblock = t.takeUnblock();
+        if (unblock != null) {
+            return unblock;
+        }
+        if (Thread.interrupted()) {
+            return Errno.EINTR;
+        }
+        if (deadline != NO_DEADLINE && System.nanoTime() - deadline >= 0) {
+            return Errno.ETIMEDOUT;
+        }
+        return null;
+    }
+
     private long awaitReceive(KThread t, Channel ch, long deadline) {
         int round = 0;
         IdleStrategy idle = mk.idle;
@@ -865,14 +979,7 @@ final class Proc implements Kernel {
                 if (t.recvPhase() == KThread.RECV_DONE) {
                     break;
                 }
-                Errno leave = null;
-                if (t.dead || life != Life.ALIVE) {
-                    leave = Errno.ESRCH;
-                } else if (Thread.interrupted()) {
-                    leave = Errno.EINTR;
-                } else if (deadline != NO_DEADLINE && System.nanoTime() - deadline >= 0) {
-                    leave = Errno.ETIMEDOUT;
-                }
+                Errno leave = leaveReason(t, deadline);
                 if (leave != null) {
                     ch.lock.lock();
                     try {
@@ -1066,6 +1173,18 @@ final class Proc implements Kernel {
         if (!postPulse(conn.channel, new PulseItem(prio, code, value, conn.sconn.scoid, pointer))) {
             throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
         }
+        if (Trace.ENABLED) {
+            Trace.PulseSent e = new Trace.PulseSent();
+            if (e.shouldCommit()) {
+                e.pid = pid;
+                e.serverPid = server.pid;
+                e.chid = conn.channel.chid;
+                e.code = code;
+                e.value = value;
+                e.priority = prio;
+                e.commit();
+            }
+        }
     }
 
     /** Cross-process notification needs the same user, root, or the SIGNAL ability (K8). */
@@ -1124,32 +1243,207 @@ final class Proc implements Kernel {
 
     @Override
     public void msgDeliverEvent(long rcvid, SigEvent event) {
-        self();
-        throw new KernelException(Errno.ENOSYS, "msgDeliverEvent is not in this build");
+        EventDelivery.deliver(this, self(), rcvid, event, false);
     }
 
     @Override
     public SigEvent msgRegisterEvent(SigEvent event, int coid) {
         self();
-        throw new KernelException(Errno.ENOSYS, "msgRegisterEvent is not in this build");
+        return EventDelivery.register(this, event, coid);
     }
 
     @Override
     public void msgUnregisterEvent(SigEvent event) {
         self();
-        throw new KernelException(Errno.ENOSYS, "msgUnregisterEvent is not in this build");
+        EventDelivery.unregister(this, event);
     }
 
     @Override
     public void msgVerifyEvent(long rcvid, SigEvent event) {
-        self();
-        throw new KernelException(Errno.ENOSYS, "msgVerifyEvent is not in this build");
+        EventDelivery.deliver(this, self(), rcvid, event, true);
     }
 
     @Override
     public void signalKill(int pid, int tid, int signo, int code, long value) {
         self();
-        throw new KernelException(Errno.ENOSYS, "signalKill is not in this build");
+        if (signo < 1 || signo > Signals.SIGMAX) {
+            throw new KernelException(Errno.EINVAL, "signal " + signo + " is outside 1.." + Signals.SIGMAX);
+        }
+        Proc target = mk.proc(pid);
+        if (target == null) {
+            throw new KernelException(Errno.ESRCH, "no process " + pid);
+        }
+        if (target != this && !mayNotify(target)) {
+            throw new KernelException(Errno.EPERM, "process " + this.pid + " may not signal process " + pid);
+        }
+        target.signal(tid, new SigInfo(signo, code, value, this.pid));
+    }
+
+    /**
+     * Delivers a signal (K18): to a thread waiting for it, else by unblocking a thread blocked in
+     * a kernel call that does not mask it (EINTR), else it stays pending.
+     */
+    void signal(int tid, SigInfo info) {
+        if (info.signo() == Signals.SIGKILL) {
+            exit();
+            return;
+        }
+        KThread target;
+        boolean handed = false;
+        sigLock.lock();
+        try {
+            if (life != Life.ALIVE) {
+                throw new KernelException(Errno.ESRCH, "process " + pid + " is " + life.name().toLowerCase());
+            }
+            if (tid != 0) {
+                target = tids.get(tid);
+                if (target == null || target.dead) {
+                    throw new KernelException(Errno.ESRCH, "no thread " + tid + " in process " + pid);
+                }
+            } else {
+                target = pickSignalTarget(info.signo());
+            }
+            if (target != null && Signals.contains(target.sigWaitSet, info.signo())) {
+                target.sigWaitSet = 0;
+                target.sigResult = info;
+                handed = true;
+            } else if (target != null && !Signals.contains(target.sigmask, info.signo()) && target.isBlocked()
+                    && target.state != ThreadState.SIGWAITINFO) {
+                target.pendingUnblock = Errno.EINTR;
+                handed = true;
+            } else if (tid != 0) {
+                target.sigPending.add(info);
+            } else {
+                sigPending.add(info);
+            }
+        } finally {
+            sigLock.unlock();
+        }
+        if (handed) {
+            LockSupport.unpark(target.thread);
+        }
+    }
+
+    /** A waiter for the signal first, then a thread blocked in a kernel call that does not mask it. */
+    private KThread pickSignalTarget(int signo) {
+        KThread blocked = null;
+        for (KThread k : threads.values()) {
+            if (k.dead) {
+                continue;
+            }
+            if (Signals.contains(k.sigWaitSet, signo)) {
+                return k;
+            }
+            if (blocked == null && !Signals.contains(k.sigmask, signo) && k.isBlocked()
+                    && k.state != ThreadState.SIGWAITINFO) {
+                blocked = k;
+            }
+        }
+        return blocked;
+    }
+
+    @Override
+    public long signalProcmask(int how, long set) {
+        KThread t = self();
+        long old = t.sigmask;
+        long kill = Signals.set(Signals.SIGKILL);
+        switch (how) {
+            case Signals.SIG_BLOCK -> t.sigmask = (old | set) & ~kill;
+            case Signals.SIG_UNBLOCK -> t.sigmask = old & ~set;
+            case Signals.SIG_SETMASK -> t.sigmask = set & ~kill;
+            default -> throw new KernelException(Errno.EINVAL, "bad how " + how);
+        }
+        return old;
+    }
+
+    @Override
+    public SigInfo signalWaitinfo(long set, Duration timeout) {
+        KThread t = self();
+        if (set == 0) {
+            throw new KernelException(Errno.EINVAL, "empty signal set");
+        }
+        long deadline = deadline(t, timeout, ThreadState.SIGWAITINFO);
+        t.timeoutStates = null;
+        sigLock.lock();
+        try {
+            SigInfo ready = takePending(t.sigPending, set);
+            if (ready == null) {
+                ready = takePending(sigPending, set);
+            }
+            if (ready != null) {
+                return ready;
+            }
+            t.sigResult = null;
+            t.sigWaitSet = set;
+            t.state = ThreadState.SIGWAITINFO;
+        } finally {
+            sigLock.unlock();
+        }
+        try {
+            int round = 0;
+            for (;;) {
+                SigInfo got = t.sigResult;
+                if (got != null) {
+                    t.sigResult = null;
+                    return got;
+                }
+                Errno leave = leaveReason(t, deadline);
+                if (leave != null) {
+                    sigLock.lock();
+                    try {
+                        if (t.sigResult == null) {
+                            t.sigWaitSet = 0;
+                            throw new KernelException(leave, "signalWaitinfo");
+                        }
+                    } finally {
+                        sigLock.unlock();
+                    }
+                    continue;
+                }
+                mk.idle.idle(round++, deadline);
+            }
+        } finally {
+            t.sigWaitSet = 0;
+            t.state = ThreadState.READY;
+        }
+    }
+
+    private static SigInfo takePending(java.util.ArrayDeque<SigInfo> queue, long set) {
+        for (java.util.Iterator<SigInfo> it = queue.iterator(); it.hasNext();) {
+            SigInfo s = it.next();
+            if (Signals.contains(set, s.signo())) {
+                it.remove();
+                return s;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void interruptWait(Duration timeout) {
+        KThread t = self();
+        long deadline = deadline(t, timeout, ThreadState.INTR);
+        t.timeoutStates = null;
+        t.state = ThreadState.INTR;
+        try {
+            int round = 0;
+            for (;;) {
+                int n = t.intrs.get();
+                if (n > 0 && t.intrs.compareAndSet(n, n - 1)) {
+                    return;
+                }
+                if (n > 0) {
+                    continue;
+                }
+                Errno leave = leaveReason(t, deadline);
+                if (leave != null) {
+                    throw new KernelException(leave, "interruptWait");
+                }
+                mk.idle.idle(round++, deadline);
+            }
+        } finally {
+            t.state = ThreadState.READY;
+        }
     }
 
     // ------------------------------------------------------------------ names (K14)
@@ -1312,6 +1606,12 @@ final class Proc implements Kernel {
         } finally {
             lock.unlock();
         }
+        Trace.ProcessDeath death = Trace.ENABLED ? new Trace.ProcessDeath() : null;
+        if (death != null) {
+            death.begin();
+            death.channels = channels.size();
+            death.connections = fdConns.size() + sideConns.size();
+        }
         mk.detachNames(this);
         for (Channel ch : channels.values()) {
             destroyChannel(ch);
@@ -1338,6 +1638,14 @@ final class Proc implements Kernel {
             mk.releaseThread(t, false);
         }
         mk.processGone(this);
+        if (death != null) {
+            death.end();
+            if (death.shouldCommit()) {
+                death.pid = pid;
+                death.name = name;
+                death.commit();
+            }
+        }
         for (Runnable hook : exitHooks) {
             try {
                 hook.run();

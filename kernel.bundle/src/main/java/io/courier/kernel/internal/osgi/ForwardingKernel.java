@@ -11,6 +11,7 @@ import io.courier.kernel.NameAttach;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.ServerInfo;
 import io.courier.kernel.SigEvent;
+import io.courier.kernel.SigInfo;
 import io.courier.kernel.ThreadState;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -253,6 +254,21 @@ abstract class ForwardingKernel implements Kernel {
     @Override
     public void signalKill(int pid, int tid, int signo, int code, long value) {
         delegate().signalKill(pid, tid, signo, code, value);
+    }
+
+    @Override
+    public long signalProcmask(int how, long set) {
+        return delegate().signalProcmask(how, set);
+    }
+
+    @Override
+    public SigInfo signalWaitinfo(long set, Duration timeout) {
+        return delegate().signalWaitinfo(set, timeout);
+    }
+
+    @Override
+    public void interruptWait(Duration timeout) {
+        delegate().interruptWait(timeout);
     }
 
     @Override

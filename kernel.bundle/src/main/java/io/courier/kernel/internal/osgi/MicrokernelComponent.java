@@ -36,6 +36,11 @@ public final class MicrokernelComponent implements Microkernel {
         LOG.info("Courier kernel booted");
     }
 
+    /** The kernel itself, for the other components of this bundle. */
+    Microkernel kernel() {
+        return microkernel;
+    }
+
     @Deactivate
     void deactivate() {
         microkernel.close();

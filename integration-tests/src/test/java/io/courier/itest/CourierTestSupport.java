@@ -1,0 +1,138 @@
+package io.courier.itest;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.systemPackage;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import javax.inject.Inject;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * The one Pax Exam configuration of Courier's integration tests: Felix (the native container,
+ * in the test JVM) with SCR and its OSGi APIs, pax-logging-api for SLF4J, FileInstall watching a
+ * fresh folder, and the Courier bundles of this reactor. One framework per test class. The
+ * third-party bundles come through pax-url from the local Maven repository (the build passes
+ * its location and Maven Central as the remote).
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public abstract class CourierTestSupport {
+    /** The symbolic names of the Courier bundles every runtime holds. */
+    protected static final String[] COURIER_BUNDLES = {
+        "io.courier.kernel", "io.courier.asyncmsg", "io.courier.shm", "io.courier.resmgr"};
+
+    /** The framework property naming the folder FileInstall watches. */
+    protected static final String DEPLOY_DIR = "felix.fileinstall.dir";
+
+    /** The test probe's context: services got through it are got for the probe bundle. */
+    @Inject
+    protected BundleContext context;
+
+    /** The Felix configuration, built in the test JVM before the framework starts. */
+    @Configuration
+    public Option[] config() {
+        return options(
+                frameworkProperty(DEPLOY_DIR).value(newDeployDir().toString()),
+                // The kernel's Flight Recorder events need the JDK's jdk.jfr package.
+                systemPackage("jdk.jfr"),
+                frameworkProperty("felix.fileinstall.poll").value("100"),
+                frameworkProperty("felix.fileinstall.noInitialDelay").value("true"),
+                mavenBundle("org.ops4j.pax.logging", "pax-logging-api").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.fileinstall").versionAsInProject(),
+                courierBundle("kernel"),
+                courierBundle("asyncmsg"),
+                courierBundle("shm"),
+                courierBundle("resmgr"),
+                junitBundles());
+    }
+
+    /** A bundle of this reactor, as copied to {@code target/bundles} by the build. */
+    protected static Option courierBundle(String artifactId) {
+        return bundle(courierJar(artifactId).toUri().toString());
+    }
+
+    /** The jar of a bundle of this reactor, {@code target/bundles/<artifactId>.jar}. */
+    protected static Path courierJar(String artifactId) {
+        String dir = System.getProperty("courier.bundles");
+        if (dir == null) {
+            throw new IllegalStateException("system property courier.bundles is not set: run the tests with Maven");
+        }
+        Path jar = Path.of(dir, artifactId + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: the build copies it before the tests");
+        }
+        return jar;
+    }
+
+    private static Path newDeployDir() {
+        try {
+            Path target = Path.of(System.getProperty("courier.bundles")).getParent();
+            return Files.createTempDirectory(target, "deploy-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The installed bundle named {@code symbolicName}, if any. */
+    protected Optional<Bundle> installed(String symbolicName) {
+        return Arrays.stream(context.getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName())).findFirst();
+    }
+
+    /** Waits for a service of {@code type} to be registered, failing after {@code limit}. */
+    protected <S> ServiceReference<S> awaitService(Class<S> type, Duration limit) {
+        await(type.getName() + " service registered", limit, () -> context.getServiceReference(type) != null);
+        return context.getServiceReference(type);
+    }
+
+    /**
+     * Polls {@code condition} until it holds; after {@code limit} fails with {@code what} and a
+     * dump of the threads.
+     */
+    protected static void await(String what, Duration limit, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("not within " + limit + ": " + what + "\n" + threadDump());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for: " + what, e);
+            }
+        }
+    }
+
+    /** Every thread's stack, for the message of a failed wait. */
+    protected static String threadDump() {
+        return Arrays.stream(ManagementFactory.getThreadMXBean().dumpAllThreads(false, false))
+                .map(ThreadInfo::toString)
+                .collect(Collectors.joining());
+    }
+}

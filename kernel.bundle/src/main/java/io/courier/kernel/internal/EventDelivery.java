@@ -1,0 +1,231 @@
+package io.courier.kernel.internal;
+
+import io.courier.kernel.ConnectFlags;
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.PulseCode;
+import io.courier.kernel.SigEvent;
+import io.courier.kernel.SigInfo;
+import io.courier.kernel.Signals;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code MsgDeliverEvent()}, {@code MsgRegisterEvent()} and friends (SPEC K17), with the checks
+ * and errors of the seed's MsgDeliverEvent page.
+ */
+final class EventDelivery {
+    private static final AtomicLong HANDLES = new AtomicLong(0x5EC0_0000_0000L);
+
+    /** An event a client registered for delivery by one server (coid) or any (-1). */
+    record Registration(SigEvent event, int coid, Proc serverOrNull) {
+    }
+
+    private EventDelivery() {
+    }
+
+    static SigEvent register(Proc client, SigEvent event, int coid) {
+        validate(event);
+        if (event.handle() != 0) {
+            throw new KernelException(Errno.EINVAL, "the event is registered already");
+        }
+        Proc server = null;
+        if (coid != -1) {
+            Connection c = coid < 0 ? null : client.connection(coid);
+            if (c == null || c.dead || c.channel.destroyed) {
+                throw new KernelException(Errno.EBADF, "no connection " + coid);
+            }
+            server = c.channel.owner;
+        }
+        long handle = HANDLES.incrementAndGet();
+        client.registrations.put(handle, new Registration(event, coid, server));
+        return event.withHandle(handle);
+    }
+
+    static void unregister(Proc client, SigEvent event) {
+        if (event == null || event.handle() == 0 || client.registrations.remove(event.handle()) == null) {
+            throw new KernelException(Errno.EINVAL, "not a registered event of process " + client.pid);
+        }
+    }
+
+    /** Checks an event's own fields (EINVAL). */
+    static void validate(SigEvent e) {
+        if (e == null) {
+            throw new KernelException(Errno.EFAULT, "event is null");
+        }
+        switch (e.type()) {
+            case PULSE -> {
+                if (e.priority() < -1 || e.priority() > Kernel.PRIORITY_MAX) {
+                    throw new KernelException(Errno.EINVAL, "pulse priority " + e.priority() + " is out of range");
+                }
+                if (e.code() < PulseCode.MIN || e.code() > PulseCode.MAXAVAIL) {
+                    throw new KernelException(Errno.EINVAL, "pulse code " + e.code() + " is out of range");
+                }
+            }
+            case SIGNAL, SIGNAL_CODE, SIGNAL_THREAD -> {
+                if (e.signo() < 1 || e.signo() > Signals.SIGMAX) {
+                    throw new KernelException(Errno.EINVAL, "signal " + e.signo() + " is out of range");
+                }
+                if (e.code() < -128 || e.code() > 127) {
+                    throw new KernelException(Errno.EINVAL, "signal code " + e.code() + " is out of range");
+                }
+            }
+            default -> {
+                // NONE, UNBLOCK, INTR, THREAD: nothing to check
+            }
+        }
+    }
+
+    /**
+     * Delivers (or, with {@code verifyOnly}, checks) {@code event}: rcvid &gt; 0 to the client of
+     * that message (also after the reply, while it stays connected), 0 to the calling thread,
+     * &lt; 0 to thread {@code -rcvid} of the calling process.
+     */
+    static void deliver(Proc server, KThread caller, long rcvid, SigEvent event, boolean verifyOnly) {
+        validate(event);
+        Proc target;
+        KThread thread;
+        SigEvent ev = event;
+        if (rcvid > 0) {
+            thread = clientOf(server, rcvid);
+            target = thread.proc;
+            ServerConn sc = connectionTo(server, target);
+            if (sc == null) {
+                throw new KernelException(Errno.EBADF, "the client of rcvid " + rcvid + " detached its connection");
+            }
+            boolean noEvent = true;
+            boolean regOnly = false;
+            sc.channel.lock.lock();
+            try {
+                for (Connection c : sc.conns) {
+                    noEvent &= (c.flags & ConnectFlags.NOEVENT) != 0;
+                    regOnly |= (c.flags & ConnectFlags.REG_EVENTS) != 0;
+                }
+            } finally {
+                sc.channel.lock.unlock();
+            }
+            if (noEvent) {
+                throw new KernelException(Errno.EACCES, "the client's connection takes no events (NOEVENT)");
+            }
+            if (ev.handle() != 0) {
+                ev = registered(server, target, ev);
+            } else if (regOnly) {
+                throw new KernelException(Errno.EACCES, "the client's connection takes registered events only");
+            }
+        } else if (rcvid == 0) {
+            thread = caller;
+            target = server;
+            if (ev.handle() != 0) {
+                ev = registered(server, target, ev);
+            }
+        } else {
+            long tid = -rcvid;
+            thread = tid > Integer.MAX_VALUE ? null : server.tids.get((int) tid);
+            if (thread == null || thread.dead) {
+                throw new KernelException(Errno.ESRCH, "no thread " + tid + " in process " + server.pid);
+            }
+            target = server;
+            if (ev.handle() != 0) {
+                ev = registered(server, target, ev);
+            }
+        }
+        if (target.life != Proc.Life.ALIVE) {
+            throw new KernelException(ev.type() == SigEvent.Type.PULSE ? Errno.ENXIO : Errno.EACCES,
+                    "process " + target.pid + " is terminating");
+        }
+        switch (ev.type()) {
+            case PULSE -> pulse(target, caller, ev, verifyOnly);
+            case SIGNAL, SIGNAL_CODE -> {
+                if (!verifyOnly) {
+                    target.signal(0, new SigInfo(ev.signo(), ev.type() == SigEvent.Type.SIGNAL ? Signals.SI_USER
+                            : ev.code(), ev.value(), server.pid));
+                }
+            }
+            case SIGNAL_THREAD -> {
+                if (!verifyOnly) {
+                    target.signal(thread.tid, new SigInfo(ev.signo(), ev.code(), ev.value(), server.pid));
+                }
+            }
+            case THREAD -> {
+                if (!verifyOnly) {
+                    Runnable f = ev.function();
+                    Thread.ofVirtual().name("sigev-thread-" + target.pid).start(f);
+                }
+            }
+            case UNBLOCK -> {
+                if (!verifyOnly && thread.isBlocked()) {
+                    thread.pendingUnblock = Errno.ETIMEDOUT;
+                    LockSupport.unpark(thread.thread);
+                }
+            }
+            case INTR -> {
+                if (!verifyOnly) {
+                    thread.intrs.incrementAndGet();
+                    LockSupport.unpark(thread.thread);
+                }
+            }
+            case NONE -> {
+                // nothing to do
+            }
+        }
+    }
+
+    private static void pulse(Proc target, KThread caller, SigEvent ev, boolean verifyOnly) {
+        Connection c = ev.coid() < 0 ? null : target.connection(ev.coid());
+        if (c == null || c.dead || c.channel.destroyed) {
+            throw new KernelException(Errno.EBADF, "process " + target.pid + " has no connection " + ev.coid());
+        }
+        if (c.channel.owner.life != Proc.Life.ALIVE) {
+            throw new KernelException(Errno.ENXIO, "process " + c.channel.owner.pid + " is terminating");
+        }
+        // SIGEV_PULSE_PRIO_INHERIT (-1): the delivering thread's priority; 0 is the idle thread's: 1.
+        int prio = ev.priority() == -1 ? caller.effPriority : Math.max(1, ev.priority());
+        if (!verifyOnly && !Proc.postPulse(c.channel, new PulseItem(prio, ev.code(), ev.value(), c.sconn.scoid,
+                null))) {
+            throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");
+        }
+    }
+
+    /** The registered event behind a handle, with the server's value if it is UPDATEABLE. */
+    private static SigEvent registered(Proc server, Proc client, SigEvent handed) {
+        Registration reg = client.registrations.get(handed.handle());
+        if (reg == null) {
+            throw new KernelException(Errno.EACCES, "the event is not registered by process " + client.pid);
+        }
+        if (reg.serverOrNull() != null && reg.serverOrNull() != server) {
+            throw new KernelException(Errno.EACCES, "the event is registered for another server");
+        }
+        SigEvent ev = reg.event();
+        return ev.isUpdateable() ? ev.withValue(handed.value()) : ev;
+    }
+
+    /**
+     * The client thread of a rcvid, also after the reply: the slot's thread, if the rcvid's
+     * generation belongs to it (it was made before that message and has not been replaced).
+     */
+    private static KThread clientOf(Proc server, long rcvid) {
+        KThread c = server.mk.slot((int) rcvid);
+        int gen = (int) (rcvid >>> 32);
+        if (c == null || c.dead || gen - c.firstGen <= 0 || c.gen - gen < 0) {
+            throw new KernelException(Errno.ESRCH, "no thread behind rcvid " + rcvid);
+        }
+        return c;
+    }
+
+    /** The server connection of {@code client} to any channel of {@code server}, or null. */
+    private static ServerConn connectionTo(Proc server, Proc client) {
+        for (Channel ch : server.channels.values()) {
+            ch.lock.lock();
+            try {
+                ServerConn sc = ch.sconns.get(client);
+                if (sc != null && !sc.zombie) {
+                    return sc;
+                }
+            } finally {
+                ch.lock.unlock();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,129 @@
+package io.courier.kernel.internal;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/**
+ * JDK Flight Recorder events for kernel calls: what QNX needs an instrumented kernel for. With
+ * no recording running the events cost a check the JIT folds away; with
+ * {@code -Dcourier.trace.disable=true} the code is not even reached. Enable them with
+ * {@code jcmd <pid> JFR.start settings=profile} or a recording of {@code io.courier.*} events.
+ */
+final class Trace {
+    /** Whether kernel calls make events at all (the JDK has JFR and tracing is not disabled). */
+    static final boolean ENABLED = !Boolean.getBoolean("courier.trace.disable") && jfrPresent();
+
+    private Trace() {
+    }
+
+    private static boolean jfrPresent() {
+        try {
+            Class.forName("jdk.jfr.Event", false, Trace.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** A {@code msgSend}: from the call to the reply (or the error). */
+    @Name("io.courier.MsgSend")
+    @Label("MsgSend")
+    @Category({"Courier", "Kernel"})
+    @Description("A client's send, from the call until the reply or the error")
+    @StackTrace(false)
+    static final class Send extends Event {
+        @Label("Client pid")
+        int pid;
+        @Label("Client tid")
+        int tid;
+        @Label("Coid")
+        int coid;
+        @Label("Server pid")
+        int serverPid;
+        @Label("Chid")
+        int chid;
+        @Label("Rcvid")
+        long rcvid;
+        @Label("Bytes sent")
+        int bytes;
+        @Label("Status")
+        int status;
+        @Label("Error")
+        String error;
+    }
+
+    /** A {@code msgReceive}: from the call until a message or pulse arrives. */
+    @Name("io.courier.MsgReceive")
+    @Label("MsgReceive")
+    @Category({"Courier", "Kernel"})
+    @Description("A server's receive, from the call until a message or a pulse arrives")
+    @StackTrace(false)
+    static final class Receive extends Event {
+        @Label("Server pid")
+        int pid;
+        @Label("Server tid")
+        int tid;
+        @Label("Chid")
+        int chid;
+        @Label("Rcvid (0: a pulse)")
+        long rcvid;
+        @Label("Error")
+        String error;
+    }
+
+    /** A {@code msgReply} or {@code msgError}. */
+    @Name("io.courier.MsgReply")
+    @Label("MsgReply")
+    @Category({"Courier", "Kernel"})
+    @StackTrace(false)
+    static final class Reply extends Event {
+        @Label("Server pid")
+        int pid;
+        @Label("Rcvid")
+        long rcvid;
+        @Label("Status")
+        int status;
+        @Label("Error sent")
+        String error;
+    }
+
+    /** A pulse queued or handed to a receiver. */
+    @Name("io.courier.Pulse")
+    @Label("Pulse")
+    @Category({"Courier", "Kernel"})
+    @StackTrace(false)
+    static final class PulseSent extends Event {
+        @Label("Sender pid")
+        int pid;
+        @Label("Server pid")
+        int serverPid;
+        @Label("Chid")
+        int chid;
+        @Label("Code")
+        int code;
+        @Label("Value")
+        long value;
+        @Label("Priority")
+        int priority;
+    }
+
+    /** A process's death and its cleanup. */
+    @Name("io.courier.ProcessDeath")
+    @Label("Process death")
+    @Category({"Courier", "Kernel"})
+    @StackTrace(false)
+    static final class ProcessDeath extends Event {
+        @Label("Pid")
+        int pid;
+        @Label("Name")
+        String name;
+        @Label("Channels destroyed")
+        int channels;
+        @Label("Connections detached")
+        int connections;
+    }
+}

@@ -1,0 +1,61 @@
+package io.courier.kernel.internal.osgi;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.kernel.Kernel;
+import io.courier.kernel.Microkernel;
+import io.courier.kernel.ThreadState;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** SPEC K16 and K19: the pidin and names commands over a real kernel. */
+@Timeout(30)
+class PidinCommandTest {
+
+    @Test
+    void pidinShowsStatesBlockedOnConnectionsSendsAndNames() throws Exception {
+        try (Microkernel mk = Microkernel.boot()) {
+            Kernel server = mk.process("server");
+            Kernel client = mk.process("client");
+            int chid = server.nameAttach("checksum", 0).chid();
+            int coid = client.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
+            java.util.concurrent.CountDownLatch looked = new java.util.concurrent.CountDownLatch(1);
+            Thread receiver = Thread.ofPlatform().start(() -> {
+                server.setThreadName("worker");
+                long rcvid = server.msgReceive(chid, ByteBuffer.allocate(64), null);
+                try {
+                    looked.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                server.msgReply(rcvid, 0, null);
+            });
+            Thread sender = Thread.ofPlatform().start(() -> {
+                Kernel other = client;
+                other.setThreadName("asker");
+                other.msgSend(coid, ByteBuffer.allocate(4), null);
+            });
+            PidinCommand cmd = new PidinCommand(mk);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (mk.processes().stream().flatMap(p -> p.threads().stream())
+                    .noneMatch(t -> t.state() == ThreadState.REPLY) && System.nanoTime() < end) {
+                Thread.sleep(2);
+            }
+            String all = cmd.pidin();
+            assertTrue(all.contains("pid") && all.contains("STATE") && all.contains("Blocked"), all);
+            assertTrue(all.matches("(?s).*client/asker\\s+10r REPLY\\s+" + server.pid() + "\\b.*"), all);
+            String fd = cmd.pidin("fd");
+            assertTrue(fd.contains("0x40000000s"), fd);
+            String sends = cmd.pidin("sends");
+            assertTrue(sends.contains("client[" + client.pid() + "/") && sends.contains("--REPLY--> server["
+                    + server.pid() + "]"), sends);
+            assertTrue(cmd.names().startsWith("checksum"), cmd.names());
+            assertTrue(cmd.pidin("nonsense").startsWith("usage"));
+            looked.countDown();
+            sender.join(10_000);
+            receiver.join(10_000);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.courier.kernel.seeds;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.courier.kernel.Microkernel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What the course's example programs share: the checksum message ({@code msg_def.h}), a
+ * kernel per test, and server threads with bounded waits.
+ */
+@Timeout(60)
+abstract class SeedSupport {
+    static final Duration WAIT = Duration.ofSeconds(10);
+    /** {@code CKSUM_MSG_TYPE}: user message types start above {@code _IO_MAX}. */
+    static final short CKSUM_MSG_TYPE = (short) (io.courier.kernel.IoMsg.IO_MAX + 1);
+    /** The header of the checksum message: type (u16), pad (u16), then the string. */
+    static final int HEADER = 4;
+
+    Microkernel mk;
+    final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void boot() {
+        mk = Microkernel.boot();
+    }
+
+    @AfterEach
+    void shutDown() throws InterruptedException {
+        mk.close();
+        pool.shutdownNow();
+        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+            fail("program threads did not end");
+        }
+    }
+
+    <T> Future<T> start(Callable<T> program) {
+        return pool.submit(program);
+    }
+
+    static <T> T await(Future<T> f) throws Exception {
+        try {
+            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("program did not finish in time", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    /** The checksum of the course: the sum of the string's bytes. */
+    static int checksum(String s) {
+        int sum = 0;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            sum += b & 0xFF;
+        }
+        return sum;
+    }
+
+    /** A checksum request: the header, then the NUL-terminated text. */
+    static ByteBuffer checksumRequest(String text) {
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(HEADER + t.length + 1).order(ByteOrder.nativeOrder());
+        b.putShort(CKSUM_MSG_TYPE).putShort((short) 0).put(t).put((byte) 0);
+        return b.flip();
+    }
+
+    static short type(ByteBuffer received) {
+        return received.duplicate().order(ByteOrder.nativeOrder()).getShort(0);
+    }
+
+    /** The text of a received checksum request (up to the NUL). */
+    static String requestText(ByteBuffer received) {
+        ByteBuffer b = received.duplicate().flip();
+        int end = HEADER;
+        while (end < b.limit() && b.get(end) != 0) {
+            end++;
+        }
+        byte[] t = new byte[end - HEADER];
+        b.get(HEADER, t);
+        return new String(t, StandardCharsets.UTF_8);
+    }
+
+    static ByteBuffer intReply(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, v);
+    }
+
+    static int intOf(ByteBuffer filled) {
+        return filled.duplicate().order(ByteOrder.nativeOrder()).getInt(0);
+    }
+}
