@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 /**
  * A receive buffer of a channel with its header: handed out by {@code get}, handed back by
  * {@code free}, then reused. Its state moves FREE to IN_USE under the channel's get lock and
- * IN_USE to FREE by a compare-and-set in {@code free}, from any thread.
+ * IN_USE to FREE in {@code free}, from any thread of the owner.
  */
 final class Header implements AsyncMsgHeader {
     static final int FREE = 0;
@@ -31,6 +31,9 @@ final class Header implements AsyncMsgHeader {
     /** A view of the whole buffer; its limit is the message's length. */
     private final ByteBuffer view;
     private final ByteBuffer[] iov;
+    /** The backing array of a heap receive buffer, else null. */
+    private final byte[] heap;
+    private final int heapOffset;
     private final MsgInfo info = new MsgInfo();
     Header next;
     private int state;
@@ -40,6 +43,8 @@ final class Header implements AsyncMsgHeader {
         this.buffer = buffer;
         this.view = buffer.duplicate().clear();
         this.iov = new ByteBuffer[] {view};
+        this.heap = view.hasArray() ? view.array() : null;
+        this.heapOffset = view.hasArray() ? view.arrayOffset() : 0;
     }
 
     int capacity() {
@@ -55,16 +60,30 @@ final class Header implements AsyncMsgHeader {
         return true;
     }
 
-    /** IN_USE to FREE; false when it was not in use (a double free). */
+    /**
+     * IN_USE to FREE; false when it was not in use (a double free). Not a compare-and-set: a
+     * header has one owner at a time, and the release store is what the next getter's acquire
+     * pairs with; two threads freeing the same header at the same instant is a bug this does not
+     * catch, freeing it twice in a row is.
+     */
     boolean release() {
-        return STATE.compareAndSet(this, IN_USE, FREE);
+        if ((int) STATE.getOpaque(this) != IN_USE) {
+            return false;
+        }
+        STATE.setRelease(this, FREE);
+        return true;
     }
 
     /** Copies {@code len} bytes of {@code src} from {@code offset} into the buffer; returns the bytes copied. */
     int fill(ByteBuffer src, int offset, int len) {
         int n = Math.min(len, view.capacity());
         view.clear();
-        view.put(0, src, offset, n);
+        if (heap != null && src.hasArray()) {
+            // Heap to heap: a plain array copy, cheaper for small messages than the buffer bulk put.
+            System.arraycopy(src.array(), src.arrayOffset() + offset, heap, heapOffset, n);
+        } else {
+            view.put(0, src, offset, n);
+        }
         view.limit(n);
         return n;
     }
