@@ -133,6 +133,20 @@ class AsyncChannelTest extends AsyncTestSupport {
     }
 
     @Test
+    void a1AnEventOfAnotherTypeIsDeliveredThroughMsgDeliverEvent() throws Exception {
+        Proc p = process("p");
+        AsyncMessaging am = p.am();
+        java.util.concurrent.CountDownLatch fired = new java.util.concurrent.CountDownLatch(1);
+        int chid = am.channelCreate(0, 0666, 64, 8, SigEvent.thread(fired::countDown, 0), null);
+        int coid = am.connectAttach(0, 0, chid, 0, 0, AsyncConnectionAttr.of(64, 8, 1));
+        am.put(coid, cstring("a"), 0, null);
+        assertTrue(fired.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS),
+                "the SIGEV_THREAD event ran its function");
+        assertEquals(List.of("a"), texts(am, am.get(chid)));
+        assertEquals(1, am.stats().eventsDelivered());
+    }
+
+    @Test
     void a1AGetThatLeavesMessagesBehindSendsTheEventAgain() {
         Proc p = process("p");
         Kernel k = p.k();
