@@ -1,10 +1,10 @@
 /**
  * Asynchronous messaging after QNX Neutrino's {@code asyncmsg_*()} calls: batched, buffered
- * sends that do not block the sender, on channels and connections of the kernel.
- * {@link io.courier.asyncmsg.AsyncMessaging} is one process's view of it.
+ * sends that do not block the sender, on channels and connections of the kernel, with store and
+ * forward by name. {@link io.courier.asyncmsg.AsyncMessaging} is one process's view of it.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.courier.asyncmsg;
 
 import org.osgi.annotation.bundle.Export;

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.courier.kernel.Kernel;
 import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(30)
 class AsyncMessagingTest {
     /** A process that fails any call made on it: the view must not call its kernel to be made. */
     private static Kernel untouchableProcess() {

@@ -1,0 +1,325 @@
+package io.courier.asyncmsg.internal;
+
+import io.courier.asyncmsg.AsyncCallback;
+import io.courier.asyncmsg.AsyncStats;
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
+import io.courier.kernel.NameInfo;
+import io.courier.kernel.SigEvent;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The asynchronous messaging of one {@link Microkernel}, shared by all its processes (one
+ * asyncmsg bundle serves them all): the per-process states, the name space of asynchronous
+ * channels, the delivery and callback threads, the counters. Made with the first process that
+ * makes a call, gone (threads stopped) with the last process's death.
+ */
+public final class AsyncSystem {
+    private static final Logger LOG = LoggerFactory.getLogger(AsyncSystem.class);
+    private static final ConcurrentHashMap<Microkernel, AsyncSystem> SYSTEMS = new ConcurrentHashMap<>();
+
+    final Microkernel mk;
+    final ConcurrentHashMap<Integer, AsyncProc> procs = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, NameSlot> names = new ConcurrentHashMap<>();
+    final DeliveryAgent delivery;
+    final CallbackAgent callbacks;
+    final Stats stats = new Stats();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean enosysLogged = new AtomicBoolean();
+
+    private AsyncSystem(Microkernel mk) {
+        this.mk = mk;
+        int id = System.identityHashCode(mk);
+        this.delivery = new DeliveryAgent(this, "courier-asyncmsg-delivery-" + Integer.toHexString(id));
+        this.callbacks = new CallbackAgent("courier-asyncmsg-callbacks-" + Integer.toHexString(id));
+    }
+
+    /** The counters, as one object. */
+    static final class Stats {
+        final LongAdder delivered = new LongAdder();
+        final LongAdder failed = new LongAdder();
+        final LongAdder discarded = new LongAdder();
+        final LongAdder callbacksRun = new LongAdder();
+        final LongAdder callbackFailures = new LongAdder();
+        final LongAdder recvbufCallbackFailures = new LongAdder();
+        final LongAdder eventsDelivered = new LongAdder();
+        final LongAdder eventFailures = new LongAdder();
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    /**
+     * The state of {@code kernel}'s process, made (with its exit hook) on first use.
+     *
+     * @throws KernelException ESRCH when the process is dead
+     */
+    static AsyncProc procOf(Kernel kernel) {
+        Microkernel mk = kernel.microkernel();
+        int pid = kernel.pid();
+        AsyncSystem known = SYSTEMS.get(mk);
+        if (known != null) {
+            AsyncProc p = known.procs.get(pid);
+            if (p != null && p.alive() && p.kernel.isAlive()) {
+                return p;
+            }
+        }
+        AsyncProc[] made = new AsyncProc[1];
+        AsyncSystem sys = SYSTEMS.compute(mk, (key, old) -> {
+            AsyncSystem s = old != null ? old : new AsyncSystem(key);
+            made[0] = s.procFor(kernel, pid);
+            return s;
+        });
+        sys.start();
+        return made[0];
+    }
+
+    /** Under the map's lock for this kernel. */
+    private AsyncProc procFor(Kernel kernel, int pid) {
+        AsyncProc p = procs.get(pid);
+        // One live process per pid: another view (a service wrapper) of a live process is the same process.
+        if (p != null && p.alive() && p.kernel.isAlive()) {
+            return p;
+        }
+        if (!kernel.isAlive()) {
+            throw new KernelException(Errno.ESRCH, "process " + pid + " is dead");
+        }
+        AsyncProc made = new AsyncProc(this, kernel);
+        kernel.atExit(made::exited);
+        procs.put(pid, made);
+        return made;
+    }
+
+    private void start() {
+        if (started.compareAndSet(false, true)) {
+            delivery.start();
+            callbacks.start();
+        }
+    }
+
+    /** A process died: the last one takes the system, and its threads, along. */
+    void procGone(AsyncProc p) {
+        procs.remove(p.pid, p);
+        SYSTEMS.computeIfPresent(mk, (key, s) -> {
+            if (s != this || !procs.isEmpty()) {
+                return s;
+            }
+            stop();
+            return null;
+        });
+    }
+
+    private void stop() {
+        delivery.stop();
+        callbacks.stop();
+    }
+
+    /** Stops every system's threads (the asyncmsg bundle is stopping). */
+    public static void shutdownAll() {
+        for (AsyncSystem s : List.copyOf(SYSTEMS.values())) {
+            SYSTEMS.remove(s.mk, s);
+            s.stop();
+        }
+    }
+
+    /** The process {@code pid}'s state, if it made asynchronous calls. */
+    AsyncProc proc(int pid) {
+        return procs.get(pid);
+    }
+
+    AsyncStats snapshot() {
+        return new AsyncStats(stats.delivered.sum(), stats.failed.sum(), stats.discarded.sum(), stats.callbacksRun.sum(),
+                stats.callbackFailures.sum(), stats.recvbufCallbackFailures.sum(), stats.eventsDelivered.sum(),
+                stats.eventFailures.sum());
+    }
+
+    // ------------------------------------------------------------------ names (A6)
+
+    /** The slot of {@code name}, locked, made if needed. */
+    private NameSlot lockSlot(String name) {
+        for (;;) {
+            NameSlot s = names.computeIfAbsent(name, n -> new NameSlot(this, n));
+            s.lock.lock();
+            if (!s.removed) {
+                return s;
+            }
+            s.lock.unlock();
+        }
+    }
+
+    void bindName(String name, AsyncChannel ch) {
+        NameSlot s = lockSlot(name);
+        try {
+            AsyncChannel h = s.holder;
+            if (h != null && !h.isDestroyed()) {
+                throw new KernelException(Errno.EEXIST, "name '" + name + "' is held by channel " + h.owner.pid + "/"
+                        + h.chid);
+            }
+            if (ch.isDestroyed()) {
+                throw new KernelException(Errno.EINVAL, "channel " + ch.chid + " is destroyed");
+            }
+            s.holder = ch;
+            ch.names.add(name);
+            long now = System.nanoTime();
+            for (Conn c : List.copyOf(s.conns)) {
+                connect(s, c, ch, now);
+            }
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Binds a connection by name to the holder, under the name's lock. */
+    private static void connect(NameSlot s, Conn c, AsyncChannel ch, long now) {
+        int st = c.state();
+        if (st == Conn.CLOSED) {
+            return;
+        }
+        if (!ch.permits(c.owner.kernel.credentials())) {
+            int failed = c.fail(Errno.EACCES, st);
+            LOG.warn("asyncmsg: channel {}/{} holding '{}' refuses pid {}: {} stored message(s) failed with EACCES",
+                    ch.owner.pid, ch.chid, s.name, c.owner.pid, failed);
+            return;
+        }
+        c.bind(ch);
+        if (ch.isDestroyed()) {
+            c.orphan(ch, now);
+        }
+    }
+
+    /** Withdraws {@code name} from {@code ch}; its connections keep their messages. */
+    boolean unbindName(String name, AsyncChannel ch, long now) {
+        NameSlot s = names.get(name);
+        if (s == null) {
+            return false;
+        }
+        s.lock.lock();
+        try {
+            if (s.removed || s.holder != ch) {
+                return false;
+            }
+            s.holder = null;
+            ch.names.remove(name);
+            for (Conn c : List.copyOf(s.conns)) {
+                c.orphan(ch, now);
+            }
+            s.removeIfUnusedLocked();
+            return true;
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    void unbindConn(Conn c, AsyncChannel ch, long now) {
+        c.slot.lock.lock();
+        try {
+            c.orphan(ch, now);
+        } finally {
+            c.slot.lock.unlock();
+        }
+    }
+
+    /** A connection to {@code name}, bound to its holder or waiting for one. */
+    Conn openName(AsyncProc p, String name, io.courier.asyncmsg.AsyncConnectionAttr attr) {
+        NameSlot s = lockSlot(name);
+        try {
+            AsyncChannel h = s.holder;
+            boolean live = h != null && !h.isDestroyed();
+            if (live && !h.permits(p.kernel.credentials())) {
+                throw new KernelException(Errno.EACCES, "channel " + h.owner.pid + "/" + h.chid + " holding '" + name
+                        + "' refuses process " + p.pid);
+            }
+            Conn c = p.addConn(coid -> new Conn(this, p, coid, attr, s));
+            s.conns.add(c);
+            if (c.timed()) {
+                delivery.addTimed(c);
+            }
+            long now = System.nanoTime();
+            if (live) {
+                connect(s, c, h, now);
+            } else {
+                c.waitForReceiver(now);
+            }
+            return c;
+        } finally {
+            s.removeIfUnusedLocked();
+            s.lock.unlock();
+        }
+    }
+
+    List<NameInfo> names() {
+        List<NameInfo> out = new ArrayList<>();
+        for (NameSlot s : names.values()) {
+            s.lock.lock();
+            try {
+                AsyncChannel h = s.holder;
+                if (h != null && !h.isDestroyed()) {
+                    out.add(new NameInfo(s.name, h.owner.pid, h.chid));
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+        out.sort(Comparator.comparing(NameInfo::name));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ library-thread work
+
+    /** Sends {@code ch}'s event through its owner's kernel (delivery thread). */
+    void deliverEvent(AsyncChannel ch) {
+        if (ch.isDestroyed() || !ch.owner.alive()) {
+            return;
+        }
+        SigEvent ev = ch.event;
+        Kernel k = ch.owner.kernel;
+        try {
+            switch (ev.type()) {
+                case NONE -> {
+                    return;
+                }
+                case PULSE -> k.msgSendPulse(ev.coid(), ev.priority() == 0 ? 1 : ev.priority(), ev.code(), ev.value());
+                default -> k.msgDeliverEvent(0, ev);
+            }
+            stats.eventsDelivered.increment();
+        } catch (KernelException e) {
+            stats.eventFailures.increment();
+            if (e.errno() == Errno.ENOSYS) {
+                if (enosysLogged.compareAndSet(false, true)) {
+                    LOG.warn("asyncmsg: the kernel cannot deliver {} events yet (ENOSYS); channel events of that type are counted and dropped",
+                            ev.type());
+                }
+            } else if (!ch.isDestroyed() && ch.owner.alive()) {
+                LOG.warn("asyncmsg: event {} of channel {}/{} could not be delivered: {}", ev, ch.owner.pid, ch.chid,
+                        e.getMessage());
+            }
+        }
+    }
+
+    /** Runs one delivery callback (callback thread); what it throws is counted and logged. */
+    void runCallback(AsyncCallback cb, Errno err, Object msg, long handle, boolean failed) {
+        stats.callbacksRun.increment();
+        if (failed) {
+            stats.failed.increment();
+        }
+        try {
+            cb.call(err, msg, handle);
+        } catch (Throwable t) {
+            stats.callbackFailures.increment();
+            LOG.warn("asyncmsg: a delivery callback threw; the callback thread goes on", t);
+        }
+    }
+
+    void recvbufCallbackFailed(AsyncChannel ch, Throwable t) {
+        stats.recvbufCallbackFailures.increment();
+        LOG.warn("asyncmsg: the receive-buffer callback of channel {}/{} threw", ch.owner.pid, ch.chid, t);
+    }
+}

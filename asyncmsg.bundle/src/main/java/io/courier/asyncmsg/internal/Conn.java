@@ -1,0 +1,684 @@
+package io.courier.asyncmsg.internal;
+
+import io.courier.asyncmsg.AsyncCallback;
+import io.courier.asyncmsg.AsyncConnectionAttr;
+import io.courier.asyncmsg.AsyncMessaging;
+import io.courier.kernel.Errno;
+import io.courier.kernel.KernelException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An asynchronous connection: a ring of {@code maxNumBuffer} slots on the sender's side (SPEC A2,
+ * A3). A put records the sender's buffer, offset, length, handle and callback in the next slot;
+ * nothing is copied and nothing allocated.
+ *
+ * <pre>
+ *   released      consumed       delivered        tail
+ *      |  got, callbacks |  visible to the  |  waiting for a  |
+ *      |  to run         |  receiver        |  trigger        |
+ * </pre>
+ *
+ * Four counters that only grow: {@code tail} (put), {@code delivered} (a trigger made them
+ * visible), {@code consumed} (the receiver copied them out, or they failed) and {@code released}
+ * (their callbacks ran; the sender may reuse the slots). The sender side writes {@code tail} and
+ * {@code delivered} under the put lock; the receiver writes {@code consumed} under the take lock;
+ * {@code released} is written by the getter when no callback is involved, else by the callback
+ * thread alone.
+ *
+ * <p>Routing: {@code channel} is the channel the connection currently feeds (null while a
+ * connection by name waits for a receiver). The connection sits at most once in the ready queue
+ * of a channel: {@code queuedIn} is the token of that membership, taken by compare-and-set by
+ * whoever pushes it, handed back by the getter that pops it, and stolen when the channel goes.
+ */
+final class Conn extends ConnFields.PadAfter {
+    private static final Logger LOG = LoggerFactory.getLogger(Conn.class);
+
+    static final int OPEN = 0;
+    /** A connection by name whose receiver stayed away longer than the store time: puts fail with ENOENT. */
+    static final int EXPIRED = 1;
+    /** A connection by pid and chid whose channel was destroyed: puts fail with EBADF. */
+    static final int DEAD = 2;
+    /** Detached. */
+    static final int CLOSED = 3;
+    /** Its process died: no more puts; what it put is still delivered, without callbacks. */
+    static final int SENDER_GONE = 4;
+
+    private static final VarHandle PUT_LOCK;
+    private static final VarHandle DELIVERED;
+    private static final VarHandle DEADLINE;
+    private static final VarHandle CONSUMED;
+    private static final VarHandle RELEASED;
+    private static final VarHandle CHANNEL;
+    private static final VarHandle QUEUED_IN;
+    private static final VarHandle STATE;
+    private static final VarHandle ORPHAN_SINCE;
+    private static final VarHandle FLUSHERS;
+    private static final VarHandle COMPLETION_QUEUED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PUT_LOCK = l.findVarHandle(ConnFields.SenderFields.class, "putLock", int.class);
+            DELIVERED = l.findVarHandle(ConnFields.SenderFields.class, "delivered", long.class);
+            DEADLINE = l.findVarHandle(ConnFields.SenderFields.class, "deadline", long.class);
+            CONSUMED = l.findVarHandle(ConnFields.ReceiverFields.class, "consumed", long.class);
+            RELEASED = l.findVarHandle(ConnFields.ReceiverFields.class, "released", long.class);
+            CHANNEL = l.findVarHandle(Conn.class, "channel", AsyncChannel.class);
+            QUEUED_IN = l.findVarHandle(Conn.class, "queuedIn", AsyncChannel.class);
+            STATE = l.findVarHandle(Conn.class, "state", int.class);
+            ORPHAN_SINCE = l.findVarHandle(Conn.class, "orphanSince", long.class);
+            FLUSHERS = l.findVarHandle(Conn.class, "flushers", int.class);
+            COMPLETION_QUEUED = l.findVarHandle(Conn.class, "completionQueued", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final AsyncSystem sys;
+    final AsyncProc owner;
+    final int coid;
+    final AsyncConnectionAttr attr;
+    /** The name this connection is addressed to, or null for a connection by pid and chid. */
+    final NameSlot slot;
+    private final int capacity;
+    private final int mask;
+    private final long trigger;
+    private final boolean timed;
+    private final long firstDelay;
+    private final String fullMessage;
+    private final Object[] msgs;
+    /** Offset (high 32 bits) and length (low 32 bits) of each slot's message. */
+    private final long[] spans;
+    private final long[] handles;
+    private final AsyncCallback[] callbacks;
+    /** The errno of a slot that failed; 0 for delivered. Written under the take lock before {@code consumed}. */
+    private final int[] errs;
+    final ReentrantLock takeLock = new ReentrantLock();
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private final Condition drained = flushLock.newCondition();
+    /**
+     * Sticky: once a put named a callback (or a message failed), completions go through the
+     * callback thread, which then is the only writer of {@code released}. Written before the
+     * {@code delivered} store that publishes the message, read after the getter's load of it.
+     */
+    private boolean agentCompletes;
+    /** {@code tail} when the sender died. */
+    private long finalTail;
+
+    private AsyncChannel channel;
+    private AsyncChannel queuedIn;
+    private int state;
+    private long orphanSince;
+    private int flushers;
+    private boolean completionQueued;
+
+    Conn(AsyncSystem sys, AsyncProc owner, int coid, AsyncConnectionAttr attr, NameSlot slot) {
+        this.sys = sys;
+        this.owner = owner;
+        this.coid = coid;
+        this.attr = attr;
+        this.slot = slot;
+        this.capacity = attr.maxNumBuffer();
+        int size = Integer.highestOneBit(Math.max(1, capacity - 1)) << 1;
+        this.mask = size - 1;
+        this.trigger = attr.triggerNumMsg() == 0 ? Long.MAX_VALUE : attr.triggerNumMsg();
+        this.timed = attr.triggerTimeNsec() > 0 || attr.triggerIntervalNsec() > 0;
+        this.firstDelay = attr.triggerTimeNsec() > 0 ? attr.triggerTimeNsec() : attr.triggerIntervalNsec();
+        this.msgs = new Object[size];
+        this.spans = new long[size];
+        this.handles = new long[size];
+        this.callbacks = new AsyncCallback[size];
+        this.errs = new int[size];
+        this.agentCompletes = attr.callback() != null;
+        this.fullMessage = "coid " + coid + " already holds its " + capacity + " messages (maxNumBuffer); put again later";
+    }
+
+    boolean timed() {
+        return timed;
+    }
+
+    int state() {
+        return (int) STATE.getVolatile(this);
+    }
+
+    AsyncChannel channel() {
+        return (AsyncChannel) CHANNEL.getVolatile(this);
+    }
+
+    // ------------------------------------------------------------------ the put lock
+
+    private void lockPut() {
+        if (!PUT_LOCK.compareAndSet(this, 0, 1)) {
+            lockPutContended();
+        }
+    }
+
+    private void lockPutContended() {
+        int round = 0;
+        while (!PUT_LOCK.compareAndSet(this, 0, 1)) {
+            if (Idle.WAIT.idle(round++)) {
+                Idle.WAIT.park(this, System.nanoTime() + 10_000);
+            }
+        }
+    }
+
+    private void unlockPut() {
+        // Release: the slot writes and counters of this critical section happen-before the next holder's.
+        PUT_LOCK.setRelease(this, 0);
+    }
+
+    // ------------------------------------------------------------------ sender side (A3, A4)
+
+    /**
+     * Records a message; never waits for the receiver.
+     *
+     * @param msg a ByteBuffer (offset and length given) or a ByteBuffer[] (length is the total)
+     */
+    void put(Object msg, int offset, int length, long handle, AsyncCallback callback) {
+        if (length > attr.bufferSize()) {
+            throw new KernelException(Errno.EMSGSIZE,
+                    "message of " + length + " bytes is longer than the buffer size " + attr.bufferSize() + " of coid " + coid);
+        }
+        boolean deliver = false;
+        boolean full = false;
+        long armed = 0;
+        lockPut();
+        try {
+            int st = state;
+            if (st != OPEN) {
+                throw closed(st);
+            }
+            long t = tail;
+            if (t - releasedCache >= capacity) {
+                releasedCache = (long) RELEASED.getAcquire(this);
+            }
+            if (t - releasedCache >= capacity) {
+                // A full ring is a trigger of its own, or a sender without count or time trigger would wait forever.
+                full = true;
+                if (delivered != t) {
+                    DELIVERED.setVolatile(this, t);
+                    deliver = true;
+                }
+            } else {
+                int i = (int) t & mask;
+                msgs[i] = msg;
+                spans[i] = ((long) offset << 32) | (length & 0xFFFF_FFFFL);
+                handles[i] = handle;
+                callbacks[i] = callback;
+                if (callback != null) {
+                    agentCompletes = true;
+                }
+                long nt = t + 1;
+                tail = nt;
+                if (nt - delivered >= trigger || nt - releasedCache >= capacity) {
+                    // Volatile, not just release: the store must be ordered before signal()'s token CAS (Dekker with the getter).
+                    DELIVERED.setVolatile(this, nt);
+                    deliver = true;
+                } else if (timed && deadline == 0) {
+                    armed = System.nanoTime() + firstDelay;
+                    // Volatile: ordered before wakeBy()'s look at whether the delivery thread parks.
+                    DEADLINE.setVolatile(this, armed);
+                }
+            }
+        } finally {
+            unlockPut();
+        }
+        if (deliver) {
+            signal();
+        }
+        if (armed != 0) {
+            sys.delivery.wakeBy(armed);
+        }
+        if (full) {
+            throw new Refusal(Errno.EAGAIN, fullMessage);
+        }
+    }
+
+    private KernelException closed(int st) {
+        return switch (st) {
+            case EXPIRED -> new KernelException(Errno.ENOENT, "no receiver has held name '" + slot.name + "' for "
+                    + attr.storeTimeNsec() + " ns (coid " + coid + ")");
+            case SENDER_GONE -> new KernelException(Errno.ESRCH, "process " + owner.pid + " is dead");
+            default -> new KernelException(Errno.EBADF,
+                    "coid " + coid + (st == DEAD ? ": its channel was destroyed" : " is detached"));
+        };
+    }
+
+    /** {@code asyncmsg_flush()}: delivers what waits; with mode 0 waits until it was got or failed. */
+    void flush(int mode) {
+        long t;
+        boolean deliver = false;
+        lockPut();
+        try {
+            int st = state;
+            if (st == DEAD || st == CLOSED || st == SENDER_GONE) {
+                throw closed(st);
+            }
+            t = tail;
+            if (delivered != t) {
+                DELIVERED.setVolatile(this, t);
+                deliver = true;
+            }
+        } finally {
+            unlockPut();
+        }
+        if (deliver) {
+            signal();
+        }
+        if (mode != AsyncMessaging.FLUSH_NONBLOCK) {
+            awaitConsumed(t);
+        }
+    }
+
+    private void awaitConsumed(long target) {
+        for (int round = 0; (long) CONSUMED.getVolatile(this) < target; round++) {
+            if (Idle.WAIT.idle(round)) {
+                break;
+            }
+        }
+        flushLock.lock();
+        FLUSHERS.getAndAdd(this, 1);
+        try {
+            while ((long) CONSUMED.getVolatile(this) < target) {
+                try {
+                    drained.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new KernelException(Errno.EINTR, "flush of coid " + coid + " interrupted");
+                }
+            }
+        } finally {
+            FLUSHERS.getAndAdd(this, -1);
+            flushLock.unlock();
+        }
+    }
+
+    /** After {@code consumed} grew: wakes flushers, retires a dead sender's drained connection. */
+    private void afterConsumed() {
+        if ((int) FLUSHERS.getVolatile(this) > 0) {
+            flushLock.lock();
+            try {
+                drained.signalAll();
+            } finally {
+                flushLock.unlock();
+            }
+        }
+        if (state() == SENDER_GONE && (long) CONSUMED.getVolatile(this) >= finalTail) {
+            retire();
+        }
+    }
+
+    /** The time trigger (run by the delivery thread); returns the deadline now armed, 0 for none. */
+    long onTimer(long now) {
+        long d = (long) DEADLINE.getAcquire(this);
+        if (d == 0 || now - d < 0) {
+            return d;
+        }
+        boolean deliver = false;
+        lockPut();
+        try {
+            d = deadline;
+            if (d != 0 && now - d >= 0) {
+                long t = tail;
+                if (delivered != t) {
+                    DELIVERED.setVolatile(this, t);
+                    deliver = true;
+                }
+                d = deliver && attr.triggerIntervalNsec() > 0 ? now + attr.triggerIntervalNsec() : 0;
+                DEADLINE.setRelease(this, d);
+            }
+        } finally {
+            unlockPut();
+        }
+        if (deliver) {
+            signal();
+        }
+        return d;
+    }
+
+    /** The armed time-trigger deadline, 0 for none; volatile, to pair with the delivery thread's park. */
+    long armedDeadline() {
+        return (long) DEADLINE.getVolatile(this);
+    }
+
+    /** When the store time of a waiting connection by name runs out, 0 when it is not waiting. */
+    long storeDue() {
+        long since = (long) ORPHAN_SINCE.getVolatile(this);
+        return since == 0 ? 0 : since + attr.storeTimeNsec();
+    }
+
+    // ------------------------------------------------------------------ routing
+
+    /**
+     * Makes sure that a connection with delivered, unconsumed messages sits in the ready queue of
+     * its channel. Whoever holds the queue token re-checks after handing it back, so giving up
+     * when the token is taken loses nothing.
+     */
+    void signal() {
+        for (;;) {
+            if ((long) DELIVERED.getVolatile(this) == (long) CONSUMED.getVolatile(this)) {
+                return;
+            }
+            AsyncChannel ch = channel();
+            if (ch == null) {
+                return; // stored: binding to the next receiver signals again
+            }
+            if (!QUEUED_IN.compareAndSet(this, null, ch)) {
+                return;
+            }
+            if (ch.offer(this)) {
+                return;
+            }
+            QUEUED_IN.compareAndSet(this, ch, null);
+            if (channel() == ch) {
+                return; // the channel is going; its destruction re-routes this connection
+            }
+        }
+    }
+
+    /** Whether this connection's queue token is held for {@code ch}. */
+    boolean queuedIn(AsyncChannel ch) {
+        return QUEUED_IN.getVolatile(this) == ch;
+    }
+
+    /** The getter hands the token back after draining, then looks again. */
+    void dequeued(AsyncChannel ch) {
+        QUEUED_IN.compareAndSet(this, ch, null);
+        signal();
+    }
+
+    /** Starts feeding {@code ch} (by name: under the name's lock). */
+    void bind(AsyncChannel ch) {
+        lockPut();
+        try {
+            if (state == EXPIRED) {
+                STATE.setVolatile(this, OPEN);
+            }
+        } finally {
+            unlockPut();
+        }
+        ORPHAN_SINCE.setVolatile(this, 0L);
+        sys.delivery.unorphan(this);
+        ch.conns.add(this);
+        CHANNEL.setVolatile(this, ch);
+        signal();
+    }
+
+    /**
+     * Stops feeding {@code ch}, keeping every message (by name: under the name's lock). No getter
+     * of {@code ch} is inside this connection afterwards: it checks the channel under the take lock.
+     */
+    void orphan(AsyncChannel ch, long now) {
+        takeLock.lock();
+        try {
+            if (channel() != ch) {
+                return;
+            }
+            CHANNEL.setVolatile(this, null);
+        } finally {
+            takeLock.unlock();
+        }
+        QUEUED_IN.compareAndSet(this, ch, null);
+        ch.conns.remove(this);
+        int st = state();
+        if (st == OPEN || st == SENDER_GONE) {
+            ORPHAN_SINCE.setVolatile(this, now == 0 ? 1 : now);
+            sys.delivery.orphan(this);
+        }
+    }
+
+    /** Marks a new connection by name as waiting for a receiver. */
+    void waitForReceiver(long now) {
+        ORPHAN_SINCE.setVolatile(this, now == 0 ? 1 : now);
+        sys.delivery.orphan(this);
+    }
+
+    /**
+     * The store time (run by the delivery thread): a connection by name without a receiver for
+     * longer fails its messages with ETIMEDOUT. Returns the {@link System#nanoTime()} at which it
+     * is due, or 0 once it is no longer waiting.
+     */
+    long onStoreTimer(long now) {
+        long since = (long) ORPHAN_SINCE.getVolatile(this);
+        if (since == 0) {
+            return 0;
+        }
+        long due = since + attr.storeTimeNsec();
+        if (now - due < 0) {
+            return due;
+        }
+        slot.lock.lock();
+        try {
+            if ((long) ORPHAN_SINCE.getVolatile(this) != since || channel() != null) {
+                return 0;
+            }
+            ORPHAN_SINCE.setVolatile(this, 0L);
+            sys.delivery.unorphan(this);
+            int failed = fail(Errno.ETIMEDOUT, EXPIRED);
+            if (failed > 0) {
+                LOG.warn("asyncmsg: {} message(s) of pid {} coid {} to name '{}' failed with ETIMEDOUT: no receiver for {} ms",
+                        failed, owner.pid, coid, slot.name, attr.storeTimeNsec() / 1_000_000);
+            }
+        } finally {
+            slot.lock.unlock();
+        }
+        if (state() == SENDER_GONE) {
+            retire();
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ receiver side (A5)
+
+    /**
+     * Copies delivered messages into receive buffers of {@code ch} (whose get lock the caller
+     * holds, with this connection's queue token) until they or the buffers run out.
+     *
+     * @return the messages copied
+     */
+    int drainTo(AsyncChannel ch, AsyncChannel.Batch batch) {
+        long from;
+        long to;
+        boolean viaAgent;
+        takeLock.lock();
+        try {
+            if (channel() != ch) {
+                return 0;
+            }
+            from = consumed;
+            long d = (long) DELIVERED.getVolatile(this);
+            int pid = owner.pid;
+            long i = from;
+            while (i < d) {
+                Header h = ch.nextHeader();
+                if (h == null) {
+                    batch.outOfBuffers = true;
+                    break;
+                }
+                int slotIndex = (int) i & mask;
+                Object m = msgs[slotIndex];
+                long span = spans[slotIndex];
+                int length = (int) span;
+                int copied = m instanceof ByteBuffer b ? h.fill(b, (int) (span >>> 32), length) : h.fill((ByteBuffer[]) m);
+                h.describe(pid, ch.chid, coid, copied, length);
+                batch.add(h);
+                i++;
+            }
+            to = i;
+            if (to == from) {
+                return 0;
+            }
+            CONSUMED.setVolatile(this, to);
+            viaAgent = agentCompletes;
+            if (!viaAgent) {
+                // No callback to run: the slots are free at once. Under the take lock, so that a
+                // failure that switches to the callback thread cannot be overtaken.
+                RELEASED.setRelease(this, to);
+            }
+        } finally {
+            takeLock.unlock();
+        }
+        if (viaAgent) {
+            sys.callbacks.schedule(this);
+        }
+        afterConsumed();
+        return (int) (to - from);
+    }
+
+    // ------------------------------------------------------------------ completions (callback thread)
+
+    boolean markCompletionQueued() {
+        return COMPLETION_QUEUED.compareAndSet(this, false, true);
+    }
+
+    void clearCompletionQueued() {
+        COMPLETION_QUEUED.setVolatile(this, false);
+    }
+
+    boolean completionPending() {
+        return (long) CONSUMED.getVolatile(this) != (long) RELEASED.getAcquire(this);
+    }
+
+    /** Runs the callbacks of the messages got or failed since the last run, then frees their slots. */
+    int complete() {
+        long from = (long) RELEASED.getAcquire(this);
+        long to = (long) CONSUMED.getAcquire(this);
+        boolean senderAlive = owner.alive();
+        for (long i = from; i < to; i++) {
+            int s = (int) i & mask;
+            Object m = msgs[s];
+            AsyncCallback cb = callbacks[s];
+            int err = errs[s];
+            long handle = handles[s];
+            msgs[s] = null;
+            callbacks[s] = null;
+            errs[s] = 0;
+            if (cb == null) {
+                cb = attr.callback();
+            }
+            if (cb != null && senderAlive) {
+                sys.runCallback(cb, err == 0 ? Errno.EOK : Errno.of(err), m, handle, err != 0);
+            } else if (err != 0) {
+                sys.stats.discarded.increment();
+            }
+        }
+        RELEASED.setRelease(this, to);
+        return (int) (to - from);
+    }
+
+    // ------------------------------------------------------------------ failure and the end
+
+    /**
+     * Fails every message not yet got with {@code err} and moves to {@code newState} (a dead
+     * sender stays SENDER_GONE). Returns the messages failed.
+     */
+    int fail(Errno err, int newState) {
+        long t;
+        lockPut();
+        try {
+            int st = state;
+            if (st == CLOSED) {
+                return 0;
+            }
+            if (st != SENDER_GONE) {
+                STATE.setVolatile(this, newState);
+            }
+            t = tail;
+            DELIVERED.setVolatile(this, t);
+            DEADLINE.setRelease(this, 0L);
+        } finally {
+            unlockPut();
+        }
+        long from;
+        takeLock.lock();
+        try {
+            from = consumed;
+            for (long i = from; i < t; i++) {
+                errs[(int) i & mask] = err.code();
+            }
+            agentCompletes = true;
+            CONSUMED.setVolatile(this, t);
+        } finally {
+            takeLock.unlock();
+        }
+        sys.callbacks.schedule(this);
+        afterConsumed();
+        return (int) (t - from);
+    }
+
+    /** The channel of a connection by pid and chid was destroyed (SPEC exact values: ESRCH). */
+    void channelGone(AsyncChannel ch) {
+        if (channel() != ch) {
+            return;
+        }
+        CHANNEL.setVolatile(this, null);
+        int failed = fail(Errno.ESRCH, DEAD);
+        if (failed > 0) {
+            LOG.info("asyncmsg: {} message(s) of pid {} coid {} failed with ESRCH: channel {}/{} was destroyed",
+                    failed, owner.pid, coid, ch.owner.pid, ch.chid);
+        }
+        if (state() == SENDER_GONE) {
+            retire();
+        }
+    }
+
+    /** {@code asyncmsg_connect_detach()}: messages not yet got fail with ECANCELED. */
+    void close() {
+        fail(Errno.ECANCELED, CLOSED);
+        retire();
+    }
+
+    /** The sender's process died: what it put is still delivered; nothing more is taken. */
+    void senderGone() {
+        long t;
+        int st;
+        lockPut();
+        try {
+            st = state;
+            if (st == CLOSED) {
+                return;
+            }
+            t = tail;
+            finalTail = t;
+            STATE.setVolatile(this, SENDER_GONE);
+            if (delivered != t) {
+                DELIVERED.setVolatile(this, t);
+            }
+            DEADLINE.setRelease(this, 0L);
+        } finally {
+            unlockPut();
+        }
+        if (st == DEAD || st == EXPIRED || (long) CONSUMED.getVolatile(this) >= t) {
+            retire();
+            return;
+        }
+        signal();
+        if ((long) CONSUMED.getVolatile(this) >= t) {
+            retire();
+        }
+    }
+
+    /** Forgets the connection everywhere it is registered; idempotent. */
+    void retire() {
+        AsyncChannel ch = (AsyncChannel) CHANNEL.getAndSet(this, (AsyncChannel) null);
+        if (ch != null) {
+            ch.conns.remove(this);
+        }
+        ORPHAN_SINCE.setVolatile(this, 0L);
+        sys.delivery.forget(this);
+        if (slot != null) {
+            slot.remove(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AsyncConn[pid " + owner.pid + " coid " + coid + (slot != null ? " name " + slot.name : "") + "]";
+    }
+}

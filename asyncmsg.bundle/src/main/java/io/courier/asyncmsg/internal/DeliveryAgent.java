@@ -1,0 +1,102 @@
+package io.courier.asyncmsg.internal;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The delivery thread of one system: sends channel events, fires time triggers (SPEC A4) and
+ * ends the wait of connections by name whose receiver stayed away too long (SPEC A6). It makes
+ * kernel calls through the receiving processes' {@code Kernel}s, so it shows up as a thread of
+ * each receiving process.
+ */
+final class DeliveryAgent extends Worker {
+    private final AsyncSystem sys;
+    private final ConcurrentLinkedQueue<AsyncChannel> events = new ConcurrentLinkedQueue<>();
+    private final Set<Conn> timed = ConcurrentHashMap.newKeySet();
+    private final Set<Conn> orphans = ConcurrentHashMap.newKeySet();
+    /** The earliest deadline seen by the last round; this thread's own. */
+    private long next = Long.MAX_VALUE;
+
+    DeliveryAgent(AsyncSystem sys, String name) {
+        super(name);
+        this.sys = sys;
+    }
+
+    void requestEvent(AsyncChannel ch) {
+        events.add(ch);
+        wake();
+    }
+
+    void addTimed(Conn c) {
+        timed.add(c);
+    }
+
+    void orphan(Conn c) {
+        orphans.add(c);
+        wake();
+    }
+
+    void unorphan(Conn c) {
+        orphans.remove(c);
+    }
+
+    void forget(Conn c) {
+        timed.remove(c);
+        orphans.remove(c);
+    }
+
+    @Override
+    int doWork(long now) {
+        int work = 0;
+        AsyncChannel ch;
+        while ((ch = events.poll()) != null) {
+            sys.deliverEvent(ch);
+            work++;
+        }
+        long earliest = Long.MAX_VALUE;
+        for (Conn c : timed) {
+            earliest = earlier(earliest, c.onTimer(now));
+        }
+        for (Conn c : orphans) {
+            earliest = earlier(earliest, c.onStoreTimer(now));
+        }
+        next = earliest;
+        return work;
+    }
+
+    private static long earlier(long a, long deadline) {
+        if (deadline == 0) {
+            return a;
+        }
+        return a == Long.MAX_VALUE || deadline - a < 0 ? deadline : a;
+    }
+
+    @Override
+    boolean hasWork() {
+        if (!events.isEmpty()) {
+            return true;
+        }
+        // A deadline armed after the last round, earlier than the one this thread will sleep to.
+        long now = System.nanoTime();
+        long sleep = next;
+        for (Conn c : timed) {
+            long d = c.armedDeadline();
+            if (d != 0 && (sleep == Long.MAX_VALUE || d - sleep < 0 || d - now <= 0)) {
+                return true;
+            }
+        }
+        for (Conn c : orphans) {
+            long d = c.storeDue();
+            if (d != 0 && (sleep == Long.MAX_VALUE || d - sleep < 0 || d - now <= 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    long nextDeadline() {
+        return next;
+    }
+}

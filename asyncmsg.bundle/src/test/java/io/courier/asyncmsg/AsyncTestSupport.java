@@ -1,0 +1,159 @@
+package io.courier.asyncmsg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+/** A fresh kernel per test, threads with bounded waits, and small helpers for messages. */
+@Timeout(60)
+abstract class AsyncTestSupport {
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    Microkernel mk;
+    final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void bootKernel() {
+        mk = Microkernel.boot();
+    }
+
+    @AfterEach
+    void shutDown() throws InterruptedException {
+        mk.close();
+        pool.shutdownNow();
+        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+            fail("test threads did not end:\n" + threadDump());
+        }
+    }
+
+    /** A process and its asynchronous-messaging view. */
+    record Proc(Kernel k, AsyncMessaging am) {
+        int pid() {
+            return k.pid();
+        }
+    }
+
+    Proc process(String name) {
+        Kernel k = mk.process(name);
+        return new Proc(k, AsyncMessaging.of(k));
+    }
+
+    <T> Future<T> async(Callable<T> task) {
+        return pool.submit(task);
+    }
+
+    static <T> T await(Future<T> f) throws Exception {
+        try {
+            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("timed out waiting\n" + threadDump(), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /** Waits (bounded) until {@code condition} holds. */
+    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting until " + what + "\n" + threadDump());
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    static ByteBuffer text(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A C string: the text and its NUL, as the technote's {@code strlen(msg) + 1}. */
+    static ByteBuffer cstring(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate(b.length + 1);
+        buf.put(b).put((byte) 0).flip();
+        return buf;
+    }
+
+    /** The message of a header as text (up to a NUL). */
+    static String text(AsyncMsgHeader h) {
+        ByteBuffer b = h.iov()[0].duplicate();
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        int n = 0;
+        while (n < a.length && a[n] != 0) {
+            n++;
+        }
+        return new String(a, 0, n, StandardCharsets.UTF_8);
+    }
+
+    static ByteBuffer number(long n) {
+        return ByteBuffer.allocate(8).putLong(0, n);
+    }
+
+    static long number(AsyncMsgHeader h) {
+        return h.iov()[0].getLong(0);
+    }
+
+    /** Walks a batch, freeing each header, and returns their texts in order. */
+    static List<String> texts(AsyncMessaging am, AsyncMsgHeader first) {
+        List<String> out = new ArrayList<>();
+        for (AsyncMsgHeader h = first; h != null;) {
+            AsyncMsgHeader next = h.next();
+            out.add(text(h));
+            am.free(h);
+            h = next;
+        }
+        return out;
+    }
+
+    static int count(AsyncMsgHeader first) {
+        int n = 0;
+        for (AsyncMsgHeader h = first; h != null; h = h.next()) {
+            n++;
+        }
+        return n;
+    }
+
+    static KernelException fails(Errno expected, Executable call) {
+        KernelException e = assertThrows(KernelException.class, call);
+        assertEquals(expected, e.errno(), e.getMessage());
+        return e;
+    }
+
+    static String threadDump() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, st) -> {
+            sb.append(t).append(' ').append(t.getState()).append('\n');
+            for (StackTraceElement e : st) {
+                sb.append("    at ").append(e).append('\n');
+            }
+        });
+        return sb.toString();
+    }
+}
