@@ -26,9 +26,13 @@ import org.osgi.annotation.versioning.ProviderType;
  *
  * <p>Built on {@code java.nio}: sockets are {@link SocketChannel}s and
  * {@link ServerSocketChannel}s, which the port puts into non-blocking mode. A start call tries
- * the operation in the calling thread; only if the socket is not ready is it handed to the
- * port's poller thread, which moves the bytes when it is. Waiting threads may be platform or
- * virtual threads. At most one receive (or accept) and one send may wait per socket per port.
+ * the operation in the calling thread; only if the socket is not ready is it parked with the
+ * port's selector. The threads waiting in {@link #waitForCompletion} take turns at that
+ * selector (leader/follower, as the JDK's asynchronous channel groups do): the one that finds
+ * a socket ready moves the bytes and takes that completion itself, with no hand-off to
+ * another thread. So parked operations progress while at least one thread waits on the port.
+ * Waiting threads may be platform or virtual threads. At most one receive (or accept) and one
+ * send may wait per socket per port.
  *
  * <p>Errors: a closed or null socket, or a closed port, gives EBADF; a zero or too large
  * length, or no buffer, EINVAL; a read-only receive buffer EFAULT; an unconnected socket

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** SPEC A7, bad input: every misuse gets a defined errno and nothing hangs. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -205,8 +207,17 @@ class CompletionPortErrorsTest {
         }
     }
 
-    @Test
-    void a7_shouldWakeEveryWaiterWithEcanceledWhenThePortCloses() throws Exception {
+    /**
+     * With an operation waiting, one of the waiters is selecting (leading the poller) rather
+     * than queued: close must wake it as well.
+     */
+    @ParameterizedTest(name = "operation waiting: {0}")
+    @ValueSource(booleans = {false, true})
+    void a7_shouldWakeEveryWaiterWithEcanceledWhenThePortCloses(boolean operationWaiting) throws Exception {
+        Loopback.Pair pair = Loopback.pair();
+        if (operationWaiting) {
+            assertEquals(1, port.startRecv(pair.server(), area(8)));
+        }
         ConcurrentLinkedQueue<Object> outcomes = new ConcurrentLinkedQueue<>();
         List<Thread> waiters = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -228,6 +239,7 @@ class CompletionPortErrorsTest {
         for (Thread t : waiters) {
             assertTrue(t.join(WAIT), "a waiter stayed blocked after close");
         }
+        pair.close();
         assertEquals(List.of(Errno.ECANCELED, Errno.ECANCELED, Errno.ECANCELED,
                 Errno.ECANCELED, Errno.ECANCELED, Errno.ECANCELED), List.copyOf(outcomes));
     }
@@ -261,8 +273,13 @@ class CompletionPortErrorsTest {
         assertEquals(Errno.EINVAL, errnoOf(() -> port.waitForCompletion(null)));
     }
 
-    @Test
-    void a7_shouldFailAnInterruptedWaitWithEintrAndKeepTheInterrupt() throws Exception {
+    @ParameterizedTest(name = "operation waiting: {0}")
+    @ValueSource(booleans = {false, true})
+    void a7_shouldFailAnInterruptedWaitWithEintrAndKeepTheInterrupt(boolean operationWaiting) throws Exception {
+        Loopback.Pair pair = Loopback.pair();
+        if (operationWaiting) { // the waiter leads the poller, blocked in select()
+            assertEquals(1, port.startRecv(pair.server(), area(8)));
+        }
         Object[] outcome = new Object[2];
         Thread waiter = Thread.ofPlatform().start(() -> {
             try {
@@ -281,6 +298,7 @@ class CompletionPortErrorsTest {
         assertTrue(waiter.join(WAIT));
         assertEquals(Errno.EINTR, outcome[0]);
         assertEquals(Boolean.TRUE, outcome[1]);
+        pair.close();
     }
 
     // ------------------------------------------------------------------ resets

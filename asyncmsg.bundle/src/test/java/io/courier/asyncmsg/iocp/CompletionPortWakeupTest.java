@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** SPEC A7: a post wakes exactly one of the threads waiting, with a timeout. */
@@ -60,10 +61,18 @@ class CompletionPortWakeupTest {
         }
     }
 
-    @ParameterizedTest(name = "virtual={0}")
-    @ValueSource(booleans = {false, true})
-    void a7_shouldWakeExactlyOneOfManyWaitersPerPost(boolean virtual) throws Exception {
-        try (IoCompletionPort port = IoCompletionPort.create()) {
+    /**
+     * With a receive waiting, one waiter leads the poller (selects) and the others queue; a
+     * post still wakes exactly one of them.
+     */
+    @ParameterizedTest(name = "virtual={0}, receive waiting={1}")
+    @CsvSource({"false, false", "true, false", "false, true", "true, true"})
+    void a7_shouldWakeExactlyOneOfManyWaitersPerPost(boolean virtual, boolean receiveWaiting) throws Exception {
+        try (IoCompletionPort port = IoCompletionPort.create(); Loopback.Pair pair = Loopback.pair()) {
+            if (receiveWaiting) {
+                assertEquals(1, port.startRecv(pair.server(),
+                        new OverlappedIo(java.nio.ByteBuffer.allocate(8), 8, "idle")));
+            }
             ConcurrentLinkedQueue<Object> got = new ConcurrentLinkedQueue<>();
             List<Thread> waiters = startWaiters(port, WAITERS, Duration.ofMillis(1500), threads(virtual), got);
             awaitWaiting(port, WAITERS);
@@ -71,6 +80,7 @@ class CompletionPortWakeupTest {
             port.post(new OverlappedIo().handle("the one"));
 
             joinAll(waiters);
+            assertEquals(receiveWaiting ? 1 : 0, port.info().pendingOperations().size());
             List<Object> woken = got.stream().filter(o -> o instanceof Completion).toList();
             assertEquals(1, woken.size(), "exactly one waiter woke: " + got);
             assertEquals(WAITERS - 1, got.stream().filter("timed out"::equals).count(),

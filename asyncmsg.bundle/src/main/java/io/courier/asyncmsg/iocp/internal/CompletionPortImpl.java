@@ -35,12 +35,18 @@ import org.slf4j.LoggerFactory;
  * waiting it is queued for the next waiter. That is IBM i's "wakes up exactly one of possibly
  * many threads that are waiting", without a lock.
  *
+ * <p>Of the waiting threads, one at a time leads the {@link Poller} (selects) while the others
+ * wait on the queue. A leader that leaves (with a completion, or at its timeout) queues a
+ * {@link #LEAD} token, so that a follower takes over; so does a starter that parks an op while
+ * nobody leads. Tokens are never handed to the application.
+ *
  * <p>Closing puts one {@link #CLOSED_MARK} in the queue; a waiter that takes it puts it back
  * before failing, so every waiter, present or late, wakes in turn.
  */
 public final class CompletionPortImpl implements IoCompletionPort {
     private static final Logger LOG = LoggerFactory.getLogger(CompletionPortImpl.class);
     private static final Object CLOSED_MARK = new Object();
+    private static final Object LEAD = new Object();
     private static final int OPEN = 0;
     private static final int CLOSED = 1;
     private static final VarHandle STATE;
@@ -196,16 +202,28 @@ public final class CompletionPortImpl implements IoCompletionPort {
         if (!channelState.install(op, write)) {
             return fail(op.io, op.operation, Errno.EALREADY);
         }
+        p.parked(1);
         try {
             p.arm(channelState, write);
         } catch (CancelledKeyException e) {
             // Closed under us: if the poller has not finished it, it is ours to fail.
-            return channelState.remove(op, write) ? fail(op.io, op.operation, Errno.EBADF) : 1;
+            return unpark(p, channelState, op) ? fail(op.io, op.operation, Errno.EBADF) : 1;
         }
-        if (!isOpen() && channelState.remove(op, write)) {
+        if (!isOpen() && unpark(p, channelState, op)) {
             return fail(op.io, op.operation, Errno.EBADF);
         }
+        if (!p.isLed()) {
+            queue.offer(LEAD); // a waiting follower (or the next waiter) starts polling
+        }
         return 1;
+    }
+
+    private static boolean unpark(Poller p, ChannelState state, PendingOp op) {
+        if (state.remove(op, op.isWrite())) {
+            p.parked(-1);
+            return true;
+        }
+        return false;
     }
 
     private Poller poller() {
@@ -223,7 +241,6 @@ public final class CompletionPortImpl implements IoCompletionPort {
                     return null;
                 }
                 POLLER.setRelease(this, p);
-                p.start();
             }
             return p;
         }
@@ -244,11 +261,38 @@ public final class CompletionPortImpl implements IoCompletionPort {
         finish(op, postFlagResult);
         Completion completion = new Completion(op.operation, op.errno, op.transferred, op.handle,
                 op.io, op.accepted);
-        if (isOpen()) {
-            queue.offer(completion);
-        } else {
+        if (!isOpen()) {
             dropped(completion);
+            return;
         }
+        Poller p = (Poller) POLLER.getAcquire(this);
+        if (p == null || !p.keep(completion)) {
+            enqueue(completion, p);
+        }
+    }
+
+    /** To one waiting follower if there is one; else queued, waking a selecting leader. */
+    private void enqueue(Completion completion, Poller p) {
+        if (!queue.tryTransfer(completion)) {
+            queue.offer(completion);
+            if (p != null) {
+                p.wakeLeader();
+            }
+        }
+    }
+
+    /** The next queued item (completion or closed mark), skipping leadership tokens. */
+    Object pollQueue() {
+        Object item;
+        do {
+            item = queue.poll();
+        } while (item == LEAD);
+        return item;
+    }
+
+    /** Whether anything is queued (a token counts: the leader then loops once). */
+    boolean hasQueued() {
+        return queue.peek() != null;
     }
 
     // --------------------------------------------------------------------- waiting, posting
@@ -261,19 +305,58 @@ public final class CompletionPortImpl implements IoCompletionPort {
         if (!isOpen()) {
             throw new KernelException(Errno.EBADF, "QsoWaitForIOCompletion: port " + id + " is closed");
         }
-        Object item;
-        try {
-            item = timeout.isZero() ? queue.poll() : queue.poll(nanos(timeout), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KernelException(Errno.EINTR, "QsoWaitForIOCompletion: interrupted");
-        }
+        long start = System.nanoTime();
+        long nanos = nanos(timeout);
+        long deadline = nanos > Long.MAX_VALUE - start ? Long.MAX_VALUE : start + nanos;
+        Object item = awaitItem(deadline);
         if (item == CLOSED_MARK) {
             queue.offer(CLOSED_MARK); // wake the next waiter too
             throw new KernelException(Errno.ECANCELED,
                     "QsoWaitForIOCompletion: port " + id + " destroyed while waiting");
         }
+        if (item == null && Thread.currentThread().isInterrupted()) {
+            throw new KernelException(Errno.EINTR, "QsoWaitForIOCompletion: interrupted");
+        }
         return (Completion) item;
+    }
+
+    /** A completion or the closed mark, or null on timeout or interrupt. */
+    private Object awaitItem(long deadline) {
+        while (true) {
+            Object item = pollQueue();
+            if (item != null) {
+                return item;
+            }
+            Poller p = (Poller) POLLER.getAcquire(this);
+            if (p != null && p.tryLead()) {
+                try {
+                    item = p.lead(deadline);
+                } finally {
+                    p.unlead();
+                }
+                if (isOpen() && p.hasWork()) {
+                    queue.offer(LEAD); // hand the poller on to a follower
+                }
+                if (item != null || !isOpen() || Thread.currentThread().isInterrupted()
+                        || deadline - System.nanoTime() <= 0) {
+                    return item != null || isOpen() ? item : CLOSED_MARK;
+                }
+                continue;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return null;
+            }
+            try {
+                item = queue.poll(remaining, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            if (item != LEAD) {
+                return item;
+            }
+        }
     }
 
     private static long nanos(Duration timeout) {
@@ -291,7 +374,8 @@ public final class CompletionPortImpl implements IoCompletionPort {
             throw new KernelException(Errno.EBADF, "QsoPostIOCompletion: port " + id + " is closed");
         }
         IoAccess.complete(io, Operation.POST, 0, Errno.EOK, null, false);
-        queue.offer(new Completion(Operation.POST, Errno.EOK, 0, io.handle(), io, null));
+        enqueue(new Completion(Operation.POST, Errno.EOK, 0, io.handle(), io, null),
+                (Poller) POLLER.getAcquire(this));
     }
 
     @Override
@@ -329,7 +413,7 @@ public final class CompletionPortImpl implements IoCompletionPort {
             p = (Poller) POLLER.getAcquire(this);
         }
         if (p != null) {
-            p.shutdown();
+            p.closeDown();
         }
     }
 
@@ -360,11 +444,12 @@ public final class CompletionPortImpl implements IoCompletionPort {
         List<PendingOperation> pending = p == null || !isOpen() ? List.of() : p.pendingOperations();
         int queued = 0;
         for (Object item : queue) {
-            if (item != CLOSED_MARK) {
+            if (item instanceof Completion) {
                 queued++;
             }
         }
-        return new PortInfo(id, owner.pid(), isOpen(), queue.getWaitingConsumerCount(), queued, pending);
+        int waiting = queue.getWaitingConsumerCount() + (p != null && p.isLed() ? 1 : 0);
+        return new PortInfo(id, owner.pid(), isOpen(), waiting, queued, pending);
     }
 
     @Override

@@ -1,8 +1,11 @@
 package io.courier.asyncmsg.iocp.internal;
 
+import io.courier.asyncmsg.iocp.Completion;
 import io.courier.asyncmsg.iocp.PendingOperation;
 import io.courier.kernel.Errno;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.NetworkChannel;
@@ -11,7 +14,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -19,44 +21,60 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The thread that finishes a port's operations once their sockets are ready: it selects, does
- * the receive, send or accept into the application's buffer, and posts the completion. It is
- * the part the IBM i sockets layer plays ("the sockets operating system loads the supplied
- * user buffer and sends the completed request to the I/O completion port").
+ * The part the IBM i sockets layer plays ("the sockets operating system loads the supplied
+ * user buffer and sends the completed request to the I/O completion port"): a selector over the
+ * sockets whose operations had to wait, which moves their bytes when they are ready and posts
+ * the completions.
  *
- * <p>One per port, started with the first operation that has to wait. It runs no application
- * code, so a port's {@code close} may join it. Its loop never dies of an exception.
+ * <p>It has no thread of its own. The threads waiting on the port take turns at it,
+ * leader/follower, as the JDK's own asynchronous channel groups do: one waiting thread (the
+ * leader, holding {@link #lead}) selects; the first completion it produces it keeps and
+ * returns to its caller, so the thread that saw the socket ready processes the data with no
+ * hand-off; further completions go to the port's queue, each to one follower. A leader leaving
+ * hands the role on ({@link CompletionPortImpl}). I/O therefore moves while at least one thread
+ * waits on the port, as completions are only taken by waiting threads anyway.
  */
-final class Poller implements Runnable {
-    private static final Logger LOG = LoggerFactory.getLogger(Poller.class);
+final class Poller {
     /** How often sockets closed under a pending operation are looked for. */
     private static final long SWEEP_MILLIS = 50;
-    private static final Duration JOIN_LIMIT = Duration.ofSeconds(10);
+    private static final VarHandle SELECTING;
+
+    static {
+        try {
+            SELECTING = MethodHandles.lookup().findVarHandle(Poller.class, "selecting", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final CompletionPortImpl port;
     private final Selector selector;
-    private final Thread thread;
+    private final ReentrantLock lead = new ReentrantLock();
     private final Set<ChannelState> states = ConcurrentHashMap.newKeySet();
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Ops parked in {@link #states}; lets a leaving leader skip waking a follower for nothing. */
+    private final AtomicInteger parked = new AtomicInteger();
+    @SuppressWarnings("unused") // accessed through SELECTING
+    private boolean selecting;
+    /** The leading thread; written only by it, under {@link #lead}. */
+    private Thread leader;
+    /** The completion the leader keeps for itself; touched only by the leader. */
+    private Completion kept;
+    /** Under {@link #lead}. */
     private long lastSweep = System.nanoTime();
 
     Poller(CompletionPortImpl port) throws IOException {
         this.port = port;
         this.selector = Selector.open();
-        this.thread = Thread.ofPlatform().daemon().name("courier-iocp-" + port.id() + "-poller")
-                .unstarted(this);
     }
 
-    void start() {
-        thread.start();
-    }
+    // ------------------------------------------------------------------- registration
 
-    /** The socket's state in this poller, or null if it never had to wait here. */
+    /** The socket's state here, or null if no operation on it ever had to wait. */
     ChannelState existing(SelectableChannel channel) {
         SelectionKey key = channel.keyFor(selector);
         return key == null ? null : (ChannelState) key.attachment();
@@ -103,7 +121,7 @@ final class Poller implements Runnable {
         }
     }
 
-    /** Asks the poller thread to cancel every op waiting on {@code channel}. */
+    /** Asks the leader to cancel every op waiting on {@code channel}. */
     void cancel(NetworkChannel channel) {
         tasks.add(() -> {
             if (channel instanceof SelectableChannel selectable) {
@@ -116,36 +134,117 @@ final class Poller implements Runnable {
         selector.wakeup();
     }
 
-    /** Stops the thread after it has failed every waiting op; waits for it (bounded). */
-    void shutdown() {
-        selector.wakeup();
-        if (Thread.currentThread() == thread) {
-            return;
+    // ------------------------------------------------------------------- leadership
+
+    /** Counts an op parked (+1) or taken out (-1) by a starter. */
+    void parked(int delta) {
+        parked.addAndGet(delta);
+    }
+
+    /**
+     * Whether a leader is needed: ops wait for their sockets, or tasks for the leader. Read by a
+     * leader after it let go of the lead; a starter counts its op before it looks whether
+     * anyone leads (volatile on both sides), so one of the two hands the lead on.
+     */
+    boolean hasWork() {
+        return parked.get() > 0 || !tasks.isEmpty();
+    }
+
+    /** Whether some thread leads now (a volatile read). */
+    boolean isLed() {
+        return lead.isLocked();
+    }
+
+    /** Whether the current thread is leading (and so may keep a completion). */
+    boolean isLeader() {
+        return leader == Thread.currentThread();
+    }
+
+    boolean tryLead() {
+        return lead.tryLock();
+    }
+
+    void unlead() {
+        lead.unlock();
+    }
+
+    /**
+     * Keeps {@code completion} for the leader if the caller is the leader and keeps none yet.
+     */
+    boolean keep(Completion completion) {
+        if (leader != Thread.currentThread() || kept != null) {
+            return false;
         }
-        try {
-            if (!thread.join(JOIN_LIMIT)) {
-                LOG.warn("iocp {}: poller did not stop within {}", port.id(), JOIN_LIMIT);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        kept = completion;
+        return true;
+    }
+
+    /**
+     * Wakes the leader out of select() if it is blocked there: something was queued that it
+     * should take. Volatile read: the other half of the Dekker pair in {@link #lead}.
+     */
+    void wakeLeader() {
+        if ((boolean) SELECTING.getVolatile(this) && leader != Thread.currentThread()) {
+            selector.wakeup();
         }
     }
 
-    @Override
-    public void run() {
-        while (port.isOpen()) {
-            try {
-                selector.select(this::ready, SWEEP_MILLIS);
+    /**
+     * Leads until a completion turns up or {@code deadline} (a nanoTime) passes. Call with
+     * {@link #tryLead} held.
+     *
+     * @return a completion this thread produced, the closed mark or a queued completion
+     *     (from {@code port}), or null on timeout, interrupt or close
+     */
+    Object lead(long deadline) {
+        leader = Thread.currentThread();
+        kept = null;
+        try {
+            boolean first = true;
+            while (port.isOpen()) {
                 runTasks();
                 sweepIfDue();
-            } catch (ClosedSelectorException e) {
-                break;
-            } catch (Throwable t) {
-                port.countError(t);
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // no hot loop on a broken selector
+                if (kept != null) {
+                    return kept;
+                }
+                Object queued = port.pollQueue();
+                if (queued != null) {
+                    return queued;
+                }
+                long remaining = deadline - System.nanoTime();
+                if ((remaining <= 0 && !first) || Thread.currentThread().isInterrupted()) {
+                    return null;
+                }
+                first = false;
+                select(remaining);
             }
+            return null;
+        } catch (ClosedSelectorException e) {
+            return null;
+        } finally {
+            leader = null;
         }
-        closeDown();
+    }
+
+    private void select(long remainingNanos) {
+        // Volatile write, then re-check the queue: a poster that queued before seeing
+        // selecting=true is seen here; one that queues after sees it and wakes us.
+        SELECTING.setVolatile(this, true);
+        try {
+            if (port.hasQueued()) {
+                return;
+            }
+            long millis = Math.min(SWEEP_MILLIS, TimeUnit.NANOSECONDS.toMillis(remainingNanos));
+            if (millis <= 0) {
+                selector.selectNow(this::ready);
+            } else {
+                selector.select(this::ready, millis);
+            }
+        } catch (IOException e) {
+            port.countError(e);
+        } finally {
+            SELECTING.setVolatile(this, false);
+        }
     }
 
     private void ready(SelectionKey key) {
@@ -180,6 +279,7 @@ final class Poller implements Runnable {
         if (!state.remove(op, write)) {
             return; // cancelled while we moved its bytes
         }
+        parked.decrementAndGet();
         if (write) {
             disarm(state, true);
         }
@@ -228,27 +328,42 @@ final class Poller implements Runnable {
     private void cancel(ChannelState state, boolean write, Errno errno) {
         PendingOp op = state.take(write);
         if (op != null) {
+            parked.decrementAndGet();
             op.errno = errno;
             port.deliver(op, false);
         }
     }
 
-    private void closeDown() {
-        runTasks();
-        for (ChannelState state : states) {
-            try {
-                cancelAll(state, Errno.ECANCELED);
-            } catch (Throwable t) {
-                port.countError(t);
-            }
-        }
-        states.clear();
+    // ------------------------------------------------------------------- close
+
+    /**
+     * After the port closed: waits for the leader to leave (it is woken), then fails every
+     * waiting op with ECANCELED and closes the selector, which gives the sockets back.
+     */
+    void closeDown() {
+        selector.wakeup();
+        lead.lock();
         try {
-            selector.close(); // deregisters every socket, which stays the application's
-        } catch (IOException e) {
-            port.countError(e);
+            tasks.clear();
+            for (ChannelState state : states) {
+                try {
+                    cancelAll(state, Errno.ECANCELED);
+                } catch (Throwable t) {
+                    port.countError(t);
+                }
+            }
+            states.clear();
+            try {
+                selector.close();
+            } catch (IOException e) {
+                port.countError(e);
+            }
+        } finally {
+            lead.unlock();
         }
     }
+
+    // ------------------------------------------------------------------- introspection
 
     /** What waits, for introspection; safe from any thread. */
     List<PendingOperation> pendingOperations() {
