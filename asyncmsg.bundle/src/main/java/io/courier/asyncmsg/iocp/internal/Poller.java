@@ -60,7 +60,10 @@ final class Poller {
     private final AtomicInteger parked = new AtomicInteger();
     @SuppressWarnings("unused") // accessed through SELECTING
     private boolean selecting;
-    /** The leading thread; written only by it, under {@link #lead}. */
+    /**
+     * The leading thread; written only by it, under {@link #lead}. Plain: other threads only
+     * compare it with themselves, and a stale value never equals the reader.
+     */
     private Thread leader;
     /** The completion the leader keeps for itself; touched only by the leader. */
     private Completion kept;
@@ -201,7 +204,10 @@ final class Poller {
         kept = null;
         try {
             boolean first = true;
-            while (port.isOpen()) {
+            while (true) {
+                if (!port.isOpen()) {
+                    return kept; // taken before the close: still this thread's
+                }
                 runTasks();
                 sweepIfDue();
                 if (kept != null) {
@@ -218,9 +224,8 @@ final class Poller {
                 first = false;
                 select(remaining);
             }
-            return null;
         } catch (ClosedSelectorException e) {
-            return null;
+            return kept;
         } finally {
             leader = null;
         }
