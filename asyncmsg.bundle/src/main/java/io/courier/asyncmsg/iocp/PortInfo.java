@@ -13,9 +13,10 @@ import java.util.List;
  * @param waitingThreads threads blocked in {@link IoCompletionPort#waitForCompletion} (an estimate)
  * @param queuedCompletions completions posted and not yet taken by a thread
  * @param pendingOperations operations started and waiting for their socket
+ * @param errors unexpected failures the port caught, logged and survived (0 when healthy)
  */
 public record PortInfo(int id, int ownerPid, boolean open, int waitingThreads,
-        int queuedCompletions, List<PendingOperation> pendingOperations) {
+        int queuedCompletions, List<PendingOperation> pendingOperations, long errors) {
 
     /** A snapshot; the list is copied. */
     public PortInfo {

@@ -41,6 +41,7 @@ class CompletionPortIntrospectionTest {
             assertTrue(info.open());
             assertEquals(1, info.waitingThreads());
             assertEquals(0, info.queuedCompletions());
+            assertEquals(0, info.errors());
             List<PendingOperation> pending = info.pendingOperations();
             assertEquals(2, pending.size(), pending.toString());
             PendingOperation recv = pending.stream().filter(p -> p.operation() == Operation.RECV).findFirst().orElseThrow();

@@ -348,6 +348,7 @@ class EchoServerSeedTest {
         }
         awaitClosed(server, CLIENTS);
 
+        assertEquals(0, server.port.info().errors(), "the port caught no failure");
         assertTrue(server.stop(), "the master finished");
         assertFalse(server.port.isOpen(), "the master destroyed the port");
         assertEquals(0, server.workerFailures.sum());

@@ -433,11 +433,6 @@ public final class CompletionPortImpl implements IoCompletionPort {
         LOG.warn("iocp {}: {}", id, t.toString(), t);
     }
 
-    /** Failures the poller caught and survived (for tests and introspection). */
-    public long errorCount() {
-        return errors.sum();
-    }
-
     @Override
     public PortInfo info() {
         Poller p = (Poller) POLLER.getAcquire(this);
@@ -449,7 +444,7 @@ public final class CompletionPortImpl implements IoCompletionPort {
             }
         }
         int waiting = queue.getWaitingConsumerCount() + (p != null && p.isLed() ? 1 : 0);
-        return new PortInfo(id, owner.pid(), isOpen(), waiting, queued, pending);
+        return new PortInfo(id, owner.pid(), isOpen(), waiting, queued, pending, errors.sum());
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -245,8 +246,11 @@ final class Poller {
             } else {
                 selector.select(this::ready, millis);
             }
-        } catch (IOException e) {
-            port.countError(e);
+        } catch (ClosedSelectorException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            port.countError(e); // the waiting thread goes on leading; no exception escapes
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // no hot loop on a broken selector
         } finally {
             SELECTING.setVolatile(this, false);
         }
