@@ -199,6 +199,7 @@ public final class CompletionPortImpl implements IoCompletionPort {
         }
         // postFlagResult 0: "will be handled asynchronously". Written before the op is published.
         IoAccess.complete(op.io, op.operation, 0, Errno.EOK, null, false);
+        op.parked = true;
         if (!channelState.install(op, write)) {
             return fail(op.io, op.operation, Errno.EALREADY);
         }

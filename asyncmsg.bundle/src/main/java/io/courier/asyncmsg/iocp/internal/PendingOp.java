@@ -5,6 +5,7 @@ import io.courier.asyncmsg.iocp.OverlappedIo;
 import io.courier.kernel.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -33,6 +34,8 @@ final class PendingOp {
     int transferred;
     Errno errno = Errno.EOK;
     SocketChannel accepted;
+    /** Set once the op waits for its socket: a close from then on cancels it (ECANCELED). */
+    boolean parked;
 
     PendingOp(Operation operation, SelectableChannel channel, OverlappedIo io) {
         this.operation = operation;
@@ -59,7 +62,7 @@ final class PendingOp {
                 case POST -> DONE;
             };
         } catch (IOException | RuntimeException e) {
-            errno = IoErrors.of(e);
+            errno = parked && e instanceof ClosedChannelException ? Errno.ECANCELED : IoErrors.of(e);
             return DONE;
         }
     }
