@@ -169,6 +169,10 @@ public final class IocpEchoServer implements EchoServer {
 
     @Override
     public void close() throws IOException {
+        long errors = port.info().errors();
+        if (errors > 0) {
+            System.err.println("iocp echo server: the port caught " + errors + " failures");
+        }
         listener.close();
         try {
             master.join(Duration.ofSeconds(10));
