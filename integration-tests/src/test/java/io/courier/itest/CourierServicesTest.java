@@ -74,6 +74,27 @@ public class CourierServicesTest extends CourierTestSupport {
         assertServiceActsForAProcessOfThisBundle(Resmgr.class, Resmgr::kernel);
     }
 
+    @Test
+    public void shouldMakeOneProcessOfABundleThatUsesSeveralCourierServices() {
+        ServiceReference<Kernel> k = awaitService(Kernel.class, LIMIT);
+        ServiceReference<AsyncMessaging> a = awaitService(AsyncMessaging.class, LIMIT);
+        ServiceReference<SharedMemory> m = awaitService(SharedMemory.class, LIMIT);
+        ServiceReference<Resmgr> r = awaitService(Resmgr.class, LIMIT);
+        Kernel kernel = get(k);
+        try {
+            assertEquals(kernel.pid(), get(a).kernel().pid());
+            assertEquals(kernel.pid(), get(m).kernel().pid());
+            assertEquals(kernel.pid(), get(r).kernel().pid());
+        } finally {
+            context.ungetService(r);
+            context.ungetService(m);
+            context.ungetService(a);
+            assertTrue("the process lives while the bundle holds the Kernel service", kernel.isAlive());
+            context.ungetService(k);
+        }
+        assertFalse("released by every service, the process is dead", kernel.isAlive());
+    }
+
     private <S> void assertServiceActsForAProcessOfThisBundle(Class<S> type, Function<S, Kernel> process) {
         ServiceReference<S> reference = awaitService(type, LIMIT);
         Kernel kernel = process.apply(get(reference));

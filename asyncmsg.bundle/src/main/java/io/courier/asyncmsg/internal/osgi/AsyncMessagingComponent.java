@@ -7,42 +7,35 @@ import io.courier.asyncmsg.AsyncMsgHeader;
 import io.courier.asyncmsg.AsyncStats;
 import io.courier.asyncmsg.RecvBufCallback;
 import io.courier.kernel.Kernel;
-import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
+import io.courier.kernel.osgi.BundleProcess;
 import io.courier.kernel.SigEvent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
 
 /**
  * The {@link AsyncMessaging} service: each bundle that gets it is given a process of its own, named
  * after the bundle, which dies when the bundle releases the service.
  *
- * <p>It takes the {@link Microkernel} rather than the {@link Kernel} service: a
- * {@code Kernel} got here would be this bundle's own process, shared by all its users.
+ * <p>The process is the using bundle's own: the {@link Kernel} service got on its behalf
+ * ({@link BundleProcess}), so a bundle using both services is one process.
  */
 @Component(service = AsyncMessaging.class, scope = ServiceScope.BUNDLE)
 public final class AsyncMessagingComponent implements AsyncMessaging {
-    private final Kernel process;
+    private final BundleProcess process;
     private final AsyncMessaging view;
 
-    /** Makes the process of the bundle that asked for the service. */
+    /** Takes the process of the bundle that asked for the service. */
     @Activate
-    public AsyncMessagingComponent(@Reference(name = "microkernel") Microkernel microkernel, ComponentContext context) {
-        process = microkernel.process(processName(context.getUsingBundle()));
-        view = AsyncMessaging.of(process);
-    }
-
-    private static String processName(Bundle bundle) {
-        String name = bundle.getSymbolicName();
-        return name != null ? name : "bundle." + bundle.getBundleId();
+    public AsyncMessagingComponent(ComponentContext context) {
+        process = BundleProcess.of(context.getUsingBundle());
+        view = AsyncMessaging.of(process.kernel());
     }
 
     @Override
@@ -138,9 +131,6 @@ public final class AsyncMessagingComponent implements AsyncMessaging {
 
     @Deactivate
     void deactivate() {
-        // The bundle may have ended its process itself; a dead process stays dead.
-        if (process.isAlive()) {
-            process.exit();
-        }
+        process.close();
     }
 }

@@ -1,0 +1,10 @@
+/**
+ * The kernel's OSGi edge for other Courier bundles: the process of a bundle that uses their
+ * per-bundle services.
+ */
+@Export
+@Version("0.1.0")
+package io.courier.kernel.osgi;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
