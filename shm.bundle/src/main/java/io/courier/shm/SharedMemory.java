@@ -160,8 +160,9 @@ public interface SharedMemory {
     /**
      * {@code mmap()}: maps {@code length} bytes of the object behind {@code fd} from
      * {@code offset}. A mapping without {@link #PROT_WRITE} is read-only: its segment refuses
-     * writes ({@link Mapping#write} with EACCES, the segment itself with the JDK's
-     * {@link UnsupportedOperationException}).
+     * writes ({@link Mapping#write} and the synchronisation objects with EACCES, the segment
+     * itself with the JDK's {@link IllegalArgumentException} "Attempt to write a read-only
+     * segment").
      *
      * @param prot {@link #PROT_READ}, optionally with {@link #PROT_WRITE}
      * @param flags {@link #MAP_SHARED} or {@link #MAP_PRIVATE}

@@ -18,6 +18,8 @@ public final class Faults {
             case KernelException k -> k;
             case UnsupportedOperationException u -> new KernelException(Errno.EACCES, "read-only mapping: "
                     + u.getMessage());
+            case IllegalArgumentException a when readOnly(a) -> new KernelException(Errno.EACCES,
+                    "read-only mapping: " + a.getMessage());
             case IllegalStateException s -> new KernelException(Errno.EFAULT, "the mapping is gone: "
                     + s.getMessage());
             case IllegalArgumentException a -> new KernelException(Errno.EINVAL, "cannot access an aligned word: "
@@ -25,6 +27,11 @@ public final class Faults {
             case IndexOutOfBoundsException o -> new KernelException(Errno.EFAULT, o.getMessage());
             default -> throw e;
         };
+    }
+
+    /** The JDK refuses a write to a read-only segment with this (no type of its own). */
+    private static boolean readOnly(IllegalArgumentException e) {
+        return e.getMessage() != null && e.getMessage().contains("read-only");
     }
 
     /** A file system failure under a shared memory call, as the errno it stands for. */
