@@ -100,6 +100,7 @@ public final class ShmRegistry {
         if (!Files.isDirectory(tmpfs) || !Files.isWritable(tmpfs)) {
             tmpfs = Path.of(System.getProperty("java.io.tmpdir"));
         }
+        removeFoldersOfDeadJvms(tmpfs);
         base = Files.createTempDirectory(tmpfs, "courier-" + Owners.OS_PID + "-");
         PRIVATE_FOLDERS.add(base);
         anonDir = Files.createDirectory(base.resolve("anon"));
@@ -109,6 +110,21 @@ public final class ShmRegistry {
         String max = System.getProperty(SharedMemory.MAX_SIZE_PROPERTY);
         long total = Files.getFileStore(namesDir).getTotalSpace();
         maxSize = max != null ? Long.parseLong(max.trim()) : total > 0 ? total : Long.MAX_VALUE / 2;
+    }
+
+    /** Private folders are named courier-PID-*: those of JVMs that died without cleaning up go. */
+    private static void removeFoldersOfDeadJvms(Path tmpfs) {
+        try (Stream<Path> s = Files.list(tmpfs)) {
+            for (Path p : s.toList()) {
+                String[] parts = p.getFileName().toString().split("-");
+                if (parts.length == 3 && parts[0].equals("courier") && parts[1].matches("[0-9]{1,10}")
+                        && ProcessHandle.of(Long.parseLong(parts[1])).isEmpty()) {
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot look for stale folders in {}", tmpfs, e);
+        }
     }
 
     // ------------------------------------------------------------------ finding the registry
