@@ -43,6 +43,12 @@ final class MutexImpl implements ShmMutex {
     final WaitLot.Key key;
     final boolean robust;
     private final boolean recursive;
+    /** The last thread that used this mutex and its owner id: saves the thread-local lookup. */
+    private Caller last;
+
+    /** A thread and its owner id for this mutex's process; immutable, so a racy read is safe. */
+    private record Caller(Thread thread, long id) {
+    }
 
     private MutexImpl(MappingImpl mapping, long at, int flags) {
         this.mapping = mapping;
@@ -112,7 +118,7 @@ final class MutexImpl implements ShmMutex {
 
     private Errno acquire(long deadline, boolean wait) {
         try {
-            long me = mapping.process.owner().id();
+            long me = me();
             long cur = (long) LONG.compareAndExchange(seg, owner, OWNER_FREE, me);
             if (cur == OWNER_FREE) {
                 if (recursive) {
@@ -242,7 +248,7 @@ final class MutexImpl implements ShmMutex {
     @Override
     public void unlock() {
         try {
-            long me = mapping.process.owner().id();
+            long me = me();
             // Plain read: only this thread can have written its own id, and it sees its own writes.
             if ((long) LONG.get(seg, owner) != me) {
                 throw new KernelException(Errno.EPERM, "the calling thread does not hold this mutex");
@@ -270,10 +276,22 @@ final class MutexImpl implements ShmMutex {
         }
     }
 
+    /** The calling thread's owner id. */
+    private long me() {
+        Thread t = Thread.currentThread();
+        Caller c = last;
+        if (c != null && c.thread == t) {
+            return c.id;
+        }
+        long id = mapping.process.owner().id();
+        last = new Caller(t, id);
+        return id;
+    }
+
     /** Whether the calling thread holds the mutex. */
     boolean heldByCaller() {
         try {
-            return (long) LONG.getVolatile(seg, owner) == mapping.process.owner().id();
+            return (long) LONG.getVolatile(seg, owner) == me();
         } catch (RuntimeException e) {
             throw Faults.translate(e);
         }
@@ -297,7 +315,7 @@ final class MutexImpl implements ShmMutex {
     @Override
     public void revive() {
         try {
-            long me = mapping.process.owner().id();
+            long me = me();
             for (;;) {
                 long cur = (long) LONG.getVolatile(seg, owner);
                 boolean dead = cur == OWNER_DEAD;
