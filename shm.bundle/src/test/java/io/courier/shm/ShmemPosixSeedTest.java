@@ -120,12 +120,16 @@ class ShmemPosixSeedTest extends ShmTestSupport {
             for (int tries = 0;; tries++) {
                 try {
                     int fd = shm.shmOpen(name, O_RDWR, 0);
-                    ino = shm.fstat(fd).ino();
-                    m = shm.mmap(Layout.SIZE, RW, MAP_SHARED, fd, 0);
-                    shm.close(fd);
+                    try {
+                        ino = shm.fstat(fd).ino();
+                        m = shm.mmap(Layout.SIZE, RW, MAP_SHARED, fd, 0);
+                    } finally {
+                        shm.close(fd);
+                    }
                     break;
                 } catch (KernelException e) {
-                    if (e.errno() != Errno.ENOENT || tries >= retries) {
+                    // ENOENT: no creator yet; ENXIO: opened between its shm_open and ftruncate.
+                    if ((e.errno() != Errno.ENOENT && e.errno() != Errno.ENXIO) || tries >= retries) {
                         throw e;
                     }
                     Thread.sleep(5);

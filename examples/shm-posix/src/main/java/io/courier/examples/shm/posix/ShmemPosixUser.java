@@ -49,8 +49,12 @@ public final class ShmemPosixUser implements AutoCloseable {
                     follow();
                 }
             }
-        } catch (InterruptedException | KernelException e) {
+        } catch (InterruptedException e) {
             LOG.debug("user stops: {}", e.toString());
+        } catch (KernelException e) {
+            if (running) {
+                LOG.warn("user stops on an error", e);
+            }
         } finally {
             if (m != null && m.isMapped()) {
                 shm.munmap(m);
@@ -74,6 +78,13 @@ public final class ShmemPosixUser implements AutoCloseable {
             ino = shm.fstat(fd).ino();
             m = shm.mmap(ShmemPosix.SIZE, SharedMemory.PROT_READ | SharedMemory.PROT_WRITE, SharedMemory.MAP_SHARED,
                     fd, 0);
+        } catch (KernelException e) {
+            if (e.errno() != Errno.ENXIO) {
+                throw e;
+            }
+            // Opened between the creator's shm_open and ftruncate: too small yet, try again.
+            Thread.sleep(POLL);
+            return;
         } finally {
             shm.close(fd);
         }
