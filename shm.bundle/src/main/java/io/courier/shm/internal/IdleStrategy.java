@@ -23,9 +23,9 @@ final class IdleStrategy {
     private int idles;
     private long park = MIN_PARK_NANOS;
 
-    /** Whether the waiter is still in its spinning phase (not worth registering as a waiter yet). */
+    /** Whether the waiter is still spinning or yielding: not worth counting itself as a waiter yet. */
     boolean spinning() {
-        return idles < SPINS;
+        return idles < SPINS + YIELDS;
     }
 
     /** Waits a little, never past {@code deadline} ({@link System#nanoTime()}, or {@link #NO_DEADLINE}). */
