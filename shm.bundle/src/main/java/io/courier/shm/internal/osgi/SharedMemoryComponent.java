@@ -1,8 +1,9 @@
 package io.courier.shm.internal.osgi;
 
-import io.courier.shm.SharedMemory;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.Microkernel;
+import io.courier.shm.SharedMemory;
+import io.courier.shm.internal.ForwardingSharedMemory;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
@@ -13,13 +14,14 @@ import org.osgi.service.component.annotations.ServiceScope;
 
 /**
  * The {@link SharedMemory} service: each bundle that gets it is given a process of its own, named
- * after the bundle, which dies when the bundle releases the service.
+ * after the bundle, which dies when the bundle releases the service; its fds close and its
+ * mappings go with it (SPEC S3, P2).
  *
  * <p>It takes the {@link Microkernel} rather than the {@link Kernel} service: a
  * {@code Kernel} got here would be this bundle's own process, shared by all its users.
  */
 @Component(service = SharedMemory.class, scope = ServiceScope.BUNDLE)
-public final class SharedMemoryComponent implements SharedMemory {
+public final class SharedMemoryComponent extends ForwardingSharedMemory {
     private final Kernel process;
     private final SharedMemory view;
 
@@ -36,8 +38,8 @@ public final class SharedMemoryComponent implements SharedMemory {
     }
 
     @Override
-    public Kernel kernel() {
-        return view.kernel();
+    protected SharedMemory delegate() {
+        return view;
     }
 
     @Deactivate

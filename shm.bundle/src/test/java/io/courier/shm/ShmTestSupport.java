@@ -1,0 +1,116 @@
+package io.courier.shm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+/** A fresh kernel per test, helper threads with bounded waits, and errno assertions. */
+@Timeout(60)
+abstract class ShmTestSupport {
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static final int RW = SharedMemory.PROT_READ | SharedMemory.PROT_WRITE;
+
+    Microkernel mk;
+    final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void bootKernel() {
+        mk = Microkernel.boot();
+    }
+
+    @AfterEach
+    void shutDown() throws InterruptedException {
+        mk.close();
+        pool.shutdownNow();
+        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+            fail("test threads did not end:\n" + threadDump());
+        }
+    }
+
+    /** A process and its shared memory view. */
+    SharedMemory shm(String name) {
+        return SharedMemory.of(mk.process(name));
+    }
+
+    <T> Future<T> async(Callable<T> task) {
+        return pool.submit(task);
+    }
+
+    static <T> T await(Future<T> f) throws Exception {
+        try {
+            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("timed out waiting\n" + threadDump(), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting until " + what + "\n" + threadDump());
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    static KernelException fails(Errno errno, Executable call) {
+        KernelException e = assertThrows(KernelException.class, call);
+        assertEquals(errno, e.errno(), e.getMessage());
+        return e;
+    }
+
+    /** Creates {@code name} (O_RDWR|O_CREAT|O_EXCL, 0600) of {@code size} bytes and maps all of it read-write. */
+    static Mapping create(SharedMemory shm, String name, long size) {
+        int fd = shm.shmOpen(name, SharedMemory.O_RDWR | SharedMemory.O_CREAT | SharedMemory.O_EXCL, 0600);
+        shm.ftruncate(fd, size);
+        Mapping m = shm.mmap(size, RW, SharedMemory.MAP_SHARED, fd, 0);
+        shm.close(fd);
+        return m;
+    }
+
+    /** Opens {@code name} O_RDWR and maps {@code size} bytes read-write. */
+    static Mapping open(SharedMemory shm, String name, long size) {
+        int fd = shm.shmOpen(name, SharedMemory.O_RDWR, 0);
+        Mapping m = shm.mmap(size, RW, SharedMemory.MAP_SHARED, fd, 0);
+        shm.close(fd);
+        return m;
+    }
+
+    static String threadDump() {
+        StringBuilder b = new StringBuilder();
+        for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(false, false)) {
+            b.append(t);
+        }
+        return b.toString();
+    }
+
+    static Kernel kernel(SharedMemory shm) {
+        return shm.kernel();
+    }
+}

@@ -1,0 +1,99 @@
+package io.courier.shm.internal.osgi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.kernel.Errno;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
+import io.courier.kernel.ProcessInfo;
+import io.courier.shm.Mapping;
+import io.courier.shm.SharedMemory;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
+
+/**
+ * The DS components without a framework (SPEC P1, P2, S3): each using bundle is a process named
+ * after it, whose fds and mappings go when the bundle releases the service; the manager
+ * component closes everything when the shm bundle stops.
+ */
+@Timeout(60)
+class SharedMemoryComponentTest {
+    private final Microkernel mk = Microkernel.boot();
+
+    @AfterEach
+    void close() {
+        mk.close();
+    }
+
+    private static ComponentContext usedBy(String symbolicName) {
+        Bundle bundle = (Bundle) Proxy.newProxyInstance(Bundle.class.getClassLoader(), new Class<?>[] {Bundle.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getSymbolicName" -> symbolicName;
+                    case "getBundleId" -> 42L;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        return (ComponentContext) Proxy.newProxyInstance(ComponentContext.class.getClassLoader(),
+                new Class<?>[] {ComponentContext.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getUsingBundle")) {
+                        return bundle;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    @Test
+    void p2EachBundleIsAProcessWhoseMappingsGoWhenItReleasesTheService() {
+        SharedMemoryComponent a = new SharedMemoryComponent(mk, usedBy("org.example.a"));
+        SharedMemoryComponent b = new SharedMemoryComponent(mk, usedBy("org.example.b"));
+        assertTrue(mk.processes().stream().map(ProcessInfo::name).toList().containsAll(
+                java.util.List.of("org.example.a", "org.example.b")));
+        int fd = a.shmOpen("/bundle", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
+        a.ftruncate(fd, 4096);
+        Mapping m = a.mmap(4096, SharedMemory.PROT_READ | SharedMemory.PROT_WRITE, SharedMemory.MAP_SHARED, fd, 0);
+        int fdB = b.shmOpen("/bundle", SharedMemory.O_RDWR, 0);
+        a.deactivate();
+        assertFalse(m.isMapped(), "the bundle's mapping went with its process");
+        assertFalse(a.kernel().isAlive());
+        KernelException e = assertThrows(KernelException.class, () -> a.fstat(fd));
+        assertEquals(Errno.ESRCH, e.errno());
+        assertEquals(4096, b.fstat(fdB).size(), "another bundle's fd is untouched");
+        b.deactivate();
+    }
+
+    @Test
+    void p1TheManagerComponentClosesEverythingWhenTheBundleStops() {
+        SharedMemoryManagerComponent manager = new SharedMemoryManagerComponent(mk);
+        Path dir = SharedMemory.directory(mk);
+        SharedMemoryComponent a = new SharedMemoryComponent(mk, usedBy("org.example.a"));
+        int fd = a.shmOpen("/stop", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
+        a.ftruncate(fd, 4096);
+        Mapping m = a.mmap(4096, SharedMemory.PROT_READ, SharedMemory.MAP_SHARED, fd, 0);
+        manager.deactivate();
+        assertFalse(m.isMapped());
+        assertFalse(Files.exists(dir));
+        assertTrue(mk.processes().stream().noneMatch(p -> p.name().equals("shm")), "the manager process is gone");
+        a.deactivate();
+    }
+
+    @Test
+    void p1AForwardingMicrokernelServiceFindsTheSameSharedMemory() {
+        // In OSGi the Microkernel service forwards to the kernel that processes report.
+        Microkernel forwarding = (Microkernel) Proxy.newProxyInstance(Microkernel.class.getClassLoader(),
+                new Class<?>[] {Microkernel.class}, (proxy, method, args) -> method.invoke(mk, args));
+        SharedMemoryComponent a = new SharedMemoryComponent(forwarding, usedBy("org.example.a"));
+        a.close(a.shmOpen("/seen", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600));
+        assertEquals(SharedMemory.directory(mk), SharedMemory.directory(forwarding));
+        assertEquals(java.util.List.of("/seen"), SharedMemory.list(forwarding).stream()
+                .map(io.courier.shm.ShmStat::name).toList());
+        assertEquals(1, mk.processes().stream().filter(p -> p.name().equals("shm")).count(), "one manager");
+    }
+}
