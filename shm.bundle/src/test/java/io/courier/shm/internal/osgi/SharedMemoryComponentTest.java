@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
 import io.courier.kernel.ProcessInfo;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.ComponentContext;
 
 /**
@@ -34,11 +37,37 @@ class SharedMemoryComponentTest {
         mk.close();
     }
 
-    private static ComponentContext usedBy(String symbolicName) {
+    /**
+     * The context of a component used by bundle {@code symbolicName}: the bundle's context hands
+     * out its Kernel service (a process of {@code kernel}) and ends it when the use is released,
+     * as the kernel bundle's BUNDLE-scoped service does.
+     */
+    private static ComponentContext usedBy(Microkernel kernel, String symbolicName) {
+        Kernel[] process = new Kernel[1];
+        ServiceReference<?> ref = (ServiceReference<?>) Proxy.newProxyInstance(ServiceReference.class.getClassLoader(),
+                new Class<?>[] {ServiceReference.class}, (proxy, method, args) -> {
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        BundleContext bc = (BundleContext) Proxy.newProxyInstance(BundleContext.class.getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getServiceReference" -> ref;
+                    case "getService" -> {
+                        if (process[0] == null) {
+                            process[0] = kernel.process(symbolicName);
+                        }
+                        yield process[0];
+                    }
+                    case "ungetService" -> {
+                        process[0].exit();
+                        yield true;
+                    }
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
         Bundle bundle = (Bundle) Proxy.newProxyInstance(Bundle.class.getClassLoader(), new Class<?>[] {Bundle.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "getSymbolicName" -> symbolicName;
                     case "getBundleId" -> 42L;
+                    case "getBundleContext" -> bc;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
         return (ComponentContext) Proxy.newProxyInstance(ComponentContext.class.getClassLoader(),
@@ -52,8 +81,8 @@ class SharedMemoryComponentTest {
 
     @Test
     void p2EachBundleIsAProcessWhoseMappingsGoWhenItReleasesTheService() {
-        SharedMemoryComponent a = new SharedMemoryComponent(mk, usedBy("org.example.a"));
-        SharedMemoryComponent b = new SharedMemoryComponent(mk, usedBy("org.example.b"));
+        SharedMemoryComponent a = new SharedMemoryComponent(usedBy(mk, "org.example.a"));
+        SharedMemoryComponent b = new SharedMemoryComponent(usedBy(mk, "org.example.b"));
         assertTrue(mk.processes().stream().map(ProcessInfo::name).toList().containsAll(
                 java.util.List.of("org.example.a", "org.example.b")));
         int fd = a.shmOpen("/bundle", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
@@ -73,7 +102,7 @@ class SharedMemoryComponentTest {
     void p1TheManagerComponentClosesEverythingWhenTheBundleStops() {
         SharedMemoryManagerComponent manager = new SharedMemoryManagerComponent(mk);
         Path dir = SharedMemory.directory(mk);
-        SharedMemoryComponent a = new SharedMemoryComponent(mk, usedBy("org.example.a"));
+        SharedMemoryComponent a = new SharedMemoryComponent(usedBy(mk, "org.example.a"));
         int fd = a.shmOpen("/stop", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
         a.ftruncate(fd, 4096);
         Mapping m = a.mmap(4096, SharedMemory.PROT_READ, SharedMemory.MAP_SHARED, fd, 0);
@@ -89,7 +118,7 @@ class SharedMemoryComponentTest {
         // In OSGi the Microkernel service forwards to the kernel that processes report.
         Microkernel forwarding = (Microkernel) Proxy.newProxyInstance(Microkernel.class.getClassLoader(),
                 new Class<?>[] {Microkernel.class}, (proxy, method, args) -> method.invoke(mk, args));
-        SharedMemoryComponent a = new SharedMemoryComponent(forwarding, usedBy("org.example.a"));
+        SharedMemoryComponent a = new SharedMemoryComponent(usedBy(forwarding, "org.example.a"));
         a.close(a.shmOpen("/seen", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600));
         assertEquals(SharedMemory.directory(mk), SharedMemory.directory(forwarding));
         assertEquals(java.util.List.of("/seen"), SharedMemory.list(forwarding).stream()
