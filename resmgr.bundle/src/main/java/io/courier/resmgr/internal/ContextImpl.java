@@ -1,0 +1,178 @@
+package io.courier.resmgr.internal;
+
+import io.courier.kernel.ClientInfo;
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.MsgInfo;
+import io.courier.resmgr.DelayedReply;
+import io.courier.resmgr.ResmgrContext;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The context of one dispatch thread, reused for every message it receives: the receive buffer,
+ * the message information and small reply buffers, so that the common path makes no garbage.
+ */
+final class ContextImpl implements ResmgrContext {
+    private static final Logger LOG = LoggerFactory.getLogger(ContextImpl.class);
+
+    /** The receive buffer's size: any connect message (path up to PATH_MAX) and most headers with data fit. */
+    static final int RECEIVE_SIZE = 2048;
+
+    final DispatchImpl dispatch;
+    final Kernel kernel;
+    final ByteBuffer buf = ByteBuffer.allocate(RECEIVE_SIZE);
+    private final ByteBuffer view = buf.asReadOnlyBuffer();
+    final MsgInfo info = new MsgInfo();
+    /** For the small fixed replies: lseek, notify, stat. */
+    final ByteBuffer small = ByteBuffer.allocate(64);
+    /** For the devctl reply header. */
+    final ByteBuffer header = ByteBuffer.allocate(16);
+    private long rcvid;
+    private boolean answered;
+    private ClientInfo client;
+    Binding binding;
+    /** A delayed answer whose client had already asked to unblock when it was delayed. */
+    DelayedReplyImpl unblockPending;
+
+    ContextImpl(DispatchImpl dispatch) {
+        this.dispatch = dispatch;
+        this.kernel = dispatch.kernel();
+    }
+
+    /** Starts serving {@code id}, just received. */
+    void begin(long id) {
+        rcvid = id;
+        answered = false;
+        client = null;
+        binding = null;
+        unblockPending = null;
+        view.limit(Math.min(info.msglen(), RECEIVE_SIZE)).position(0);
+    }
+
+    /** The bytes received, as a view from 0; the layer's own parsing uses it. */
+    ByteBuffer received() {
+        return view;
+    }
+
+    @Override
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    @Override
+    public long rcvid() {
+        return rcvid;
+    }
+
+    @Override
+    public MsgInfo info() {
+        return info;
+    }
+
+    @Override
+    public ByteBuffer message() {
+        return view.duplicate().position(0);
+    }
+
+    @Override
+    public ClientInfo client() {
+        if (client == null) {
+            client = binding != null && binding.ocb.client() != null ? binding.ocb.client()
+                    : kernel.connectClientInfo(info.scoid());
+        }
+        return client;
+    }
+
+    @Override
+    public int msgRead(ByteBuffer dst, int offset) {
+        return kernel.msgRead(rcvid, dst, offset);
+    }
+
+    @Override
+    public int msgWrite(ByteBuffer src, int offset) {
+        return kernel.msgWrite(rcvid, src, offset);
+    }
+
+    private void answer() {
+        if (answered) {
+            throw new KernelException(Errno.ESRCH, "rcvid " + rcvid + " was already answered");
+        }
+        answered = true;
+    }
+
+    /** A client that left while its message was served cannot be answered; that is no error of the handler's. */
+    private void clientGone(KernelException e) {
+        if (e.errno() != Errno.ESRCH) {
+            throw e;
+        }
+        LOG.debug("client of rcvid {} is gone: {}", rcvid, e.getMessage());
+    }
+
+    @Override
+    public void reply(int status, ByteBuffer data) {
+        answer();
+        try {
+            kernel.msgReply(rcvid, status, data);
+        } catch (KernelException e) {
+            clientGone(e);
+        }
+    }
+
+    @Override
+    public void replyv(int status, ByteBuffer... iov) {
+        answer();
+        try {
+            kernel.msgReplyv(rcvid, status, iov);
+        } catch (KernelException e) {
+            clientGone(e);
+        }
+    }
+
+    @Override
+    public void error(Errno errno) {
+        answer();
+        try {
+            kernel.msgError(rcvid, errno);
+        } catch (KernelException e) {
+            clientGone(e);
+        }
+    }
+
+    /** Answers a read with at most {@code nbytes} of {@code data}; the status is the bytes sent. */
+    void replyRead(ByteBuffer data, int nbytes) {
+        int n = Math.min(data.remaining(), nbytes);
+        reply(n, n == data.remaining() ? data : data.slice(data.position(), n));
+    }
+
+    /** Fails the message with {@code errno} unless answered already. */
+    void fail(Errno errno) {
+        if (!answered) {
+            error(errno);
+        }
+    }
+
+    @Override
+    public DelayedReply delayReply() {
+        answer();
+        DelayedReplyImpl d = new DelayedReplyImpl(dispatch, rcvid, binding);
+        dispatch.delay(d);
+        try {
+            if ((kernel.msgInfo(rcvid).flags() & MsgInfo.UNBLOCK_REQ) != 0) {
+                // Its UNBLOCK pulse may have come before the delay was recorded: unblock after the handler.
+                unblockPending = d;
+            }
+        } catch (KernelException e) {
+            // The client is gone already; its DISCONNECT will clean up.
+            LOG.debug("client of delayed rcvid {} is gone", rcvid);
+        }
+        return d;
+    }
+
+    @Override
+    public boolean answered() {
+        return answered;
+    }
+}
