@@ -17,7 +17,7 @@ final class Devices {
     }
 
     /** A file of fixed content: reads from the OCB's offset; writes replace the content. */
-    static final class TextFile implements ResmgrHandler {
+    static class TextFile implements ResmgrHandler {
         volatile ByteBuffer content;
         final List<String> paths = new CopyOnWriteArrayList<>();
         final List<Integer> types = new CopyOnWriteArrayList<>();
