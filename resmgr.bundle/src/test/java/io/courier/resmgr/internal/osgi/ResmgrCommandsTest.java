@@ -120,7 +120,7 @@ class ResmgrCommandsTest {
     }
 
     @Test
-    void modeStringsLookLikeLs() {
+    void r5LsShowsModesTheWayLsDoes() {
         assertEquals("drwxr-x--x", ResmgrCommands.modeString(Mode.S_IFDIR | 0751));
         assertEquals("-rw-r--r--", ResmgrCommands.modeString(Mode.S_IFREG | 0644));
         assertEquals("p---------", ResmgrCommands.modeString(Mode.S_IFIFO));
