@@ -54,7 +54,7 @@ final class DispatchImpl implements Dispatch {
     private final String name;
     private final Map<Integer, Mount> mounts = new ConcurrentHashMap<>();
     /** The hot path's table: client fd (scoid, coid) to its OCB. */
-    private final Map<Long, Binding> ocbs = new ConcurrentHashMap<>();
+    private final OcbTable ocbs = new OcbTable();
     /** The OCBs of each client (scoid), for DISCONNECT; guarded by {@link #book} together with {@link #ocbs}' updates. */
     private final Map<Integer, List<Binding>> byClient = new ConcurrentHashMap<>();
     private final Object book = new Object();
@@ -482,7 +482,7 @@ final class DispatchImpl implements Dispatch {
         ocb.attr().ocbAttach();
         Binding old;
         synchronized (book) {
-            old = ocbs.put(b.key, b);
+            old = ocbs.put(b);
             List<Binding> mine = byClient.computeIfAbsent(b.scoid, k -> new ArrayList<>());
             if (old != null) {
                 mine.remove(old);
@@ -498,7 +498,7 @@ final class DispatchImpl implements Dispatch {
     /** Takes {@code b} out of the tables; false when it was out already. */
     private boolean unbind(Binding b) {
         synchronized (book) {
-            if (!ocbs.remove(b.key, b)) {
+            if (!ocbs.remove(b)) {
                 return false;
             }
             List<Binding> mine = byClient.get(b.scoid);
@@ -569,7 +569,7 @@ final class DispatchImpl implements Dispatch {
             gone = byClient.remove(scoid);
             if (gone != null) {
                 for (Binding b : gone) {
-                    ocbs.remove(b.key, b);
+                    ocbs.remove(b);
                 }
             }
         }
@@ -649,7 +649,7 @@ final class DispatchImpl implements Dispatch {
         }
         List<Binding> all;
         synchronized (book) {
-            all = new ArrayList<>(ocbs.values());
+            all = ocbs.values();
             ocbs.clear();
             byClient.clear();
         }
