@@ -93,7 +93,8 @@ public interface ResmgrHandler {
      * {@code _IO_DEVCTL}: runs command {@code dcmd} with the client's {@code data}; fills
      * {@code reply} (as far as it has room: what the client can take) and returns the
      * {@code dev_info} value. Default: {@link IoFunc#devctlDefault} (the {@code DCMD_ALL_*}
-     * commands; ENOTTY for any other).
+     * commands; ENOTTY for any other). Both buffers are the layer's and valid during the call
+     * only; {@code data}'s bytes are those between its position and limit.
      */
     default int devctl(ResmgrContext ctx, Ocb ocb, int dcmd, ByteBuffer data, ByteBuffer reply) {
         return IoFunc.devctlDefault(ocb, dcmd, data, reply);

@@ -30,6 +30,12 @@ final class ContextImpl implements ResmgrContext {
     final ByteBuffer small = ByteBuffer.allocate(64);
     /** For the devctl reply header. */
     final ByteBuffer header = ByteBuffer.allocate(16);
+    /** The size of {@link #devctlReply}: a devctl whose client takes more gets a buffer of its own. */
+    static final int DEVCTL_REPLY = 1024;
+    /** A devctl's reply data, reused. */
+    private final ByteBuffer devctlReply = ByteBuffer.allocate(DEVCTL_REPLY);
+    /** A view of a devctl's data in the receive buffer, reused. */
+    private final ByteBuffer devctlData = buf.asReadOnlyBuffer();
     private long rcvid;
     private boolean answered;
     private ClientInfo client;
@@ -50,6 +56,16 @@ final class ContextImpl implements ResmgrContext {
         binding = null;
         unblockPending = null;
         view.limit(Math.min(info.msglen(), RECEIVE_SIZE)).position(0);
+    }
+
+    /** A devctl's data when it came whole in the receive buffer: bytes {@code at} to {@code at + n}. */
+    ByteBuffer devctlData(int at, int n) {
+        return devctlData.limit(at + n).position(at);
+    }
+
+    /** A buffer for a devctl's reply data of at most {@code room} bytes. */
+    ByteBuffer devctlReply(int room) {
+        return room <= DEVCTL_REPLY ? devctlReply.clear().limit(room) : ByteBuffer.allocate(room);
     }
 
     /** The bytes received, as a view from 0; the layer's own parsing uses it. */

@@ -306,14 +306,14 @@ final class DispatchImpl implements Dispatch {
         int n = Math.min(nbytes, Math.max(0, c.info.srcmsglen() - IoDevctlLayout.SIZE));
         ByteBuffer data;
         if (IoDevctlLayout.SIZE + n <= m.limit()) {
-            data = m.slice(IoDevctlLayout.SIZE, n);
+            data = c.devctlData(IoDevctlLayout.SIZE, n);
         } else {
             ByteBuffer all = ByteBuffer.allocate(n);
             c.msgRead(all, IoDevctlLayout.SIZE);
             data = all.flip().asReadOnlyBuffer();
         }
         int room = Math.min(DEVCTL_REPLY_MAX, Math.max(0, c.info.dstmsglen() - IoDevctlLayout.REPLY_SIZE));
-        ByteBuffer reply = ByteBuffer.allocate(room);
+        ByteBuffer reply = c.devctlReply(room);
         int ret = h.devctl(c, ocb, dcmd, data, reply);
         if (!c.answered()) {
             reply.flip();

@@ -46,8 +46,11 @@ public class ResmgrImpl implements Resmgr {
     private static final class Scratch {
         final ByteBuffer header = ByteBuffer.allocate(64);
         final ByteBuffer reply = ByteBuffer.allocate(64);
+        final ByteBuffer replyHeader = ByteBuffer.allocate(16);
         final ByteBuffer[] two = new ByteBuffer[2];
         final ByteBuffer[] one = new ByteBuffer[1];
+        final ByteBuffer[] replyTwo = new ByteBuffer[2];
+        final ByteBuffer[] replyOne = new ByteBuffer[1];
     }
 
     private final Kernel kernel;
@@ -300,13 +303,27 @@ public class ResmgrImpl implements Resmgr {
         if (reply != null && reply.isReadOnly()) {
             throw new KernelException(Errno.EFAULT, "the reply buffer is read-only");
         }
-        ByteBuffer h = ByteBuffer.allocate(IoDevctlLayout.SIZE);
-        IoDevctlLayout.put(h, 0, dcmd, data == null ? 0 : data.remaining());
-        ByteBuffer rh = ByteBuffer.allocate(IoDevctlLayout.REPLY_SIZE);
-        ByteBuffer[] siov = data == null ? new ByteBuffer[] {h} : new ByteBuffer[] {h, data};
-        ByteBuffer[] riov = reply == null ? new ByteBuffer[] {rh} : new ByteBuffer[] {rh, reply};
-        kernel.msgSendv(fd, siov, riov);
-        return IoDevctlLayout.replyRetVal(rh, 0);
+        Scratch s = SCRATCH.get();
+        IoDevctlLayout.put(s.header.clear(), 0, dcmd, data == null ? 0 : data.remaining());
+        ByteBuffer h = s.header.clear().limit(IoDevctlLayout.SIZE);
+        ByteBuffer rh = s.replyHeader.clear();
+        ByteBuffer[] siov = data == null ? s.one : s.two;
+        ByteBuffer[] riov = reply == null ? s.replyOne : s.replyTwo;
+        siov[0] = h;
+        riov[0] = rh;
+        if (data != null) {
+            siov[1] = data;
+        }
+        if (reply != null) {
+            riov[1] = reply;
+        }
+        try {
+            kernel.msgSendv(fd, siov, riov);
+        } finally {
+            s.two[1] = null;
+            s.replyTwo[1] = null;
+        }
+        return IoDevctlLayout.replyRetVal(rh.clear(), 0);
     }
 
     @Override
