@@ -34,6 +34,8 @@ final class ContextImpl implements ResmgrContext {
     static final int DEVCTL_REPLY = 1024;
     /** A devctl's reply data, reused. */
     private final ByteBuffer devctlReply = ByteBuffer.allocate(DEVCTL_REPLY);
+    /** The two parts of a devctl reply, reused. */
+    private final ByteBuffer[] pair = new ByteBuffer[2];
     /** A view of a devctl's data in the receive buffer, reused. */
     private final ByteBuffer devctlData = buf.asReadOnlyBuffer();
     private long rcvid;
@@ -154,6 +156,18 @@ final class ContextImpl implements ResmgrContext {
             kernel.msgError(rcvid, errno);
         } catch (KernelException e) {
             clientGone(e);
+        }
+    }
+
+    /** {@link #replyv} of a header and data without the varargs array. */
+    void replyv(int status, ByteBuffer header, ByteBuffer data) {
+        pair[0] = header;
+        pair[1] = data;
+        try {
+            replyv(status, pair);
+        } finally {
+            pair[0] = null;
+            pair[1] = null;
         }
     }
 
