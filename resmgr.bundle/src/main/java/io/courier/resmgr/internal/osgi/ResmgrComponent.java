@@ -1,8 +1,9 @@
 package io.courier.resmgr.internal.osgi;
 
-import io.courier.resmgr.Resmgr;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.Microkernel;
+import io.courier.resmgr.Resmgr;
+import io.courier.resmgr.internal.ResmgrImpl;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
@@ -13,21 +14,18 @@ import org.osgi.service.component.annotations.ServiceScope;
 
 /**
  * The {@link Resmgr} service: each bundle that gets it is given a process of its own, named
- * after the bundle, which dies when the bundle releases the service.
+ * after the bundle, which dies when the bundle releases the service; its death takes the
+ * bundle's names out of the pathname space and closes its dispatches.
  *
  * <p>It takes the {@link Microkernel} rather than the {@link Kernel} service: a
  * {@code Kernel} got here would be this bundle's own process, shared by all its users.
  */
 @Component(service = Resmgr.class, scope = ServiceScope.BUNDLE)
-public final class ResmgrComponent implements Resmgr {
-    private final Kernel process;
-    private final Resmgr view;
-
+public final class ResmgrComponent extends ResmgrImpl {
     /** Makes the process of the bundle that asked for the service. */
     @Activate
     public ResmgrComponent(@Reference(name = "microkernel") Microkernel microkernel, ComponentContext context) {
-        process = microkernel.process(processName(context.getUsingBundle()));
-        view = Resmgr.of(process);
+        super(microkernel.process(processName(context.getUsingBundle())));
     }
 
     private static String processName(Bundle bundle) {
@@ -35,16 +33,11 @@ public final class ResmgrComponent implements Resmgr {
         return name != null ? name : "bundle." + bundle.getBundleId();
     }
 
-    @Override
-    public Kernel kernel() {
-        return view.kernel();
-    }
-
     @Deactivate
     void deactivate() {
         // The bundle may have ended its process itself; a dead process stays dead.
-        if (process.isAlive()) {
-            process.exit();
+        if (kernel().isAlive()) {
+            kernel().exit();
         }
     }
 }
