@@ -83,11 +83,11 @@ public interface ShmMutex {
 
     /**
      * {@code SyncMutexEvent()}: asks for {@code event} when the mutex goes dead (its holder's
-     * death is noticed), delivered to this mapping's process; null withdraws it. Only
-     * {@link SigEvent.Type#PULSE} (sent on the event's connection with the event's code and
-     * value) and {@link SigEvent.Type#NONE} are supported.
+     * death is noticed), delivered to this mapping's process as {@code msgDeliverEvent(0, event)}
+     * delivers it; null withdraws it.
      *
-     * @throws io.courier.kernel.KernelException ENOTSUP for other event types
+     * @throws io.courier.kernel.KernelException the errors of {@code msgVerifyEvent} (EINVAL for
+     *     a bad event, EBADF for a pulse on a connection the process does not have)
      */
     void event(SigEvent event);
 

@@ -45,8 +45,8 @@
  *     thread ends. A robust mutex then gives EOWNERDEAD to the next locker; another goes DEAD
  *     (EINVAL) until {@link io.courier.shm.ShmMutex#revive()}. Another JVM's liveness is its
  *     operating-system pid: a reused pid would keep a dead holder alive.</li>
- * <li>The dead-mutex event is delivered as a pulse sent with the watching process's own
- *     {@code msgSendPulse} until the kernel's {@code msgDeliverEvent} is there.</li>
+ * <li>The dead-mutex event is delivered by the kernel's {@code msgDeliverEvent(0, event)} in
+ *     the watching process: any event type.</li>
  * <li>Condition variable signals wake every waiter (POSIX allows spurious wake-ups).</li>
  * </ul>
  */

@@ -7,6 +7,8 @@ import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.SigEvent;
+import io.courier.kernel.SigInfo;
+import io.courier.kernel.Signals;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -148,11 +150,22 @@ class RobustMutexTest extends ShmTestSupport {
     }
 
     @Test
-    void s5OnlyPulseAndNoneEventsAreSupported() {
-        ShmMutex m = create(shm("a"), "/types", 4096).initMutex(0, 0);
-        fails(Errno.ENOTSUP, () -> m.event(SigEvent.signal(1, 0)));
-        m.event(SigEvent.none());
-        m.event(null);
-        assertTrue(true);
+    void s5AnyEventTypeIsDeliveredAsTheKernelDeliversItAndBadOnesFailAtOnce() throws Exception {
+        Kernel watcher = mk.process("watcher");
+        Kernel holder = mk.process("holder");
+        ShmMutex watched = create(SharedMemory.of(watcher), "/types", 4096).initMutex(0, ShmMutex.ROBUST);
+        fails(Errno.EINVAL, () -> watched.event(SigEvent.signal(0, 0)));
+        fails(Errno.EBADF, () -> watched.event(SigEvent.pulse(4242, 10, 1, 1)));
+        watched.event(SigEvent.signal(Signals.SIGUSR1, 0xDEAD));
+        ShmMutex held = open(SharedMemory.of(holder), "/types", 4096).mutex(0);
+        held.lock();
+        holder.exit();
+        SigInfo si = watcher.signalWaitinfo(Signals.set(Signals.SIGUSR1), WAIT);
+        assertEquals(0xDEAD, si.value(), "the dead-mutex event came as a signal");
+        assertEquals(Errno.EOWNERDEAD, watched.lock());
+        watched.consistent();
+        watched.unlock();
+        watched.event(SigEvent.none());
+        watched.event(null);
     }
 }

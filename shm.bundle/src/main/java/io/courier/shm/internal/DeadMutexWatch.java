@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * ({@value #ROUND_MILLIS} ms), which is how the death of another JVM or of a robust mutex's
  * thread is noticed without a locker. Each death is delivered once per watch.
  *
- * <p>Delivery: the kernel's {@code msgDeliverEvent} is not there yet, so a PULSE event is sent
- * by this bundle with the watching process's own {@code msgSendPulse} on the event's
- * connection (priority 0 becomes 1), which is what the kernel would do for it.
+ * <p>Delivery: the kernel's {@code msgDeliverEvent(0, event)} in the watching process, so every
+ * event type works as the kernel defines it (a pulse on the event's connection, a signal, a
+ * thread...).
  */
 final class DeadMutexWatch {
     private static final Logger LOG = LoggerFactory.getLogger(DeadMutexWatch.class);
@@ -94,12 +94,9 @@ final class DeadMutexWatch {
             return;
         }
         SigEvent e = w.event;
-        if (e.type() != SigEvent.Type.PULSE) {
-            return;
-        }
         ShmProcess p = w.mutex.mapping.process;
         try {
-            p.kernel.msgSendPulse(e.coid(), e.priority() == 0 ? 1 : e.priority(), e.code(), e.value());
+            p.kernel.msgDeliverEvent(0, e);
         } catch (KernelException ex) {
             LOG.warn("cannot deliver the dead-mutex event {} to process {}: {}", e, p.pid, ex.getMessage());
             WATCHES.remove(w);

@@ -342,11 +342,9 @@ final class MutexImpl implements ShmMutex {
             DeadMutexWatch.withdraw(this);
             return;
         }
-        switch (event.type()) {
-            case PULSE, NONE -> DeadMutexWatch.register(this, event);
-            default -> throw new KernelException(Errno.ENOTSUP, "only PULSE and NONE events are delivered for a"
-                    + " dead mutex, not " + event.type());
-        }
+        // The kernel checks the event now, so that a bad one fails here and not at the death.
+        mapping.process.kernel.msgVerifyEvent(0, event);
+        DeadMutexWatch.register(this, event);
     }
 
     @Override
