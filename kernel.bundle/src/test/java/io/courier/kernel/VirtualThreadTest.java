@@ -74,4 +74,61 @@ class VirtualThreadTest extends KernelTestSupport {
         vServer.join(WAIT.toMillis());
         assertEquals(false, vServer.isAlive());
     }
+
+    @Test
+    void replacedVirtualClientsAndAVirtualServerNeverHangOnAWakeUp() throws Exception {
+        // Short-lived virtual clients, a virtual server that parks between them, idle clients
+        // REPLY-blocked beside: the pattern that once lost a wake-up and hung.
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(0);
+        int coid = client.connectAttach(0, server.pid(), chid, 0, 0);
+        int idleChid = server.channelCreate(0);
+        int idleCoid = client.connectAttach(0, server.pid(), idleChid, 0, 0);
+        for (int i = 0; i < 100; i++) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    client.msgSend(idleCoid, ByteBuffer.allocate(4), null);
+                } catch (KernelException e) {
+                    // released when the kernel closes
+                }
+            });
+        }
+        for (int i = 0; i < 100; i++) {
+            server.msgReceive(idleChid, ByteBuffer.allocate(4), null);
+        }
+        java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+        Thread loop = Thread.ofVirtual().start(() -> {
+            ByteBuffer in = ByteBuffer.allocate(Pulse.SIZE);
+            for (;;) {
+                in.clear();
+                long rcvid;
+                try {
+                    rcvid = server.msgReceive(chid, in, null);
+                } catch (KernelException e) {
+                    return;
+                }
+                if (rcvid == 0) {
+                    return;
+                }
+                server.msgReply(rcvid, 0, null);
+                served.incrementAndGet();
+            }
+        });
+        for (int batch = 0; batch < 600; batch++) {
+            Thread c = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 20; i++) {
+                    client.msgSend(coid, ByteBuffer.allocate(8), null);
+                }
+            });
+            c.join(WAIT.toMillis());
+            assertEquals(false, c.isAlive(), "batch " + batch + " finished");
+            if (batch % 5 == 0) {
+                Thread.sleep(batch % 3);
+            }
+        }
+        client.msgSendPulse(coid, 10, 1, 0);
+        loop.join(WAIT.toMillis());
+        assertEquals(600 * 20, served.get());
+    }
 }

@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
 record Idle(int spins, int yields, long maxParkNanos) {
     /** For threads that wait for another thread's next move: receivers, flushers, the put lock. */
     static final Idle WAIT = new Idle(1_000, 50, 1_000_000);
-    /** For the library's own threads, which should give the CPU back quickly. */
-    static final Idle AGENT = new Idle(200, 20, Long.MAX_VALUE);
+    /** For the library's own threads, which should give the CPU back quickly; a park is bounded so that a lost wake-up costs a delay, never a hang. */
+    static final Idle AGENT = new Idle(200, 20, 100_000_000L);
 
     /** Whether round {@code round} is still a spinning or yielding one. */
     boolean busy(int round) {

@@ -20,20 +20,32 @@ public interface IdleStrategy {
      */
     void idle(int round, long deadline);
 
-    /** Spin, then yield, then park. */
+    /**
+     * Spin, then yield, then park. A park is never unbounded: it lasts at most 1 ms at first,
+     * doubling with each park of the same wait up to {@link #MAX_PARK_NANOS}, and the caller
+     * checks its condition again. A wake-up that is lost (the JDK has had such bugs for virtual
+     * threads, one seen here on 25.0.3) then costs a short delay instead of a hang, and a
+     * thread blocked for long wakes a few times a second at most.
+     */
     record Backoff(int spins, int yields) implements IdleStrategy {
+        /** The longest single park. */
+        static final long MAX_PARK_NANOS = 256_000_000L;
+        private static final long FIRST_PARK_NANOS = 1_000_000L;
+
         @Override
         public void idle(int round, long deadline) {
             if (round < spins) {
                 Thread.onSpinWait();
             } else if (round < spins + yields) {
                 Thread.yield();
-            } else if (deadline == Long.MAX_VALUE) {
-                LockSupport.park(this);
             } else {
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    LockSupport.parkNanos(this, left);
+                int parks = round - spins - yields;
+                long bound = parks >= 8 ? MAX_PARK_NANOS : FIRST_PARK_NANOS << parks;
+                if (deadline != Long.MAX_VALUE) {
+                    bound = Math.min(bound, deadline - System.nanoTime());
+                }
+                if (bound > 0) {
+                    LockSupport.parkNanos(this, bound);
                 }
             }
         }
