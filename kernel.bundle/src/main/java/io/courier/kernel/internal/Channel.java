@@ -37,6 +37,27 @@ final class Channel {
         this.flags = flags;
     }
 
+    /** Tries to take the lock this many times, spinning, before queueing for it. */
+    private static final int LOCK_SPINS = 256;
+
+    /**
+     * Takes {@link #lock}. The sections it guards are a few queue operations, so a contended
+     * lock is retried spinning first: a client and its server reach for it at nearly the same
+     * moment on every round trip, and parking one of them would cost more than the wait.
+     */
+    void acquire() {
+        if (lock.tryLock()) {
+            return;
+        }
+        for (int i = 0; i < LOCK_SPINS; i++) {
+            Thread.onSpinWait();
+            if (lock.tryLock()) {
+                return;
+            }
+        }
+        lock.lock();
+    }
+
     boolean has(int flag) {
         return (flags & flag) != 0;
     }

@@ -96,7 +96,7 @@ final class EventDelivery {
             }
             boolean noEvent = true;
             boolean regOnly = false;
-            sc.channel.lock.lock();
+            sc.channel.acquire();
             try {
                 for (Connection c : sc.conns) {
                     noEvent &= (c.flags & ConnectFlags.NOEVENT) != 0;
@@ -216,7 +216,7 @@ final class EventDelivery {
     /** The server connection of {@code client} to any channel of {@code server}, or null. */
     private static ServerConn connectionTo(Proc server, Proc client) {
         for (Channel ch : server.channels.values()) {
-            ch.lock.lock();
+            ch.acquire();
             try {
                 ServerConn sc = ch.sconns.get(client);
                 if (sc != null && !sc.zombie) {

@@ -200,7 +200,7 @@ final class Proc implements Kernel {
         List<Pending> senders;
         List<KThread> receivers = new ArrayList<>();
         List<ServerConn> sconns;
-        ch.lock.lock();
+        ch.acquire();
         try {
             if (ch.destroyed) {
                 return;
@@ -292,7 +292,7 @@ final class Proc implements Kernel {
         }
         boolean side = (index & SIDE_CHANNEL) != 0;
         IdTable<Connection> table = side ? sideConns : fdConns;
-        ch.lock.lock();
+        ch.acquire();
         try {
             if (ch.destroyed) {
                 throw new KernelException(Errno.ESRCH, "channel " + chid + " of process " + pid + " is gone");
@@ -369,7 +369,7 @@ final class Proc implements Kernel {
         ServerConn sc = c.sconn;
         boolean free = false;
         boolean disconnect = false;
-        ch.lock.lock();
+        ch.acquire();
         try {
             sc.conns.remove(c);
             if (sc.conns.isEmpty() && ch.sconns.get(sc.client) == sc) {
@@ -394,7 +394,7 @@ final class Proc implements Kernel {
     /** The server detaches a scoid: frees it after DISCONNECT, or cuts a live client off. */
     private void detachServerConn(ServerConn sc) {
         Channel ch = sc.channel;
-        ch.lock.lock();
+        ch.acquire();
         try {
             if (ch.sconns.get(sc.client) == sc) {
                 ch.sconns.remove(sc.client);
@@ -532,7 +532,7 @@ final class Proc implements Kernel {
         t.priority = t.effPriority;
         t.nextGen();
         KThread r;
-        ch.lock.lock();
+        ch.acquire();
         try {
             if (ch.destroyed) {
                 throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
@@ -593,7 +593,7 @@ final class Proc implements Kernel {
         c.sendPhase(r.recvError == null ? KThread.REPLY : KThread.SEND);
         if (r.recvError != null) {
             // Put the client back, as if never received.
-            ch.lock.lock();
+            ch.acquire();
             try {
                 c.seq = ch.seq++;
                 ch.senders.add(c);
@@ -701,7 +701,7 @@ final class Proc implements Kernel {
     }
 
     private static boolean unqueue(KThread t, Channel ch) {
-        ch.lock.lock();
+        ch.acquire();
         try {
             if (t.sendPhase() == KThread.SEND) {
                 ch.senders.remove(t);
@@ -869,7 +869,7 @@ final class Proc implements Kernel {
         long deadline = deadline(t, timeout, ThreadState.RECEIVE);
         t.timeoutStates = null;
         Pending p;
-        ch.lock.lock();
+        ch.acquire();
         try {
             if (ch.destroyed) {
                 throw new KernelException(Errno.ESRCH, "channel " + chid + " is gone");
@@ -981,7 +981,7 @@ final class Proc implements Kernel {
                 }
                 Errno leave = leaveReason(t, deadline);
                 if (leave != null) {
-                    ch.lock.lock();
+                    ch.acquire();
                     try {
                         if ((t.pulseOnly ? ch.pulseReceivers : ch.receivers).remove(t)) {
                             t.recvPhase(KThread.RECV_IDLE);
@@ -1200,7 +1200,7 @@ final class Proc implements Kernel {
      */
     static boolean postPulse(Channel ch, PulseItem pulse) {
         KThread r;
-        ch.lock.lock();
+        ch.acquire();
         try {
             if (ch.destroyed) {
                 return false;
