@@ -7,5 +7,10 @@ public enum Ability {
     /** {@code PROCMGR_AID_CONNECTION}: attach to channels of processes with other credentials. */
     CONNECTION,
     /** {@code PROCMGR_AID_SIGNAL}: send signals and pulses to processes with other credentials. */
-    SIGNAL
+    SIGNAL,
+    /**
+     * {@code PROCMGR_AID_PRIORITY}: receive event pulses above the non-privileged range
+     * ({@link Kernel#PRIORITY_UNPRIVILEGED_MAX}).
+     */
+    PRIORITY
 }

@@ -27,6 +27,8 @@ public interface Kernel {
     int PRIORITY_MAX = 255;
     /** The priority threads start with. */
     int PRIORITY_DEFAULT = 10;
+    /** The highest priority of the non-privileged range, as QNX's (event pulses above it need {@link Ability#PRIORITY}). */
+    int PRIORITY_UNPRIVILEGED_MAX = 63;
 
     /** The system this process belongs to. */
     Microkernel microkernel();

@@ -119,7 +119,30 @@ class EventsTest extends KernelTestSupport {
         int thirdChid = third.channelCreate(0);
         int toThird = d.k().connectAttach(0, third.pid(), thirdChid, Kernel.SIDE_CHANNEL, 0);
         third.exit();
-        fails(Errno.EBADF, () -> server.msgDeliverEvent(r2, SigEvent.pulse(toThird, 10, 1, 1)));
+        fails(Errno.ENXIO, () -> server.msgDeliverEvent(r2, SigEvent.pulse(toThird, 10, 1, 1)),
+                "the process to receive the pulse is gone");
+    }
+
+    @Test
+    void k17EagainWhenThePulseCannotBeQueuedAndEpermAboveTheUnprivilegedRange() throws Exception {
+        Kernel server = mk.process("server");
+        int chid = server.channelCreate(0);
+        Client c = client(server, chid, 0);
+        long rcvid = exchange(server, chid, c);
+        SigEvent ev = SigEvent.pulse(c.selfCoid(), 10, 1, 1);
+        for (int i = 0; i < 1 << 16; i++) {
+            server.msgDeliverEvent(rcvid, ev);
+        }
+        fails(Errno.EAGAIN, () -> server.msgDeliverEvent(rcvid, ev), "the client's pulse queue is full");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(1, c.k().msgReceivePulse(c.chid(), WAIT).value());
+        }
+        server.msgDeliverEvent(rcvid, SigEvent.pulse(c.selfCoid(), 63, 2, 2));
+        server.msgDeliverEvent(rcvid, SigEvent.pulse(c.selfCoid(), 200, 3, 3));
+        c.k().dropAbility(Ability.PRIORITY);
+        fails(Errno.EPERM, () -> server.msgDeliverEvent(rcvid, SigEvent.pulse(c.selfCoid(), 64, 4, 4)));
+        fails(Errno.EPERM, () -> server.msgVerifyEvent(rcvid, SigEvent.pulse(c.selfCoid(), 255, 4, 4)));
+        server.msgDeliverEvent(rcvid, SigEvent.pulse(c.selfCoid(), 63, 5, 5));
     }
 
     @Test

@@ -173,14 +173,22 @@ final class EventDelivery {
 
     private static void pulse(Proc target, KThread caller, SigEvent ev, boolean verifyOnly) {
         Connection c = ev.coid() < 0 ? null : target.connection(ev.coid());
-        if (c == null || c.dead || c.channel.destroyed) {
+        if (c == null) {
             throw new KernelException(Errno.EBADF, "process " + target.pid + " has no connection " + ev.coid());
         }
-        if (c.channel.owner.life != Proc.Life.ALIVE) {
-            throw new KernelException(Errno.ENXIO, "process " + c.channel.owner.pid + " is terminating");
+        Proc receiver = c.channel.owner;
+        if (receiver.life != Proc.Life.ALIVE) {
+            throw new KernelException(Errno.ENXIO, "process " + receiver.pid + " is terminating");
+        }
+        if (c.dead || c.channel.destroyed) {
+            throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");
         }
         // SIGEV_PULSE_PRIO_INHERIT (-1): the delivering thread's priority; 0 is the idle thread's: 1.
         int prio = ev.priority() == -1 ? caller.effPriority : Math.max(1, ev.priority());
+        if (prio > Kernel.PRIORITY_UNPRIVILEGED_MAX && !receiver.hasAbility(io.courier.kernel.Ability.PRIORITY)) {
+            throw new KernelException(Errno.EPERM, "pulse priority " + prio + " is above the non-privileged range and"
+                    + " process " + receiver.pid + " lacks the PRIORITY ability");
+        }
         if (!verifyOnly && !Proc.postPulse(c.channel, new PulseItem(prio, ev.code(), ev.value(), c.sconn.scoid,
                 null))) {
             throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");
