@@ -1069,13 +1069,23 @@ final class Proc implements Kernel {
 
     @Override
     public int msgRead(long rcvid, ByteBuffer buf, int offset) {
+        return onOneBuffer(buf, iov -> msgReadv(rcvid, iov, offset));
+    }
+
+    /** A call of the IOV form of a kernel call. */
+    private interface IovCall {
+        int call(ByteBuffer[] iov);
+    }
+
+    /** Runs the IOV form of a call with one buffer, in the calling thread's one-element IOV. */
+    private int onOneBuffer(ByteBuffer buf, IovCall call) {
         KThread t = self();
         if (buf == null) {
             throw new KernelException(Errno.EFAULT, "buffer is null");
         }
         t.oneOp[0] = buf;
         try {
-            return msgReadv(rcvid, t.oneOp, offset);
+            return call.call(t.oneOp);
         } finally {
             t.oneOp[0] = null;
         }
@@ -1100,16 +1110,7 @@ final class Proc implements Kernel {
 
     @Override
     public int msgWrite(long rcvid, ByteBuffer buf, int offset) {
-        KThread t = self();
-        if (buf == null) {
-            throw new KernelException(Errno.EFAULT, "buffer is null");
-        }
-        t.oneOp[0] = buf;
-        try {
-            return msgWritev(rcvid, t.oneOp, offset);
-        } finally {
-            t.oneOp[0] = null;
-        }
+        return onOneBuffer(buf, iov -> msgWritev(rcvid, iov, offset));
     }
 
     @Override
