@@ -1,5 +1,6 @@
 package io.courier.asyncmsg;
 
+import io.courier.testing.Waits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,12 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.function.Executable;
 /** A fresh kernel per test, threads with bounded waits, and small helpers for messages. */
 @Timeout(60)
 abstract class AsyncTestSupport {
-    static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration WAIT = Waits.WAIT;
 
     Microkernel mk;
     final ExecutorService pool = Executors.newCachedThreadPool();
@@ -42,10 +41,7 @@ abstract class AsyncTestSupport {
     @AfterEach
     void shutDown() throws InterruptedException {
         mk.close();
-        pool.shutdownNow();
-        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-            fail("test threads did not end:\n" + threadDump());
-        }
+        Waits.shutDown(pool);
     }
 
     /** A process and its asynchronous-messaging view. */
@@ -65,27 +61,12 @@ abstract class AsyncTestSupport {
     }
 
     static <T> T await(Future<T> f) throws Exception {
-        try {
-            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("timed out waiting\n" + threadDump(), e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
-            }
-            throw e;
-        }
+        return Waits.await(f);
     }
 
     /** Waits (bounded) until {@code condition} holds. */
     static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("timed out waiting until " + what + "\n" + threadDump());
-            }
-            Thread.sleep(1);
-        }
+        Waits.eventually(what, condition);
     }
 
     static ByteBuffer text(String s) {
@@ -147,13 +128,6 @@ abstract class AsyncTestSupport {
     }
 
     static String threadDump() {
-        StringBuilder sb = new StringBuilder();
-        Thread.getAllStackTraces().forEach((t, st) -> {
-            sb.append(t).append(' ').append(t.getState()).append('\n');
-            for (StackTraceElement e : st) {
-                sb.append("    at ").append(e).append('\n');
-            }
-        });
-        return sb.toString();
+        return Waits.threadDump();
     }
 }

@@ -1,5 +1,6 @@
 package io.courier.resmgr;
 
+import io.courier.testing.Waits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -13,12 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.function.Executable;
 @Timeout(60)
 public abstract class ResmgrTestSupport {
     /** The longest any test waits for something to happen. */
-    public static final Duration WAIT = Duration.ofSeconds(10);
+    public static final Duration WAIT = Waits.WAIT;
 
     protected Microkernel mk;
     protected final ExecutorService pool = Executors.newCachedThreadPool();
@@ -42,10 +41,7 @@ public abstract class ResmgrTestSupport {
     @AfterEach
     void shutDown() throws InterruptedException {
         mk.close();
-        pool.shutdownNow();
-        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-            fail("test threads did not end:\n" + threadDump());
-        }
+        Waits.shutDown(pool);
     }
 
     /** A new process and its resource manager view. */
@@ -58,27 +54,12 @@ public abstract class ResmgrTestSupport {
     }
 
     protected static <T> T await(Future<T> f) throws Exception {
-        try {
-            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("timed out waiting\n" + threadDump(), e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
-            }
-            throw e;
-        }
+        return Waits.await(f);
     }
 
     /** Waits (bounded) until {@code condition} holds. */
     protected static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("timed out waiting until " + what + "\n" + threadDump());
-            }
-            Thread.sleep(2);
-        }
+        Waits.eventually(what, condition);
     }
 
     protected static ByteBuffer text(String s) {
@@ -128,13 +109,6 @@ public abstract class ResmgrTestSupport {
     }
 
     protected static String threadDump() {
-        StringBuilder sb = new StringBuilder();
-        Thread.getAllStackTraces().forEach((t, st) -> {
-            sb.append(t).append(' ').append(t.getState()).append('\n');
-            for (StackTraceElement e : st) {
-                sb.append("    at ").append(e).append('\n');
-            }
-        });
-        return sb.toString();
+        return Waits.threadDump();
     }
 }

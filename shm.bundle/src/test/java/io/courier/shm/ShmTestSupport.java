@@ -1,5 +1,6 @@
 package io.courier.shm;
 
+import io.courier.testing.Waits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -12,12 +13,10 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.function.Executable;
 /** A fresh kernel per test, helper threads with bounded waits, and errno assertions. */
 @Timeout(60)
 abstract class ShmTestSupport {
-    static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration WAIT = Waits.WAIT;
     static final int RW = SharedMemory.PROT_READ | SharedMemory.PROT_WRITE;
 
     Microkernel mk;
@@ -41,10 +40,7 @@ abstract class ShmTestSupport {
     @AfterEach
     void shutDown() throws InterruptedException {
         mk.close();
-        pool.shutdownNow();
-        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-            fail("test threads did not end:\n" + threadDump());
-        }
+        Waits.shutDown(pool);
     }
 
     /** A process and its shared memory view. */
@@ -57,26 +53,11 @@ abstract class ShmTestSupport {
     }
 
     static <T> T await(Future<T> f) throws Exception {
-        try {
-            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("timed out waiting\n" + threadDump(), e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
-            }
-            throw e;
-        }
+        return Waits.await(f);
     }
 
     static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("timed out waiting until " + what + "\n" + threadDump());
-            }
-            Thread.sleep(2);
-        }
+        Waits.eventually(what, condition);
     }
 
     static KernelException fails(Errno errno, Executable call) {
@@ -103,11 +84,7 @@ abstract class ShmTestSupport {
     }
 
     static String threadDump() {
-        StringBuilder b = new StringBuilder();
-        for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(false, false)) {
-            b.append(t);
-        }
-        return b.toString();
+        return Waits.threadDump();
     }
 
     static Kernel kernel(SharedMemory shm) {

@@ -1,5 +1,6 @@
 package io.courier.kernel.seeds;
 
+import io.courier.testing.Waits;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.courier.kernel.Microkernel;
@@ -8,12 +9,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 abstract class SeedSupport {
-    static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration WAIT = Waits.WAIT;
     /** {@code CKSUM_MSG_TYPE}: user message types start above {@code _IO_MAX}. */
     static final short CKSUM_MSG_TYPE = (short) (io.courier.kernel.IoMsg.IO_MAX + 1);
     /** The header of the checksum message: type (u16), pad (u16), then the string. */
@@ -42,10 +41,7 @@ abstract class SeedSupport {
     @AfterEach
     void shutDown() throws InterruptedException {
         mk.close();
-        pool.shutdownNow();
-        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-            fail("program threads did not end");
-        }
+        Waits.shutDown(pool);
     }
 
     <T> Future<T> start(Callable<T> program) {
@@ -53,26 +49,11 @@ abstract class SeedSupport {
     }
 
     static <T> T await(Future<T> f) throws Exception {
-        try {
-            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("program did not finish in time", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception ex) {
-                throw ex;
-            }
-            throw e;
-        }
+        return Waits.await(f);
     }
 
     static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.sleep(2);
-        }
+        Waits.eventually(what, condition);
     }
 
     /** The checksum of the course: the sum of the string's bytes. */
