@@ -7,8 +7,8 @@ import java.util.concurrent.locks.LockSupport;
  * within a microsecond), then yield, then park. One small type so benchmarks can swap it.
  */
 public interface IdleStrategy {
-    /** Spin, yield, then park: the default. */
-    IdleStrategy BACKOFF = new Backoff(2_000, 20);
+    /** Spin briefly, yield longer (a virtual thread hands its carrier over), then park: the default. */
+    IdleStrategy BACKOFF = new Backoff(200, 500);
     /** Park at once: for systems with many more blocked threads than cores. */
     IdleStrategy PARK = new Backoff(0, 0);
 
