@@ -28,9 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * SPEC A3–A5 speed: one producer puts 64-byte messages on an asynchronous connection (count
  * trigger {@link #trigger}), one consumer gets the batches on a non-blocking channel and frees
  * each header. The bytes move once, from the producer's buffer into the channel's receive
- * buffer, as in the peers ({@link ArrayBlockingQueueThroughputBenchmark},
- * {@link SpscArrayQueueThroughputBenchmark}), whose consumer copies the 64 bytes out of what it
- * polled. Read {@code received}: messages per second that reached the consumer.
+ * buffer, as in the peers ({@link QueuePeerThroughputBenchmark}), whose consumer copies the 64
+ * bytes out of what it polled. Read {@code received}: messages per second that reached the consumer.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

@@ -1,6 +1,8 @@
 package io.courier.benchmarks.asyncmsg;
 
 import java.nio.ByteBuffer;
+import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jctools.queues.SpscArrayQueue;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -12,15 +14,17 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The peer of {@link AsyncMsgThroughputBenchmark}: one producer offers a 64-byte buffer to a
- * JCTools {@link SpscArrayQueue} of 4096 (a benchmark-only dependency), one consumer polls and
- * copies the 64 bytes into its own buffer. Read {@code received}.
+ * The peers of {@link AsyncMsgThroughputBenchmark}: one producer offers a 64-byte buffer to a
+ * queue of 4096, an {@link ArrayBlockingQueue} or a JCTools {@link SpscArrayQueue} (a
+ * benchmark-only dependency), and one consumer polls and copies the 64 bytes into its own
+ * buffer. Read {@code received}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -28,22 +32,30 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Group)
-public class SpscArrayQueueThroughputBenchmark {
-    private SpscArrayQueue<ByteBuffer> queue;
+public class QueuePeerThroughputBenchmark {
+    /** The peer: "ArrayBlockingQueue" or "SpscArrayQueue". */
+    @Param({"ArrayBlockingQueue", "SpscArrayQueue"})
+    public String peer;
+
+    private Queue<ByteBuffer> queue;
     private ByteBuffer msg;
     private ByteBuffer into;
 
     /** The queue and the buffers. */
     @Setup(Level.Trial)
     public void setUp() {
-        queue = new SpscArrayQueue<>(4096);
+        queue = switch (peer) {
+            case "ArrayBlockingQueue" -> new ArrayBlockingQueue<>(4096);
+            case "SpscArrayQueue" -> new SpscArrayQueue<>(4096);
+            default -> throw new IllegalArgumentException("no peer " + peer);
+        };
         msg = ByteBuffer.allocate(AsyncMsgThroughputBenchmark.SIZE);
         into = ByteBuffer.allocate(AsyncMsgThroughputBenchmark.SIZE);
     }
 
     /** The producer: one offer. */
     @Benchmark
-    @Group("spsc")
+    @Group("peer")
     @GroupThreads(1)
     public void offer(Moved moved) {
         if (!queue.offer(msg)) {
@@ -54,7 +66,7 @@ public class SpscArrayQueueThroughputBenchmark {
 
     /** The consumer: one poll and the copy. */
     @Benchmark
-    @Group("spsc")
+    @Group("peer")
     @GroupThreads(1)
     public void poll(Moved moved) {
         ByteBuffer m = queue.poll();
