@@ -118,8 +118,7 @@ public class RoundTrip {
                     server.msgReply(rcvid, 0, out);
                 }
             };
-            serverThread = "virtual".equals(threads) ? Thread.ofVirtual().start(loop)
-                    : Thread.ofPlatform().daemon().name("server").start(loop);
+            serverThread = startServer(threads, loop);
         }
 
         @TearDown(Level.Trial)
@@ -191,14 +190,12 @@ public class RoundTrip {
                     // the trial is over
                 }
             };
-            serverThread = "virtual".equals(threads) ? Thread.ofVirtual().start(loop)
-                    : Thread.ofPlatform().daemon().name("server").start(loop);
+            serverThread = startServer(threads, loop);
         }
 
         @TearDown(Level.Trial)
         public void stop() throws InterruptedException {
-            serverThread.interrupt();
-            serverThread.join(10_000);
+            stopServer(serverThread);
         }
 
         int roundTrip() throws InterruptedException {
@@ -245,14 +242,12 @@ public class RoundTrip {
                     // the trial is over
                 }
             };
-            serverThread = "virtual".equals(threads) ? Thread.ofVirtual().start(loop)
-                    : Thread.ofPlatform().daemon().name("server").start(loop);
+            serverThread = startServer(threads, loop);
         }
 
         @TearDown(Level.Trial)
         public void stop() throws InterruptedException {
-            serverThread.interrupt();
-            serverThread.join(10_000);
+            stopServer(serverThread);
         }
 
         int roundTrip() throws InterruptedException {
@@ -272,6 +267,18 @@ public class RoundTrip {
     @OperationsPerInvocation(BATCH)
     public int exchanger(Exchange s) throws InterruptedException {
         return batch(s.threads, s::roundTrip);
+    }
+
+    /** Starts a peer's or Courier's server loop on a "platform" or "virtual" thread. */
+    static Thread startServer(String threads, Runnable loop) {
+        return "virtual".equals(threads) ? Thread.ofVirtual().start(loop)
+                : Thread.ofPlatform().daemon().name("server").start(loop);
+    }
+
+    /** Stops a peer's server loop, which ends on interruption. */
+    static void stopServer(Thread server) throws InterruptedException {
+        server.interrupt();
+        server.join(10_000);
     }
 
     /** A blocking round trip. */
