@@ -21,6 +21,10 @@ import java.util.Objects;
  * <li>{@link #callback()} ({@code call_back}): the callback of every put that names none.
  * <li>{@link #storeTimeNsec()} (Courier's own): how long a connection opened by name keeps
  *     messages while no receiver holds the name; then they fail with ETIMEDOUT (SPEC A6).
+ * <li>{@link #singleSender()} (Courier's own): one thread at a time puts on the connection, so a
+ *     put takes no lock. The first thread that puts becomes the sender; a put or putv from
+ *     another thread fails with EBUSY while the sender thread is alive, and the next thread takes
+ *     over once it has ended. Flush, detach and everything else work from any thread.
  * </ul>
  */
 public final class AsyncConnectionAttr {
@@ -34,6 +38,7 @@ public final class AsyncConnectionAttr {
     private final long triggerIntervalNsec;
     private final AsyncCallback callback;
     private final long storeTimeNsec;
+    private final boolean singleSender;
 
     private AsyncConnectionAttr(Builder b) {
         this.bufferSize = b.bufferSize;
@@ -43,11 +48,13 @@ public final class AsyncConnectionAttr {
         this.triggerIntervalNsec = b.triggerIntervalNsec;
         this.callback = b.callback;
         this.storeTimeNsec = b.storeTimeNsec;
+        this.singleSender = b.singleSender;
     }
 
     /**
      * A builder starting from buffer size 2048, 64 buffers, a count trigger of 1 (every message
-     * is delivered at once), no time trigger, no callback and {@link #DEFAULT_STORE_TIME_NSEC}.
+     * is delivered at once), no time trigger, no callback, {@link #DEFAULT_STORE_TIME_NSEC} and
+     * any number of sender threads.
      */
     public static Builder builder() {
         return new Builder();
@@ -93,6 +100,11 @@ public final class AsyncConnectionAttr {
         return storeTimeNsec;
     }
 
+    /** Whether one thread at a time puts on the connection (puts without a lock). */
+    public boolean singleSender() {
+        return singleSender;
+    }
+
     /** A builder holding these attributes. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -103,6 +115,7 @@ public final class AsyncConnectionAttr {
         b.triggerIntervalNsec = triggerIntervalNsec;
         b.callback = callback;
         b.storeTimeNsec = storeTimeNsec;
+        b.singleSender = singleSender;
         return b;
     }
 
@@ -111,20 +124,20 @@ public final class AsyncConnectionAttr {
         return o instanceof AsyncConnectionAttr a && bufferSize == a.bufferSize && maxNumBuffer == a.maxNumBuffer
                 && triggerNumMsg == a.triggerNumMsg && triggerTimeNsec == a.triggerTimeNsec
                 && triggerIntervalNsec == a.triggerIntervalNsec && Objects.equals(callback, a.callback)
-                && storeTimeNsec == a.storeTimeNsec;
+                && storeTimeNsec == a.storeTimeNsec && singleSender == a.singleSender;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(bufferSize, maxNumBuffer, triggerNumMsg, triggerTimeNsec, triggerIntervalNsec, callback,
-                storeTimeNsec);
+                storeTimeNsec, singleSender);
     }
 
     @Override
     public String toString() {
         return "AsyncConnectionAttr[bufferSize=" + bufferSize + ", maxNumBuffer=" + maxNumBuffer + ", triggerNumMsg="
                 + triggerNumMsg + ", triggerTime=" + triggerTimeNsec + "/" + triggerIntervalNsec + "ns, callback="
-                + (callback != null) + ", storeTime=" + storeTimeNsec + "ns]";
+                + (callback != null) + ", storeTime=" + storeTimeNsec + "ns" + (singleSender ? ", singleSender" : "") + "]";
     }
 
     /** Builds {@link AsyncConnectionAttr}s. */
@@ -136,6 +149,7 @@ public final class AsyncConnectionAttr {
         private long triggerIntervalNsec;
         private AsyncCallback callback;
         private long storeTimeNsec = DEFAULT_STORE_TIME_NSEC;
+        private boolean singleSender;
 
         private Builder() {
         }
@@ -174,6 +188,16 @@ public final class AsyncConnectionAttr {
         /** How long a connection by name keeps messages without a receiver, in nanoseconds. */
         public Builder storeTimeNsec(long value) {
             this.storeTimeNsec = value;
+            return this;
+        }
+
+        /**
+         * Whether one thread at a time puts on the connection. Such puts take no lock (the
+         * single-producer case of a queue); a put from a second thread while the first is alive
+         * fails with EBUSY.
+         */
+        public Builder singleSender(boolean value) {
+            this.singleSender = value;
             return this;
         }
 

@@ -29,7 +29,17 @@ import org.slf4j.LoggerFactory;
  * (their callbacks ran; the sender may reuse the slots). The sender side writes {@code tail} and
  * {@code delivered} under the put lock; the receiver writes {@code consumed} under the take lock;
  * {@code released} is written by the getter when no callback is involved, else by the callback
- * thread alone.
+ * thread alone. {@code delivered} only grows: every writer raises it with a compare-and-set.
+ *
+ * <p>Single sender ({@link AsyncConnectionAttr#singleSender()}): the sender's puts take no lock
+ * and no atomic instruction; the timer, flush and failures still take the put lock among
+ * themselves. A put that races with a failure (a detach from another thread, the channel's
+ * destruction) may land after the failure read {@code tail}: the put looks at the state again
+ * after publishing its message and sweeps such stragglers itself, and the delivery thread sweeps
+ * once more a millisecond after every failure, for the instant in which neither side saw the
+ * other's store yet. Likewise a time trigger that disarmed just as a put came is re-armed by the
+ * delivery thread's next look, which it schedules a millisecond later. Either way the message is
+ * delivered or failed through its callback; none is left behind.
  *
  * <p>Routing: {@code channel} is the channel the connection currently feeds (null while a
  * connection by name waits for a receiver). The connection sits at most once in the ready queue
@@ -49,7 +59,12 @@ final class Conn extends ConnFields.PadAfter {
     /** Its process died: no more puts; what it put is still delivered, without callbacks. */
     static final int SENDER_GONE = 4;
 
+    /** How long after a failure or a disarmed time trigger the delivery thread looks again for a single sender's stragglers. */
+    static final long STRAGGLER_LOOK_NANOS = 1_000_000;
+
     private static final VarHandle PUT_LOCK;
+    private static final VarHandle SENDER;
+    private static final VarHandle TAIL;
     private static final VarHandle DELIVERED;
     private static final VarHandle DEADLINE;
     private static final VarHandle CONSUMED;
@@ -65,6 +80,8 @@ final class Conn extends ConnFields.PadAfter {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             PUT_LOCK = l.findVarHandle(ConnFields.SenderFields.class, "putLock", int.class);
+            SENDER = l.findVarHandle(ConnFields.SenderFields.class, "sender", Thread.class);
+            TAIL = l.findVarHandle(ConnFields.SenderFields.class, "tail", long.class);
             DELIVERED = l.findVarHandle(ConnFields.SenderFields.class, "delivered", long.class);
             DEADLINE = l.findVarHandle(ConnFields.SenderFields.class, "deadline", long.class);
             CONSUMED = l.findVarHandle(ConnFields.ReceiverFields.class, "consumed", long.class);
@@ -90,6 +107,7 @@ final class Conn extends ConnFields.PadAfter {
     private final int mask;
     private final long trigger;
     private final boolean timed;
+    private final boolean single;
     private final long firstDelay;
     private final String fullMessage;
     private final Object[] msgs;
@@ -108,8 +126,14 @@ final class Conn extends ConnFields.PadAfter {
      * {@code delivered} store that publishes the message, read after the getter's load of it.
      */
     private boolean agentCompletes;
-    /** {@code tail} when the sender died. */
+    /** {@code tail} when the sender died; under the put lock. */
     private long finalTail;
+    /** The deadline the last put armed; the sender side's own. */
+    private long armedByPut;
+    /** Set once by {@link #retire()}. */
+    private volatile boolean retired;
+    /** When the delivery thread sweeps this single-sender connection for stragglers; 0 for never. */
+    private volatile long sweepDue;
 
     private AsyncChannel channel;
     private AsyncChannel queuedIn;
@@ -129,6 +153,7 @@ final class Conn extends ConnFields.PadAfter {
         this.mask = size - 1;
         this.trigger = attr.triggerNumMsg() == 0 ? Long.MAX_VALUE : attr.triggerNumMsg();
         this.timed = attr.triggerTimeNsec() > 0 || attr.triggerIntervalNsec() > 0;
+        this.single = attr.singleSender();
         this.firstDelay = attr.triggerTimeNsec() > 0 ? attr.triggerTimeNsec() : attr.triggerIntervalNsec();
         this.msgs = new Object[size];
         this.spans = new long[size];
@@ -185,59 +210,205 @@ final class Conn extends ConnFields.PadAfter {
             throw new KernelException(Errno.EMSGSIZE,
                     "message of " + length + " bytes is longer than the buffer size " + attr.bufferSize() + " of coid " + coid);
         }
-        boolean deliver = false;
-        boolean full = false;
-        long armed = 0;
+        int outcome;
+        if (single) {
+            if (SENDER.getOpaque(this) != Thread.currentThread()) {
+                claimSender();
+            }
+            checkOpen();
+            outcome = record(msg, offset, length, handle, callback);
+            // After the tail store: a failure that read tail before it sees this state change.
+            if ((int) STATE.getAcquire(this) != OPEN) {
+                sweepStragglers();
+            }
+        } else {
+            lockPut();
+            try {
+                checkOpen();
+                outcome = record(msg, offset, length, handle, callback);
+            } finally {
+                unlockPut();
+            }
+        }
+        if ((outcome & DELIVER) != 0) {
+            signal();
+        }
+        if ((outcome & ARMED) != 0) {
+            sys.delivery.wakeBy(armedByPut);
+        }
+        if ((outcome & FULL) != 0) {
+            throw new Refusal(Errno.EAGAIN, fullMessage);
+        }
+    }
+
+    private static final int DELIVER = 1;
+    private static final int ARMED = 2;
+    private static final int FULL = 4;
+
+    private void checkOpen() {
+        int st = (int) STATE.getAcquire(this);
+        if (st != OPEN) {
+            throw closed(st);
+        }
+    }
+
+    /**
+     * The body of a put after {@link #checkOpen()}, by the lock holder or the single sender;
+     * returns what to do next (DELIVER, ARMED, FULL).
+     */
+    int record(Object msg, int offset, int length, long handle, AsyncCallback callback) {
+        long t = tail;
+        if (t - releasedCache >= capacity) {
+            releasedCache = (long) RELEASED.getAcquire(this);
+        }
+        if (t - releasedCache >= capacity) {
+            // A full ring is a trigger of its own, or a sender without count or time trigger would wait forever.
+            return publish(t) ? FULL | DELIVER : FULL;
+        }
+        int i = (int) t & mask;
+        msgs[i] = msg;
+        // The slot's other fields usually hold what the last lap left there (same offset and
+        // length, no handle, no callback): storing only a value that differs keeps those cache
+        // lines shared with the receiver instead of pulling them back to this core every lap.
+        long span = ((long) offset << 32) | (length & 0xFFFF_FFFFL);
+        if (spans[i] != span) {
+            spans[i] = span;
+        }
+        if (handles[i] != handle) {
+            handles[i] = handle;
+        }
+        if (callbacks[i] != callback) {
+            callbacks[i] = callback;
+        }
+        if (callback != null && !agentCompletes) {
+            agentCompletes = true;
+        }
+        long nt = t + 1;
+        // Release: the slot's stores come first for whoever reads tail with acquire.
+        TAIL.setRelease(this, nt);
+        if (nt - (long) DELIVERED.getOpaque(this) >= trigger || nt - releasedCache >= capacity) {
+            return publish(nt) ? DELIVER : 0;
+        }
+        if (timed && (long) DEADLINE.getOpaque(this) == 0) {
+            long armed = System.nanoTime() + firstDelay;
+            // A compare-and-set (volatile): it cannot undo an interval the timer set meanwhile, and it is
+            // ordered before wakeBy()'s look at whether the delivery thread parks.
+            if (DEADLINE.compareAndSet(this, 0L, armed)) {
+                armedByPut = armed;
+                return ARMED;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Raises {@code delivered} to {@code upTo} unless it is there already; true when it grew. A
+     * compare-and-set, volatile: ordered before signal()'s token compare-and-set (Dekker with the
+     * getter), and never lowering what another writer published.
+     */
+    private boolean publish(long upTo) {
+        for (;;) {
+            long d = (long) DELIVERED.getVolatile(this);
+            if (d >= upTo) {
+                return false;
+            }
+            if (DELIVERED.compareAndSet(this, d, upTo)) {
+                return true;
+            }
+        }
+    }
+
+    /** The first put of a thread on a single-sender connection: takes the connection over if its sender is gone. */
+    private void claimSender() {
+        Thread me = Thread.currentThread();
+        for (;;) {
+            Thread s = (Thread) SENDER.getVolatile(this);
+            if (s == me) {
+                return;
+            }
+            // isAlive() false: the old sender's last put happens-before this one (JLS 17.4.4).
+            if (s != null && s.isAlive()) {
+                throw new KernelException(Errno.EBUSY, "coid " + coid + " takes puts from one thread at a time (singleSender); "
+                        + s + " puts on it");
+            }
+            if (SENDER.compareAndSet(this, s, me)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * A single sender's messages that landed after the connection stopped taking them: failed
+     * with the errno of the state (ECANCELED detached, ESRCH channel gone, ETIMEDOUT no receiver),
+     * or, when the sender's process died, delivered with the rest. Run by the sender right after
+     * such a put, and by the delivery thread a little after every failure.
+     */
+    void sweepStragglers() {
+        int st = state();
+        switch (st) {
+            case CLOSED -> failPending(Errno.ECANCELED, (long) TAIL.getVolatile(this));
+            case DEAD -> failPending(Errno.ESRCH, (long) TAIL.getVolatile(this));
+            case EXPIRED -> failPending(Errno.ETIMEDOUT, (long) TAIL.getVolatile(this));
+            case SENDER_GONE -> deliverLastPuts();
+            default -> {
+                // OPEN: a receiver came back meanwhile; triggers deliver whatever waits.
+            }
+        }
+    }
+
+    /** A dead sender's puts after {@code finalTail}: delivered, or counted as discarded once the connection is gone. */
+    private void deliverLastPuts() {
+        long from;
+        long t;
         lockPut();
         try {
-            int st = state;
-            if (st != OPEN) {
-                throw closed(st);
+            from = finalTail;
+            t = (long) TAIL.getVolatile(this);
+            if (t <= from) {
+                return;
             }
-            long t = tail;
-            if (t - releasedCache >= capacity) {
-                releasedCache = (long) RELEASED.getAcquire(this);
-            }
-            if (t - releasedCache >= capacity) {
-                // A full ring is a trigger of its own, or a sender without count or time trigger would wait forever.
-                full = true;
-                if (delivered != t) {
-                    DELIVERED.setVolatile(this, t);
-                    deliver = true;
-                }
-            } else {
-                int i = (int) t & mask;
-                msgs[i] = msg;
-                spans[i] = ((long) offset << 32) | (length & 0xFFFF_FFFFL);
-                handles[i] = handle;
-                callbacks[i] = callback;
-                if (callback != null) {
-                    agentCompletes = true;
-                }
-                long nt = t + 1;
-                tail = nt;
-                if (nt - delivered >= trigger || nt - releasedCache >= capacity) {
-                    // Volatile, not just release: the store must be ordered before signal()'s token CAS (Dekker with the getter).
-                    DELIVERED.setVolatile(this, nt);
-                    deliver = true;
-                } else if (timed && deadline == 0) {
-                    armed = System.nanoTime() + firstDelay;
-                    // Volatile: ordered before wakeBy()'s look at whether the delivery thread parks.
-                    DEADLINE.setVolatile(this, armed);
-                }
-            }
+            finalTail = t;
+            publish(t);
         } finally {
             unlockPut();
         }
-        if (deliver) {
-            signal();
+        if (retired) {
+            sys.stats.discarded.add(t - from);
+            LOG.warn("asyncmsg: {} message(s) put by pid {} on coid {} while it died were discarded", t - from, owner.pid, coid);
+            return;
         }
-        if (armed != 0) {
-            sys.delivery.wakeBy(armed);
+        signal();
+        if ((long) CONSUMED.getVolatile(this) >= t) {
+            retire();
         }
-        if (full) {
-            throw new Refusal(Errno.EAGAIN, fullMessage);
+    }
+
+    /** Asks the delivery thread to sweep a single sender's stragglers a little later. */
+    private void sweepLater() {
+        if (single) {
+            long due = System.nanoTime() + STRAGGLER_LOOK_NANOS;
+            sweepDue = due == 0 ? 1 : due;
+            sys.delivery.sweep(this, sweepDue);
         }
+    }
+
+    /** When {@link #sweepLater()} asked for a sweep, 0 for none. */
+    long sweepDue() {
+        return sweepDue;
+    }
+
+    /** The delivery thread's sweep; returns when it is due if not yet, else 0. */
+    long onSweepTimer(long now) {
+        long due = sweepDue;
+        if (due == 0) {
+            return 0;
+        }
+        if (now - due < 0) {
+            return due;
+        }
+        sweepDue = 0;
+        sweepStragglers();
+        return 0;
     }
 
     private KernelException closed(int st) {
@@ -253,18 +424,15 @@ final class Conn extends ConnFields.PadAfter {
     /** {@code asyncmsg_flush()}: delivers what waits; with mode 0 waits until it was got or failed. */
     void flush(int mode) {
         long t;
-        boolean deliver = false;
+        boolean deliver;
         lockPut();
         try {
             int st = state;
             if (st == DEAD || st == CLOSED || st == SENDER_GONE) {
                 throw closed(st);
             }
-            t = tail;
-            if (delivered != t) {
-                DELIVERED.setVolatile(this, t);
-                deliver = true;
-            }
+            t = (long) TAIL.getAcquire(this);
+            deliver = publish(t);
         } finally {
             unlockPut();
         }
@@ -317,29 +485,46 @@ final class Conn extends ConnFields.PadAfter {
     /** The time trigger (run by the delivery thread); returns the deadline now armed, 0 for none. */
     long onTimer(long now) {
         long d = (long) DEADLINE.getAcquire(this);
-        if (d == 0 || now - d < 0) {
+        if (d == 0) {
+            return single ? armForStraggler(now) : 0;
+        }
+        if (now - d < 0) {
             return d;
         }
-        boolean deliver = false;
+        boolean deliver;
         lockPut();
         try {
-            d = deadline;
-            if (d != 0 && now - d >= 0) {
-                long t = tail;
-                if (delivered != t) {
-                    DELIVERED.setVolatile(this, t);
-                    deliver = true;
-                }
-                d = deliver && attr.triggerIntervalNsec() > 0 ? now + attr.triggerIntervalNsec() : 0;
-                DEADLINE.setRelease(this, d);
+            // Volatile: a single sender arms the trigger with a compare-and-set from 0, outside the lock.
+            d = (long) DEADLINE.getVolatile(this);
+            if (d == 0 || now - d < 0) {
+                return d;
             }
+            deliver = publish((long) TAIL.getAcquire(this));
+            d = deliver && attr.triggerIntervalNsec() > 0 ? now + attr.triggerIntervalNsec() : 0;
+            DEADLINE.setVolatile(this, d);
         } finally {
             unlockPut();
         }
         if (deliver) {
             signal();
         }
+        if (d == 0 && single) {
+            // A put in the same instant may still have seen the trigger armed: look again soon.
+            return now + STRAGGLER_LOOK_NANOS;
+        }
         return d;
+    }
+
+    /**
+     * A single sender's message that found the time trigger armed just as it was disarmed waits
+     * with no trigger: armed here, as the put would have done.
+     */
+    private long armForStraggler(long now) {
+        if (state() != OPEN || (long) TAIL.getAcquire(this) <= (long) DELIVERED.getAcquire(this)) {
+            return 0;
+        }
+        long armed = now + firstDelay;
+        return DEADLINE.compareAndSet(this, 0L, armed) ? armed : (long) DEADLINE.getVolatile(this);
     }
 
     /** The armed time-trigger deadline, 0 for none; volatile, to pair with the delivery thread's park. */
@@ -589,27 +774,38 @@ final class Conn extends ConnFields.PadAfter {
             if (st != SENDER_GONE) {
                 STATE.setVolatile(this, newState);
             }
-            t = tail;
-            DELIVERED.setVolatile(this, t);
-            DEADLINE.setRelease(this, 0L);
+            // Volatile, after the state store: a single sender's put either shows up here or sees the new state.
+            t = (long) TAIL.getVolatile(this);
+            DEADLINE.setVolatile(this, 0L);
         } finally {
             unlockPut();
         }
+        int failed = failPending(err, t);
+        sweepLater();
+        return failed;
+    }
+
+    /** Fails the messages not yet got, up to {@code upTo}, with {@code err}; returns how many. */
+    private int failPending(Errno err, long upTo) {
         long from;
         takeLock.lock();
         try {
             from = consumed;
-            for (long i = from; i < t; i++) {
+            if (upTo <= from) {
+                return 0;
+            }
+            publish(upTo);
+            for (long i = from; i < upTo; i++) {
                 errs[(int) i & mask] = err.code();
             }
             agentCompletes = true;
-            CONSUMED.setVolatile(this, t);
+            CONSUMED.setVolatile(this, upTo);
         } finally {
             takeLock.unlock();
         }
         sys.callbacks.schedule(this);
         afterConsumed();
-        return (int) (t - from);
+        return (int) (upTo - from);
     }
 
     /** The channel of a connection by pid and chid was destroyed (SPEC exact values: ESRCH). */
@@ -644,16 +840,15 @@ final class Conn extends ConnFields.PadAfter {
             if (st == CLOSED) {
                 return;
             }
-            t = tail;
-            finalTail = t;
             STATE.setVolatile(this, SENDER_GONE);
-            if (delivered != t) {
-                DELIVERED.setVolatile(this, t);
-            }
-            DEADLINE.setRelease(this, 0L);
+            t = (long) TAIL.getVolatile(this);
+            finalTail = t;
+            publish(t);
+            DEADLINE.setVolatile(this, 0L);
         } finally {
             unlockPut();
         }
+        sweepLater();
         if (st == DEAD || st == EXPIRED || (long) CONSUMED.getVolatile(this) >= t) {
             retire();
             return;
@@ -666,6 +861,7 @@ final class Conn extends ConnFields.PadAfter {
 
     /** Forgets the connection everywhere it is registered; idempotent. */
     void retire() {
+        retired = true;
         AsyncChannel ch = (AsyncChannel) CHANNEL.getAndSet(this, (AsyncChannel) null);
         if (ch != null) {
             ch.conns.remove(this);

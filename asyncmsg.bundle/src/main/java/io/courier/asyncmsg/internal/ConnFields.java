@@ -14,11 +14,17 @@ final class ConnFields {
         long p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
     }
 
-    /** Written by the sender side, under the put lock. */
+    /** Written by the sender side: under the put lock, or by the one sender of a single-sender connection. */
     abstract static class SenderFields extends PadBefore {
-        /** The put lock: 0 free, 1 held. A tiny spin lock: concurrent puts on one coid hold it a few stores long. */
+        /**
+         * The put lock: 0 free, 1 held. A tiny spin lock: concurrent puts on one coid hold it a few
+         * stores long. On a single-sender connection only the other writers of these fields take
+         * it (timer, flush, failure); the sender's puts do not.
+         */
         int putLock;
-        /** Messages put, ever; guarded by the put lock. */
+        /** The thread that puts on a single-sender connection; null before its first put. */
+        Thread sender;
+        /** Messages put, ever; written by puts (release), read by the other writers (acquire). */
         long tail;
         /** Messages made visible to the receiver, ever ({@code tail} at the last trigger). */
         long delivered;

@@ -6,7 +6,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The delivery thread of one system: sends channel events, fires time triggers (SPEC A4) and
- * ends the wait of connections by name whose receiver stayed away too long (SPEC A6). It makes
+ * ends the wait of connections by name whose receiver stayed away too long (SPEC A6), and sweeps
+ * single-sender connections for messages put in the instant they failed. It makes
  * kernel calls through the receiving processes' {@code Kernel}s, so it shows up as a thread of
  * each receiving process.
  */
@@ -15,6 +16,7 @@ final class DeliveryAgent extends Worker {
     private final ConcurrentLinkedQueue<AsyncChannel> events = new ConcurrentLinkedQueue<>();
     private final Set<Conn> timed = ConcurrentHashMap.newKeySet();
     private final Set<Conn> orphans = ConcurrentHashMap.newKeySet();
+    private final Set<Conn> sweeps = ConcurrentHashMap.newKeySet();
     /** The earliest deadline seen by the last round; this thread's own. */
     private long next = Long.MAX_VALUE;
 
@@ -41,6 +43,12 @@ final class DeliveryAgent extends Worker {
         orphans.remove(c);
     }
 
+    /** Sweeps {@code c} for stragglers at {@code due}; kept apart from {@link #forget}, which comes right after a failure. */
+    void sweep(Conn c, long due) {
+        sweeps.add(c);
+        wakeBy(due);
+    }
+
     void forget(Conn c) {
         timed.remove(c);
         orphans.remove(c);
@@ -60,6 +68,16 @@ final class DeliveryAgent extends Worker {
         }
         for (Conn c : orphans) {
             earliest = earlier(earliest, c.onStoreTimer(now));
+        }
+        for (Conn c : sweeps) {
+            long due = c.onSweepTimer(now);
+            if (due == 0) {
+                sweeps.remove(c);
+                if (c.sweepDue() != 0) {
+                    sweeps.add(c); // asked again meanwhile
+                }
+            }
+            earliest = earlier(earliest, due);
         }
         next = earliest;
         return work;
@@ -81,18 +99,26 @@ final class DeliveryAgent extends Worker {
         long now = System.nanoTime();
         long sleep = next;
         for (Conn c : timed) {
-            long d = c.armedDeadline();
-            if (d != 0 && (sleep == Long.MAX_VALUE || d - sleep < 0 || d - now <= 0)) {
+            if (due(c.armedDeadline(), sleep, now)) {
                 return true;
             }
         }
         for (Conn c : orphans) {
-            long d = c.storeDue();
-            if (d != 0 && (sleep == Long.MAX_VALUE || d - sleep < 0 || d - now <= 0)) {
+            if (due(c.storeDue(), sleep, now)) {
+                return true;
+            }
+        }
+        for (Conn c : sweeps) {
+            if (due(c.sweepDue(), sleep, now)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether {@code d} (0 for none) is due now or earlier than the planned wake-up {@code sleep}. */
+    private static boolean due(long d, long sleep, long now) {
+        return d != 0 && (sleep == Long.MAX_VALUE || d - sleep < 0 || d - now <= 0);
     }
 
     @Override

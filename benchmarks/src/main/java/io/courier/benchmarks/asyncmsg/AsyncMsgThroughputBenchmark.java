@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * SPEC A3–A5 speed: one producer puts 64-byte messages on an asynchronous connection (count
- * trigger {@link #trigger}), one consumer gets the batches on a non-blocking channel and frees
+ * trigger {@link #trigger}, single-sender or not), one consumer gets the batches on a non-blocking channel and frees
  * each header. The bytes move once, from the producer's buffer into the channel's receive
  * buffer, as in the peers ({@link QueuePeerThroughputBenchmark}), whose consumer copies the 64
  * bytes out of what it polled. Read {@code received}: messages per second that reached the consumer.
@@ -45,6 +45,13 @@ public class AsyncMsgThroughputBenchmark {
     @Param({"64"})
     public int trigger;
 
+    /**
+     * Whether the connection is {@linkplain AsyncConnectionAttr#singleSender() single-sender}
+     * (puts without a lock, as the single-producer JCTools peer) or takes puts from any thread.
+     */
+    @Param({"true", "false"})
+    public boolean singleSender;
+
     private Microkernel mk;
     private AsyncMessaging producer;
     private AsyncMessaging consumer;
@@ -60,7 +67,8 @@ public class AsyncMsgThroughputBenchmark {
         producer = AsyncMessaging.of(mk.process("producer"));
         chid = consumer.channelCreate(ChannelFlags.ASYNC_NONBLOCK, 0666, SIZE, 1024, null, null);
         coid = producer.connectAttach(0, consumer.kernel().pid(), chid, 0, 0,
-                AsyncConnectionAttr.of(SIZE, 4096, trigger));
+                AsyncConnectionAttr.builder().bufferSize(SIZE).maxNumBuffer(4096).triggerNumMsg(trigger)
+                        .singleSender(singleSender).build());
         msg = ByteBuffer.allocate(SIZE);
         for (int i = 0; i < SIZE; i++) {
             msg.put(i, (byte) i);
