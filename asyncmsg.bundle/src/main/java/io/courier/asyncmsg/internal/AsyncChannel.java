@@ -203,6 +203,9 @@ final class AsyncChannel {
             Batch b = batch;
             b.reset();
             allocRefused = false;
+            // From the first buffer again: the ones freed since the last get are taken first, so a
+            // receiver that frees each batch keeps reusing the same few, still in its cache.
+            cursor = 0;
             Conn c;
             while (!b.outOfBuffers && (c = poll()) != null) {
                 if (!c.queuedIn(this)) {
