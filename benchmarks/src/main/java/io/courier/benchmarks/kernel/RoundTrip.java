@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Exchanger;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * A round trip of a 64-byte message and a 64-byte reply between a client and a server thread:
  * Courier's {@code msgSend}/{@code msgReceive}/{@code msgReply} beside a {@link SynchronousQueue}
  * and an {@link Exchanger} ping-pong doing the same two copies (request into the server's
- * buffer, reply into the client's). The platform benchmarks run the client on the JMH thread;
+ * buffer, reply into the client's), and the bare hand-off ({@link Handoff}) that shows the floor. The platform benchmarks run the client on the JMH thread;
  * the virtual ones run {@value #BATCH} round trips between two virtual threads per invocation.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -266,6 +267,87 @@ public class RoundTrip {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public int exchanger(Exchange s) throws InterruptedException {
+        return batch(s.threads, s::roundTrip);
+    }
+
+    /**
+     * The floor of a round trip between two threads: a buffer reference handed over through one
+     * volatile field each way, the waiting side spinning 200 rounds and then parking (at most
+     * 1 ms at a time, as Courier's waits), the same two copies. No queue, no ids, no checks:
+     * what is left of a round trip when nothing but the hand-off and the copies remain, so that
+     * the other figures of a run can be read against what this machine allows at that moment.
+     */
+    @State(Scope.Benchmark)
+    public static class Handoff {
+        /** The threads: "platform" or "virtual". */
+        @Param({"platform", "virtual"})
+        public String threads;
+
+        final ByteBuffer send = ByteBuffer.allocateDirect(SIZE);
+        final ByteBuffer reply = ByteBuffer.allocateDirect(SIZE);
+        volatile ByteBuffer request;
+        volatile ByteBuffer response;
+        volatile Thread client;
+        volatile boolean stop;
+        Thread serverThread;
+
+        static void idle(int round) {
+            if (round < 200) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+
+        @Setup(Level.Trial)
+        public void start() {
+            Runnable loop = () -> {
+                ByteBuffer in = ByteBuffer.allocateDirect(SIZE);
+                ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
+                for (;;) {
+                    ByteBuffer m;
+                    for (int r = 0; (m = request) == null; r++) {
+                        if (stop) {
+                            return;
+                        }
+                        idle(r);
+                    }
+                    request = null;
+                    in.clear();
+                    in.put(m.duplicate()); // copy 1
+                    response = out.duplicate();
+                    LockSupport.unpark(client);
+                }
+            };
+            serverThread = startServer(threads, loop);
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws InterruptedException {
+            stop = true;
+            LockSupport.unpark(serverThread);
+            serverThread.join(10_000);
+        }
+
+        int roundTrip() {
+            client = Thread.currentThread();
+            request = send;
+            LockSupport.unpark(serverThread);
+            ByteBuffer r;
+            for (int k = 0; (r = response) == null; k++) {
+                idle(k);
+            }
+            response = null;
+            reply.clear();
+            reply.put(r); // copy 2
+            return reply.position();
+        }
+    }
+
+    /** The bare hand-off: the floor of this machine at the time of the run. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int handoff(Handoff s) throws InterruptedException {
         return batch(s.threads, s::roundTrip);
     }
 
