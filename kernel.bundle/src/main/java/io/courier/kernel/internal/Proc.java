@@ -582,7 +582,11 @@ final class Proc implements Kernel {
             r.recvResult = -1;
             LOG.debug("copy into receiver failed", e);
         }
-        serving(r, ch, c.priority);
+        if (ch.inherits()) {
+            r.effPriority = c.priority;
+        }
+        r.servingChannel = ch;
+        ch.lastServer = r;
         c.servedBy = r;
         c.state = ThreadState.REPLY;
         // REPLY before the receiver can see its rcvid: it may reply at once.
@@ -600,34 +604,6 @@ final class Proc implements Kernel {
         }
         r.recvPhase(KThread.RECV_DONE);
         LockSupport.unpark(r.thread);
-    }
-
-    /**
-     * Receiver {@code r} now serves a message of priority {@code priority} on {@code ch} (K10).
-     * Each field is stored only when it changes: a server that keeps serving one channel at one
-     * priority writes none of them, so neither its record nor the channel's line moves to the
-     * client's core and back on every message.
-     */
-    private static void serving(KThread r, Channel ch, int priority) {
-        if (ch.inherits() && r.effPriority != priority) {
-            r.effPriority = priority;
-        }
-        if (r.servingChannel != ch) {
-            r.servingChannel = ch;
-        }
-        if (ch.lastServer != r) {
-            ch.lastServer = r;
-        }
-    }
-
-    /** Receiver {@code r} got a pulse of priority {@code priority} on {@code ch}: it serves no message now. */
-    private static void servingPulse(KThread r, Channel ch, int priority) {
-        if (ch.inherits() && r.effPriority != priority) {
-            r.effPriority = priority;
-        }
-        if (r.servingChannel != null) {
-            r.servingChannel = null;
-        }
     }
 
     static void fillInfo(MsgInfo info, KThread c, int msglen) {
@@ -912,6 +888,7 @@ final class Proc implements Kernel {
                 t.recvError = null;
                 t.recvPhase(KThread.RECV_WAITING);
                 (pulseOnly ? ch.pulseReceivers : ch.receivers).add(t);
+                t.servingChannel = null;
                 t.blockedOn = chid;
                 t.state = ThreadState.RECEIVE;
             } else if (p == s) {
@@ -939,7 +916,11 @@ final class Proc implements Kernel {
         if (info != null) {
             fillInfo(info, c, n);
         }
-        serving(t, ch, c.priority);
+        if (ch.inherits()) {
+            t.effPriority = c.priority;
+        }
+        t.servingChannel = ch;
+        ch.lastServer = t;
         c.servedBy = t;
         c.state = ThreadState.REPLY;
         long rcvid = c.rcvid();
@@ -948,7 +929,9 @@ final class Proc implements Kernel {
     }
 
     private static long receivePulse(KThread t, PulseItem pulse, Channel ch, ByteBuffer[] dst, boolean pulseOnly) {
-        servingPulse(t, ch, pulse.priority);
+        if (ch.inherits()) {
+            t.effPriority = pulse.priority;
+        }
         if (pulseOnly) {
             t.recvPulse = pulse;
             return 0;
@@ -1246,7 +1229,9 @@ final class Proc implements Kernel {
                 writePulse(r.rdst, pulse);
                 r.recvResult = 0;
             }
-            servingPulse(r, ch, pulse.priority);
+            if (ch.inherits()) {
+                r.effPriority = pulse.priority;
+            }
         } finally {
             ch.lock.unlock();
         }
