@@ -1,8 +1,12 @@
 package io.courier.kernel.internal;
 
 import io.courier.kernel.ChannelFlags;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,9 +14,23 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A channel: a small state and queues of blocked threads (SPEC K1, STYLE 5). Senders and
  * pulses wait in priority-then-age order; receivers wait first come, first served. Everything
- * here is guarded by {@link #lock}.
+ * here is guarded by {@link #lock}, but for one thing: a receiver that finds nothing to receive
+ * and no other receiver waiting parks itself in {@link #waiting}, where a sender takes it with a
+ * compare-and-set and no lock. The usual server, one thread back in msgReceive before its client
+ * sends again, is then handed each message without the client touching the lock or the queue,
+ * two cache lines fewer moving between the client's core and the server's on every round trip.
  */
 final class Channel {
+    private static final VarHandle WAITING;
+
+    static {
+        try {
+            WAITING = MethodHandles.lookup().findVarHandle(Channel.class, "waiting", KThread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Pulses a channel queues at most before msgSendPulse fails with EAGAIN. */
     static final int MAX_PULSES = 1 << 16;
 
@@ -22,7 +40,15 @@ final class Channel {
     final ReentrantLock lock = new ReentrantLock();
     final PriorityQueue<Pending> senders = new PriorityQueue<>(Pending.ORDER);
     final PriorityQueue<Pending> pulses = new PriorityQueue<>(Pending.ORDER);
-    final ArrayDeque<KThread> receivers = new ArrayDeque<>();
+    /** Receivers of messages and pulses waiting after the one in {@link #waiting}, oldest first. */
+    private final ArrayDeque<KThread> receivers = new ArrayDeque<>();
+    /**
+     * The oldest waiting receiver of messages and pulses, when it came to an empty queue (else
+     * null): it is older than every receiver in {@link #receivers}. Set under the lock; taken
+     * by compare-and-set, with or without it.
+     */
+    @SuppressWarnings("unused") // through WAITING
+    private KThread waiting;
     final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
     /** Server connections by client process. */
     final Map<Proc, ServerConn> sconns = new HashMap<>();
@@ -56,6 +82,45 @@ final class Channel {
             }
         }
         lock.lock();
+    }
+
+    /** Takes the receiver waiting in the slot, if any; no lock needed. */
+    KThread claimWaiting() {
+        KThread r = (KThread) WAITING.getAcquire(this);
+        return r != null && WAITING.compareAndSet(this, r, (KThread) null) ? r : null;
+    }
+
+    /** The oldest waiting receiver of messages, taken; null when none waits. Under the lock. */
+    KThread pollReceiver() {
+        KThread r = claimWaiting();
+        return r != null ? r : receivers.poll();
+    }
+
+    /**
+     * A receiver starts waiting, after every field a sender reads was written. Under the lock.
+     * The compare-and-set publishes it to senders that take it without the lock.
+     */
+    void addReceiver(KThread t) {
+        if (!receivers.isEmpty() || !WAITING.compareAndSet(this, (KThread) null, t)) {
+            receivers.add(t);
+        }
+    }
+
+    /** A waiting receiver leaves (timeout, signal); false when a sender took it first. Under the lock. */
+    boolean removeReceiver(KThread t) {
+        return WAITING.compareAndSet(this, t, (KThread) null) || receivers.remove(t);
+    }
+
+    /** Every waiting receiver of messages, taken (the channel's destruction). Under the lock. */
+    List<KThread> drainReceivers() {
+        List<KThread> all = new ArrayList<>(receivers.size() + 1);
+        KThread r = (KThread) WAITING.getAndSet(this, (KThread) null);
+        if (r != null) {
+            all.add(r);
+        }
+        all.addAll(receivers);
+        receivers.clear();
+        return all;
     }
 
     boolean has(int flag) {

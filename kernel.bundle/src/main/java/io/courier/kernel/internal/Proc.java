@@ -209,9 +209,8 @@ final class Proc implements Kernel {
             senders = new ArrayList<>(ch.senders);
             ch.senders.clear();
             ch.pulses.clear();
-            receivers.addAll(ch.receivers);
+            receivers.addAll(ch.drainReceivers());
             receivers.addAll(ch.pulseReceivers);
-            ch.receivers.clear();
             ch.pulseReceivers.clear();
             sconns = new ArrayList<>(ch.sconns.values());
             ch.sconns.clear();
@@ -531,13 +530,29 @@ final class Proc implements Kernel {
         t.unblockError = null;
         t.priority = t.effPriority;
         t.nextGen();
+        // A receiver parked in the channel's slot is taken without the lock.
+        KThread r = ch.destroyed ? null : ch.claimWaiting();
+        if (r != null) {
+            t.sendPhase(KThread.BUSY);
+        } else {
+            r = sendLocked(t, coid, ch);
+        }
+        if (r != null) {
+            t.blockedOn = ch.owner.pid;
+            deliver(t, r, ch);
+        }
+        return awaitReply(t, ch, sendDeadline, replyDeadline);
+    }
+
+    /** The send under the channel's lock: takes a waiting receiver, or queues the sender; returns the receiver or null. */
+    private KThread sendLocked(KThread t, int coid, Channel ch) {
         KThread r;
         ch.acquire();
         try {
             if (ch.destroyed) {
                 throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
             }
-            r = ch.receivers.poll();
+            r = ch.pollReceiver();
             if (r == null) {
                 try {
                     if (mk.detectDeadlocks) {
@@ -559,11 +574,7 @@ final class Proc implements Kernel {
         } finally {
             ch.lock.unlock();
         }
-        if (r != null) {
-            t.blockedOn = ch.owner.pid;
-            deliver(t, r, ch);
-        }
-        return awaitReply(t, ch, sendDeadline, replyDeadline);
+        return r;
     }
 
     /** Copies a client's message into a receiver that was waiting, and wakes it (one copy). */
@@ -886,11 +897,16 @@ final class Proc implements Kernel {
                 t.pulseOnly = pulseOnly;
                 t.recvChannel = ch;
                 t.recvError = null;
-                t.recvPhase(KThread.RECV_WAITING);
-                (pulseOnly ? ch.pulseReceivers : ch.receivers).add(t);
                 t.servingChannel = null;
                 t.blockedOn = chid;
                 t.state = ThreadState.RECEIVE;
+                t.recvPhase(KThread.RECV_WAITING);
+                // Last: a sender may take a receiver parked in the channel's slot without the lock.
+                if (pulseOnly) {
+                    ch.pulseReceivers.add(t);
+                } else {
+                    ch.addReceiver(t);
+                }
             } else if (p == s) {
                 ch.senders.poll();
                 ((KThread) p).sendPhase(KThread.BUSY);
@@ -983,7 +999,7 @@ final class Proc implements Kernel {
                 if (leave != null) {
                     ch.acquire();
                     try {
-                        if ((t.pulseOnly ? ch.pulseReceivers : ch.receivers).remove(t)) {
+                        if (t.pulseOnly ? ch.pulseReceivers.remove(t) : ch.removeReceiver(t)) {
                             t.recvPhase(KThread.RECV_IDLE);
                             throw new KernelException(leave, "msgReceive");
                         }
@@ -1208,7 +1224,7 @@ final class Proc implements Kernel {
             }
             r = ch.pulseReceivers.poll();
             if (r == null) {
-                r = ch.receivers.poll();
+                r = ch.pollReceiver();
             }
             if (r == null) {
                 if (ch.pulses.size() >= Channel.MAX_PULSES) {
