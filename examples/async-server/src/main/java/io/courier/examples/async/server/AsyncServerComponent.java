@@ -76,8 +76,16 @@ public final class AsyncServerComponent {
         // goes from empty to non-empty.
         achid = am.channelCreate(ChannelFlags.ASYNC_NONBLOCK, 0666, 1024, 10, sigev, null);
         am.nameAttach(RECV_NAME, achid);
-        server = Thread.ofPlatform().name("asynch_server").start(this::serve);
+        // Started by start(), once DS has injected the observers: messages stored for the name
+        // while no server held it arrive at once, and each must reach them.
+        server = Thread.ofPlatform().name("asynch_server").unstarted(this::serve);
         LOG.info("asynch_server: pid {} chid {} achid {}", kernel.pid(), att.chid(), achid);
+    }
+
+    /** Starts the receive loop, after the constructor and the injection of the observers. */
+    @Activate
+    void start() {
+        server.start();
     }
 
     private void serve() {
