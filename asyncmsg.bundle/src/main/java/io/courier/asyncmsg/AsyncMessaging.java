@@ -176,7 +176,9 @@ public interface AsyncMessaging {
      *     or detached); EFAULT for a null buffer; EMSGSIZE for a message longer than the
      *     connection's buffer size; EAGAIN when the connection already holds {@code maxNumBuffer}
      *     messages (the message is not taken); ENOENT for a connection by name whose receiver has
-     *     been gone longer than its store time
+     *     been gone longer than its store time; EBUSY on a
+     *     {@linkplain AsyncConnectionAttr#singleSender() single-sender} connection when another
+     *     thread, still alive, is its sender
      */
     void put(int coid, ByteBuffer msg, long handle, AsyncCallback callback);
 
