@@ -59,6 +59,11 @@ final class Conn extends ConnFields.PadAfter {
     /** Its process died: no more puts; what it put is still delivered, without callbacks. */
     static final int SENDER_GONE = 4;
 
+    /** What {@link #record} asks its caller to do next, as bits. */
+    private static final int DELIVER = 1;
+    private static final int ARMED = 2;
+    private static final int FULL = 4;
+
     /** How long after a failure or a disarmed time trigger the delivery thread looks again for a single sender's stragglers. */
     static final long STRAGGLER_LOOK_NANOS = 1_000_000;
 
@@ -134,6 +139,8 @@ final class Conn extends ConnFields.PadAfter {
     private volatile boolean retired;
     /** When the delivery thread sweeps this single-sender connection for stragglers; 0 for never. */
     private volatile long sweepDue;
+    /** The errno of the last {@link #fail}, written before its state store: a straggler fails with it too. */
+    private volatile Errno failure;
 
     private AsyncChannel channel;
     private AsyncChannel queuedIn;
@@ -241,10 +248,6 @@ final class Conn extends ConnFields.PadAfter {
         }
     }
 
-    private static final int DELIVER = 1;
-    private static final int ARMED = 2;
-    private static final int FULL = 4;
-
     private void checkOpen() {
         int st = (int) STATE.getAcquire(this);
         if (st != OPEN) {
@@ -339,20 +342,17 @@ final class Conn extends ConnFields.PadAfter {
 
     /**
      * A single sender's messages that landed after the connection stopped taking them: failed
-     * with the errno of the state (ECANCELED detached, ESRCH channel gone, ETIMEDOUT no receiver),
-     * or, when the sender's process died, delivered with the rest. Run by the sender right after
-     * such a put, and by the delivery thread a little after every failure.
+     * with the errno of the failure that stopped it (ECANCELED detached, ESRCH channel gone,
+     * ETIMEDOUT no receiver), or, when the sender's process died, delivered with the rest. Run by
+     * the sender right after such a put, and by the delivery thread a little after every failure.
+     * Nothing to do while OPEN: a receiver came back meanwhile, and triggers deliver what waits.
      */
     void sweepStragglers() {
         int st = state();
-        switch (st) {
-            case CLOSED -> failPending(Errno.ECANCELED, (long) TAIL.getVolatile(this));
-            case DEAD -> failPending(Errno.ESRCH, (long) TAIL.getVolatile(this));
-            case EXPIRED -> failPending(Errno.ETIMEDOUT, (long) TAIL.getVolatile(this));
-            case SENDER_GONE -> deliverLastPuts();
-            default -> {
-                // OPEN: a receiver came back meanwhile; triggers deliver whatever waits.
-            }
+        if (st == SENDER_GONE) {
+            deliverLastPuts();
+        } else if (st != OPEN) {
+            failPending(failure, (long) TAIL.getVolatile(this));
         }
     }
 
@@ -771,6 +771,7 @@ final class Conn extends ConnFields.PadAfter {
             if (st == CLOSED) {
                 return 0;
             }
+            failure = err;
             if (st != SENDER_GONE) {
                 STATE.setVolatile(this, newState);
             }
