@@ -113,6 +113,18 @@ abstract class AsyncTestSupport {
         return out;
     }
 
+    /** Walks a batch (null for none), freeing each header, and returns their {@link #number}s in order. */
+    static List<Long> numbers(AsyncMessaging am, AsyncMsgHeader first) {
+        List<Long> out = new ArrayList<>();
+        for (AsyncMsgHeader h = first; h != null;) {
+            AsyncMsgHeader next = h.next();
+            out.add(number(h));
+            am.free(h);
+            h = next;
+        }
+        return out;
+    }
+
     static int count(AsyncMsgHeader first) {
         int n = 0;
         for (AsyncMsgHeader h = first; h != null; h = h.next()) {

@@ -58,11 +58,8 @@ class PutAndTriggerTest extends AsyncTestSupport {
         });
         long expected = 0;
         while (expected < total) {
-            for (AsyncMsgHeader h = am.get(chid, WAIT); h != null;) {
-                assertEquals(expected++, number(h));
-                AsyncMsgHeader next = h.next();
-                am.free(h);
-                h = next;
+            for (long n : numbers(am, am.get(chid, WAIT))) {
+                assertEquals(expected++, n);
             }
         }
         int eagain = await(producer);

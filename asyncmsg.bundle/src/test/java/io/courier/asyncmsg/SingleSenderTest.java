@@ -8,7 +8,6 @@ import io.courier.kernel.ChannelFlags;
 import io.courier.kernel.Errno;
 import io.courier.kernel.KernelException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,14 +61,7 @@ class SingleSenderTest extends AsyncTestSupport {
             am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
             return null;
         }));
-        List<Long> got = new ArrayList<>();
-        for (AsyncMsgHeader h = am.get(chid); h != null;) {
-            got.add(number(h));
-            AsyncMsgHeader next = h.next();
-            am.free(h);
-            h = next;
-        }
-        assertEquals(List.of(1L, 2L), got);
+        assertEquals(List.of(1L, 2L), numbers(am, am.get(chid)));
         assertTrue(release.get());
     }
 
@@ -83,14 +75,14 @@ class SingleSenderTest extends AsyncTestSupport {
         am.put(counted, number(2), 2, null);
         assertNull(am.get(chid), "two of a trigger of three wait on the sender's side");
         am.put(counted, number(3), 3, null);
-        assertEquals(3, countAndFree(am, am.get(chid)));
+        assertEquals(List.of(1L, 2L, 3L), numbers(am, am.get(chid)));
 
         int small = am.connectAttach(0, 0, chid, 0, 0, single(0).maxNumBuffer(4).build());
         for (int i = 0; i < 4; i++) {
             am.put(small, number(i), i, null);
         }
         fails(Errno.EAGAIN, () -> am.put(small, number(4), 4, null));
-        assertEquals(4, countAndFree(am, am.get(chid)), "a full ring is delivered");
+        assertEquals(List.of(0L, 1L, 2L, 3L), numbers(am, am.get(chid)), "a full ring is delivered");
 
         int timed = am.connectAttach(0, 0, chid, 0, 0, single(0).triggerTime(2_000_000, 0).build());
         am.put(timed, number(7), 7, null);
@@ -152,12 +144,7 @@ class SingleSenderTest extends AsyncTestSupport {
                 long got = 0;
                 while (!stop.get()) {
                     try {
-                        for (AsyncMsgHeader h = server.am().get(chid, Duration.ofMillis(5)); h != null;) {
-                            AsyncMsgHeader next = h.next();
-                            server.am().free(h);
-                            h = next;
-                            got++;
-                        }
+                        got += numbers(server.am(), server.am().get(chid, Duration.ofMillis(5))).size();
                     } catch (KernelException e) {
                         if (e.errno() != Errno.ETIMEDOUT) {
                             return got; // the channel was destroyed under the getter: ESRCH
@@ -219,24 +206,10 @@ class SingleSenderTest extends AsyncTestSupport {
         long expected = 0;
         while (expected < total) {
             // No flush anywhere: only the trigger delivers. A stranded message would end in ETIMEDOUT here.
-            for (AsyncMsgHeader h = server.am().get(chid, WAIT); h != null;) {
-                assertEquals(expected++, number(h));
-                AsyncMsgHeader next = h.next();
-                server.am().free(h);
-                h = next;
+            for (long n : numbers(server.am(), server.am().get(chid, WAIT))) {
+                assertEquals(expected++, n);
             }
         }
         await(sender);
-    }
-
-    private static int countAndFree(AsyncMessaging am, AsyncMsgHeader first) {
-        int n = 0;
-        for (AsyncMsgHeader h = first; h != null;) {
-            AsyncMsgHeader next = h.next();
-            am.free(h);
-            h = next;
-            n++;
-        }
-        return n;
     }
 }
