@@ -2,6 +2,7 @@ package io.courier.benchmarks.kernel;
 
 import io.courier.kernel.Kernel;
 import io.courier.kernel.Microkernel;
+import io.courier.kernel.internal.IdleStrategy;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -272,8 +273,8 @@ public class RoundTrip {
 
     /**
      * The floor of a round trip between two threads: a buffer reference handed over through one
-     * volatile field each way, the waiting side waiting as Courier's calls do (spin 200 rounds,
-     * yield 500, then park at most 1 ms at a time), the same two copies. No queue, no ids, no checks:
+     * volatile field each way, the waiting side waiting with Courier's own {@link IdleStrategy}
+     * (spin, yield, then bounded parks), the same two copies. No queue, no ids, no checks:
      * what is left of a round trip when nothing but the hand-off and the copies remain, so that
      * the other figures of a run can be read against what this machine allows at that moment.
      */
@@ -291,15 +292,9 @@ public class RoundTrip {
         volatile boolean stop;
         Thread serverThread;
 
-        /** Courier's default wait: 200 spins, 500 yields, then parks of at most 1 ms. */
+        /** Courier's own default wait, so that the floor waits exactly as the kernel's calls do. */
         static void idle(int round) {
-            if (round < 200) {
-                Thread.onSpinWait();
-            } else if (round < 700) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(1_000_000);
-            }
+            IdleStrategy.BACKOFF.idle(round, Long.MAX_VALUE);
         }
 
         @Setup(Level.Trial)
