@@ -76,6 +76,37 @@ class ServerDesignTest extends KernelTestSupport {
     }
 
     @Test
+    void k11ReceiversWaitingOnOneChannelAreServedFirstComeFirstServed() throws Exception {
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(0);
+        int coid = client.connectAttach(0, server.pid(), chid, 0, 0);
+        // Three server threads start receiving one after the other: the first waits alone (the
+        // channel's slot), the other two behind it (the queue).
+        List<Future<String>> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int[] tid = new int[1];
+            CountDownLatch known = new CountDownLatch(1);
+            servers.add(async(() -> {
+                tid[0] = server.tid();
+                known.countDown();
+                ByteBuffer in = ByteBuffer.allocate(32);
+                long rcvid = server.msgReceive(chid, in, null);
+                server.msgReply(rcvid, 0, null);
+                return text(in);
+            }));
+            assertTrue(known.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            awaitState(server.pid(), tid[0], ThreadState.RECEIVE);
+        }
+        // One message at a time: each goes to the longest-waiting receiver.
+        for (String m : List.of("first", "second", "third")) {
+            client.msgSend(coid, text(m), null);
+        }
+        assertEquals(List.of("first", "second", "third"),
+                List.of(await(servers.get(0)), await(servers.get(1)), await(servers.get(2))));
+    }
+
+    @Test
     void k11DelayedRepliesInAnyOrderFromAnyThread() throws Exception {
         Kernel server = mk.process("server");
         Kernel client = mk.process("client");
