@@ -25,10 +25,28 @@ final class Channel {
 
     static {
         try {
-            WAITING = MethodHandles.lookup().findVarHandle(Channel.class, "waiting", KThread.class);
+            WAITING = MethodHandles.lookup().findVarHandle(SlotField.class, "waiting", KThread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+    }
+
+    /** Padding before the slot. */
+    abstract static class SlotPadBefore {
+        long p01, p02, p03, p04, p05, p06, p07, p08;
+        int p09;
+        short p10;
+        byte p11;
+    }
+
+    /** The slot, alone on its cache line: the client and its server both write it every round trip. */
+    abstract static class SlotField extends SlotPadBefore {
+        KThread waiting;
+    }
+
+    /** The slot with the padding after it. */
+    static final class Slot extends SlotField {
+        long q01, q02, q03, q04, q05, q06, q07, q08;
     }
 
     /** Pulses a channel queues at most before msgSendPulse fails with EAGAIN. */
@@ -43,12 +61,11 @@ final class Channel {
     /** Receivers of messages and pulses waiting after the one in {@link #waiting}, oldest first. */
     private final ArrayDeque<KThread> receivers = new ArrayDeque<>();
     /**
-     * The oldest waiting receiver of messages and pulses, when it came to an empty queue (else
-     * null): it is older than every receiver in {@link #receivers}. Set under the lock; taken
-     * by compare-and-set, with or without it.
+     * Holds the oldest waiting receiver of messages and pulses, when it came to an empty queue
+     * (else null): it is older than every receiver in {@link #receivers}. Set under the lock;
+     * taken by compare-and-set, with or without it.
      */
-    @SuppressWarnings("unused") // through WAITING
-    private KThread waiting;
+    private final Slot slot = new Slot();
     final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
     /** Server connections by client process. */
     final Map<Proc, ServerConn> sconns = new HashMap<>();
@@ -86,8 +103,9 @@ final class Channel {
 
     /** Takes the receiver waiting in the slot, if any; no lock needed. */
     KThread claimWaiting() {
-        KThread r = (KThread) WAITING.getAcquire(this);
-        return r != null && WAITING.compareAndSet(this, r, (KThread) null) ? r : null;
+        // One atomic exchange: a single transfer of the slot's line, where a read first and a
+        // compare-and-set after would move it twice.
+        return (KThread) WAITING.getAndSet(slot, (KThread) null);
     }
 
     /** The oldest waiting receiver of messages, taken; null when none waits. Under the lock. */
@@ -101,20 +119,20 @@ final class Channel {
      * The compare-and-set publishes it to senders that take it without the lock.
      */
     void addReceiver(KThread t) {
-        if (!receivers.isEmpty() || !WAITING.compareAndSet(this, (KThread) null, t)) {
+        if (!receivers.isEmpty() || !WAITING.compareAndSet(slot, (KThread) null, t)) {
             receivers.add(t);
         }
     }
 
     /** A waiting receiver leaves (timeout, signal); false when a sender took it first. Under the lock. */
     boolean removeReceiver(KThread t) {
-        return WAITING.compareAndSet(this, t, (KThread) null) || receivers.remove(t);
+        return WAITING.compareAndSet(slot, t, (KThread) null) || receivers.remove(t);
     }
 
     /** Every waiting receiver of messages, taken (the channel's destruction). Under the lock. */
     List<KThread> drainReceivers() {
         List<KThread> all = new ArrayList<>(receivers.size() + 1);
-        KThread r = (KThread) WAITING.getAndSet(this, (KThread) null);
+        KThread r = (KThread) WAITING.getAndSet(slot, (KThread) null);
         if (r != null) {
             all.add(r);
         }

@@ -5,6 +5,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * How a blocked kernel call waits: spin briefly (a partner on another core usually answers
  * within a microsecond), then yield, then park. One small type so benchmarks can swap it.
+ *
+ * <p>A waiter that reaches {@link #parkRound()} announces itself ({@code KThread.parked}) before
+ * it checks its condition again, so that a partner that completes the wait and then finds the
+ * announcement wakes it, and a partner that finds none needs not touch it at all.
  */
 public interface IdleStrategy {
     /** Spin briefly, yield longer (a virtual thread hands its carrier over), then park: the default. */
@@ -20,34 +24,36 @@ public interface IdleStrategy {
      */
     void idle(int round, long deadline);
 
+    /** The first round in which {@link #idle} parks; a waiter announces itself from then on. */
+    int parkRound();
+
     /**
-     * Spin, then yield, then park. A park is never unbounded: it lasts at most 1 ms at first,
-     * doubling with each park of the same wait up to {@link #MAX_PARK_NANOS}, and the caller
-     * checks its condition again. A wake-up that is lost (the JDK has had such bugs for virtual
-     * threads, one seen here on 25.0.3) then costs a short delay instead of a hang, and a
-     * thread blocked for long wakes a few times a second at most.
+     * Spin, then yield, then park. A park without a deadline is untimed: a virtual thread then
+     * costs no timer, and a partner that just woke it may hand its carrier straight over. The
+     * kernel's reaper wakes, a few times a second, any parked thread whose wait is already over,
+     * so that a lost wake-up (the JDK has had such bugs for virtual threads) costs a short delay,
+     * never a hang. A park with a deadline lasts until the deadline at most.
      */
     record Backoff(int spins, int yields) implements IdleStrategy {
-        /** The longest single park. */
-        static final long MAX_PARK_NANOS = 256_000_000L;
-        private static final long FIRST_PARK_NANOS = 1_000_000L;
-
         @Override
         public void idle(int round, long deadline) {
             if (round < spins) {
                 Thread.onSpinWait();
             } else if (round < spins + yields) {
                 Thread.yield();
+            } else if (deadline == Long.MAX_VALUE) {
+                LockSupport.park(this);
             } else {
-                int parks = round - spins - yields;
-                long bound = parks >= 8 ? MAX_PARK_NANOS : FIRST_PARK_NANOS << parks;
-                if (deadline != Long.MAX_VALUE) {
-                    bound = Math.min(bound, deadline - System.nanoTime());
-                }
-                if (bound > 0) {
-                    LockSupport.parkNanos(this, bound);
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    LockSupport.parkNanos(this, left);
                 }
             }
+        }
+
+        @Override
+        public int parkRound() {
+            return spins + yields;
         }
     }
 }

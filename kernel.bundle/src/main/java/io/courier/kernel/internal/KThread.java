@@ -21,7 +21,7 @@ import java.util.Set;
  *  SEND or REPLY -> IDLE when the client leaves (timeout, interrupt, death)
  * </pre>
  */
-final class KThread extends Pending {
+final class KThread extends KThreadLayout.Pad3 {
     static final int IDLE = 0;
     static final int SEND = 1;
     static final int BUSY = 2;
@@ -35,23 +35,27 @@ final class KThread extends Pending {
 
     private static final VarHandle SEND_PHASE;
     private static final VarHandle RECV_PHASE;
+    private static final VarHandle PARKED;
+    private static final VarHandle GEN;
+    private static final VarHandle STATE;
+    private static final VarHandle BLOCKED_ON;
+    private static final VarHandle SERVED_BY;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            SEND_PHASE = l.findVarHandle(KThread.class, "sendPhase", int.class);
-            RECV_PHASE = l.findVarHandle(KThread.class, "recvPhase", int.class);
+            SEND_PHASE = l.findVarHandle(KThreadLayout.Phase.class, "sendPhase", int.class);
+            RECV_PHASE = l.findVarHandle(KThreadLayout.Signal.class, "recvPhase", int.class);
+            PARKED = l.findVarHandle(KThreadLayout.Signal.class, "parked", boolean.class);
+            GEN = l.findVarHandle(KThreadLayout.Phase.class, "gen", int.class);
+            STATE = l.findVarHandle(KThread.class, "state", ThreadState.class);
+            BLOCKED_ON = l.findVarHandle(KThread.class, "blockedOn", int.class);
+            SERVED_BY = l.findVarHandle(KThread.class, "servedBy", KThread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final Proc proc;
-    final Thread thread;
-    /** Set once, before the thread is published. */
-    int tid;
-    /** Index in the kernel's rcvid table; set once, before the thread is published. */
-    int slot;
 
     volatile String name;
     volatile int basePriority;
@@ -61,43 +65,22 @@ final class KThread extends Pending {
     volatile int blockedOn = -1;
     volatile boolean dead;
 
-    // ---- as a client (written by this thread before it is published under a channel lock
-    // or by the CAS into REPLY; read by the server after it acquired them)
-    @SuppressWarnings("unused") // through SEND_PHASE
-    private int sendPhase;
-    /** The generation of the current message; part of its rcvid. Written only by this thread. */
-    volatile int gen;
-    final ByteBuffer[] oneSend = new ByteBuffer[1];
-    final ByteBuffer[] oneReply = new ByteBuffer[1];
-    ByteBuffer[] siov;
-    ByteBuffer[] riov;
-    int slen;
-    int rlen;
-    Connection sendConn;
-    /** The highest byte of the reply buffer written by msgWrite or the reply. */
-    int replyExtent;
-    int status;
-    Errno error;
-    /** Set when the client asked to unblock on an UNBLOCK channel; the error it would have had. */
-    volatile Errno unblockError;
+    // ---- as a client: the request, signal and phase fields are in KThreadLayout
 
     // ---- as a server
-    @SuppressWarnings("unused") // through RECV_PHASE
-    private int recvPhase;
     ByteBuffer[] rdst;
     final ByteBuffer[] oneRecv = new ByteBuffer[1];
     MsgInfo rinfo;
     boolean pulseOnly;
     Channel recvChannel;
-    /** What a finished receive produced: a rcvid, 0 for a pulse written into rdst. */
-    long recvResult;
     /** The pulse a pulse-only receive produced. */
     PulseItem recvPulse;
-    Errno recvError;
     /** The channel this thread last received a message on (priority inheritance). */
     volatile Channel servingChannel;
 
     final ByteBuffer[] oneOp = new ByteBuffer[1];
+
+    // ---- waiting (see IdleStrategy; the announcement is on the signal line, KThreadLayout)
 
     // ---- unblocking by signals and events (K13, K17, K18)
     /** Set by a signal (EINTR) or an UNBLOCK event (ETIMEDOUT) to end the thread's blocking call. */
@@ -122,8 +105,7 @@ final class KThread extends Pending {
     long timeoutNanos;
 
     KThread(Proc proc, Thread thread) {
-        this.proc = proc;
-        this.thread = thread;
+        super(proc, thread);
         this.name = thread.getName().isEmpty() ? (thread.isVirtual() ? "virtual" : "thread") : thread.getName();
         this.basePriority = io.courier.kernel.Kernel.PRIORITY_DEFAULT;
         this.effPriority = basePriority;
@@ -158,6 +140,53 @@ final class KThread extends Pending {
         return SEND_PHASE.compareAndSet(this, expect, phase);
     }
 
+    /**
+     * Sets the client phase with a full fence (DONE, and the other phases that end a wait), so
+     * that {@link #wake} reads {@link #parked} after the phase is visible.
+     */
+    void sendPhaseVolatile(int phase) {
+        SEND_PHASE.setVolatile(this, phase);
+    }
+
+    /** The receive phase, with a full fence (RECV_DONE), before {@link #wake}. */
+    void recvPhaseVolatile(int phase) {
+        RECV_PHASE.setVolatile(this, phase);
+    }
+
+    /** Announces that this thread's wait may park; a full fence, before the wait's last check. */
+    void announceParked() {
+        PARKED.setVolatile(this, true);
+    }
+
+    /** The wait is over: partners need not wake this thread again. */
+    void clearParked() {
+        PARKED.setOpaque(this, false);
+    }
+
+    boolean isParked() {
+        return (boolean) PARKED.getVolatile(this);
+    }
+
+    /**
+     * Wakes this thread if its wait may park, after its wait condition was set with a full
+     * fence; a thread still spinning sees the condition by itself and is not touched.
+     */
+    void wake() {
+        if (isParked()) {
+            java.util.concurrent.locks.LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * Whether a wait this thread parks in is already over (its reply, its message or pulse, a
+     * signal or an unblock request arrived, or it died): the reaper wakes such a thread, in case
+     * its wake-up was lost.
+     */
+    boolean waitIsOver() {
+        return sendPhase() == DONE || recvPhase() == RECV_DONE || pendingUnblock != null || dead
+                || sigResult != null || intrs.get() > 0 || proc.life != Proc.Life.ALIVE;
+    }
+
     int recvPhase() {
         return (int) RECV_PHASE.getAcquire(this);
     }
@@ -177,8 +206,25 @@ final class KThread extends Pending {
         if (g <= 0) {
             g = 1;
         }
-        gen = g;
+        // Release, not volatile: the hand-off to a server (a volatile store) publishes it, and
+        // no full fence here stalls the client behind its own pending stores.
+        GEN.setRelease(this, g);
         return g;
+    }
+
+    /**
+     * What pidin shows of this thread: its state and what it is blocked on. Release stores: these
+     * fields are for observers, and a full fence per kernel call would hold the thread until
+     * every store before it reached the other core.
+     */
+    void show(ThreadState s, int on) {
+        STATE.setRelease(this, s);
+        BLOCKED_ON.setRelease(this, on);
+    }
+
+    /** The server thread that received this thread's message, for deadlock detection; a release store. */
+    void servedBy(KThread server) {
+        SERVED_BY.setRelease(this, server);
     }
 
     @Override

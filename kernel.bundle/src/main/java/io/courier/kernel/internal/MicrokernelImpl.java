@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +70,7 @@ public final class MicrokernelImpl implements Microkernel {
     private final Condition stop = life.newCondition();
     private boolean closed;
     private final Thread reaper;
+    private final java.util.concurrent.atomic.AtomicLong rescues = new java.util.concurrent.atomic.AtomicLong();
 
     /** Boots an embedded kernel with the default idle strategy. */
     public MicrokernelImpl() {
@@ -346,13 +348,28 @@ public final class MicrokernelImpl implements Microkernel {
         }
     }
 
-    /** Releases the kernel threads whose Java threads ended. */
+    /**
+     * Releases the kernel threads whose Java threads ended, and wakes every parked thread whose
+     * wait is already over: a wake-up that was lost costs at most one reaper interval.
+     */
     void reapOnce() {
         for (KThread t : slots.values()) {
             if (!t.thread.isAlive()) {
                 releaseThread(t, true);
+            } else if (t.isParked() && t.waitIsOver()) {
+                rescues.incrementAndGet();
+                LOG.debug("waking {}: parked with its wait over", t);
+                LockSupport.unpark(t.thread);
             }
         }
+    }
+
+    /**
+     * How often the reaper woke a parked thread whose wait was already over. A wake-up may race
+     * the reaper's look, so a few are normal; many mean lost wake-ups.
+     */
+    public long rescues() {
+        return rescues.get();
     }
 
     /** The number of kernel threads alive (for leak tests). */

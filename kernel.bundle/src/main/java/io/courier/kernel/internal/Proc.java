@@ -440,18 +440,19 @@ final class Proc implements Kernel {
         if (rmsg != null && rmsg.isReadOnly()) {
             throw new KernelException(Errno.EFAULT, "reply buffer is read-only");
         }
-        t.oneSend[0] = smsg;
+        // Stored only when they change, and kept after the call (until the next one or the
+        // thread's end): the server then reads lines the client has not written since.
+        if (t.oneSend[0] != smsg) {
+            t.oneSend[0] = smsg;
+        }
         ByteBuffer[] riov = NO_BUFFERS;
         if (rmsg != null) {
-            t.oneReply[0] = rmsg;
+            if (t.oneReply[0] != rmsg) {
+                t.oneReply[0] = rmsg;
+            }
             riov = t.oneReply;
         }
-        try {
-            return send(t, coid, t.oneSend, riov, timeout);
-        } finally {
-            t.oneSend[0] = null;
-            t.oneReply[0] = null;
-        }
+        return send(t, coid, t.oneSend, riov, timeout);
     }
 
     @Override
@@ -518,17 +519,10 @@ final class Proc implements Kernel {
         }
         long sendDeadline = deadline(t, timeout, ThreadState.SEND);
         long replyDeadline = deadline(t, timeout, ThreadState.REPLY);
-        t.timeoutStates = null;
-        t.siov = siov;
-        t.riov = riov;
-        t.slen = Iov.length(siov);
-        t.rlen = Iov.length(riov);
-        t.sendConn = conn;
-        t.replyExtent = 0;
-        t.status = 0;
-        t.error = null;
-        t.unblockError = null;
-        t.priority = t.effPriority;
+        if (t.timeoutStates != null) {
+            t.timeoutStates = null;
+        }
+        publishRequest(t, conn, siov, riov);
         t.nextGen();
         // A receiver parked in the channel's slot is taken without the lock.
         KThread r = ch.destroyed ? null : ch.claimWaiting();
@@ -538,10 +532,49 @@ final class Proc implements Kernel {
             r = sendLocked(t, coid, ch);
         }
         if (r != null) {
-            t.blockedOn = ch.owner.pid;
-            deliver(t, r, ch);
+            handOff(t, r, ch);
         }
         return awaitReply(t, ch, sendDeadline, replyDeadline);
+    }
+
+    /**
+     * Publishes what the server reads of a message, each field stored only when it changes: a
+     * client that sends alike again and again leaves those lines shared with its server.
+     */
+    private static void publishRequest(KThread t, Connection conn, ByteBuffer[] siov, ByteBuffer[] riov) {
+        if (t.siov != siov) {
+            t.siov = siov;
+        }
+        if (t.riov != riov) {
+            t.riov = riov;
+        }
+        int slen = Iov.length(siov);
+        if (t.slen != slen) {
+            t.slen = slen;
+        }
+        int rlen = Iov.length(riov);
+        if (t.rlen != rlen) {
+            t.rlen = rlen;
+        }
+        if (t.sendConn != conn) {
+            t.sendConn = conn;
+        }
+        if (t.unblockError != null) {
+            t.unblockError = null;
+        }
+        int priority = t.effPriority;
+        if (t.priority != priority) {
+            t.priority = priority;
+        }
+        if (t.replyExtent != 0) {
+            t.replyExtent = 0;
+        }
+        if (t.status != 0) {
+            t.status = 0;
+        }
+        if (t.error != null) {
+            t.error = null;
+        }
     }
 
     /** The send under the channel's lock: takes a waiting receiver, or queues the sender; returns the receiver or null. */
@@ -577,44 +610,17 @@ final class Proc implements Kernel {
         return r;
     }
 
-    /** Copies a client's message into a receiver that was waiting, and wakes it (one copy). */
-    private static void deliver(KThread c, KThread r, Channel ch) {
-        try {
-            int n = Iov.copy(c.siov, 0, r.rdst, 0, Integer.MAX_VALUE);
-            Iov.advance(r.rdst, n);
-            if (r.rinfo != null) {
-                fillInfo(r.rinfo, c, n);
-            }
-            r.recvResult = c.rcvid();
-            r.recvError = null;
-        } catch (RuntimeException e) {
-            // A buffer changed under us (e.g. a concurrent limit change): the receive fails.
-            r.recvError = Errno.EFAULT;
-            r.recvResult = -1;
-            LOG.debug("copy into receiver failed", e);
-        }
-        if (ch.inherits()) {
-            r.effPriority = c.priority;
-        }
-        r.servingChannel = ch;
-        ch.lastServer = r;
-        c.servedBy = r;
-        c.state = ThreadState.REPLY;
-        // REPLY before the receiver can see its rcvid: it may reply at once.
-        c.sendPhase(r.recvError == null ? KThread.REPLY : KThread.SEND);
-        if (r.recvError != null) {
-            // Put the client back, as if never received.
-            ch.acquire();
-            try {
-                c.seq = ch.seq++;
-                ch.senders.add(c);
-                c.state = ThreadState.SEND;
-            } finally {
-                ch.lock.unlock();
-            }
-        }
-        r.recvPhase(KThread.RECV_DONE);
-        LockSupport.unpark(r.thread);
+    /**
+     * Hands a client to a receiver that was waiting, and wakes it: the receiver copies the
+     * message itself (one copy, from the client's buffers, which stay still while it is
+     * blocked), so the client writes nothing of the receiver's but its signal line.
+     */
+    private static void handOff(KThread c, KThread r, Channel ch) {
+        c.servedBy(r);
+        c.show(ThreadState.REPLY, ch.owner.pid);
+        r.recvClient = c;
+        r.recvPhaseVolatile(KThread.RECV_DONE);
+        r.wake();
     }
 
     static void fillInfo(MsgInfo info, KThread c, int msglen) {
@@ -639,11 +645,17 @@ final class Proc implements Kernel {
         Errno leave = null;
         boolean unblockSent = false;
         boolean interruptSeen = false;
-        int round = 0;
+        boolean timed = sendDeadline != NO_DEADLINE || replyDeadline != NO_DEADLINE;
+        int gen = t.gen;
         IdleStrategy idle = mk.idle;
+        int parkRound = idle.parkRound();
+        int round = 0;
         for (;;) {
-            int phase = t.sendPhase();
-            if (phase == KThread.DONE) {
+            if (round >= parkRound) {
+                t.announceParked(); // before the check: a server that completes the send then wakes us
+            }
+            // The signal line only: the server's changes to the phase stay on its core meanwhile.
+            if (t.doneGen == gen) {
                 break;
             }
             if (leave == null || unblockSent) {
@@ -660,14 +672,15 @@ final class Proc implements Kernel {
                     if (leave == null) {
                         leave = Errno.EINTR;
                     }
-                } else {
-                    long deadline = phase == KThread.SEND ? sendDeadline : replyDeadline;
-                    if (deadline != NO_DEADLINE && leave == null && System.nanoTime() - deadline >= 0) {
+                } else if (timed && leave == null) {
+                    long deadline = t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
+                    if (deadline != NO_DEADLINE && System.nanoTime() - deadline >= 0) {
                         leave = Errno.ETIMEDOUT;
                     }
                 }
             }
             if (leave != null && !unblockSent) {
+                int phase = t.sendPhase();
                 if (phase == KThread.SEND) {
                     if (unqueue(t, ch)) {
                         throw left(t, leave);
@@ -682,6 +695,7 @@ final class Proc implements Kernel {
                         postPulse(ch, new PulseItem(t.priority, PulseCode.UNBLOCK, t.rcvid(), t.sendConn.sconn.scoid,
                                 null));
                         round = 0;
+                        t.clearParked();
                         continue;
                     }
                     if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
@@ -689,13 +703,16 @@ final class Proc implements Kernel {
                     }
                     continue;
                 }
-                // BUSY: a server is copying; it will be REPLY or DONE in a moment.
-                Thread.onSpinWait();
+                // BUSY: a receiver is taking the message or a server copying; it will be REPLY or
+                // DONE soon. Yield after a while: that receiver may wait for this carrier.
+                pause(round++);
                 continue;
             }
-            idle.idle(round++, phase == KThread.SEND ? sendDeadline
-                    : unblockSent ? NO_DEADLINE : replyDeadline);
+            long deadline = !timed || unblockSent ? NO_DEADLINE
+                    : t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
+            idle.idle(round++, deadline);
         }
+        t.clearParked();
         Iov.advance(t.riov, t.replyExtent);
         Errno err = t.error;
         int status = t.status;
@@ -725,20 +742,32 @@ final class Proc implements Kernel {
         }
     }
 
+    /**
+     * Waits a moment for a state another thread is about to leave (a client BUSY with its
+     * receiver): spins, then yields, since that thread may need this very carrier or core.
+     */
+    private static void pause(int round) {
+        if (round < PAUSE_SPINS) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
+    private static final int PAUSE_SPINS = 100;
+
     private static KernelException left(KThread t, Errno why) {
         clearSend(t);
         return new KernelException(why, "msgSend");
     }
 
+    /** The send is over; the request fields stay (the server reads them again only for the next message). */
     private static void clearSend(KThread t) {
-        t.servedBy = null;
-        t.state = ThreadState.READY;
-        t.blockedOn = -1;
-        t.siov = null;
-        t.riov = null;
+        t.servedBy(null);
+        t.show(ThreadState.READY, -1);
     }
 
-    /** Completes a client's send with a status or an error and wakes it. */
+    /** Completes a client's send with a status or an error and wakes it if it parks. */
     private static void finishSend(KThread c, int status, Errno error) {
         if (Trace.ENABLED) {
             Trace.Reply e = new Trace.Reply();
@@ -754,7 +783,8 @@ final class Proc implements Kernel {
         c.status = status;
         c.error = error;
         c.sendPhase(KThread.DONE);
-        LockSupport.unpark(c.thread);
+        c.doneGen = c.gen; // volatile: the fence before wake() reads the announcement
+        c.wake();
     }
 
     /**
@@ -762,7 +792,7 @@ final class Proc implements Kernel {
      * left or moved on to another message (its generation changed).
      */
     private static boolean claim(KThread c, int gen) {
-        for (;;) {
+        for (int round = 0;; round++) {
             int phase = c.sendPhase();
             if (c.gen != gen) {
                 return false;
@@ -776,7 +806,7 @@ final class Proc implements Kernel {
                     return false;
                 }
             } else if (phase == KThread.BUSY) {
-                Thread.onSpinWait();
+                pause(round);
             } else {
                 return false;
             }
@@ -897,9 +927,7 @@ final class Proc implements Kernel {
                 t.pulseOnly = pulseOnly;
                 t.recvChannel = ch;
                 t.recvError = null;
-                t.servingChannel = null;
-                t.blockedOn = chid;
-                t.state = ThreadState.RECEIVE;
+                t.show(ThreadState.RECEIVE, chid);
                 t.recvPhase(KThread.RECV_WAITING);
                 // Last: a sender may take a receiver parked in the channel's slot without the lock.
                 if (pulseOnly) {
@@ -917,6 +945,8 @@ final class Proc implements Kernel {
             ch.lock.unlock();
         }
         if (p instanceof KThread c) {
+            c.servedBy = t;
+            c.state = ThreadState.REPLY;
             return receiveFrom(t, c, ch, dst, info);
         }
         if (p instanceof PulseItem pulse) {
@@ -925,20 +955,43 @@ final class Proc implements Kernel {
         return awaitReceive(t, ch, deadline);
     }
 
-    /** A receiver found a SEND-blocked client: copy its message (one copy) and make it REPLY-blocked. */
-    private static long receiveFrom(KThread t, KThread c, Channel ch, ByteBuffer[] dst, MsgInfo info) {
-        int n = Iov.copy(c.siov, 0, dst, 0, Integer.MAX_VALUE);
-        Iov.advance(dst, n);
+    /**
+     * A receiver took a client (SEND-blocked in the queue, or handed over while it waited):
+     * copies its message (one copy) and makes it REPLY-blocked. A copy that fails (a buffer
+     * changed under it) fails the receive with EFAULT and puts the client back, as if never
+     * received.
+     */
+    private long receiveFrom(KThread t, KThread c, Channel ch, ByteBuffer[] dst, MsgInfo info) {
+        int n;
+        try {
+            n = Iov.copy(c.siov, 0, dst, 0, Integer.MAX_VALUE);
+            Iov.advance(dst, n);
+        } catch (RuntimeException e) {
+            LOG.debug("copy into receiver failed", e);
+            ch.acquire();
+            try {
+                c.seq = ch.seq++;
+                ch.senders.add(c);
+                c.servedBy = null;
+                c.state = ThreadState.SEND;
+                c.sendPhase(KThread.SEND);
+            } finally {
+                ch.lock.unlock();
+            }
+            throw new KernelException(Errno.EFAULT, "receive buffer changed during the copy");
+        }
         if (info != null) {
             fillInfo(info, c, n);
         }
-        if (ch.inherits()) {
+        if (ch.inherits() && t.effPriority != c.priority) {
             t.effPriority = c.priority;
         }
-        t.servingChannel = ch;
-        ch.lastServer = t;
-        c.servedBy = t;
-        c.state = ThreadState.REPLY;
+        if (t.servingChannel != ch) {
+            t.servingChannel = ch;
+        }
+        if (ch.lastServer != t) {
+            ch.lastServer = t;
+        }
         long rcvid = c.rcvid();
         c.sendPhase(KThread.REPLY);
         return rcvid;
@@ -988,10 +1041,14 @@ final class Proc implements Kernel {
     }
 
     private long awaitReceive(KThread t, Channel ch, long deadline) {
-        int round = 0;
         IdleStrategy idle = mk.idle;
+        int parkRound = idle.parkRound();
+        int round = 0;
         try {
             for (;;) {
+                if (round >= parkRound) {
+                    t.announceParked(); // before the check: a sender that sets RECV_DONE then wakes us
+                }
                 if (t.recvPhase() == KThread.RECV_DONE) {
                     break;
                 }
@@ -1006,9 +1063,9 @@ final class Proc implements Kernel {
                     } finally {
                         ch.lock.unlock();
                     }
-                    // Claimed by a sender: the message is being copied in; take it.
-                    while (t.recvPhase() != KThread.RECV_DONE) {
-                        Thread.onSpinWait();
+                    // Claimed by a sender: the hand-off is a few stores away; take it.
+                    for (int r = 0; t.recvPhase() != KThread.RECV_DONE; r++) {
+                        pause(r);
                     }
                     if (leave == Errno.EINTR) {
                         Thread.currentThread().interrupt();
@@ -1018,13 +1075,18 @@ final class Proc implements Kernel {
                 idle.idle(round++, deadline);
             }
             t.recvPhase(KThread.RECV_IDLE);
+            KThread c = t.recvClient;
+            if (c != null) {
+                t.recvClient = null;
+                return receiveFrom(t, c, ch, t.rdst, t.rinfo);
+            }
             if (t.recvError != null) {
                 throw new KernelException(t.recvError, "msgReceive");
             }
             return t.recvResult;
         } finally {
-            t.state = ThreadState.READY;
-            t.blockedOn = -1;
+            t.clearParked();
+            t.show(ThreadState.READY, -1);
             t.rdst = null;
             t.rinfo = null;
             t.recvChannel = null;
@@ -1398,7 +1460,11 @@ final class Proc implements Kernel {
         }
         try {
             int round = 0;
+            int parkRound = mk.idle.parkRound();
             for (;;) {
+                if (round >= parkRound) {
+                    t.announceParked();
+                }
                 SigInfo got = t.sigResult;
                 if (got != null) {
                     t.sigResult = null;
@@ -1420,6 +1486,7 @@ final class Proc implements Kernel {
                 mk.idle.idle(round++, deadline);
             }
         } finally {
+            t.clearParked();
             t.sigWaitSet = 0;
             t.state = ThreadState.READY;
         }
@@ -1444,7 +1511,11 @@ final class Proc implements Kernel {
         t.state = ThreadState.INTR;
         try {
             int round = 0;
+            int parkRound = mk.idle.parkRound();
             for (;;) {
+                if (round >= parkRound) {
+                    t.announceParked();
+                }
                 int n = t.intrs.get();
                 if (n > 0 && t.intrs.compareAndSet(n, n - 1)) {
                     return;
@@ -1459,6 +1530,7 @@ final class Proc implements Kernel {
                 mk.idle.idle(round++, deadline);
             }
         } finally {
+            t.clearParked();
             t.state = ThreadState.READY;
         }
     }
