@@ -15,10 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * A channel: a small state and queues of blocked threads (SPEC K1, STYLE 5). Senders and
  * pulses wait in priority-then-age order; receivers wait first come, first served. Everything
  * here is guarded by {@link #lock}, but for one thing: a receiver that finds nothing to receive
- * and no other receiver waiting parks itself in {@link #waiting}, where a sender takes it with a
- * compare-and-set and no lock. The usual server, one thread back in msgReceive before its client
- * sends again, is then handed each message without the client touching the lock or the queue,
- * two cache lines fewer moving between the client's core and the server's on every round trip.
+ * and no other receiver waiting waits in the channel's slot, where a sender claims it with a
+ * compare-and-set on the receiver's own signal line and no lock. The usual server, one thread
+ * back in msgReceive before its client sends again, stays in the slot and is handed each message
+ * without the client touching the lock, the queue or any line of the channel but to read it.
  */
 final class Channel {
     private static final VarHandle WAITING;
@@ -39,7 +39,7 @@ final class Channel {
         byte p11;
     }
 
-    /** The slot, alone on its cache line: the client and its server both write it every round trip. */
+    /** The slot, alone on its cache line: read by every sender, written when another receiver takes it. */
     abstract static class SlotField extends SlotPadBefore {
         KThread waiting;
     }
@@ -61,9 +61,10 @@ final class Channel {
     /** Receivers of messages and pulses waiting after the one in {@link #waiting}, oldest first. */
     private final ArrayDeque<KThread> receivers = new ArrayDeque<>();
     /**
-     * Holds the oldest waiting receiver of messages and pulses, when it came to an empty queue
-     * (else null): it is older than every receiver in {@link #receivers}. Set under the lock;
-     * taken by compare-and-set, with or without it.
+     * Holds the receiver that last came to an empty channel ({@link #addReceiver}): when it
+     * waits there ({@code RECV_WAITING}), it is older than every receiver in {@link #receivers},
+     * and a sender claims it by a compare-and-set on its signal line, with or without the lock.
+     * Written under the lock, and only when another receiver takes the place.
      */
     private final Slot slot = new Slot();
     final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
@@ -101,42 +102,62 @@ final class Channel {
         lock.lock();
     }
 
-    /** Takes the receiver waiting in the slot, if any; no lock needed. */
+    /**
+     * Claims the receiver waiting in the slot, if any; no lock needed. The slot's line is only
+     * read: the claim is a compare-and-set on the receiver's signal line, which the hand-off
+     * writes next.
+     */
     KThread claimWaiting() {
-        // One atomic exchange: a single transfer of the slot's line, where a read first and a
-        // compare-and-set after would move it twice.
-        return (KThread) WAITING.getAndSet(slot, (KThread) null);
+        KThread r = (KThread) WAITING.getAcquire(slot);
+        return r != null && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
     }
 
-    /** The oldest waiting receiver of messages, taken; null when none waits. Under the lock. */
+    /** The oldest waiting receiver of messages, claimed; null when none waits. Under the lock. */
     KThread pollReceiver() {
         KThread r = claimWaiting();
-        return r != null ? r : receivers.poll();
+        if (r == null && (r = receivers.poll()) != null) {
+            r.recvPhase(KThread.RECV_CLAIMED);
+        }
+        return r;
     }
 
     /**
-     * A receiver starts waiting, after every field a sender reads was written. Under the lock.
-     * The compare-and-set publishes it to senders that take it without the lock.
+     * A receiver starts waiting, after every field it needs was written. Under the lock. The
+     * slot keeps the receiver that last came to an empty channel, waiting or not: a server that
+     * comes back for the next message finds itself there and waits claimable without the lock,
+     * unless older receivers wait in the queue (first come, first served) or another waits in
+     * the slot. A receiver found busy in the slot gives its place to the newcomer.
      */
     void addReceiver(KThread t) {
-        if (!receivers.isEmpty() || !WAITING.compareAndSet(slot, (KThread) null, t)) {
+        KThread holder = (KThread) WAITING.getAcquire(slot);
+        if (receivers.isEmpty() && (holder == t || holder == null || holder.recvPhase() != KThread.RECV_WAITING)) {
+            if (holder != t) {
+                WAITING.setRelease(slot, t);
+            }
+            t.recvPhase(KThread.RECV_WAITING);
+        } else {
+            t.recvPhase(KThread.RECV_QUEUED);
             receivers.add(t);
         }
     }
 
-    /** A waiting receiver leaves (timeout, signal); false when a sender took it first. Under the lock. */
+    /** A waiting receiver leaves (timeout, signal); false when a sender claimed it first. Under the lock. */
     boolean removeReceiver(KThread t) {
-        return WAITING.compareAndSet(slot, t, (KThread) null) || receivers.remove(t);
+        return t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE) || receivers.remove(t);
     }
 
-    /** Every waiting receiver of messages, taken (the channel's destruction). Under the lock. */
+    /** Every waiting receiver of messages, claimed (the channel's destruction). Under the lock. */
     List<KThread> drainReceivers() {
         List<KThread> all = new ArrayList<>(receivers.size() + 1);
-        KThread r = (KThread) WAITING.getAndSet(slot, (KThread) null);
+        KThread r = claimWaiting();
+        WAITING.setRelease(slot, (KThread) null);
         if (r != null) {
             all.add(r);
         }
-        all.addAll(receivers);
+        for (KThread q : receivers) {
+            q.recvPhase(KThread.RECV_CLAIMED);
+            all.add(q);
+        }
         receivers.clear();
         return all;
     }

@@ -28,10 +28,16 @@ final class KThread extends KThreadLayout.Pad3 {
     static final int REPLY = 3;
     static final int DONE = 4;
 
+    /** Not waiting to receive. */
     static final int RECV_IDLE = 0;
+    /** Waiting in its channel's slot: a sender may claim it without the channel's lock. */
     static final int RECV_WAITING = 1;
+    /** Claimed by a sender, an event or the channel's end, which is writing the result. */
     static final int RECV_CLAIMED = 2;
+    /** The receive is over: a client handed over, a pulse or an error. */
     static final int RECV_DONE = 3;
+    /** Waiting in a queue of its channel: taken under the channel's lock only. */
+    static final int RECV_QUEUED = 4;
 
     private static final VarHandle SEND_PHASE;
     private static final VarHandle RECV_PHASE;
@@ -187,12 +193,16 @@ final class KThread extends KThreadLayout.Pad3 {
                 || sigResult != null || intrs.get() > 0 || proc.life != Proc.Life.ALIVE;
     }
 
+    boolean casRecvPhase(int expect, int phase) {
+        return RECV_PHASE.compareAndSet(this, expect, phase);
+    }
+
     int recvPhase() {
         return (int) RECV_PHASE.getAcquire(this);
     }
 
     void recvPhase(int phase) {
-        // Release: the sender's copy into our buffer happens before we see RECV_DONE.
+        // Release: what the deliverer wrote for us happens before we see RECV_DONE.
         RECV_PHASE.setRelease(this, phase);
     }
 

@@ -928,9 +928,9 @@ final class Proc implements Kernel {
                 t.recvChannel = ch;
                 t.recvError = null;
                 t.show(ThreadState.RECEIVE, chid);
-                t.recvPhase(KThread.RECV_WAITING);
-                // Last: a sender may take a receiver parked in the channel's slot without the lock.
+                // Last: a sender may claim a receiver waiting in the channel's slot without the lock.
                 if (pulseOnly) {
+                    t.recvPhase(KThread.RECV_QUEUED);
                     ch.pulseReceivers.add(t);
                 } else {
                     ch.addReceiver(t);
