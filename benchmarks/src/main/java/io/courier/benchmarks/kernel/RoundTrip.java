@@ -274,7 +274,7 @@ public class RoundTrip {
     /**
      * The floor of a round trip between two threads: a buffer reference handed over through one
      * volatile field each way, the waiting side waiting with Courier's own {@link IdleStrategy}
-     * (spin, yield, then bounded parks), the same two copies. No queue, no ids, no checks:
+     * (spin, yield, then park), the same two copies. No queue, no ids, no checks:
      * what is left of a round trip when nothing but the hand-off and the copies remain, so that
      * the other figures of a run can be read against what this machine allows at that moment.
      */
