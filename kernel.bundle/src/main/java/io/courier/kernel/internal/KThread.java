@@ -16,10 +16,13 @@ import java.util.Set;
  * <p>Client phases ({@link #sendPhase}), changed by compare-and-set so that a reply and an
  * unblock never both win:
  * <pre>
- *  IDLE -> SEND (queued on the channel) -> BUSY (a server copies the request)
+ *  IDLE -> [SEND (queued on the channel)] -> BUSY (taken by a receiver, which copies the request)
  *       -> REPLY (REPLY-blocked) -> BUSY (a server replies, reads or writes) -> DONE
  *  SEND or REPLY -> IDLE when the client leaves (timeout, interrupt, death)
  * </pre>
+ * A client waits for DONE on its signal line ({@code doneGen}), not on the phase. Receive
+ * phases: IDLE -> WAITING (in the channel's slot, claimable without the lock) or QUEUED (taken
+ * under the lock) -> CLAIMED -> DONE -> IDLE.
  */
 final class KThread extends KThreadLayout.Pad3 {
     static final int IDLE = 0;
