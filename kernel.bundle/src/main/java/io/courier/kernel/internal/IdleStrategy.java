@@ -28,9 +28,8 @@ public interface IdleStrategy {
     int parkRound();
 
     /**
-     * Spin, then yield, then park. A park without a deadline is untimed: a virtual thread then
-     * costs no timer, and a partner that just woke it may hand its carrier straight over. The
-     * kernel's reaper wakes, a few times a second, any parked thread whose wait is already over,
+     * Spin, then yield, then park. A park without a deadline is untimed, so a virtual thread
+     * costs no timer. The kernel's reaper wakes, a few times a second, any parked thread whose wait is already over,
      * so that a lost wake-up (the JDK has had such bugs for virtual threads) costs a short delay,
      * never a hang. A park with a deadline lasts until the deadline at most.
      */

@@ -65,7 +65,6 @@ final class KThread extends KThreadLayout.Pad3 {
         }
     }
 
-
     volatile String name;
     volatile int basePriority;
     /** The thread's effective priority, after inheritance (the message priority is {@link #priority}). */
@@ -88,8 +87,6 @@ final class KThread extends KThreadLayout.Pad3 {
     volatile Channel servingChannel;
 
     final ByteBuffer[] oneOp = new ByteBuffer[1];
-
-    // ---- waiting (see IdleStrategy; the announcement is on the signal line, KThreadLayout)
 
     // ---- unblocking by signals and events (K13, K17, K18)
     /** Set by a signal (EINTR) or an UNBLOCK event (ETIMEDOUT) to end the thread's blocking call. */
@@ -149,22 +146,20 @@ final class KThread extends KThreadLayout.Pad3 {
         return SEND_PHASE.compareAndSet(this, expect, phase);
     }
 
-    /**
-     * Sets the client phase with a full fence (DONE, and the other phases that end a wait), so
-     * that {@link #wake} reads {@link #parked} after the phase is visible.
-     */
-    void sendPhaseVolatile(int phase) {
-        SEND_PHASE.setVolatile(this, phase);
-    }
-
     /** The receive phase, with a full fence (RECV_DONE), before {@link #wake}. */
     void recvPhaseVolatile(int phase) {
         RECV_PHASE.setVolatile(this, phase);
     }
 
-    /** Announces that this thread's wait may park; a full fence, before the wait's last check. */
-    void announceParked() {
-        PARKED.setVolatile(this, true);
+    /**
+     * Called at the top of each round of a wait, before its check: from {@code parkRound} on,
+     * announces that the wait may park (a full fence), so that a partner that completes the wait
+     * after the check wakes this thread.
+     */
+    void announceParkFrom(int round, int parkRound) {
+        if (round >= parkRound) {
+            PARKED.setVolatile(this, true);
+        }
     }
 
     /** The wait is over: partners need not wake this thread again. */

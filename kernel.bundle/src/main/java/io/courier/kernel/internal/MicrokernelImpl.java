@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -70,7 +71,7 @@ public final class MicrokernelImpl implements Microkernel {
     private final Condition stop = life.newCondition();
     private boolean closed;
     private final Thread reaper;
-    private final java.util.concurrent.atomic.AtomicLong rescues = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong rescues = new AtomicLong();
 
     /** Boots an embedded kernel with the default idle strategy. */
     public MicrokernelImpl() {

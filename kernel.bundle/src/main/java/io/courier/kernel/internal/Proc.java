@@ -651,13 +651,13 @@ final class Proc implements Kernel {
         int parkRound = idle.parkRound();
         int round = 0;
         for (;;) {
-            if (round >= parkRound) {
-                t.announceParked(); // before the check: a server that completes the send then wakes us
-            }
+            t.announceParkFrom(round, parkRound);
             // The signal line only: the server's changes to the phase stay on its core meanwhile.
             if (t.doneGen == gen) {
                 break;
             }
+            long deadline = !timed || unblockSent ? NO_DEADLINE
+                    : t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
             if (leave == null || unblockSent) {
                 Errno unblock;
                 if (t.dead || life != Life.ALIVE) {
@@ -672,11 +672,8 @@ final class Proc implements Kernel {
                     if (leave == null) {
                         leave = Errno.EINTR;
                     }
-                } else if (timed && leave == null) {
-                    long deadline = t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
-                    if (deadline != NO_DEADLINE && System.nanoTime() - deadline >= 0) {
-                        leave = Errno.ETIMEDOUT;
-                    }
+                } else if (deadline != NO_DEADLINE && leave == null && System.nanoTime() - deadline >= 0) {
+                    leave = Errno.ETIMEDOUT;
                 }
             }
             if (leave != null && !unblockSent) {
@@ -708,8 +705,6 @@ final class Proc implements Kernel {
                 pause(round++);
                 continue;
             }
-            long deadline = !timed || unblockSent ? NO_DEADLINE
-                    : t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
             idle.idle(round++, deadline);
         }
         t.clearParked();
@@ -742,6 +737,8 @@ final class Proc implements Kernel {
         }
     }
 
+    private static final int PAUSE_SPINS = 100;
+
     /**
      * Waits a moment for a state another thread is about to leave (a client BUSY with its
      * receiver): spins, then yields, since that thread may need this very carrier or core.
@@ -753,8 +750,6 @@ final class Proc implements Kernel {
             Thread.yield();
         }
     }
-
-    private static final int PAUSE_SPINS = 100;
 
     private static KernelException left(KThread t, Errno why) {
         clearSend(t);
@@ -945,8 +940,8 @@ final class Proc implements Kernel {
             ch.lock.unlock();
         }
         if (p instanceof KThread c) {
-            c.servedBy = t;
-            c.state = ThreadState.REPLY;
+            c.servedBy(t);
+            c.show(ThreadState.REPLY, pid);
             return receiveFrom(t, c, ch, dst, info);
         }
         if (p instanceof PulseItem pulse) {
@@ -972,8 +967,8 @@ final class Proc implements Kernel {
             try {
                 c.seq = ch.seq++;
                 ch.senders.add(c);
-                c.servedBy = null;
-                c.state = ThreadState.SEND;
+                c.servedBy(null);
+                c.show(ThreadState.SEND, pid);
                 c.sendPhase(KThread.SEND);
             } finally {
                 ch.lock.unlock();
@@ -1046,9 +1041,7 @@ final class Proc implements Kernel {
         int round = 0;
         try {
             for (;;) {
-                if (round >= parkRound) {
-                    t.announceParked(); // before the check: a sender that sets RECV_DONE then wakes us
-                }
+                t.announceParkFrom(round, parkRound);
                 if (t.recvPhase() == KThread.RECV_DONE) {
                     break;
                 }
@@ -1462,9 +1455,7 @@ final class Proc implements Kernel {
             int round = 0;
             int parkRound = mk.idle.parkRound();
             for (;;) {
-                if (round >= parkRound) {
-                    t.announceParked();
-                }
+                t.announceParkFrom(round, parkRound);
                 SigInfo got = t.sigResult;
                 if (got != null) {
                     t.sigResult = null;
@@ -1513,9 +1504,7 @@ final class Proc implements Kernel {
             int round = 0;
             int parkRound = mk.idle.parkRound();
             for (;;) {
-                if (round >= parkRound) {
-                    t.announceParked();
-                }
+                t.announceParkFrom(round, parkRound);
                 int n = t.intrs.get();
                 if (n > 0 && t.intrs.compareAndSet(n, n - 1)) {
                     return;

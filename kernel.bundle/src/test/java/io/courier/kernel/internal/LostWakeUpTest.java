@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,6 +25,19 @@ class LostWakeUpTest {
     private final MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.PARK);
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
+    private Kernel server;
+    private Kernel client;
+    private int chid;
+    private int coid;
+
+    @BeforeEach
+    void connect() {
+        server = mk.process("server");
+        client = mk.process("client");
+        chid = server.channelCreate(0);
+        coid = client.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
+    }
+
     @AfterEach
     void shutDown() throws InterruptedException {
         mk.close();
@@ -32,10 +46,6 @@ class LostWakeUpTest {
 
     @Test
     void k13AParkedClientWhoseReplyCameWithoutAWakeUpIsWokenByTheReaper() throws Exception {
-        Kernel server = mk.process("server");
-        Kernel client = mk.process("client");
-        int chid = server.channelCreate(0);
-        int coid = client.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
         Future<Integer> send = pool.submit(() -> client.msgSend(coid, ByteBuffer.allocate(4), ByteBuffer.allocate(4)));
         long rcvid = server.msgReceive(chid, ByteBuffer.allocate(4), null);
         KThread c = mk.slot((int) rcvid);
@@ -54,10 +64,6 @@ class LostWakeUpTest {
 
     @Test
     void k13AParkedReceiverHandedAClientWithoutAWakeUpIsWokenByTheReaper() throws Exception {
-        Kernel server = mk.process("server");
-        Kernel client = mk.process("client");
-        int chid = server.channelCreate(0);
-        int coid = client.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
         CompletableFuture<Thread> serverThread = new CompletableFuture<>();
         Future<Long> receive = pool.submit(() -> {
             serverThread.complete(Thread.currentThread());
