@@ -67,6 +67,7 @@ public interface Kernel {
      * {@code ConnectAttach()}: a connection to channel {@code chid} of process {@code pid}.
      *
      * @param nd the node, {@link #ND_LOCAL_NODE} (0)
+     * @param pid the channel's owner; 0 for the calling process, as in QNX
      * @param index 0 for the lowest free coid in the fd range, {@link #SIDE_CHANNEL} for the
      *     lowest side-channel coid
      * @param flags {@link ConnectFlags}
@@ -304,8 +305,8 @@ public interface Kernel {
     void timerTimeout(java.util.Set<ThreadState> states, Duration timeout);
 
     /**
-     * {@code SignalKill()}: sends a signal to process {@code pid} (tid 0: any thread that does
-     * not mask it) or to one of its threads. A thread waiting for it in {@link #signalWaitinfo}
+     * {@code SignalKill()}: sends a signal to process {@code pid} (0: the calling process, which
+     * is its own process group; tid 0: any thread that does not mask it) or to one of its threads. A thread waiting for it in {@link #signalWaitinfo}
      * takes it; otherwise a thread blocked in a kernel call that does not mask it is unblocked
      * with EINTR, as SPEC K13 says (the signal is then consumed, as by a handler); otherwise it
      * stays pending. {@link Signals#SIGKILL} ends the process.

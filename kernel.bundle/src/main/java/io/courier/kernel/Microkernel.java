@@ -26,7 +26,14 @@ public interface Microkernel extends AutoCloseable {
     /** The process with id {@code pid}, while it lives. */
     Optional<Kernel> process(int pid);
 
-    /** A snapshot of every live process and its threads ({@code pidin}). */
+    /**
+     * A snapshot of every live process and its threads ({@code pidin}). A thread is listed while
+     * its Java thread lives and the process keeps it (it received on a channel, waited for a
+     * signal or an interrupt, or set its own name, priority or signal mask) or it is blocked in a
+     * kernel call. A Java thread that only made other calls for the process (a framework or pool
+     * thread lent to it, such as the one that activated a component or ran a shell command) is not
+     * listed between calls, and a thread that ended is never listed: its tid is free at once.
+     */
     List<ProcessInfo> processes();
 
     /** A snapshot of the attached names ({@code ls /dev/name/local}). */

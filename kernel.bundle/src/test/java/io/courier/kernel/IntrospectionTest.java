@@ -57,7 +57,7 @@ class IntrospectionTest extends KernelTestSupport {
             t.join(WAIT.toMillis());
             assertFalse(t.isAlive());
         }
-        p.tid();
+        p.setThreadName("main");
         eventually("ended threads are reaped", () -> mk.processes().stream().filter(x -> x.pid() == p.pid())
                 .mapToInt(x -> x.threads().size()).sum() == 1);
         Thread t = Thread.ofPlatform().start(p::tid);
@@ -66,5 +66,58 @@ class IntrospectionTest extends KernelTestSupport {
         Thread u = Thread.ofPlatform().start(() -> tid[0] = p.tid());
         u.join(WAIT.toMillis());
         assertTrue(tid[0] <= 3, "tids are reused: " + tid[0]);
+    }
+
+    @Test
+    void k16AThreadThatEndsLeavesPidinAtOnceAndFreesItsTid() throws Exception {
+        Kernel p = mk.process("p");
+        int[] tid = new int[1];
+        Thread t = Thread.ofPlatform().start(() -> {
+            p.setThreadName("short-lived");
+            tid[0] = p.tid();
+        });
+        t.join(WAIT.toMillis());
+        assertFalse(t.isAlive());
+        // No wait for the reaper: the very next snapshot no longer lists it.
+        assertTrue(threads(p).isEmpty(), "an ended thread is not listed: " + threads(p));
+        int[] again = new int[1];
+        Thread u = Thread.ofPlatform().start(() -> again[0] = p.tid());
+        u.join(WAIT.toMillis());
+        assertEquals(tid[0], again[0], "its tid is free at once");
+    }
+
+    @Test
+    void k16ALentThreadIsListedOnlyWhileBlockedAndAServerThreadBetweenCalls() throws Exception {
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(0);
+        int coid = client.connectAttach(0, server.pid(), chid, 0, 0);
+        assertTrue(threads(client).isEmpty(), "a thread that only attached is lent, not listed: " + threads(client));
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch stay = new java.util.concurrent.CountDownLatch(1);
+        Future<Integer> sender = async(() -> {
+            int status = client.msgSend(coid, text("x"), null);
+            done.countDown();
+            stay.await();
+            return status;
+        });
+        long rcvid = server.msgReceive(chid, ByteBuffer.allocate(8), null);
+        awaitAnyState(client.pid(), ThreadState.REPLY);
+        assertEquals(1, threads(client).size(), "listed while REPLY-blocked");
+        assertEquals(1, threads(server).size(), "the receiving thread is the server's, listed between calls");
+        assertEquals(ThreadState.RUNNING, threads(server).get(0).state(), "the caller sees itself running");
+        server.msgReply(rcvid, 7, null);
+        assertTrue(done.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        try {
+            assertTrue(threads(client).isEmpty(), "the lent thread, alive but back from its call, is not listed: "
+                    + threads(client));
+        } finally {
+            stay.countDown();
+        }
+        assertEquals(7, await(sender));
+    }
+
+    private java.util.List<ThreadInfo> threads(Kernel k) {
+        return mk.processes().stream().filter(x -> x.pid() == k.pid()).flatMap(x -> x.threads().stream()).toList();
     }
 }

@@ -53,7 +53,10 @@ abstract class KernelTestSupport {
 
     /** Waits until thread {@code tid} of {@code pid} is in {@code state}. */
     void awaitState(int pid, int tid, ThreadState state) throws InterruptedException {
-        eventually("thread " + pid + "/" + tid + " is " + state, () -> state(pid, tid) == state);
+        // A thread lent to a process between calls is not listed: it is not yet in that state.
+        eventually("thread " + pid + "/" + tid + " is " + state, () -> mk.processes().stream()
+                .filter(p -> p.pid() == pid).flatMap(p -> p.threads().stream())
+                .anyMatch(t -> t.tid() == tid && t.state() == state));
     }
 
     /** Waits until some thread of {@code pid} is in {@code state}. */

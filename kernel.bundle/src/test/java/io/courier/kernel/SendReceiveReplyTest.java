@@ -55,6 +55,24 @@ class SendReceiveReplyTest extends KernelTestSupport {
     }
 
     @Test
+    void k2PidZeroNamesTheCallingProcessAsInQnx() throws Exception {
+        Kernel server = mk.process("server");
+        Kernel other = mk.process("other");
+        int chid = server.channelCreate(ChannelFlags.PRIVATE);
+        // ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0), as the seeds' programs write it.
+        int self = server.connectAttach(0, 0, chid, Kernel.SIDE_CHANNEL, 0);
+        ServerInfo info = server.connectServerInfo(self);
+        assertEquals(server.pid(), info.pid());
+        assertEquals(chid, info.chid());
+        server.msgSendPulse(self, 10, 5, 42);
+        Pulse p = server.msgReceivePulse(chid);
+        assertEquals(5, p.code());
+        assertEquals(42, p.value());
+        // For another process, 0 names that process, which owns no such channel.
+        fails(Errno.ESRCH, () -> other.connectAttach(0, 0, chid, 0, 0));
+    }
+
+    @Test
     void k3SendFirstThenReceiveAndReply() throws Exception {
         Kernel server = mk.process("server");
         Kernel client = mk.process("client");

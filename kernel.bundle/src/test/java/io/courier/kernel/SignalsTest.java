@@ -28,6 +28,17 @@ class SignalsTest extends KernelTestSupport {
     }
 
     @Test
+    void k18SignalKillWithPidZeroSignalsTheCallingProcess() {
+        Kernel p = mk.process("p");
+        Kernel other = mk.process("other");
+        p.signalProcmask(Signals.SIG_SETMASK, Signals.set(Signals.SIGUSR1));
+        other.signalProcmask(Signals.SIG_SETMASK, Signals.set(Signals.SIGUSR1));
+        p.signalKill(0, 0, Signals.SIGUSR1, 3, 30);
+        assertEquals(new SigInfo(Signals.SIGUSR1, 3, 30, p.pid()), p.signalWaitinfo(Signals.set(Signals.SIGUSR1), WAIT));
+        fails(Errno.ETIMEDOUT, () -> other.signalWaitinfo(Signals.set(Signals.SIGUSR1), Duration.ofMillis(20)));
+    }
+
+    @Test
     void k18ASignalUnblocksABlockedKernelCallWithEintr() throws Exception {
         Kernel server = mk.process("server");
         Kernel client = mk.process("client");

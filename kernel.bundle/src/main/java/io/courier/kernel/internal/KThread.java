@@ -105,6 +105,14 @@ final class KThread extends KThreadLayout.Pad3 {
     int firstGen;
     /** The server thread that received this thread's current message (deadlock detection). */
     volatile KThread servedBy;
+    /**
+     * The process keeps this thread between its kernel calls (pidin lists it): it received on a
+     * channel, waited for a signal or an interrupt, or set its own name, priority or signal mask.
+     * A thread that only made other calls (a framework or pool thread lent to the process for a
+     * call) is listed only while it is blocked in one. Written by the thread itself, once; read
+     * by introspection only.
+     */
+    boolean owned;
 
     // ---- TimerTimeout: armed for the next blocking call in one of these states
     Set<ThreadState> timeoutStates;
@@ -124,6 +132,21 @@ final class KThread extends KThreadLayout.Pad3 {
             pendingUnblock = null;
         }
         return e;
+    }
+
+    /** The process keeps this thread from now on (see {@link #owned}). */
+    void own() {
+        if (!owned) {
+            owned = true;
+        }
+    }
+
+    /**
+     * Whether pidin lists this thread: its Java thread lives, and the process keeps it or it is
+     * blocked in a kernel call.
+     */
+    boolean listed() {
+        return !dead && thread.isAlive() && (owned || state != ThreadState.READY);
     }
 
     /** Whether the thread sits in a blocking kernel call that a signal or event can end. */

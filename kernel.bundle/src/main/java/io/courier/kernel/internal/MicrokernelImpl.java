@@ -72,6 +72,7 @@ public final class MicrokernelImpl implements Microkernel {
     private boolean closed;
     private final Thread reaper;
     private final AtomicLong rescues = new AtomicLong();
+    private final AtomicLong deathFaults = new AtomicLong();
 
     /** Boots an embedded kernel with the default idle strategy. */
     public MicrokernelImpl() {
@@ -150,7 +151,7 @@ public final class MicrokernelImpl implements Microkernel {
             }
             List<ThreadInfo> ts = new ArrayList<>();
             for (KThread t : p.threads.values()) {
-                if (!t.dead) {
+                if (t.listed()) {
                     boolean me = t.thread == Thread.currentThread();
                     ts.add(new ThreadInfo(t.tid, t.name, t.effPriority,
                             me ? io.courier.kernel.ThreadState.RUNNING : t.state, t.blockedOn));
@@ -371,6 +372,18 @@ public final class MicrokernelImpl implements Microkernel {
      */
     public long rescues() {
         return rescues.get();
+    }
+
+    /**
+     * How many steps of process death failed (each logged, and the death went on). Always 0
+     * unless the kernel has a bug; the soak tests check it.
+     */
+    public long deathFaults() {
+        return deathFaults.get();
+    }
+
+    void deathFault() {
+        deathFaults.incrementAndGet();
     }
 
     /** The number of kernel threads alive (for leak tests). */

@@ -200,6 +200,8 @@ final class Proc implements Kernel {
         List<Pending> senders;
         List<KThread> receivers = new ArrayList<>();
         List<ServerConn> sconns;
+        // Copied under the lock: clients attach and detach (changing each sc.conns) meanwhile.
+        List<Connection> cut = new ArrayList<>();
         ch.acquire();
         try {
             if (ch.destroyed) {
@@ -217,6 +219,7 @@ final class Proc implements Kernel {
             for (ServerConn sc : sconns) {
                 for (Connection c : sc.conns) {
                     c.dead = true;
+                    cut.add(c);
                 }
             }
         } finally {
@@ -244,9 +247,9 @@ final class Proc implements Kernel {
         }
         for (ServerConn sc : sconns) {
             scoids.remove(sc.scoid, sc);
-            for (Connection c : sc.conns) {
-                c.owner.coidDeath(c.coid);
-            }
+        }
+        for (Connection c : cut) {
+            c.owner.coidDeath(c.coid);
         }
         mk.channelGone(ch);
     }
@@ -255,7 +258,7 @@ final class Proc implements Kernel {
     void coidDeath(int coid) {
         for (Channel ch : channels.values()) {
             if (ch.has(ChannelFlags.COID_DISCONNECT) && !ch.destroyed) {
-                postPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.COIDDEATH, coid, 0, null));
+                postKernelPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.COIDDEATH, coid, 0, null));
                 return;
             }
         }
@@ -275,7 +278,8 @@ final class Proc implements Kernel {
         if (index < 0 || (index & ~SIDE_CHANNEL) >= MAX_CONNECTIONS) {
             throw new KernelException(Errno.EINVAL, "bad index " + index);
         }
-        Proc server = mk.proc(pid);
+        // pid 0 is the calling process, as in QNX's ConnectAttach().
+        Proc server = pid == 0 ? this : mk.proc(pid);
         if (server == null) {
             throw new KernelException(Errno.ESRCH, "no process " + pid);
         }
@@ -291,6 +295,7 @@ final class Proc implements Kernel {
         }
         boolean side = (index & SIDE_CHANNEL) != 0;
         IdTable<Connection> table = side ? sideConns : fdConns;
+        int coid;
         ch.acquire();
         try {
             if (ch.destroyed) {
@@ -308,7 +313,7 @@ final class Proc implements Kernel {
                 sc = made;
             }
             ServerConn owner = sc;
-            int coid = table.addNew(id -> new Connection(id, this, ch, owner, flags), index);
+            coid = table.addNew(id -> new Connection(id, this, ch, owner, flags), index);
             if (coid < 0) {
                 if (fresh) {
                     server.scoids.remove(sc.scoid, sc);
@@ -319,14 +324,20 @@ final class Proc implements Kernel {
                 ch.sconns.put(this, sc);
             }
             sc.conns.add(connection(coid));
-            if (life != Life.ALIVE) {
-                throw new KernelException(Errno.ESRCH, "process " + this.pid + " is dying");
-            }
-            t.state = ThreadState.READY;
-            return coid;
         } finally {
             ch.lock.unlock();
         }
+        if (life != Life.ALIVE) {
+            // Lost a race with this process's death, which may not have seen the connection: undo
+            // it unless death took it first.
+            Connection c = table.get(coid);
+            if (c != null && table.remove(coid, c)) {
+                detach(c);
+            }
+            throw new KernelException(Errno.ESRCH, "process " + this.pid + " is dying");
+        }
+        t.state = ThreadState.READY;
+        return coid;
     }
 
     Connection connection(int coid) {
@@ -384,7 +395,7 @@ final class Proc implements Kernel {
             ch.lock.unlock();
         }
         if (disconnect) {
-            postPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.DISCONNECT, sc.scoid, sc.scoid, null));
+            postKernelPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.DISCONNECT, sc.scoid, sc.scoid, null));
         } else if (free) {
             ch.owner.scoids.remove(sc.scoid, sc);
         }
@@ -689,7 +700,7 @@ final class Proc implements Kernel {
                         // SPEC K13: the client stays REPLY-blocked; the server hears of it.
                         t.unblockError = leave;
                         unblockSent = true;
-                        postPulse(ch, new PulseItem(t.priority, PulseCode.UNBLOCK, t.rcvid(), t.sendConn.sconn.scoid,
+                        postKernelPulse(ch, new PulseItem(t.priority, PulseCode.UNBLOCK, t.rcvid(), t.sendConn.sconn.scoid,
                                 null));
                         round = 0;
                         t.clearParked();
@@ -898,6 +909,7 @@ final class Proc implements Kernel {
 
     private long receiveNow(KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
             Duration timeout) {
+        t.own();
         Channel ch = channels.get(chid);
         if (ch == null || ch.destroyed) {
             throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + pid);
@@ -1271,6 +1283,19 @@ final class Proc implements Kernel {
      * @throws KernelException EAGAIN when the channel's pulse queue is full
      */
     static boolean postPulse(Channel ch, PulseItem pulse) {
+        return postPulse(ch, pulse, true);
+    }
+
+    /**
+     * Queues a kernel pulse (DISCONNECT, UNBLOCK, COIDDEATH, THREADDEATH) past the queue's limit:
+     * losing one would leave a scoid or a blocked client behind, and process death must finish
+     * whatever the server's queue holds. Returns false when the channel is gone.
+     */
+    static boolean postKernelPulse(Channel ch, PulseItem pulse) {
+        return postPulse(ch, pulse, false);
+    }
+
+    private static boolean postPulse(Channel ch, PulseItem pulse, boolean limited) {
         KThread r;
         ch.acquire();
         try {
@@ -1282,7 +1307,7 @@ final class Proc implements Kernel {
                 r = ch.pollReceiver();
             }
             if (r == null) {
-                if (ch.pulses.size() >= Channel.MAX_PULSES) {
+                if (limited && ch.pulses.size() >= Channel.MAX_PULSES) {
                     throw new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
                 }
                 pulse.seq = ch.seq++;
@@ -1341,7 +1366,8 @@ final class Proc implements Kernel {
         if (signo < 1 || signo > Signals.SIGMAX) {
             throw new KernelException(Errno.EINVAL, "signal " + signo + " is outside 1.." + Signals.SIGMAX);
         }
-        Proc target = mk.proc(pid);
+        // pid 0: the caller's process group, which in Courier is the calling process alone.
+        Proc target = pid == 0 ? this : mk.proc(pid);
         if (target == null) {
             throw new KernelException(Errno.ESRCH, "no process " + pid);
         }
@@ -1417,6 +1443,7 @@ final class Proc implements Kernel {
     @Override
     public long signalProcmask(int how, long set) {
         KThread t = self();
+        t.own();
         long old = t.sigmask;
         long kill = Signals.set(Signals.SIGKILL);
         switch (how) {
@@ -1431,6 +1458,7 @@ final class Proc implements Kernel {
     @Override
     public SigInfo signalWaitinfo(long set, Duration timeout) {
         KThread t = self();
+        t.own();
         if (set == 0) {
             throw new KernelException(Errno.EINVAL, "empty signal set");
         }
@@ -1497,6 +1525,7 @@ final class Proc implements Kernel {
     @Override
     public void interruptWait(Duration timeout) {
         KThread t = self();
+        t.own();
         long deadline = deadline(t, timeout, ThreadState.INTR);
         t.timeoutStates = null;
         t.state = ThreadState.INTR;
@@ -1589,7 +1618,12 @@ final class Proc implements Kernel {
         try {
             msgSend(coid, msg, null);
         } catch (KernelException ex) {
-            connectDetach(coid);
+            try {
+                connectDetach(coid);
+            } catch (KernelException gone) {
+                // This process's death already detached it.
+                ex.addSuppressed(gone);
+            }
             throw ex;
         }
         t.state = ThreadState.READY;
@@ -1614,6 +1648,7 @@ final class Proc implements Kernel {
         if (priority < PRIORITY_MIN || priority > PRIORITY_MAX) {
             throw new KernelException(Errno.EINVAL, "priority " + priority + " is outside 1..255");
         }
+        t.own();
         t.basePriority = priority;
         t.effPriority = priority;
     }
@@ -1624,6 +1659,7 @@ final class Proc implements Kernel {
         if (threadName == null || threadName.isEmpty() || threadName.length() > 100) {
             throw new KernelException(Errno.EINVAL, "a thread name has 1..100 characters");
         }
+        t.own();
         t.name = threadName;
     }
 
@@ -1690,18 +1726,17 @@ final class Proc implements Kernel {
             death.channels = channels.size();
             death.connections = fdConns.size() + sideConns.size();
         }
-        mk.detachNames(this);
+        // Each step is taken whatever another thread does meanwhile (attaching, detaching,
+        // sending); one that fails is logged and the rest still run: death always completes.
+        dying("detach its names", () -> mk.detachNames(this));
         for (Channel ch : channels.values()) {
-            destroyChannel(ch);
+            dying("destroy channel " + ch.chid, () -> destroyChannel(ch));
         }
-        for (Connection c : fdConns.values()) {
-            if (fdConns.remove(c.coid, c)) {
-                detach(c);
-            }
-        }
-        for (Connection c : sideConns.values()) {
-            if (sideConns.remove(c.coid, c)) {
-                detach(c);
+        for (IdTable<Connection> table : List.of(fdConns, sideConns)) {
+            for (Connection c : table.values()) {
+                if (table.remove(c.coid, c)) {
+                    dying("detach connection " + c.coid, () -> detach(c));
+                }
             }
         }
         for (ServerConn sc : scoids.values()) {
@@ -1734,6 +1769,16 @@ final class Proc implements Kernel {
         exitHooks.clear();
     }
 
+    /** One step of process death; a failure is logged, never thrown, so that the others still run. */
+    private void dying(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            mk.deathFault();
+            LOG.warn("process {} could not {} while dying; its death goes on", pid, what, e);
+        }
+    }
+
     /** A thread of this process ended: THREADDEATH to THREAD_DEATH channels (K12). */
     void threadDied(int tid) {
         if (life != Life.ALIVE) {
@@ -1741,7 +1786,7 @@ final class Proc implements Kernel {
         }
         for (Channel ch : channels.values()) {
             if (ch.has(ChannelFlags.THREAD_DEATH) && !ch.destroyed) {
-                postPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.THREADDEATH, tid, 0, null));
+                postKernelPulse(ch, new PulseItem(PRIORITY_DEFAULT, PulseCode.THREADDEATH, tid, 0, null));
             }
         }
     }

@@ -37,7 +37,8 @@ public final class PidinCommand {
         sb.append(String.format("%8s %4s %-28s %4s %-11s %s%n", "pid", "tid", "name", "prio", "STATE", "Blocked"));
         for (ProcessInfo p : mk.processes()) {
             if (p.threads().isEmpty()) {
-                sb.append(String.format("%8d %4s %-28s %4s %-11s %s%n", p.pid(), "-", p.name(), "", "", ""));
+                sb.append(String.format("%8d %4s %-28s %4s %-11s %s%n", p.pid(), "-", p.name(), "-", "(none)",
+                        "no thread in the kernel"));
             }
             for (ThreadInfo t : p.threads()) {
                 sb.append(String.format("%8d %4d %-28s %4s %-11s %s%n", p.pid(), t.tid(), p.name() + "/" + t.name(),

@@ -53,6 +53,10 @@ class PidinCommandTest {
                     + server.pid() + "]"), sends);
             assertTrue(cmd.names().startsWith("checksum"), cmd.names());
             assertTrue(cmd.pidin("nonsense").startsWith("usage"));
+            Kernel idle = mk.process("idle");
+            idle.channelCreate(0);
+            assertTrue(cmd.pidin().matches("(?s).*\\b" + idle.pid() + "\\s+-\\s+idle\\s+-\\s+\\(none\\)\\s+no thread in the kernel.*"),
+                    "a process whose only caller was lent to it shows one clear row: " + cmd.pidin());
             looked.countDown();
             sender.join(10_000);
             receiver.join(10_000);
