@@ -72,7 +72,12 @@ public interface AsyncMessaging {
      * @param bufferSize the size of each receive buffer, 1..{@link #MAX_BUFFER_SIZE}: longer
      *     messages are cut ({@code msglen < srcmsglen})
      * @param maxNumBuffer the receive buffers the channel holds at most, 1..{@link #MAX_NUM_BUFFER}:
-     *     the most messages one {@link #get} returns
+     *     the most messages one {@link #get} returns; the channel allocates them as gets need
+     *     them and reuses each after {@link #free}. Or 0, "don't allocate any buffers": the
+     *     channel keeps none, and takes a buffer for each message a get returns, from
+     *     {@code recvbufCallback} ({@link RecvBufCallback#ALLOC}) or, without one, a new heap
+     *     buffer; {@link #free} gives it back at once ({@link RecvBufCallback#FREE}), and at most
+     *     {@code min(MAX_NUM_BUFFER, MAX_CHANNEL_BYTES / bufferSize)} are out at a time
      * @param event null, or the event delivered (through this process) each time the queue of
      *     delivered messages goes from empty to non-empty
      * @param recvbufCallback null, or what allocates and frees the receive buffers

@@ -10,7 +10,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p>A channel holds at most its {@code maxNumBuffer} receive buffers and reuses each after
  * {@link AsyncMessaging#free(AsyncMsgHeader)}; so {@link #ALLOC} is called only while the
- * channel has fewer, from inside {@link AsyncMessaging#get}, once per buffer. An exception
+ * channel has fewer, from inside {@link AsyncMessaging#get}, once per buffer. A channel made with
+ * {@code maxNumBuffer} 0 keeps no buffers: {@link #ALLOC} is called for each message a get
+ * returns, and {@link #FREE}, with that one buffer, when the message is freed; buffers not freed
+ * when the channel is destroyed go to {@link #FREE} then. An exception
  * thrown here is caught, counted ({@link AsyncStats#recvbufCallbackFailures()}) and logged;
  * under {@link #ALLOC} it counts as a refusal.
  */
@@ -19,7 +22,10 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface RecvBufCallback {
     /** {@code ASYNCMSG_RECVBUF_ALLOC}: put one buffer in {@code bufs[0]}; return &gt; 0 to go on, 0 to stop. */
     int ALLOC = 1;
-    /** {@code ASYNCMSG_RECVBUF_FREE}: {@code bufs} holds buffers the channel gives back; the result is ignored. */
+    /**
+     * {@code ASYNCMSG_RECVBUF_FREE}: {@code bufs} holds buffers the channel gives back (on its
+     * destruction, or on each free without a pool); the result is ignored.
+     */
     int FREE = 2;
 
     /**

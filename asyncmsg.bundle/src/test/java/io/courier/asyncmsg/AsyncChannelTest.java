@@ -283,7 +283,7 @@ class AsyncChannelTest extends AsyncTestSupport {
         fails(Errno.EINVAL, () -> am.channelCreate(0, 0666, 0, 4, null, null));
         fails(Errno.EINVAL, () -> am.channelCreate(0, 0666, -1, 4, null, null));
         fails(Errno.EINVAL, () -> am.channelCreate(0, 0666, AsyncMessaging.MAX_BUFFER_SIZE + 1, 4, null, null));
-        fails(Errno.EINVAL, () -> am.channelCreate(0, 0666, 64, 0, null, null));
+        fails(Errno.EINVAL, () -> am.channelCreate(0, 0666, 64, -1, null, null));
         fails(Errno.EINVAL, () -> am.channelCreate(0, 0666, 64, AsyncMessaging.MAX_NUM_BUFFER + 1, null, null));
         fails(Errno.ENOMEM, () -> am.channelCreate(0, 0666, AsyncMessaging.MAX_BUFFER_SIZE, 1 << 10, null, null));
         fails(Errno.EINVAL, () -> am.channelCreate(0x8000_0000, 0666, 64, 4, null, null));

@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
  * (SPEC A1 event, A4 flush, A3 callbacks).
  */
 class TechnoteExample3FlushTest extends AsyncTestSupport {
-    /** {@code SIGEV_PULSE_PRIO_INHERIT}. */
-    static final int PULSE_PRIO_INHERIT = -1;
 
     @Test
     void a1a4FlushDeliversEverythingAndTheEventWakesTheGetter() throws Exception {
@@ -35,7 +33,7 @@ class TechnoteExample3FlushTest extends AsyncTestSupport {
             return texts(am, am.get(chid[0]));
         });
         int gcoid = k.connectAttach(0, p.pid(), pchid, Kernel.SIDE_CHANNEL, 0);
-        SigEvent gev = SigEvent.pulse(gcoid, PULSE_PRIO_INHERIT, 7, 0);
+        SigEvent gev = SigEvent.pulse(gcoid, SigEvent.SIGEV_PULSE_PRIO_INHERIT, 7, 0);
         chid[0] = am.channelCreate(0, 0666, 2048, 5, gev, null);
 
         AsyncConnectionAttr aca = AsyncConnectionAttr.builder().bufferSize(2048).maxNumBuffer(5).triggerNumMsg(0)

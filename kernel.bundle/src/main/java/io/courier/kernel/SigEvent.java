@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A description of a notification ({@code struct sigevent}): what to do when an event fires.
- * Immutable; the factories mirror QNX's {@code SIGEV_*_INIT} macros.
+ * Immutable; the factories mirror QNX's {@code SIGEV_*_INIT} macros. {@link SigEventLayout} is its
+ * byte form in a message.
  */
 public final class SigEvent {
     /** How the event notifies ({@code sigev_notify}). */
@@ -31,6 +32,11 @@ public final class SigEvent {
     public static final int SIGMAX = 64;
     /** The lowest signal number. */
     public static final int SIGMIN = 1;
+    /**
+     * {@code SIGEV_PULSE_PRIO_INHERIT}: as a pulse's priority, the pulse takes the priority of the
+     * thread that delivers it ({@code msgDeliverEvent}'s caller) instead of a fixed one.
+     */
+    public static final int SIGEV_PULSE_PRIO_INHERIT = -1;
 
     private final Type type;
     private final int coid;
@@ -55,7 +61,10 @@ public final class SigEvent {
         this.handle = handle;
     }
 
-    /** {@code SIGEV_PULSE_INIT}: a pulse with {@code code} and {@code value} on {@code coid}. */
+    /**
+     * {@code SIGEV_PULSE_INIT}: a pulse with {@code code} and {@code value} on {@code coid}, at
+     * {@code priority} (0 to {@link Kernel#PRIORITY_MAX}, or {@link #SIGEV_PULSE_PRIO_INHERIT}).
+     */
     public static SigEvent pulse(int coid, int priority, int code, long value) {
         return new SigEvent(Type.PULSE, coid, priority, code, value, 0, false, null, 0);
     }
@@ -121,7 +130,7 @@ public final class SigEvent {
         return coid;
     }
 
-    /** The pulse priority (0 becomes 1 on delivery). */
+    /** The pulse priority (0 becomes 1 on delivery; {@link #SIGEV_PULSE_PRIO_INHERIT}: the deliverer's). */
     public int priority() {
         return priority;
     }

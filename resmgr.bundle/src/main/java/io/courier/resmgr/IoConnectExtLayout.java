@@ -73,6 +73,11 @@ public final class IoConnectExtLayout {
         return Byte.toUnsignedInt(buf.get(at + EXTRA_TYPE));
     }
 
+    /** The {@code extra_len} of the connect message at index {@code at}: the bytes of the combined message. */
+    public static int extraLen(ByteBuffer buf, int at) {
+        return NativeBytes.u16(buf, at + EXTRA_LEN);
+    }
+
     /** Sets {@code extra_type} and {@code extra_len} of the connect message at index {@code at}. */
     public static void putExtra(ByteBuffer buf, int at, int type, int len) {
         buf.put(at + EXTRA_TYPE, (byte) type);

@@ -2,16 +2,18 @@ package io.courier.resmgr;
 
 import io.courier.kernel.IoMsg;
 import io.courier.kernel.SigEvent;
+import io.courier.kernel.SigEventLayout;
 import java.nio.ByteBuffer;
 
 /**
  * The byte layout of an {@code _IO_NOTIFY} message and its reply, QNX's {@code struct
- * _io_notify} and {@code struct _io_notify_reply} in native byte order.
+ * _io_notify} and {@code struct _io_notify_reply} in native byte order. The event is the
+ * kernel's {@link SigEventLayout}, QNX's 64-bit {@code struct sigevent}.
  *
  * <pre>
  *  message: 0      2             4        8       12     16
  *           +------+-------------+--------+-------+------+---------------------------+
- *           | type | combine_len | action | flags | zero | event (SigEventLayout, 40)|
+ *           | type | combine_len | action | flags | zero | event (SigEventLayout, 32)|
  *           | u16  | u16         | s32    | s32   | u32  |                           |
  *           +------+-------------+--------+-------+------+---------------------------+
  *  reply:   0      4
@@ -42,7 +44,11 @@ public final class IoNotifyLayout {
     private IoNotifyLayout() {
     }
 
-    /** Writes the message at index {@code at}; the buffer's position is left alone. */
+    /**
+     * Writes the message at index {@code at}; the buffer's position is left alone.
+     *
+     * @throws io.courier.kernel.KernelException EINVAL or EFAULT as {@link SigEventLayout#put} says
+     */
     public static void put(ByteBuffer buf, int at, int action, int flags, SigEvent event) {
         NativeBytes.putI16(buf, at + TYPE, IoMsg.IO_NOTIFY);
         NativeBytes.putI16(buf, at + COMBINE_LEN, SIZE);
@@ -62,7 +68,11 @@ public final class IoNotifyLayout {
         return NativeBytes.i32(buf, at + FLAGS);
     }
 
-    /** The event of the message at index {@code at}. */
+    /**
+     * The event of the message at index {@code at}.
+     *
+     * @throws io.courier.kernel.KernelException EINVAL or EFAULT as {@link SigEventLayout#get} says
+     */
     public static SigEvent event(ByteBuffer buf, int at) {
         return SigEventLayout.get(buf, at + EVENT);
     }

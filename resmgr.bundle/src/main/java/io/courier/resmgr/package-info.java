@@ -18,7 +18,7 @@
  * </ul>
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.courier.resmgr;
 
 import org.osgi.annotation.bundle.Export;

@@ -9,7 +9,9 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import io.courier.kernel.SigEvent;
+import io.courier.kernel.SigEventLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -113,15 +115,38 @@ class NotifyTest extends ResmgrTestSupport {
     }
 
     @Test
-    void r4SigEventsCrossTheMessageIntact() {
-        ByteBuffer b = ByteBuffer.allocate(SigEventLayout.SIZE);
-        for (SigEvent e : new SigEvent[] {SigEvent.pulse(3, 21, 7, -5).updateable(), SigEvent.signal(9, 77),
-            SigEvent.signalCode(10, 1, 2), SigEvent.signalThread(11, 3, 4), SigEvent.none(), SigEvent.unblock(),
-            SigEvent.intr(), SigEvent.pulse(1, 2, 3, 4).withHandle(99)}) {
-            SigEventLayout.put(b, 0, e);
-            assertEquals(e.toString(), SigEventLayout.get(b, 0).toString());
-        }
-        b.put(SigEventLayout.NOTIFY, (byte) 100);
-        fails(Errno.EINVAL, () -> SigEventLayout.get(b, 0));
+    void r4TheMessageCarriesTheKernelsSigEventLayout() {
+        ByteBuffer m = ByteBuffer.allocate(IoNotifyLayout.SIZE).order(ByteOrder.nativeOrder());
+        SigEvent e = SigEvent.pulse(3, SigEvent.SIGEV_PULSE_PRIO_INHERIT, 7, -5).updateable();
+        IoNotifyLayout.put(m, 0, Notify.ACTION_POLLARM, Notify.COND_INPUT, e);
+        assertEquals(IoNotifyLayout.EVENT + SigEventLayout.SIZE, IoNotifyLayout.SIZE);
+        assertEquals(SigEventLayout.SIGEV_64BIT | 4 | SigEventLayout.SIGEV_FLAG_UPDATEABLE,
+                m.getInt(IoNotifyLayout.EVENT + SigEventLayout.NOTIFY), "SIGEV_PULSE, updateable");
+        assertEquals(3, m.getInt(IoNotifyLayout.EVENT + SigEventLayout.COID));
+        assertEquals(e.toString(), IoNotifyLayout.event(m, 0).toString());
+        m.putInt(IoNotifyLayout.EVENT + SigEventLayout.NOTIFY, SigEventLayout.SIGEV_64BIT | 7);
+        fails(Errno.EINVAL, () -> IoNotifyLayout.event(m, 0));
+    }
+
+    @Test
+    void r4ARegisteredEventCrossesTheMessageAndIsDelivered() throws Exception {
+        Resmgr server = process("server");
+        Resmgr client = process("client");
+        Resmgr producer = process("producer");
+        Devices.Queue queue = new Devices.Queue();
+        server.resmgrAttach("/dev/queue", queue);
+        Kernel k = client.kernel();
+        int chid = k.channelCreate(0);
+        int self = k.connectAttach(Kernel.ND_LOCAL_NODE, k.pid(), chid, Kernel.SIDE_CHANNEL, 0);
+        int fd = client.open("/dev/queue", OpenFlags.O_RDONLY);
+        SigEvent registered = k.msgRegisterEvent(SigEvent.pulse(self, 12, INPUT_READY, 77), fd);
+        assertEquals(0, client.ionotify(fd, Notify.ACTION_POLLARM, Notify.COND_INPUT, registered));
+        int pfd = producer.open("/dev/queue", OpenFlags.O_WRONLY);
+        write(producer, pfd, "x");
+        Pulse p = awaitPulse(k, chid, queue.notify);
+        assertEquals(INPUT_READY, p.code());
+        assertEquals(77, p.value());
+        client.close(fd);
+        producer.close(pfd);
     }
 }

@@ -1,5 +1,6 @@
 package io.courier.asyncmsg.internal;
 
+import io.courier.asyncmsg.AsyncMessaging;
 import io.courier.asyncmsg.RecvBufCallback;
 import io.courier.kernel.ChannelFlags;
 import io.courier.kernel.Credentials;
@@ -22,6 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * An asynchronous channel (SPEC A1, A5): a small state, the ready queue of connections with
  * delivered messages, and the receive buffers. Lock order: {@code getLock}, then a
  * connection's take lock, then {@code readyLock}; the put side takes only {@code readyLock}.
+ *
+ * <p>Receive buffers: with {@code maxNumBuffer > 0} the channel keeps a pool of at most that many,
+ * allocated as gets need them and reused after {@code free}. With {@code maxNumBuffer == 0}
+ * ("don't allocate any buffers") it keeps none: each message a get returns goes into a buffer
+ * taken for it alone (the callback's ALLOC, or a new heap buffer), which {@code free} gives back
+ * at once (the callback's FREE); at most {@link #unpooledLimit} are out at a time.
  *
  * <p>The event is sent when the ready queue goes from empty to non-empty while it is armed; a
  * get that leaves it empty arms it again, and a get that leaves messages behind (too few free
@@ -70,6 +77,11 @@ final class AsyncChannel {
     /** Set under readyLock (and getLock); read anywhere. */
     private boolean destroyed;
 
+    /** The receive buffers out with the receiver, without a pool ({@code maxNumBuffer == 0}): who removes one frees it. */
+    private final Set<Header> unpooled = ConcurrentHashMap.newKeySet();
+    /** The most buffers out at a time without a pool: what {@code MAX_CHANNEL_BYTES} allows. */
+    private final int unpooledLimit;
+
     // Receive buffers, guarded by getLock.
     private Header[] headers = new Header[8];
     private int allocated;
@@ -88,6 +100,12 @@ final class AsyncChannel {
         this.maxNumBuffer = maxNumBuffer;
         this.event = event;
         this.recvbuf = recvbuf;
+        this.unpooledLimit = (int) Math.min(AsyncMessaging.MAX_NUM_BUFFER, AsyncMessaging.MAX_CHANNEL_BYTES / bufferSize);
+    }
+
+    /** Whether the channel keeps a pool of receive buffers ({@code maxNumBuffer > 0}). */
+    private boolean pooled() {
+        return maxNumBuffer > 0;
     }
 
     boolean isDestroyed() {
@@ -221,7 +239,8 @@ final class AsyncChannel {
             endGet(b.count > 0);
             if (b.first == null && b.outOfBuffers) {
                 throw new KernelException(Errno.ENOBUFS, "messages wait on channel " + chid + " but all its "
-                        + allocated + " receive buffers are held; free some");
+                        + (pooled() ? allocated : unpooled.size()) + " receive buffers are held, or no more are"
+                        + " given; free some");
             }
             if (b.count > 0) {
                 sys.stats.delivered.add(b.count);
@@ -271,6 +290,9 @@ final class AsyncChannel {
 
     /** A free receive buffer, or null when all are held and no more may be allocated; under getLock. */
     Header nextHeader() {
+        if (!pooled()) {
+            return unpooledHeader();
+        }
         int n = allocated;
         for (int k = 0; k < n; k++) {
             int i = cursor;
@@ -298,6 +320,22 @@ final class AsyncChannel {
         return h;
     }
 
+    /** A buffer taken for one message, without a pool; under getLock. */
+    private Header unpooledHeader() {
+        if (allocRefused || unpooled.size() >= unpooledLimit) {
+            return null;
+        }
+        ByteBuffer buf = allocate();
+        if (buf == null) {
+            allocRefused = true;
+            return null;
+        }
+        Header h = new Header(this, buf);
+        h.take();
+        unpooled.add(h);
+        return h;
+    }
+
     private ByteBuffer allocate() {
         if (recvbuf == null) {
             return ByteBuffer.allocate(bufferSize);
@@ -314,10 +352,13 @@ final class AsyncChannel {
         return bufs[0];
     }
 
-    /** {@code asyncmsg_free()}. */
+    /** {@code asyncmsg_free()}: back to the pool, or, without one, back to the callback at once. */
     void free(Header h) {
         if (!h.release()) {
             throw new KernelException(Errno.EINVAL, "header of channel " + chid + " is not in use (freed twice?)");
+        }
+        if (!pooled() && unpooled.remove(h)) {
+            giveBack(List.of(h.buffer));
         }
     }
 
@@ -361,9 +402,6 @@ final class AsyncChannel {
     }
 
     private void freeBuffers() {
-        if (recvbuf == null) {
-            return;
-        }
         List<ByteBuffer> bufs = new ArrayList<>();
         getLock.lock();
         try {
@@ -373,7 +411,17 @@ final class AsyncChannel {
         } finally {
             getLock.unlock();
         }
-        if (bufs.isEmpty()) {
+        for (Header h : List.copyOf(unpooled)) {
+            if (unpooled.remove(h)) {
+                bufs.add(h.buffer); // still with the receiver: freed here, not by its free()
+            }
+        }
+        giveBack(bufs);
+    }
+
+    /** Hands {@code bufs} to the FREE callback, if there is one and they are any. */
+    private void giveBack(List<ByteBuffer> bufs) {
+        if (recvbuf == null || bufs.isEmpty()) {
             return;
         }
         try {

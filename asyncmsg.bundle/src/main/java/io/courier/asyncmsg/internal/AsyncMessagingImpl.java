@@ -63,7 +63,8 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
         if ((mode & ~0777) != 0) {
             throw new KernelException(Errno.EINVAL, "mode 0" + Integer.toOctalString(mode) + " has bits outside 0777");
         }
-        checkSizes("channel", bufferSize, maxNumBuffer);
+        // 0: "don't allocate any buffers": the channel keeps no pool (see AsyncChannel).
+        checkSizes("channel", bufferSize, maxNumBuffer, 0);
         if ((long) bufferSize * maxNumBuffer > MAX_CHANNEL_BYTES) {
             throw new KernelException(Errno.ENOMEM, bufferSize + " x " + maxNumBuffer
                     + " bytes of receive buffers exceed " + MAX_CHANNEL_BYTES);
@@ -81,14 +82,14 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
         return chid;
     }
 
-    private static void checkSizes(String what, int bufferSize, int maxNumBuffer) {
+    private static void checkSizes(String what, int bufferSize, int maxNumBuffer, int leastNumBuffer) {
         if (bufferSize < 1 || bufferSize > MAX_BUFFER_SIZE) {
             throw new KernelException(Errno.EINVAL, what + " buffer size " + bufferSize + " is outside 1.."
                     + MAX_BUFFER_SIZE);
         }
-        if (maxNumBuffer < 1 || maxNumBuffer > MAX_NUM_BUFFER) {
-            throw new KernelException(Errno.EINVAL, what + " buffer count " + maxNumBuffer + " is outside 1.."
-                    + MAX_NUM_BUFFER);
+        if (maxNumBuffer < leastNumBuffer || maxNumBuffer > MAX_NUM_BUFFER) {
+            throw new KernelException(Errno.EINVAL, what + " buffer count " + maxNumBuffer + " is outside "
+                    + leastNumBuffer + ".." + MAX_NUM_BUFFER);
         }
     }
 
@@ -121,7 +122,7 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
         if (attr == null) {
             throw new KernelException(Errno.EINVAL, "connection attributes are null");
         }
-        checkSizes("connection", attr.bufferSize(), attr.maxNumBuffer());
+        checkSizes("connection", attr.bufferSize(), attr.maxNumBuffer(), 1);
         if (attr.triggerNumMsg() < 0 || attr.triggerNumMsg() > attr.maxNumBuffer()) {
             throw new KernelException(Errno.EINVAL, "trigger count " + attr.triggerNumMsg() + " is outside 0.."
                     + attr.maxNumBuffer());

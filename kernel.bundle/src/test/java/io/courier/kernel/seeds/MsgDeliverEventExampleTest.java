@@ -11,10 +11,9 @@ import io.courier.kernel.NameAttach;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import io.courier.kernel.SigEvent;
+import io.courier.kernel.SigEventLayout;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -23,19 +22,21 @@ import org.junit.jupiter.api.Test;
  * The example of the MsgDeliverEvent() page: the client fills in a pulse event on its own
  * channel, registers it with the server's coid, sends it in a MSG_GIVE_PULSE message; the server
  * replies at once, sleeps (2 s in the page, 100 ms here) and delivers the event (SPEC K17).
+ * {@code struct my_msg} is {@code short type} then {@code struct sigevent event}, which 64-bit
+ * alignment puts at offset 8; the server takes the event from the message's bytes.
  */
 class MsgDeliverEventExampleTest extends SeedSupport {
     static final int MY_PULSE_CODE = PulseCode.MINAVAIL + 5;
     static final short MSG_GIVE_PULSE = (short) (IoMsg.IO_MAX + 4);
     static final String MY_SERV = "my_server_name";
     static final Duration DELAY = Duration.ofMillis(100);
+    /** {@code offsetof(struct my_msg, event)}. */
+    static final int EVENT = 8;
 
     @Test
     void clientReceivesThePulseTheServerDeliversLater() throws Exception {
         Kernel server = mk.process("server");
         NameAttach attach = server.nameAttach(MY_SERV, 0);
-        // The event travels by value; the server keeps it with the rcvid (the page's struct my_msg).
-        Map<String, SigEvent> handed = new HashMap<>();
         AtomicLong deliveredAt = new AtomicLong();
         Future<Void> srv = start(() -> {
             ByteBuffer msg = ByteBuffer.allocate(256);
@@ -51,7 +52,7 @@ class MsgDeliverEventExampleTest extends SeedSupport {
                     continue;
                 }
                 if (type(msg.position(msg.limit())) == MSG_GIVE_PULSE) {
-                    SigEvent event = handed.get("event");
+                    SigEvent event = SigEventLayout.get(msg, EVENT);
                     server.msgVerifyEvent(rcvid, event);
                     server.msgReply(rcvid, Errno.EOK.code(), null);
                     Thread.sleep(DELAY);
@@ -65,11 +66,11 @@ class MsgDeliverEventExampleTest extends SeedSupport {
         int chid = client.channelCreate(0);
         int coid = client.connectAttach(0, client.pid(), chid, Kernel.SIDE_CHANNEL, 0);
         int srvCoid = client.nameOpen(MY_SERV, 0);
-        SigEvent event = SigEvent.pulse(coid, -1, MY_PULSE_CODE, 0);
+        SigEvent event = SigEvent.pulse(coid, SigEvent.SIGEV_PULSE_PRIO_INHERIT, MY_PULSE_CODE, 0);
         SigEvent registered = client.msgRegisterEvent(event, srvCoid);
-        handed.put("event", registered);
-        ByteBuffer msg = ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putShort(MSG_GIVE_PULSE)
-                .putShort((short) 0).flip();
+        ByteBuffer msg = ByteBuffer.allocate(EVENT + SigEventLayout.SIZE).order(java.nio.ByteOrder.nativeOrder())
+                .putShort(0, MSG_GIVE_PULSE);
+        SigEventLayout.put(msg, EVENT, registered);
         long sent = System.nanoTime();
         client.msgSend(srvCoid, msg, null);
         Pulse pulse = client.msgReceivePulse(chid, WAIT);

@@ -17,7 +17,6 @@ import io.courier.resmgr.IoFunc;
 import io.courier.resmgr.IoLseekLayout;
 import io.courier.resmgr.IoNotifyLayout;
 import io.courier.resmgr.IoReadLayout;
-import io.courier.resmgr.IoStatLayout;
 import io.courier.resmgr.IoWriteLayout;
 import io.courier.resmgr.Mode;
 import io.courier.resmgr.Ocb;
@@ -195,22 +194,14 @@ final class DispatchImpl implements Dispatch {
         return true;
     }
 
+    /** Checks the message against its type's layout (SPEC R2), then hands it on. */
     private void message(ContextImpl c) {
         ByteBuffer m = c.received();
-        if (m.limit() < 2) {
-            throw new KernelException(Errno.EBADMSG, "a message of " + m.limit() + " bytes has no type");
-        }
-        int type = Native.u16(m, 0);
+        int type = MessageRules.check(m, c.info.srcmsglen());
         if (type == IoMsg.IO_CONNECT) {
             connect(c, m);
         } else {
             io(c, m, type);
-        }
-    }
-
-    private static void need(ByteBuffer m, int size) {
-        if (m.limit() < size) {
-            throw new KernelException(Errno.EBADMSG, "message too short: " + m.limit() + " < " + size);
         }
     }
 
@@ -256,14 +247,10 @@ final class DispatchImpl implements Dispatch {
     }
 
     private static void read(ContextImpl c, ByteBuffer m, ResmgrHandler h, Ocb ocb) {
-        need(m, IoReadLayout.SIZE);
         if (!ocb.readable()) {
             throw new KernelException(Errno.EBADF, "not open for reading");
         }
         int nbytes = IoReadLayout.nbytes(m, 0);
-        if (nbytes < 0) {
-            throw new KernelException(Errno.EINVAL, "negative nbytes " + nbytes);
-        }
         ByteBuffer data = h.read(c, ocb, nbytes);
         if (data != null && !c.answered()) {
             c.replyRead(data, nbytes);
@@ -271,24 +258,17 @@ final class DispatchImpl implements Dispatch {
     }
 
     private static void write(ContextImpl c, ByteBuffer m, ResmgrHandler h, Ocb ocb) {
-        need(m, IoWriteLayout.SIZE);
         if (!ocb.writable()) {
             throw new KernelException(Errno.EBADF, "not open for writing");
         }
-        int nbytes = IoWriteLayout.nbytes(m, 0);
-        if (nbytes < 0) {
-            throw new KernelException(Errno.EINVAL, "negative nbytes " + nbytes);
-        }
-        // Never more than the client sent, whatever its header says.
-        nbytes = Math.min(nbytes, Math.max(0, c.info.srcmsglen() - IoWriteLayout.SIZE));
-        int written = h.write(c, ocb, nbytes);
+        // MessageRules made sure that the client sent all nbytes.
+        int written = h.write(c, ocb, IoWriteLayout.nbytes(m, 0));
         if (!c.answered()) {
             c.reply(written, null);
         }
     }
 
     private static void lseek(ContextImpl c, ByteBuffer m, ResmgrHandler h, Ocb ocb) {
-        need(m, IoLseekLayout.SIZE);
         long to = h.lseek(c, ocb, IoLseekLayout.offset(m, 0), IoLseekLayout.whence(m, 0));
         if (!c.answered()) {
             IoLseekLayout.putReply(c.small.clear(), 0, to);
@@ -297,13 +277,8 @@ final class DispatchImpl implements Dispatch {
     }
 
     private static void devctl(ContextImpl c, ByteBuffer m, ResmgrHandler h, Ocb ocb) {
-        need(m, IoDevctlLayout.SIZE);
         int dcmd = IoDevctlLayout.dcmd(m, 0);
-        int nbytes = IoDevctlLayout.nbytes(m, 0);
-        if (nbytes < 0) {
-            throw new KernelException(Errno.EINVAL, "negative nbytes " + nbytes);
-        }
-        int n = Math.min(nbytes, Math.max(0, c.info.srcmsglen() - IoDevctlLayout.SIZE));
+        int n = IoDevctlLayout.nbytes(m, 0);
         ByteBuffer data;
         if (IoDevctlLayout.SIZE + n <= m.limit()) {
             data = c.devctlData(IoDevctlLayout.SIZE, n);
@@ -323,7 +298,6 @@ final class DispatchImpl implements Dispatch {
     }
 
     private static void notify(ContextImpl c, ByteBuffer m, ResmgrHandler h, Ocb ocb) {
-        need(m, IoNotifyLayout.SIZE);
         SigEvent event = IoNotifyLayout.event(m, 0);
         int met = h.notify(c, ocb, IoNotifyLayout.action(m, 0), IoNotifyLayout.flags(m, 0), event);
         if (!c.answered()) {
@@ -342,9 +316,7 @@ final class DispatchImpl implements Dispatch {
     // ------------------------------------------------------------------ connect messages
 
     private void connect(ContextImpl c, ByteBuffer m) {
-        need(m, IoConnectLayout.HEADER_SIZE);
         int pathLen = IoConnectExtLayout.pathLen(m, 0);
-        need(m, IoConnectLayout.HEADER_SIZE + pathLen);
         String rel = IoConnectLayout.path(m);
         PathNames.checkRelative(rel);
         Mount mount = mounts.get(IoConnectExtLayout.handle(m, 0));
@@ -424,8 +396,8 @@ final class DispatchImpl implements Dispatch {
     }
 
     private void combinedStat(ContextImpl c, ByteBuffer m, Mount mount, String rel, int pathLen) {
-        int at = IoConnectExtLayout.combinedOffset(pathLen);
-        if (m.limit() < at + IoStatLayout.SIZE || Native.u16(m, at) != IoMsg.IO_STAT) {
+        // MessageRules checked the combined message against its own layout.
+        if (Native.u16(m, IoConnectExtLayout.combinedOffset(pathLen)) != IoMsg.IO_STAT) {
             throw new KernelException(Errno.ENOSYS, "only _IO_STAT combines with a connect here");
         }
         IoAttr attr = lookup(c, mount, rel);

@@ -148,6 +148,10 @@ public final class RamFs implements ResmgrHandler {
         return IoFunc.readDefault(ctx, this, ocb, nbytes);
     }
 
+    /**
+     * The dispatch layer has checked that {@code nbytes} bytes follow the header (EBADMSG
+     * otherwise), so the file grows only by bytes that came.
+     */
     @Override
     public int write(ResmgrContext ctx, Ocb ocb, int nbytes) {
         File f = (File) ocb.attr();

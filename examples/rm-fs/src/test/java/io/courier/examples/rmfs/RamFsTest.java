@@ -10,12 +10,14 @@ import io.courier.kernel.Errno;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
 import io.courier.resmgr.DirEntry;
+import io.courier.resmgr.IoWriteLayout;
 import io.courier.resmgr.Mode;
 import io.courier.resmgr.OpenFlags;
 import io.courier.resmgr.Resmgr;
 import io.courier.resmgr.Stat;
 import io.courier.resmgr.internal.osgi.ResmgrCommands;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -110,6 +112,22 @@ class RamFsTest {
         assertEquals(22, client.stat("/ramfs/f").size());
         put("/ramfs/f", "short");
         assertEquals("short", get("/ramfs/f"), "O_TRUNC emptied it first");
+    }
+
+    /** SPEC R2: a write whose header claims more than it carries neither cuts the file nor grows it. */
+    @Test
+    void r2AWriteClaimingMoreThanItCarriesIsEbadmsgAndTheFileStaysAsItWas() {
+        put("/ramfs/f", "abc");
+        int fd = client.open("/ramfs/f", OpenFlags.O_WRONLY);
+        ByteBuffer w = ByteBuffer.allocate(IoWriteLayout.SIZE + 3).order(ByteOrder.nativeOrder());
+        IoWriteLayout.put(w, 0, RamFs.FILE_MAX);
+        w.put(IoWriteLayout.SIZE, "xyz".getBytes(StandardCharsets.UTF_8));
+        fails(Errno.EBADMSG, () -> client.kernel().msgSend(fd, w, null));
+        IoWriteLayout.put(w, 0, -1);
+        fails(Errno.EBADMSG, () -> client.kernel().msgSend(fd, w, null));
+        client.close(fd);
+        assertEquals(3, client.stat("/ramfs/f").size());
+        assertEquals("abc", get("/ramfs/f"));
     }
 
     @Test

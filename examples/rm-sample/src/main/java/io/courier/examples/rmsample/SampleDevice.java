@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A write ({@code echo text > /dev/sample}) becomes the message: the data is fetched with
  *       {@code MsgRead} after the {@code _IO_WRITE} header, as in the exercise's
  *       {@code io_write}, and the next reads give it back. With {@code O_APPEND} it is added.
+ *       The exercise's own check (EBADMSG when {@code nbytes} is more than the client sent) is
+ *       the dispatch layer's, done before this handler runs: all {@code nbytes} are there.
  *   <li>Everything else (stat, lseek, devctl's {@code DCMD_ALL_*}, permissions) is the iofunc
  *       layer's default: the manager overrides only read and write.
  * </ul>

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.kernel.Errno;
+import io.courier.kernel.IoMsg;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
 import io.courier.resmgr.Dcmd;
+import io.courier.resmgr.IoWriteLayout;
 import io.courier.resmgr.Mode;
 import io.courier.resmgr.OpenFlags;
 import io.courier.resmgr.Resmgr;
@@ -93,6 +95,22 @@ class SampleDeviceTest {
                 assertThrows(KernelException.class, () -> client.write(ro, ByteBuffer.allocate(1))).errno());
         client.close(fd);
         client.close(ro);
+    }
+
+    /** SPEC R2: a write whose header claims more than the client sent is refused whole, never cut. */
+    @Test
+    void r2AWriteClaimingMoreThanItCarriesIsEbadmsgAndTheMessageStays() {
+        int fd = client.open(SampleDevice.PATH, OpenFlags.O_RDWR);
+        ByteBuffer w = ByteBuffer.allocate(IoWriteLayout.SIZE + 5).order(ByteOrder.nativeOrder());
+        IoWriteLayout.put(w, 0, 1000);
+        w.put(IoWriteLayout.SIZE, "short".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Errno.EBADMSG, assertThrows(KernelException.class,
+                () -> client.kernel().msgSend(fd, w, null)).errno());
+        ByteBuffer stat = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putShort(0, (short) IoMsg.IO_STAT);
+        assertEquals(Errno.EBADMSG, assertThrows(KernelException.class,
+                () -> client.kernel().msgSend(fd, stat, ByteBuffer.allocate(128))).errno(), "a stat cut short");
+        assertEquals(SampleDevice.GREETING, read(fd), "the message is untouched");
+        client.close(fd);
     }
 
     @Test
