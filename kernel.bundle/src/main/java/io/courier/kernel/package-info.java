@@ -4,7 +4,7 @@
  * is the system; {@link io.courier.kernel.Kernel} is one process's view of it.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.courier.kernel;
 
 import org.osgi.annotation.bundle.Export;
