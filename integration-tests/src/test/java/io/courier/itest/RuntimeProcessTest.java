@@ -81,7 +81,7 @@ public class RuntimeProcessTest {
         awaitActive("io.courier.example-hello", LIMIT);
 
         // The checksum example pair, dropped in as a user would, driven through Gogo.
-        for (String example : new String[] {"example-checksum-server", "example-checksum-client"}) {
+        for (String example : new String[] {"example-checksum-api", "example-checksum-server", "example-checksum-client"}) {
             Path staging = Files.copy(CourierTestSupport.courierJar(example), home.resolve(example + ".jar"));
             Files.move(staging, home.resolve("deploy/" + example + ".jar"), StandardCopyOption.ATOMIC_MOVE);
         }
