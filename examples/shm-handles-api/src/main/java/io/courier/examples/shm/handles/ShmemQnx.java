@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 
 /**
  * {@code shmem_qnx.h}: the messages between client and server, QNX's C structs in native byte
- * order. Only offsets and lengths travel in messages; the data stays in the shared object.
+ * order. Only offsets and lengths travel in messages; the data stays in the shared object. A
+ * bundle of its own: the client imports it, never the server.
  *
  * <pre>
  * get_shmem_msg_t       u16 type | pad | u32 shared_mem_bytes         (8 bytes)
@@ -31,19 +32,23 @@ public final class ShmemQnx {
     private ShmemQnx() {
     }
 
-    static ByteBuffer getMsg(int bytes) {
+    /** A GET message: a shared object of {@code bytes} bytes, please. */
+    public static ByteBuffer getMsg(int bytes) {
         return message(8, GET_SHMEM_MSG_TYPE).putInt(4, bytes);
     }
 
-    static ByteBuffer changedMsg(int offset, int length) {
+    /** A CHANGED message: {@code length} bytes at {@code offset} of the object changed. */
+    public static ByteBuffer changedMsg(int offset, int length) {
         return message(12, CHANGED_SHMEM_MSG_TYPE).putInt(4, offset).putInt(8, length);
     }
 
-    static ByteBuffer releaseMsg() {
+    /** A RELEASE message: done with the object. */
+    public static ByteBuffer releaseMsg() {
         return message(4, RELEASE_SHMEM_MSG_TYPE);
     }
 
-    static ByteBuffer buffer(int size) {
+    /** A buffer for a message or reply of {@code size} bytes, in native order. */
+    public static ByteBuffer buffer(int size) {
         return ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
     }
 

@@ -4,7 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
 /**
- * {@code shmem_posix.h}: the structure overlaid on the shared memory object.
+ * {@code shmem_posix.h}: the structure overlaid on the shared memory object, and its name. A
+ * bundle of its own: the user imports it, never the creator.
  *
  * <pre>
  *  0             32         48          56             64                 164
@@ -15,6 +16,8 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  */
 public final class ShmemPosix {
+    /** The object's name, as the seed's {@code shmem_posix_creator /wally}. */
+    public static final String NAME = "/wally";
     /** The robust process-shared mutex. */
     public static final long MUTEX = 0;
     /** The condvar broadcast on every update. */
@@ -33,12 +36,14 @@ public final class ShmemPosix {
     private ShmemPosix() {
     }
 
-    static void writeText(MemorySegment seg, String text) {
+    /** Writes {@code text} (cut to fit) and its NUL at {@link #TEXT}. */
+    public static void writeText(MemorySegment seg, String text) {
         byte[] b = (text + "\0").getBytes(StandardCharsets.US_ASCII);
         MemorySegment.copy(MemorySegment.ofArray(b), 0, seg, TEXT, Math.min(b.length, MAX_TEXT_LEN));
     }
 
-    static String readText(MemorySegment seg) {
+    /** The text at {@link #TEXT}, up to its NUL or {@link #MAX_TEXT_LEN} bytes. */
+    public static String readText(MemorySegment seg) {
         return seg.asSlice(TEXT, MAX_TEXT_LEN).getString(0, StandardCharsets.US_ASCII);
     }
 }

@@ -1,4 +1,6 @@
-package io.courier.examples.shm.handles;
+package io.courier.examples.shm.handles.client;
+
+import io.courier.examples.shm.handles.ShmemQnx;
 
 import io.courier.kernel.Kernel;
 import io.courier.shm.Mapping;

@@ -1,4 +1,7 @@
-package io.courier.examples.shm.handles;
+package io.courier.examples.shm.handles.client;
+
+import io.courier.examples.shm.handles.ShmemQnx;
+import io.courier.examples.shm.handles.server.ShmemServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,6 @@
-package io.courier.examples.shm.handles;
+package io.courier.examples.shm.handles.server;
+
+import io.courier.examples.shm.handles.ShmemQnx;
 
 import io.courier.kernel.Errno;
 import io.courier.kernel.IoConnectLayout;

@@ -1,7 +1,8 @@
-package io.courier.examples.shm.posix;
+package io.courier.examples.shm.posix.creator;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.courier.examples.shm.posix.ShmemPosix;
 import io.courier.kernel.Errno;
 import io.courier.kernel.KernelException;
 import io.courier.shm.Mapping;
@@ -29,6 +30,8 @@ public final class ShmemPosixCreator implements AutoCloseable {
     private final ShmMutex mutex;
     private final ShmCondvar cond;
     private final Thread updater;
+    /** The object's inode: the name is ours while it refers to this one. */
+    private final long ino;
     private volatile boolean running = true;
 
     /** Creates {@code name} and starts updating it. */
@@ -46,6 +49,7 @@ public final class ShmemPosixCreator implements AutoCloseable {
         int fd = shm.shmOpen(name, SharedMemory.O_RDWR | SharedMemory.O_CREAT | SharedMemory.O_EXCL, 0660);
         try {
             shm.ftruncate(fd, ShmemPosix.SIZE);
+            ino = shm.fstat(fd).ino();
             m = shm.mmap(ShmemPosix.SIZE, SharedMemory.PROT_READ | SharedMemory.PROT_WRITE, SharedMemory.MAP_SHARED,
                     fd, 0);
         } finally {
@@ -92,6 +96,32 @@ public final class ShmemPosixCreator implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         shm.munmap(m);
-        shm.shmUnlink(name);
+        unlinkIfOurs();
+    }
+
+    /**
+     * Removes the name when it still refers to the object this creator made: another creator
+     * (restarted elsewhere, another JVM sharing the folder) may have unlinked or replaced it.
+     */
+    private void unlinkIfOurs() {
+        try {
+            int fd = shm.shmOpen(name, SharedMemory.O_RDONLY, 0);
+            long now;
+            try {
+                now = shm.fstat(fd).ino();
+            } finally {
+                shm.close(fd);
+            }
+            if (now != ino) {
+                LOG.info("{} names another creator's object now: left alone", name);
+                return;
+            }
+            shm.shmUnlink(name);
+        } catch (KernelException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            LOG.info("{} was unlinked already", name);
+        }
     }
 }

@@ -1,7 +1,8 @@
-package io.courier.examples.shm.posix;
+package io.courier.examples.shm.posix.user;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.courier.examples.shm.posix.ShmemPosix;
 import io.courier.kernel.Errno;
 import io.courier.kernel.KernelException;
 import io.courier.shm.Mapping;

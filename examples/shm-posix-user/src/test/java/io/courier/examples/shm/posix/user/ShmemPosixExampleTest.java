@@ -1,5 +1,9 @@
-package io.courier.examples.shm.posix;
+package io.courier.examples.shm.posix.user;
 
+import io.courier.examples.shm.posix.creator.ShmemPosixCreator;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,5 +78,26 @@ class ShmemPosixExampleTest {
         eventually("updates from the restarted creator", () -> seen.size() >= before + 3);
         user.close();
         second.close();
+    }
+
+    @Test
+    void s3AClosingCreatorLeavesTheObjectOfTheCreatorThatReplacedItAlone() {
+        ShmemPosixCreator first = new ShmemPosixCreator(SharedMemory.of(mk.process("creator-1")), "/wally",
+                Duration.ofSeconds(10));
+        ShmemPosixCreator second = new ShmemPosixCreator(SharedMemory.of(mk.process("creator-2")), "/wally",
+                Duration.ofSeconds(10));
+        first.close();
+        assertEquals(List.of("/wally"), SharedMemory.list(mk).stream().map(ShmStat::name).toList(),
+                "the second creator's object keeps its name");
+        second.close();
+        assertTrue(SharedMemory.list(mk).isEmpty());
+    }
+
+    @Test
+    void s3ACreatorWhoseNameWasUnlinkedAlreadyClosesQuietly() {
+        ShmemPosixCreator creator = new ShmemPosixCreator(SharedMemory.of(mk.process("creator")), "/wally",
+                Duration.ofSeconds(10));
+        SharedMemory.of(mk.process("admin")).shmUnlink("/wally");
+        assertDoesNotThrow(creator::close, "ENOENT at close is no error: the name is gone as wanted");
     }
 }

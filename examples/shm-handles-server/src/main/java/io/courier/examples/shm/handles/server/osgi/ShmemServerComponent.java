@@ -1,6 +1,6 @@
-package io.courier.examples.shm.handles.osgi;
+package io.courier.examples.shm.handles.server.osgi;
 
-import io.courier.examples.shm.handles.ShmemServer;
+import io.courier.examples.shm.handles.server.ShmemServer;
 import io.courier.kernel.Kernel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -1,6 +1,7 @@
-package io.courier.examples.shm.posix.osgi;
+package io.courier.examples.shm.posix.creator.osgi;
 
-import io.courier.examples.shm.posix.ShmemPosixCreator;
+import io.courier.examples.shm.posix.ShmemPosix;
+import io.courier.examples.shm.posix.creator.ShmemPosixCreator;
 import io.courier.shm.SharedMemory;
 import java.time.Duration;
 import org.osgi.service.component.annotations.Activate;
@@ -14,15 +15,12 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(immediate = true)
 public final class ShmemPosixCreatorComponent {
-    /** The object's name. */
-    public static final String NAME = "/wally";
-
     private final ShmemPosixCreator creator;
 
     /** Creates the object and starts updating it. */
     @Activate
     public ShmemPosixCreatorComponent(@Reference(name = "shm") SharedMemory shm) {
-        creator = new ShmemPosixCreator(shm, NAME, Duration.ofSeconds(1));
+        creator = new ShmemPosixCreator(shm, ShmemPosix.NAME, Duration.ofSeconds(1));
     }
 
     @Deactivate

@@ -1,8 +1,7 @@
-package io.courier.examples.shm.posix.osgi;
+package io.courier.examples.shm.posix.user.osgi;
 
-import io.courier.examples.shm.posix.ShmemPosixUser;
-import io.courier.kernel.Kernel;
-import io.courier.kernel.Microkernel;
+import io.courier.examples.shm.posix.ShmemPosix;
+import io.courier.examples.shm.posix.user.ShmemPosixUser;
 import io.courier.shm.SharedMemory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -12,27 +11,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code shmem_posix_user /wally} as a process of its own (the creator is the bundle's
- * process): follows the configuration and logs each update.
+ * {@code shmem_posix_user /wally} as a bundle (its process): follows the configuration and logs
+ * each update. It waits for the creator's object, and re-opens it when a restarted creator made
+ * a new one, so the creator bundle may be replaced while this one runs.
  */
 @Component(immediate = true)
 public final class ShmemPosixUserComponent {
     private static final Logger LOG = LoggerFactory.getLogger(ShmemPosixUserComponent.class);
 
-    private final Kernel process;
     private final ShmemPosixUser user;
 
-    /** Starts the user process. */
+    /** Starts following the object. */
     @Activate
-    public ShmemPosixUserComponent(@Reference(name = "microkernel") Microkernel microkernel) {
-        process = microkernel.process("shmem_posix_user");
-        user = new ShmemPosixUser(SharedMemory.of(process), ShmemPosixCreatorComponent.NAME,
-                text -> LOG.info("Data in shared memory was: '{}'", text));
+    public ShmemPosixUserComponent(@Reference(name = "shm") SharedMemory shm) {
+        user = new ShmemPosixUser(shm, ShmemPosix.NAME, text -> LOG.info("Data in shared memory was: '{}'", text));
     }
 
     @Deactivate
     void deactivate() {
         user.close();
-        process.exit();
     }
 }
