@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * the client asks the next server and goes on.
  *
  * <p>Gogo commands: {@code asyncput <count>} puts {@code count} more numbered messages at once,
- * waiting for room while the connection holds its most; {@code asyncstat} says what was put,
+ * waiting for room while the connection holds its most; {@code asyncload <millis>} puts without
+ * pause for a while (a load to swap the server under); {@code asyncstat} says what was put,
  * delivered, failed (by errno) and is still pending, and the longest time a message waited
  * between its put and its callback.
  */
@@ -49,6 +50,7 @@ import org.slf4j.LoggerFactory;
     "mode=name",
     "osgi.command.scope=courier",
     "osgi.command.function=asyncput",
+    "osgi.command.function=asyncload",
     "osgi.command.function=asyncstat"
 })
 public final class AsyncClientComponent {
@@ -171,9 +173,28 @@ public final class AsyncClientComponent {
         if (count < 1 || count > MAX_PUT) {
             throw new KernelException(Errno.EINVAL, "count must be 1.." + MAX_PUT + ": " + count);
         }
+        return putWhile(count, Long.MAX_VALUE, "asyncput");
+    }
+
+    /**
+     * {@code asyncload <millis>}: puts numbered messages without pause for {@code millis} ms,
+     * each waiting for room while the connection holds {@value #MAX_WAITING}. Replace or remove
+     * the server meanwhile, then see {@code asyncstat}.
+     *
+     * @throws KernelException EINVAL for a duration outside 1 ms..1 h; as {@link #asyncput}
+     */
+    public String asyncload(long millis) {
+        if (millis < 1 || millis > TimeUnit.HOURS.toMillis(1)) {
+            throw new KernelException(Errno.EINVAL, "millis must be 1..3600000: " + millis);
+        }
+        return putWhile(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis), "asyncload");
+    }
+
+    /** Puts until {@code count} are put or {@code endNanos} has passed; the line that says what was put. */
+    private String putWhile(long count, long endNanos, String command) {
         long t0 = System.nanoTime();
         long first = -1;
-        for (long i = 0; i < count; i++) {
+        for (long i = 0; i < count && System.nanoTime() - endNanos < 0; i++) {
             long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             for (;;) {
                 try {
@@ -194,7 +215,7 @@ public final class AsyncClientComponent {
                 first = lastPut();
             }
         }
-        return String.format("asyncput: put #%d..#%d in %d ms", first, lastPut(),
+        return String.format("%s: put #%d..#%d in %d ms", command, first, lastPut(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
