@@ -12,7 +12,8 @@ import org.junit.Test;
 /**
  * The assembled runtime ({@code runtime/target/courier}) as a person runs it, without a terminal:
  * the test types Gogo commands through a pipe, drops every example bundle into {@code deploy/},
- * closes the input (the runtime must keep running), and stops it with SIGTERM: the components
+ * uses the Courier commands (plain {@code cat} and {@code ls} are Courier's there), closes the
+ * input (the runtime must keep running), and stops it with SIGTERM: the components
  * are deactivated, and nothing the runtime printed, from start to stop, is an ERROR line or a
  * stack trace.
  */
@@ -65,6 +66,29 @@ public class RuntimeProcessTest {
                 line -> line.contains("Got from server pid"));
         runtime.await("the POSIX shared memory user follows the creator", LIMIT,
                 line -> line.contains("Data in shared memory was: 'data update: "));
+
+        // Plain cat and ls are Courier's in the runtime's shell; the host's files stay at hand.
+        runtime.await("the welcome, printed by the profile with gogo:cat", LIMIT,
+                line -> line.startsWith("Courier on Apache Felix."));
+        int mark = runtime.output().size();
+        runtime.type("cat /dev/name/local");
+        runtime.awaitFrom(mark, "cat of a directory lists its names", LIMIT,
+                line -> CourierRuntime.bare(line).equals("shmem_server"));
+        mark = runtime.output().size();
+        runtime.type("ls /dev/name/local");
+        runtime.awaitFrom(mark, "ls lists the attached names", LIMIT,
+                line -> line.matches("(courier\\$ )?n[-rw]{9} +\\d+ +\\d+ +\\d+ checksum"));
+        mark = runtime.output().size();
+        runtime.type("cat /dev/sample");
+        runtime.awaitFrom(mark, "cat reads a resource manager", LIMIT,
+                line -> CourierRuntime.bare(line).equals("Hello from /dev/sample"));
+        mark = runtime.output().size();
+        runtime.type("ls /");
+        runtime.awaitFrom(mark, "ls / is Courier's root", LIMIT, line -> line.matches(".*d[-rwx]{9} .* ramfs/"));
+        mark = runtime.output().size();
+        runtime.type("gogo:cat etc/motd");
+        runtime.awaitFrom(mark, "gogo:cat still reads the host's files", LIMIT,
+                line -> CourierRuntime.bare(line).startsWith("Drop a bundle jar into deploy/"));
 
         runtime.closeInput();
         runtime.await("the shell ends with its input", LIMIT, line -> line.contains("gosh: stopping shell"));
