@@ -55,6 +55,7 @@ public class ChecksumHotSwapTest extends CourierTestSupport {
 
     @Test
     public void shouldPublishTheNameAndSurviveTwoServerUpdatesWithDefinedErrorsOnly() throws Exception {
+        context.installBundle(courierJar("example-checksum-api").toUri().toString()).start();
         Bundle server = context.installBundle(courierJar("example-checksum-server").toUri().toString());
         Bundle client = context.installBundle(courierJar("example-checksum-client").toUri().toString());
         server.start();

@@ -34,12 +34,20 @@ final class ChildJvm {
 
     /** Starts a child JVM running {@code action args...} against the shared memory folder {@code dir}. */
     static Process start(Path dir, String... actionAndArgs) throws IOException {
+        return start(List.of("-D" + SharedMemory.DIRECTORY_PROPERTY + "=" + dir), actionAndArgs);
+    }
+
+    /** Starts a child JVM running {@code action args...} with a shared memory folder of its own (the default). */
+    static Process startPrivate(String... actionAndArgs) throws IOException {
+        return start(List.of(), actionAndArgs);
+    }
+
+    private static Process start(List<String> properties, String... actionAndArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "-D" + SharedMemory.DIRECTORY_PROPERTY + "=" + dir,
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                ChildJvm.class.getName()));
+                "-cp", System.getProperty("java.class.path")));
+        cmd.addAll(properties);
+        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", ChildJvm.class.getName()));
         cmd.addAll(List.of(actionAndArgs));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
@@ -65,6 +73,8 @@ final class ChildJvm {
      * The child's side. {@code echo NAME SIZE}: maps the object, doubles the parent's input,
      * writes a pattern, posts the READY semaphore and waits for the ACK semaphore.
      * {@code lock-and-exit NAME OFFSET}: locks the mutex at OFFSET and exits holding it.
+     * {@code unlink-at-exit NAME}: creates the object and exits; a shutdown hook of its own, as
+     * Felix's stopping a bundle would, unlinks it while the JVM exits.
      */
     public static void main(String[] args) {
         // Never outlive a broken test.
@@ -106,6 +116,21 @@ final class ChildJvm {
                 System.out.println("LOCKED " + r + " pid " + ProcessHandle.current().pid());
                 System.out.flush();
                 // Like the seed's child: exit() with the mutex held, no unlock, no kernel shutdown.
+                System.exit(0);
+            }
+            case "unlink-at-exit" -> {
+                int fd = shm.shmOpen(name, SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
+                shm.ftruncate(fd, 4096);
+                shm.close(fd);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        Thread.sleep(300); // the shared memory cleanup hook runs meanwhile
+                        shm.shmUnlink(name);
+                        System.out.println("UNLINKED " + name);
+                    } catch (InterruptedException | RuntimeException e) {
+                        System.out.println("UNLINK FAILED " + e);
+                    }
+                }));
                 System.exit(0);
             }
             default -> {

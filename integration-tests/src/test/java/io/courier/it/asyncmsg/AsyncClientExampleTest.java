@@ -38,6 +38,7 @@ public class AsyncClientExampleTest extends CourierTestSupport {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("courier.asyncmsg.observer", "client-example-test");
         ServiceRegistration<LongConsumer> observer = context.registerService(LongConsumer.class, received::add, props);
+        context.installBundle(courierJar("example-async-api").toUri().toString()).start();
         Bundle server = context.installBundle(courierJar("example-async-server").toUri().toString());
         server.start();
         Bundle client = context.installBundle(courierJar("example-async-client").toUri().toString());

@@ -54,6 +54,7 @@ public class AsyncStoreAndForwardHotSwapTest extends CourierTestSupport {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("courier.asyncmsg.observer", "hot-swap-test");
         ServiceRegistration<LongConsumer> observer = context.registerService(LongConsumer.class, received::add, props);
+        context.installBundle(courierJar("example-async-api").toUri().toString()).start();
         Bundle server = context.installBundle(courierJar("example-async-server").toUri().toString());
         server.start();
         AsyncMessaging am = context.getService(awaitService(AsyncMessaging.class, LIMIT));

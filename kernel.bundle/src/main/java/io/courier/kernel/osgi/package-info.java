@@ -3,7 +3,7 @@
  * per-bundle services.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.courier.kernel.osgi;
 
 import org.osgi.annotation.bundle.Export;

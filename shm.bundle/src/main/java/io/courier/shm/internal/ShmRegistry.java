@@ -67,10 +67,18 @@ public final class ShmRegistry {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<Path> PRIVATE_FOLDERS = ConcurrentHashMap.newKeySet();
 
+    /**
+     * Set (and read) with volatile semantics when the JVM begins to exit: this hook then removes
+     * the private folders while other hooks (Felix stopping its bundles) may still use them.
+     */
+    private static volatile boolean exiting;
+
     static {
         // A JVM that ends without closing its kernels leaves no private folders behind.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> PRIVATE_FOLDERS.forEach(ShmRegistry::deleteTree),
-                "courier-shm-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            exiting = true;
+            PRIVATE_FOLDERS.forEach(ShmRegistry::deleteTree);
+        }, "courier-shm-cleanup"));
     }
 
     private final Microkernel microkernel;
@@ -385,6 +393,11 @@ public final class ShmRegistry {
         ShmObject obj = names.get(name);
         if (obj != null) {
             if (obj.fileKey.equals(key)) {
+                return obj;
+            }
+            if (key == null && exiting && obj.path.startsWith(base)) {
+                // The JVM's exit removed our private folder, not another JVM: the name is still ours
+                // (a component that unlinks its object while Felix stops finds it).
                 return obj;
             }
             // Unlinked (or replaced) by another JVM: the name no longer refers to our object.

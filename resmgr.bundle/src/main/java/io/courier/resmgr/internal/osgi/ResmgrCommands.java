@@ -19,19 +19,24 @@ import org.osgi.service.component.annotations.Reference;
  * service properties (no compile dependency on Gogo):
  *
  * <ul>
- *   <li>{@code courier:ls [path]} lists a directory (or shows one entry): type and
- *       permissions, owner, group, size and name, directories ending in {@code /}.
- *   <li>{@code courier:cat path} prints what reading the path gives, up to {@link #CAT_MAX}
- *       bytes (a device may never end).
- *   <li>{@code courier:write path text...} is {@code echo text... > path}: writes the words,
+ *   <li>{@code ls [path]} lists a directory (or shows one entry): type and permissions, owner,
+ *       group, size and name, directories ending in {@code /}. Without a path it lists
+ *       {@code /}.
+ *   <li>{@code cat path} prints what reading the path gives, up to {@link #CAT_MAX} bytes (a
+ *       device may never end). Reading a directory gives its entries (QNX's {@code read()} of a
+ *       directory gives {@code dirent}s): {@code cat} prints their names, one a line, so
+ *       {@code cat /dev/name/local} shows the attached names.
+ *   <li>{@code write path text...} is {@code echo text... > path}: writes the words,
  *       space-separated, with a newline, opening with {@code O_WRONLY|O_CREAT|O_TRUNC}. Gogo's
  *       own {@code >} writes to the host's files, so it cannot reach the pathname space.
  * </ul>
  *
- * The runtime's shell searches the {@code gogo} scope first, where {@code ls}, {@code cat}
- * and {@code echo} also exist: type the {@code courier:} prefix. The commands act as the
- * resmgr bundle's process (root). Errors come back as the {@link KernelException}, whose message
- * names the errno.
+ * Paths are Courier's: the pathname space has no working directory, so a relative path starts
+ * at {@code /}. The runtime's shell searches the {@code courier} scope first, so there plain
+ * {@code ls} and {@code cat} are these; the host's files stay at hand as {@code felix:ls} and
+ * {@code gogo:cat}. In a shell that searches Gogo's scope first, type {@code courier:ls} and
+ * {@code courier:cat}. The commands act as the resmgr bundle's process (root). Errors come back as
+ * the {@link KernelException}, whose message names the errno.
  */
 @Component(service = ResmgrCommands.class, property = {
     "osgi.command.scope=courier",
@@ -57,6 +62,7 @@ public final class ResmgrCommands {
 
     /** {@code ls path}: one line per entry, or the line of {@code path} itself when it is no directory. */
     public String ls(String path) {
+        path = absolute(path);
         Stat self = rm.stat(path);
         if (!self.isDirectory()) {
             return line(self, path);
@@ -99,12 +105,22 @@ public final class ResmgrCommands {
         return sb.toString();
     }
 
-    /** {@code cat path}: what reading it gives, as UTF-8. */
+    /** A path of the pathname space, which has no working directory: a relative one starts at {@code /}. */
+    static String absolute(String path) {
+        return path.startsWith("/") ? path : "/" + path;
+    }
+
+    /** {@code cat path}: what reading it gives, as UTF-8; a directory's entry names, one a line. */
     public String cat(String path) {
+        path = absolute(path);
         int fd = rm.open(path, OpenFlags.O_RDONLY);
         try {
             if (rm.stat(fd).isDirectory()) {
-                throw new KernelException(Errno.EISDIR, path + " is a directory");
+                StringBuilder names = new StringBuilder();
+                for (DirEntry e : rm.readdir(path)) {
+                    names.append(e.name()).append('\n');
+                }
+                return names.toString();
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(4096);
@@ -124,6 +140,7 @@ public final class ResmgrCommands {
 
     /** {@code echo text... > path}. */
     public void write(String path, String... text) {
+        path = absolute(path);
         byte[] data = (String.join(" ", text) + "\n").getBytes(StandardCharsets.UTF_8);
         int fd = rm.open(path, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC);
         try {

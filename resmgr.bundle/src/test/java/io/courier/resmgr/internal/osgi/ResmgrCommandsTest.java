@@ -89,10 +89,21 @@ class ResmgrCommandsTest {
         assertEquals("kept by the device\n", shell.cat("/dev/memo"));
         shell.write("/dev/memo");
         assertEquals("\n", shell.cat("/dev/memo"));
-        assertEquals(Errno.EISDIR, assertThrows(KernelException.class, () -> shell.cat("/dev")).errno());
+        assertEquals("\n", shell.cat("dev/memo"), "a relative path starts at /");
         assertEquals(Errno.EROFS,
                 assertThrows(KernelException.class, () -> shell.write("/dev/shmem/x", "no")).errno());
         assertEquals(Errno.ENOENT, assertThrows(KernelException.class, () -> shell.cat("/dev/none")).errno());
+    }
+
+    @Test
+    void r5CatOfADirectoryPrintsItsEntryNamesAsReadingItGivesDirents() {
+        server.resmgrAttach("/dev/memo", new Memo());
+        mk.process("named").nameAttach("checksum", 0);
+        mk.process("other").nameAttach("ASYNCH_RECEIVER", 0);
+        assertEquals("ASYNCH_RECEIVER\nchecksum\n", shell.cat("/dev/name/local"));
+        assertEquals("memo\nname\nshmem\n", shell.cat("/dev"));
+        assertEquals("dev\n", shell.cat("/"));
+        assertTrue(shell.ls("dev/name/local").endsWith(" checksum\n"), "ls takes relative paths from / too");
     }
 
     @Test

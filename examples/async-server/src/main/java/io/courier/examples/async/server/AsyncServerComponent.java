@@ -1,6 +1,7 @@
 package io.courier.examples.async.server;
 
 import io.courier.asyncmsg.AsyncMessaging;
+import io.courier.examples.async.AsynchProtocol;
 import io.courier.asyncmsg.AsyncMsgHeader;
 import io.courier.kernel.ChannelFlags;
 import io.courier.kernel.Errno;
@@ -13,8 +14,9 @@ import io.courier.kernel.PulseCode;
 import io.courier.kernel.SigEvent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -29,21 +31,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code asynch_server.c} of the asynchronous messaging technote (example 6) as a bundle. It
- * attaches {@link #RECV_NAME}, answers a {@link #GET_ACHID} query with its asynchronous
- * channel's id, and gets messages when the channel's pulse arrives on its synchronous channel.
- * It also publishes the asynchronous channel under {@link #RECV_NAME} in the asynchronous name
- * space, so that clients connected by name keep their messages while this bundle is stopped,
- * updated or replaced, and hand them to the next server (SPEC A6, P3).
+ * attaches {@link AsynchProtocol#RECV_NAME}, answers a {@link AsynchProtocol#GET_ACHID} query
+ * with its asynchronous channel's id, and gets messages when the channel's pulse arrives on its
+ * synchronous channel. It also publishes the asynchronous channel under the same name in the
+ * asynchronous name space, so that clients connected by name keep their messages while this
+ * bundle is stopped, updated or replaced, and hand them to the next server (SPEC A6, P3). The
+ * protocol lives in {@code example-async-api}: clients import that, never this bundle.
  *
- * <p>Every message is logged; one that reads {@code message #N} is also handed, as N, to the
- * {@link LongConsumer} services with property {@value #OBSERVER} (tests and dashboards).
+ * <p>Every message is logged at DEBUG; one that reads {@code message #N} is also handed, as N,
+ * to the {@link LongConsumer} services with property {@value #OBSERVER} (tests and dashboards).
+ * When the component stops it logs, for each client process, the numbers it got: first, last,
+ * how many and whether they came in order, one after the other ({@code asynch_server: pid 9 got
+ * #1..#250 from pid 7: 250, in order}); a server replaced under load thus shows which run of
+ * each client's numbers each server instance got.
  */
 @Component(immediate = true)
 public final class AsyncServerComponent {
-    /** The name of the example ({@code RECV_NAME}), in both name spaces. */
-    public static final String RECV_NAME = "ASYNCH_RECEIVER";
-    /** Message type of the query for the asynchronous chid: no data; the reply is a 32-bit chid. */
-    public static final short GET_ACHID = 2;
     /** The service property that makes a {@link LongConsumer} an observer of received message numbers. */
     public static final String OBSERVER = "courier.asyncmsg.observer";
 
@@ -62,20 +65,41 @@ public final class AsyncServerComponent {
     private final int selfCoid;
     private final int achid;
     private final Thread server;
+    /** The numbers got from each client pid, in the order the clients first came; the server thread's alone until it ended. */
+    private final Map<Integer, Run> runs = new LinkedHashMap<>();
+
+    /** The numbered messages got from one client: a run when each is one more than the one before. */
+    private static final class Run {
+        final long first;
+        long last;
+        long count = 1;
+        boolean inOrder = true;
+
+        Run(long first) {
+            this.first = first;
+            this.last = first;
+        }
+
+        void add(long n) {
+            inOrder &= n == last + 1;
+            last = n;
+            count++;
+        }
+    }
 
     /** Attaches the names, creates the asynchronous channel and starts the receive loop. */
     @Activate
     public AsyncServerComponent(@Reference(name = "asyncMessaging") AsyncMessaging am) {
         this.am = am;
         this.kernel = am.kernel();
-        att = kernel.nameAttach(RECV_NAME, 0);
+        att = kernel.nameAttach(AsynchProtocol.RECV_NAME, 0);
         // Where the pulses saying "asynchronous messages available" go: our own synchronous channel.
         selfCoid = kernel.connectAttach(0, kernel.pid(), att.chid(), Kernel.SIDE_CHANNEL, 0);
         SigEvent sigev = SigEvent.pulse(selfCoid, 10, PULSE_ASYNCH_EVENT, 0);
         // Never blocks in get; up to 10 messages of up to 1024 bytes at once; a pulse when the queue
         // goes from empty to non-empty.
         achid = am.channelCreate(ChannelFlags.ASYNC_NONBLOCK, 0666, 1024, 10, sigev, null);
-        am.nameAttach(RECV_NAME, achid);
+        am.nameAttach(AsynchProtocol.RECV_NAME, achid);
         // Started by start(), once DS has injected the observers: messages stored for the name
         // while no server held it arrive at once, and each must reach them.
         server = Thread.ofPlatform().name("asynch_server").unstarted(this::serve);
@@ -124,7 +148,7 @@ public final class AsyncServerComponent {
             kernel.msgReply(rcvid, Errno.EOK.code(), null); // someone did a name_open() to us
         } else if (type > IoMsg.IO_BASE && type <= IoMsg.IO_MAX) {
             kernel.msgError(rcvid, Errno.ENOSYS);
-        } else if (type == GET_ACHID) {
+        } else if (type == AsynchProtocol.GET_ACHID) {
             kernel.msgReply(rcvid, 0, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, achid));
         } else {
             kernel.msgError(rcvid, Errno.ENOSYS);
@@ -144,24 +168,20 @@ public final class AsyncServerComponent {
     }
 
     private void handle(AsyncMsgHeader agh) {
-        ByteBuffer b = agh.msg().duplicate();
-        byte[] bytes = new byte[b.remaining()];
-        b.get(bytes);
-        int end = 0;
-        while (end < bytes.length && bytes[end] != 0) {
-            end++;
+        long n = AsynchProtocol.number(agh.msg());
+        LOG.debug("asynch_server: from pid {} in {} part(s): '{}'", agh.info().pid(), agh.parts(),
+                AsynchProtocol.text(agh.msg()));
+        if (n < 0) {
+            return;
         }
-        String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
-        LOG.debug("asynch_server: from pid {} in {} part(s): '{}'", agh.info().pid(), agh.parts(), text);
-        if (text.startsWith("message #")) {
-            try {
-                long n = Long.parseLong(text.substring("message #".length()));
-                for (LongConsumer o : observers) {
-                    o.accept(n);
-                }
-            } catch (NumberFormatException e) {
-                LOG.debug("asynch_server: not a numbered message: '{}'", text);
-            }
+        Run run = runs.get(agh.info().pid());
+        if (run == null) {
+            runs.put(agh.info().pid(), new Run(n));
+        } else {
+            run.add(n);
+        }
+        for (LongConsumer o : observers) {
+            o.accept(n);
         }
     }
 
@@ -174,7 +194,11 @@ public final class AsyncServerComponent {
             LOG.debug("asynch_server: could not send the stop pulse: {}", e.getMessage());
         }
         server.join(TimeUnit.SECONDS.toMillis(10));
-        am.nameDetach(RECV_NAME);
+        if (!server.isAlive()) {
+            runs.forEach((pid, r) -> LOG.info("asynch_server: pid {} got #{}..#{} from pid {}: {}, {}", kernel.pid(),
+                    r.first, r.last, pid, r.count, r.inOrder ? "in order" : "NOT in order"));
+        }
+        am.nameDetach(AsynchProtocol.RECV_NAME);
         am.channelDestroy(achid);
         kernel.nameDetach(att);
     }

@@ -1,0 +1,222 @@
+package io.courier.itest;
+
+import static org.junit.Assert.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The assembled runtime ({@code runtime/target/courier}) as a person runs it, without a terminal:
+ * a copy of its folder, started by its {@code bin/start} as a child process whose standard input
+ * is a pipe the test types Gogo commands into, and whose output (standard output and error) the
+ * test reads line by line. Jars go into its {@code deploy/} folder the ways users put them there.
+ */
+final class CourierRuntime implements AutoCloseable {
+    /** How long the runtime may take to start. */
+    static final Duration START_LIMIT = Duration.ofSeconds(20);
+    /** A line that says something went wrong: an ERROR, an exception's stack, a failed profile. */
+    private static final Pattern TROUBLE = Pattern.compile(
+            "\\bERROR\\b|^\\s+at [\\w$.]+\\(|^Caused by: |^Exception in thread |^\\S+(Exception|Error): ");
+
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final Path home;
+    private Process felix;
+    private Writer shell;
+    private Thread reader;
+
+    private CourierRuntime(Path home) {
+        this.home = home;
+    }
+
+    /** A fresh copy of the assembled runtime under {@code target/}, so that one started by hand in the tree is left alone. */
+    static CourierRuntime copy() throws IOException {
+        Path runtime = Path.of(System.getProperty("courier.runtime", "../runtime/target/courier"));
+        assertTrue(runtime + " holds the assembled runtime (built by the runtime module)",
+                Files.isRegularFile(runtime.resolve("bin/felix.jar")));
+        Path home = Files.createDirectories(
+                Files.createTempDirectory(Path.of("target"), "runtime-").resolve("courier").toAbsolutePath());
+        for (String part : new String[] {"bin", "bundle", "conf", "etc"}) {
+            copyTree(runtime.resolve(part), home.resolve(part));
+        }
+        return new CourierRuntime(home);
+    }
+
+    /** The runtime's folder. */
+    Path home() {
+        return home;
+    }
+
+    /** The hot-deployment folder. */
+    Path deploy() {
+        return home.resolve("deploy");
+    }
+
+    /** Starts {@code bin/start} and waits until the kernel has booted. */
+    CourierRuntime start() throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("bash", "bin/start").directory(home.toFile()).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        felix = builder.start();
+        shell = new OutputStreamWriter(felix.getOutputStream(), StandardCharsets.UTF_8);
+        reader = Thread.ofPlatform().daemon().name("felix-output").start(this::readOutput);
+        await("the kernel booted", START_LIMIT, line -> line.contains("Courier kernel booted"));
+        return this;
+    }
+
+    /** The Felix process. */
+    Process process() {
+        return felix;
+    }
+
+    /** Every line printed so far. */
+    List<String> output() {
+        return output;
+    }
+
+    /** Types a command into Gogo. */
+    void type(String command) throws IOException {
+        shell.write(command + "\n");
+        shell.flush();
+    }
+
+    /** Closes Gogo's input, as a terminal's end of file. */
+    void closeInput() throws IOException {
+        shell.close();
+    }
+
+    /** Waits until some line matches; returns the first that does. */
+    String await(String what, Duration limit, Predicate<String> line) throws InterruptedException {
+        return awaitFrom(0, what, limit, line);
+    }
+
+    /** Waits until a line printed at index {@code from} or later matches; returns it. */
+    String awaitFrom(int from, String what, Duration limit, Predicate<String> line) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (;;) {
+            List<String> lines = output;
+            for (int i = from; i < lines.size(); i++) {
+                if (line.test(lines.get(i))) {
+                    return lines.get(i);
+                }
+            }
+            if (System.nanoTime() - deadline > 0 || !felix.isAlive()) {
+                throw new AssertionError("not within " + limit + ": " + what + "\n" + String.join("\n", output));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** How many lines match. */
+    long count(Predicate<String> line) {
+        return output.stream().filter(line).count();
+    }
+
+    /** Types {@code lb -s} until Gogo lists {@code symbolicName} as Active. */
+    void awaitActive(String symbolicName, Duration limit) throws IOException, InterruptedException {
+        Pattern active = Pattern.compile("\\|Active\\s*\\|\\s*\\d+\\|" + Pattern.quote(symbolicName) + " \\(");
+        long deadline = System.nanoTime() + limit.toNanos();
+        int from = output.size();
+        while (output.stream().skip(from).noneMatch(line -> active.matcher(line).find())) {
+            if (System.nanoTime() - deadline > 0 || !felix.isAlive()) {
+                throw new AssertionError("not Active within " + limit + ": " + symbolicName + "\n"
+                        + String.join("\n", output));
+            }
+            type("lb -s");
+            Thread.sleep(200);
+        }
+    }
+
+    /** Copies a reactor bundle beside the deploy folder, then moves it in whole ({@code mv}), over any old one. */
+    void mv(String artifact) throws IOException {
+        Files.createDirectories(deploy());
+        Path staged = Files.copy(CourierTestSupport.courierJar(artifact), home.resolve(artifact + ".jar"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, deploy().resolve(artifact + ".jar"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** {@code cp} a reactor bundle over its jar in the deploy folder: written in place. */
+    void cpOver(String artifact) throws IOException {
+        Files.createDirectories(deploy());
+        Files.write(deploy().resolve(artifact + ".jar"), Files.readAllBytes(CourierTestSupport.courierJar(artifact)));
+    }
+
+    /** {@code rm} a bundle's jar from the deploy folder. */
+    void rm(String artifact) throws IOException {
+        Files.delete(deploy().resolve(artifact + ".jar"));
+    }
+
+    /** Sends SIGTERM (through the handle: {@code Process.destroy()} would also close the output still read) and waits for the end. */
+    void sigterm(Duration limit) throws InterruptedException {
+        assertTrue(felix.toHandle().destroy());
+        assertTrue("the runtime stops within " + limit + " of SIGTERM", felix.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS));
+        reader.join(TimeUnit.SECONDS.toMillis(2));
+    }
+
+    /** The lines that say something went wrong: ERROR lines and stack traces. */
+    List<String> trouble() {
+        List<String> out = new ArrayList<>();
+        for (String line : output) {
+            if (TROUBLE.matcher(line).find()) {
+                out.add(line);
+            }
+        }
+        return out;
+    }
+
+    /** A line without the Gogo prompts that the shell prints before its output. */
+    static String bare(String line) {
+        return line.replace("courier$ ", "").trim();
+    }
+
+    /** Kills the runtime if it still runs and keeps its output in {@code output.log} beside its folder. */
+    @Override
+    public void close() throws IOException {
+        if (felix != null && felix.isAlive()) {
+            felix.destroyForcibly();
+        }
+        Files.write(home.resolveSibling("output.log"), output, StandardCharsets.UTF_8);
+    }
+
+    private void readOutput() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(felix.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                output.add(line);
+            }
+        } catch (IOException e) {
+            output.add("(output unreadable: " + e + ")");
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            paths.forEach(path -> {
+                try {
+                    Path copy = to.resolve(from.relativize(path).toString());
+                    if (Files.isDirectory(path)) {
+                        Files.createDirectories(copy);
+                    } else {
+                        Files.copy(path, copy, StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
