@@ -48,7 +48,7 @@ public class RuntimeProcessTest {
         // A copy of its own, so that a runtime started by hand in the same tree is left alone.
         home = Files.createDirectories(
                 Files.createTempDirectory(Path.of("target"), "runtime-").resolve("courier").toAbsolutePath());
-        for (String part : new String[] {"bin", "bundle", "conf", "etc"}) {
+        for (String part : new String[] {"bin", "boot", "bundle", "conf", "etc"}) {
             copyTree(runtime.resolve(part), home.resolve(part));
         }
     }
