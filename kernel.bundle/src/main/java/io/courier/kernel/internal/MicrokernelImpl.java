@@ -139,6 +139,7 @@ public final class MicrokernelImpl implements Microkernel {
 
     void processGone(Proc p) {
         procs.remove(p.pid & ((1 << PID_SLOT_BITS) - 1), p);
+        LOG.info("process {} ({}) died", p.pid, p.name);
     }
 
     @Override
@@ -207,6 +208,8 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     private void tell(NameEntry e, boolean attached) {
+        LOG.info("name '{}' {} by process {} ({}), chid {}", e.attach().name(), attached ? "attached" : "detached",
+                e.proc().pid, e.proc().name, e.attach().chid());
         for (NameWatcher w : watchers) {
             try {
                 if (attached) {
