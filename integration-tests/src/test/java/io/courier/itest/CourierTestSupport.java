@@ -1,5 +1,6 @@
 package io.courier.itest;
 
+import static org.ops4j.pax.exam.CoreOptions.bootDelegationPackage;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
@@ -58,8 +59,12 @@ public abstract class CourierTestSupport {
     public Option[] config() {
         return options(
                 frameworkProperty(DEPLOY_DIR).value(newDeployDir().toString()),
-                // The kernel's Flight Recorder events need the JDK's jdk.jfr package.
+                // The kernel's Flight Recorder events need the JDK's jdk.jfr package; the tests
+                // read recordings with jdk.jfr.consumer.
                 systemPackage("jdk.jfr"),
+                systemPackage("jdk.jfr.consumer"),
+                // While a recording runs, JFR rewrites events to call jdk.jfr.internal.event.
+                bootDelegationPackage("jdk.jfr.internal.*"),
                 frameworkProperty("felix.fileinstall.poll").value("100"),
                 frameworkProperty("felix.fileinstall.noInitialDelay").value("true"),
                 // Gogo's shell must leave the test JVM's standard input alone: it is Surefire's.

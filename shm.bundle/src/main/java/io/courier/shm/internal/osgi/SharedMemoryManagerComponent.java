@@ -61,7 +61,6 @@ public final class SharedMemoryManagerComponent {
         Settings s = Settings.of(PID, properties);
         String dir = s.stringValue("dir", text(defaults.dir()), text(settings.dir()));
         long maxSize = s.longValue("maxSize", defaults.maxSize(), settings.maxSize(), 0, Long.MAX_VALUE);
-        s.log();
         ShmRegistry.Settings next = new ShmRegistry.Settings(dir.isEmpty() ? null : Path.of(dir), maxSize);
         try {
             if (ShmRegistry.configure(microkernel, next)) {
@@ -69,7 +68,9 @@ public final class SharedMemoryManagerComponent {
                         next.dir() == null ? "a private folder" : next.dir());
             }
             settings = next;
+            s.log();
         } catch (KernelException e) {
+            s.log();
             LOG.warn("{}: dir = '{}' cannot be used ({}); dir stays {}", PID, dir, e.getMessage(), text(settings.dir()));
             ShmRegistry.configure(microkernel, new ShmRegistry.Settings(settings.dir(), maxSize));
             settings = new ShmRegistry.Settings(settings.dir(), maxSize);
