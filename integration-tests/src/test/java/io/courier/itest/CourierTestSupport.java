@@ -1,11 +1,12 @@
 package io.courier.itest;
 
+import static org.ops4j.pax.exam.CoreOptions.bootDelegationPackage;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.systemPackage;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemPackage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.inject.Inject;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -31,10 +33,12 @@ import org.osgi.framework.ServiceReference;
 
 /**
  * The one Pax Exam configuration of Courier's integration tests: Felix (the native container,
- * in the test JVM) with SCR and its OSGi APIs, pax-logging-api for SLF4J, FileInstall watching a
- * fresh folder, and the Courier bundles of this reactor. One framework per test class. The
- * third-party bundles come through pax-url from the local Maven repository (the build passes
- * its location and Maven Central as the remote).
+ * in the test JVM) with the runtime's own bundles, the resolved -runbundles of
+ * {@code runtime/courier.bndrun} as the build copied them to {@code runtime/target/courier}
+ * ({@code boot/}: logging and configuration, started first; {@code bundle/}: SCR, Gogo,
+ * metatype and the Courier bundles of this reactor), with FileInstall watching a fresh folder
+ * and Logback writing what the bundles say to the console (warnings) and the OSGi log (Courier's
+ * INFO too). One framework per test class.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -55,39 +59,63 @@ public abstract class CourierTestSupport {
     public Option[] config() {
         return options(
                 frameworkProperty(DEPLOY_DIR).value(newDeployDir().toString()),
-                // The kernel's Flight Recorder events need the JDK's jdk.jfr package.
+                // The kernel's Flight Recorder events need the JDK's jdk.jfr package; the tests
+                // read recordings with jdk.jfr.consumer.
                 systemPackage("jdk.jfr"),
+                systemPackage("jdk.jfr.consumer"),
+                // While a recording runs, JFR rewrites events to call jdk.jfr.internal.event.
+                bootDelegationPackage("jdk.jfr.internal.*"),
                 frameworkProperty("felix.fileinstall.poll").value("100"),
                 frameworkProperty("felix.fileinstall.noInitialDelay").value("true"),
-                mavenBundle("org.ops4j.pax.logging", "pax-logging-api").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.fileinstall").versionAsInProject(),
-                courierBundle("kernel"),
-                courierBundle("asyncmsg"),
-                courierBundle("shm"),
-                courierBundle("resmgr"),
+                // Gogo's shell must leave the test JVM's standard input alone: it is Surefire's.
+                frameworkProperty("gosh.args").value("--nointeractive"),
+                frameworkProperty("org.ops4j.pax.logging.StaticLogbackFile").value(requiredProperty("courier.it.logback")),
+                frameworkProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
+                composite(runtimeBundles("boot", 1)),
+                composite(runtimeBundles("bundle", 2)),
                 junitBundles());
     }
 
-    /** A bundle of this reactor, as copied to {@code target/bundles} by the build. */
-    protected static Option courierBundle(String artifactId) {
-        return bundle(courierJar(artifactId).toUri().toString());
+    /**
+     * The jars of the runtime's {@code folder} ({@code boot} or {@code bundle} of
+     * {@code runtime/target/courier}), installed at {@code startLevel}, in name order as Felix's
+     * launcher installs them.
+     */
+    private static Option[] runtimeBundles(String folder, int startLevel) {
+        Path dir = runtimeHome().resolve(folder);
+        try (Stream<Path> jars = Files.list(dir)) {
+            Option[] bundles = jars.filter(jar -> jar.getFileName().toString().endsWith(".jar")).sorted()
+                    .map(jar -> bundle(jar.toUri().toString()).startLevel(startLevel))
+                    .toArray(Option[]::new);
+            if (bundles.length == 0) {
+                throw new IllegalStateException(dir + " holds no bundle: the runtime module builds it before the tests");
+            }
+            return bundles;
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + " is unreadable: the runtime module builds it before the tests", e);
+        }
+    }
+
+    /** The assembled runtime, {@code runtime/target/courier}. */
+    protected static Path runtimeHome() {
+        return Path.of(requiredProperty("courier.runtime"));
     }
 
     /** The jar of a bundle of this reactor, {@code target/bundles/<artifactId>.jar}. */
     protected static Path courierJar(String artifactId) {
-        String dir = System.getProperty("courier.bundles");
-        if (dir == null) {
-            throw new IllegalStateException("system property courier.bundles is not set: run the tests with Maven");
-        }
-        Path jar = Path.of(dir, artifactId + ".jar");
+        Path jar = Path.of(requiredProperty("courier.bundles"), artifactId + ".jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: the build copies it before the tests");
         }
         return jar;
+    }
+
+    private static String requiredProperty(String name) {
+        String value = System.getProperty(name);
+        if (value == null) {
+            throw new IllegalStateException("system property " + name + " is not set: run the tests with Maven");
+        }
+        return value;
     }
 
     private static Path newDeployDir() {

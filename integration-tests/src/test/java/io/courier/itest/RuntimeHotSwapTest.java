@@ -40,11 +40,11 @@ public class RuntimeHotSwapTest {
     private static final Pattern RUN = Pattern.compile(
             "asynch_server: pid (\\d+) got #(\\d+)\\.\\.#(\\d+) from pid (\\d+): (\\d+), (in order|NOT in order)");
 
-    private CourierRuntime runtime;
+    private ChildRuntime runtime;
 
     @Before
     public void copyRuntime() throws Exception {
-        runtime = CourierRuntime.copy();
+        runtime = new ChildRuntime();
     }
 
     @After
@@ -66,7 +66,7 @@ public class RuntimeHotSwapTest {
             runtime.mv(bundle);
         }
         for (String bundle : BUNDLES) {
-            runtime.awaitActive("io.courier." + bundle, CourierRuntime.START_LIMIT);
+            runtime.awaitActive("io.courier." + bundle, ChildRuntime.START_LIMIT);
         }
         runtime.type("asyncload " + LOAD_MILLIS + " &");
         runtime.type("checksumload 3 " + LOAD_MILLIS);
@@ -96,8 +96,8 @@ public class RuntimeHotSwapTest {
         assertTrue("every swap happened under load (" + swapsDone + " ms of " + LOAD_MILLIS + ")",
                 swapsDone < LOAD_MILLIS);
 
-        Matcher load = LOAD.matcher(CourierRuntime.bare(runtime.await("checksumload's figures",
-                Duration.ofMillis(LOAD_MILLIS + 40_000), line -> LOAD.matcher(CourierRuntime.bare(line)).matches())));
+        Matcher load = LOAD.matcher(ChildRuntime.bare(runtime.await("checksumload's figures",
+                Duration.ofMillis(LOAD_MILLIS + 40_000), line -> LOAD.matcher(ChildRuntime.bare(line)).matches())));
         assertTrue(load.matches());
         Thread.sleep(Math.max(0, LOAD_MILLIS + 500 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loadStart)));
         Matcher stat = awaitSettled();
@@ -122,7 +122,7 @@ public class RuntimeHotSwapTest {
         runtime.awaitActive("io.courier.example-checksum-server", LIMIT);
         mark = runtime.output().size();
         runtime.type("checksum hello");
-        runtime.awaitFrom(mark, "calls succeed again", LIMIT, line -> CourierRuntime.bare(line).equals("532"));
+        runtime.awaitFrom(mark, "calls succeed again", LIMIT, line -> ChildRuntime.bare(line).equals("532"));
 
         runtime.sigterm(Duration.ofSeconds(10));
         List<long[]> runs = new ArrayList<>();
@@ -176,8 +176,8 @@ public class RuntimeHotSwapTest {
         for (;;) {
             int mark = runtime.output().size();
             runtime.type("asyncstat");
-            Matcher m = STAT.matcher(CourierRuntime.bare(runtime.awaitFrom(mark, "asyncstat answers", LIMIT,
-                    line -> STAT.matcher(CourierRuntime.bare(line)).matches())));
+            Matcher m = STAT.matcher(ChildRuntime.bare(runtime.awaitFrom(mark, "asyncstat answers", LIMIT,
+                    line -> STAT.matcher(ChildRuntime.bare(line)).matches())));
             assertTrue(m.matches());
             if (m.group(4).equals("0")) {
                 return m;

@@ -28,11 +28,11 @@ public class RuntimeProcessTest {
         "example-async-client", "example-shm-handles-server", "example-shm-handles-client",
         "example-shm-posix-creator", "example-shm-posix-user", "example-rm-sample", "example-rm-fs"};
 
-    private CourierRuntime runtime;
+    private ChildRuntime runtime;
 
     @Before
     public void copyRuntime() throws Exception {
-        runtime = CourierRuntime.copy();
+        runtime = new ChildRuntime();
     }
 
     @After
@@ -44,7 +44,7 @@ public class RuntimeProcessTest {
     public void shouldRunWithoutATerminalHotDeployAndStopCleanlyOnSigterm() throws Exception {
         runtime.start();
         for (String name : COURIER_BUNDLES) {
-            runtime.awaitActive(name, CourierRuntime.START_LIMIT);
+            runtime.awaitActive(name, ChildRuntime.START_LIMIT);
         }
         for (String example : EXAMPLES) {
             runtime.mv(example);
@@ -53,15 +53,15 @@ public class RuntimeProcessTest {
             runtime.awaitActive("io.courier." + example, LIMIT);
         }
         runtime.type("checksum hello");
-        runtime.await("the checksum command answers", LIMIT, line -> CourierRuntime.bare(line).equals("532"));
+        runtime.await("the checksum command answers", LIMIT, line -> ChildRuntime.bare(line).equals("532"));
         runtime.type("names");
-        runtime.await("names lists the server", LIMIT, line -> CourierRuntime.bare(line).startsWith("checksum "));
+        runtime.await("names lists the server", LIMIT, line -> ChildRuntime.bare(line).startsWith("checksum "));
         runtime.type("pidin");
         runtime.await("pidin shows the server RECEIVE-blocked", LIMIT,
                 line -> line.contains("io.courier.example-checksum-server/checksum-server") && line.contains("RECEIVE"));
         runtime.type("pidin fd");
         runtime.await("pidin fd answers with its table", LIMIT,
-                line -> CourierRuntime.bare(line).matches("pid +name +coid +server +chid +scoid"));
+                line -> ChildRuntime.bare(line).matches("pid +name +coid +server +chid +scoid"));
         runtime.await("the shm examples exchanged through shared memory", LIMIT,
                 line -> line.contains("Got from server pid"));
         runtime.await("the POSIX shared memory user follows the creator", LIMIT,
@@ -73,7 +73,7 @@ public class RuntimeProcessTest {
         int mark = runtime.output().size();
         runtime.type("cat /dev/name/local");
         runtime.awaitFrom(mark, "cat of a directory lists its names", LIMIT,
-                line -> CourierRuntime.bare(line).equals("shmem_server"));
+                line -> ChildRuntime.bare(line).equals("shmem_server"));
         mark = runtime.output().size();
         runtime.type("ls /dev/name/local");
         runtime.awaitFrom(mark, "ls lists the attached names", LIMIT,
@@ -81,14 +81,14 @@ public class RuntimeProcessTest {
         mark = runtime.output().size();
         runtime.type("cat /dev/sample");
         runtime.awaitFrom(mark, "cat reads a resource manager", LIMIT,
-                line -> CourierRuntime.bare(line).equals("Hello from /dev/sample"));
+                line -> ChildRuntime.bare(line).equals("Hello from /dev/sample"));
         mark = runtime.output().size();
         runtime.type("ls /");
         runtime.awaitFrom(mark, "ls / is Courier's root", LIMIT, line -> line.matches(".*d[-rwx]{9} .* ramfs/"));
         mark = runtime.output().size();
         runtime.type("gogo:cat etc/motd");
         runtime.awaitFrom(mark, "gogo:cat still reads the host's files", LIMIT,
-                line -> CourierRuntime.bare(line).startsWith("Drop a bundle jar into deploy/"));
+                line -> ChildRuntime.bare(line).startsWith("Drop a bundle jar into deploy/"));
 
         runtime.closeInput();
         runtime.await("the shell ends with its input", LIMIT, line -> line.contains("gosh: stopping shell"));

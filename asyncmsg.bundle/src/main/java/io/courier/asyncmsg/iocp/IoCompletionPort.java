@@ -42,7 +42,10 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface IoCompletionPort extends AutoCloseable {
-    /** The most ports one process may hold at once (IBM i's limit). */
+    /**
+     * The most ports one process may hold at once (IBM i's limit), unless the runtime's
+     * configuration {@code io.courier.asyncmsg} sets another ({@code iocp.maxPortsPerProcess}).
+     */
     int MAX_PER_PROCESS = 256;
 
     /** The owner pid of ports made by {@link #create()}: the JVM itself, not a Courier process. */

@@ -10,10 +10,13 @@ import io.courier.kernel.NameAttach;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.ProcessInfo;
 import io.courier.kernel.ThreadInfo;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -48,12 +51,30 @@ public final class MicrokernelImpl implements Microkernel {
 
     private final java.util.List<NameWatcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    final IdleStrategy idle;
+    /**
+     * How blocked calls wait. Each wait reads it once, when it starts, so a strategy set by
+     * {@link #idleStrategy(IdleStrategy)} applies from each thread's next wait on.
+     */
+    IdleStrategy idle;
     /**
      * Send-cycle detection (K19); on unless the system property {@code courier.deadlock.detect}
-     * is {@code false} when the kernel boots (benchmarks compare both).
+     * is {@code false} when the kernel boots (benchmarks compare both), or
+     * {@link #detectDeadlocks(boolean)} turns it off. Each send reads it once.
      */
-    final boolean detectDeadlocks = Boolean.parseBoolean(System.getProperty("courier.deadlock.detect", "true"));
+    boolean detectDeadlocks = Boolean.parseBoolean(System.getProperty("courier.deadlock.detect", "true"));
+    /** Writes {@link #idle} and {@link #detectDeadlocks}, which kernel calls read plainly. */
+    private static final VarHandle IDLE;
+    private static final VarHandle DETECT_DEADLOCKS;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            IDLE = lookup.findVarHandle(MicrokernelImpl.class, "idle", IdleStrategy.class);
+            DETECT_DEADLOCKS = lookup.findVarHandle(MicrokernelImpl.class, "detectDeadlocks", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** Process slots; a pid is its slot in the low {@link #PID_SLOT_BITS} bits and the slot's use count above. */
     private final IdTable<Proc> procs = new IdTable<>(1, (1 << PID_SLOT_BITS) - 1);
     /** How often each process slot was used: a reused slot gives a new pid, so a stale pid never names a new process. */
@@ -83,6 +104,47 @@ public final class MicrokernelImpl implements Microkernel {
     public MicrokernelImpl(IdleStrategy idle) {
         this.idle = idle;
         this.reaper = Thread.ofPlatform().daemon().name("courier-reaper").start(this::reap);
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    /**
+     * Blocked calls wait with {@code idle} from their next wait on; a wait under way keeps the
+     * strategy it started with. Release: the strategy (an immutable record) is whole when a
+     * waiter reads it.
+     */
+    public void idleStrategy(IdleStrategy idle) {
+        IDLE.setRelease(this, Objects.requireNonNull(idle, "idle"));
+    }
+
+    /** The strategy blocked calls wait with. */
+    public IdleStrategy idleStrategy() {
+        return (IdleStrategy) IDLE.getAcquire(this);
+    }
+
+    /** Turns send-cycle detection (K19) on or off for the sends that follow. */
+    public void detectDeadlocks(boolean on) {
+        DETECT_DEADLOCKS.setRelease(this, on);
+    }
+
+    /** Whether sends look for send cycles (K19). */
+    public boolean detectsDeadlocks() {
+        return (boolean) DETECT_DEADLOCKS.getAcquire(this);
+    }
+
+    /**
+     * Turns the kernel calls' Flight Recorder events on or off, for every kernel of the JVM
+     * (the system property {@code courier.trace.disable} sets the first value). Off, a traced
+     * call reads one flag and makes no event at all; on, events cost a check while no
+     * recording runs. They stay off on a JDK without JFR.
+     */
+    public static void tracing(boolean on) {
+        Trace.enable(on);
+    }
+
+    /** Whether kernel calls make Flight Recorder events. */
+    public static boolean tracing() {
+        return Trace.enabled();
     }
 
     // ------------------------------------------------------------------ processes
@@ -139,6 +201,7 @@ public final class MicrokernelImpl implements Microkernel {
 
     void processGone(Proc p) {
         procs.remove(p.pid & ((1 << PID_SLOT_BITS) - 1), p);
+        LOG.info("process {} ({}) died", p.pid, p.name);
     }
 
     @Override
@@ -207,6 +270,8 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     private void tell(NameEntry e, boolean attached) {
+        LOG.info("name '{}' {} by process {} ({}), chid {}", e.attach().name(), attached ? "attached" : "detached",
+                e.proc().pid, e.proc().name, e.attach().chid());
         for (NameWatcher w : watchers) {
             try {
                 if (attached) {

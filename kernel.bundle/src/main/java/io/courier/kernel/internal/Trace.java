@@ -1,5 +1,7 @@
 package io.courier.kernel.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
@@ -9,15 +11,38 @@ import jdk.jfr.StackTrace;
 
 /**
  * JDK Flight Recorder events for kernel calls: what QNX needs an instrumented kernel for. With
- * no recording running the events cost a check the JIT folds away; with
- * {@code -Dcourier.trace.disable=true} the code is not even reached. Enable them with
- * {@code jcmd <pid> JFR.start settings=profile} or a recording of {@code io.courier.*} events.
+ * no recording running the events cost a check; with tracing off
+ * ({@code -Dcourier.trace.disable=true}, or {@link MicrokernelImpl#tracing(boolean)}) the code
+ * is not even reached. Enable them with {@code jcmd <pid> JFR.start settings=profile} or a
+ * recording of {@code io.courier.*} events.
  */
 final class Trace {
-    /** Whether kernel calls make events at all (the JDK has JFR and tracing is not disabled). */
-    static final boolean ENABLED = !Boolean.getBoolean("courier.trace.disable") && jfrPresent();
+    private static final boolean JFR = jfrPresent();
+    /**
+     * Whether kernel calls make events at all (the JDK has JFR and tracing is on). Read plainly
+     * by each traced call; written only through {@link #enable(boolean)}.
+     */
+    static boolean ENABLED = !Boolean.getBoolean("courier.trace.disable") && JFR;
+    private static final VarHandle ENABLED_HANDLE;
+
+    static {
+        try {
+            ENABLED_HANDLE = MethodHandles.lookup().findStaticVarHandle(Trace.class, "ENABLED", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private Trace() {
+    }
+
+    /** Tracing on or off from the next traced calls on (release: a later call sees the flag). */
+    static void enable(boolean on) {
+        ENABLED_HANDLE.setRelease(on && JFR);
+    }
+
+    static boolean enabled() {
+        return (boolean) ENABLED_HANDLE.getAcquire();
     }
 
     private static boolean jfrPresent() {

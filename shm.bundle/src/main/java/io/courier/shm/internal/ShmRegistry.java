@@ -41,6 +41,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -86,8 +87,11 @@ public final class ShmRegistry {
     private final int managerChid;
     private final Path base;
     private final Path namesDir;
+    /** The folder its settings named, null for a private one. */
+    private final Path configuredDir;
     private final Path anonDir;
-    private final long maxSize;
+    /** The largest object size; read by each ftruncate, so a new limit applies to the next one. */
+    private volatile long maxSize;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, ShmObject> names = new HashMap<>();
@@ -100,7 +104,32 @@ public final class ShmRegistry {
     private record ShmHandle(ShmObject object, int pid, int perms, int creatorPid) {
     }
 
-    private ShmRegistry(Kernel manager) throws IOException {
+    /**
+     * What a registry starts with, from the system properties {@value SharedMemory#DIRECTORY_PROPERTY}
+     * and {@value SharedMemory#MAX_SIZE_PROPERTY} unless {@link #configure} gave others.
+     *
+     * @param dir the folder of named objects; null for a private folder under {@code /dev/shm}
+     * @param maxSize the largest object size in bytes; 0 for the size of the folder's file store
+     */
+    public record Settings(Path dir, long maxSize) {
+        /** The settings of the system properties (a size that is not a number counts as none). */
+        public static Settings fromSystemProperties() {
+            String dir = System.getProperty(SharedMemory.DIRECTORY_PROPERTY);
+            long max = 0;
+            try {
+                max = Long.parseLong(System.getProperty(SharedMemory.MAX_SIZE_PROPERTY, "0").trim());
+            } catch (NumberFormatException e) {
+                LOG.warn("{} is not a number; objects may be as large as their folder's file store",
+                        SharedMemory.MAX_SIZE_PROPERTY);
+            }
+            return new Settings(dir == null || dir.isBlank() ? null : Path.of(dir), Math.max(max, 0));
+        }
+    }
+
+    /** The settings each kernel's registry is (re)started with, when {@link #configure} gave some. */
+    private static final ConcurrentHashMap<Microkernel, Settings> CONFIGURED = new ConcurrentHashMap<>();
+
+    private ShmRegistry(Kernel manager, Settings settings) throws IOException {
         this.manager = manager;
         this.microkernel = manager.microkernel();
         this.managerChid = manager.channelCreate(0);
@@ -112,12 +141,67 @@ public final class ShmRegistry {
         base = Files.createTempDirectory(tmpfs, "courier-" + Owners.OS_PID + "-");
         PRIVATE_FOLDERS.add(base);
         anonDir = Files.createDirectory(base.resolve("anon"));
-        String configured = System.getProperty(SharedMemory.DIRECTORY_PROPERTY);
-        namesDir = configured != null && !configured.isBlank() ? Files.createDirectories(Path.of(configured))
-                : Files.createDirectory(base.resolve("shmem"));
-        String max = System.getProperty(SharedMemory.MAX_SIZE_PROPERTY);
-        long total = Files.getFileStore(namesDir).getTotalSpace();
-        maxSize = max != null ? Long.parseLong(max.trim()) : total > 0 ? total : Long.MAX_VALUE / 2;
+        configuredDir = settings.dir();
+        try {
+            namesDir = settings.dir() != null ? Files.createDirectories(settings.dir())
+                    : Files.createDirectory(base.resolve("shmem"));
+        } catch (IOException e) {
+            deleteTree(base);
+            PRIVATE_FOLDERS.remove(base);
+            throw e;
+        }
+        maxSize = limit(settings.maxSize());
+    }
+
+    /** The largest object size for a setting of {@code maxSize} (0: the folder's file store). */
+    private long limit(long maxSize) {
+        if (maxSize > 0) {
+            return maxSize;
+        }
+        try {
+            long total = Files.getFileStore(namesDir).getTotalSpace();
+            return total > 0 ? total : Long.MAX_VALUE / 2;
+        } catch (IOException e) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
+    /**
+     * Gives the shared memory of {@code microkernel} new settings. A new largest size applies to
+     * the next {@code ftruncate}. A new folder restarts the manager: the old registry closes as
+     * at a process's death for every process (fds close, mappings are unmapped; the objects of
+     * a shared folder stay in it), and the next call of each process finds the new one. When the
+     * new folder cannot be used, the registry stays on the old one.
+     *
+     * @return whether the manager restarted
+     * @throws KernelException the error of the new folder, when the registry stayed on the old one
+     */
+    public static boolean configure(Microkernel microkernel, Settings settings) {
+        synchronized (CREATION) {
+            Settings before = CONFIGURED.put(microkernel, settings);
+            ShmRegistry r = find(microkernel);
+            if (r == null) {
+                return false;
+            }
+            if (Objects.equals(r.configuredDir, settings.dir())) {
+                r.maxSize = r.limit(settings.maxSize());
+                return false;
+            }
+            shutdown(microkernel);
+            try {
+                of(microkernel);
+                return true;
+            } catch (KernelException e) {
+                CONFIGURED.put(microkernel, before != null ? before : Settings.fromSystemProperties());
+                of(microkernel);
+                throw e;
+            }
+        }
+    }
+
+    /** Forgets the settings {@link #configure} gave {@code microkernel}. */
+    public static void forget(Microkernel microkernel) {
+        CONFIGURED.remove(microkernel);
     }
 
     /** Private folders are named courier-PID-*: those of JVMs that died without cleaning up go. */
@@ -159,7 +243,7 @@ public final class ShmRegistry {
             }
             Kernel manager = microkernel.process(MANAGER_NAME);
             try {
-                r = new ShmRegistry(manager);
+                r = new ShmRegistry(manager, CONFIGURED.getOrDefault(microkernel, Settings.fromSystemProperties()));
             } catch (IOException e) {
                 manager.exit();
                 throw Faults.io("shared memory folder", e);

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every open port of this JVM, and the per-process count behind the limit of
- * {@link IoCompletionPort#MAX_PER_PROCESS} (IBM i's ENOBUFS). A process is a Courier
+ * {@link IoCompletionPort#MAX_PER_PROCESS} (IBM i's ENOBUFS; the asyncmsg configuration may set
+ * another, {@link #maxPerProcess(int)}). A process is a Courier
  * {@link Kernel}, keyed by its pid; ports made without one count against
  * {@link IoCompletionPort#DEFAULT_OWNER}, the JVM itself.
  */
@@ -22,6 +23,8 @@ public final class PortRegistry {
     private static final ConcurrentHashMap<Integer, CompletionPortImpl> OPEN = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<Integer, Owner> OWNERS = new ConcurrentHashMap<>();
     private static final Owner DEFAULT = new Owner(IoCompletionPort.DEFAULT_OWNER);
+    /** The most ports a process may hold; read by each create, so a new limit applies to the next one. */
+    private static volatile int limit = IoCompletionPort.MAX_PER_PROCESS;
 
     private PortRegistry() {
     }
@@ -42,7 +45,7 @@ public final class PortRegistry {
         boolean reserve() {
             while (true) {
                 int n = count.get();
-                if (n >= IoCompletionPort.MAX_PER_PROCESS) {
+                if (n >= limit) {
                     return false;
                 }
                 if (count.compareAndSet(n, n + 1)) {
@@ -54,6 +57,22 @@ public final class PortRegistry {
         void release() {
             count.decrementAndGet();
         }
+    }
+
+    /**
+     * Sets the most ports one process may hold from the next create on (ports already open
+     * stay). {@link IoCompletionPort#MAX_PER_PROCESS} is the default.
+     */
+    public static void maxPerProcess(int ports) {
+        if (ports < 1) {
+            throw new IllegalArgumentException("at least one port per process, not " + ports);
+        }
+        limit = ports;
+    }
+
+    /** The most ports one process may hold. */
+    public static int maxPerProcess() {
+        return limit;
     }
 
     /** {@link IoCompletionPort#create()}. */
@@ -88,7 +107,7 @@ public final class PortRegistry {
     private static IoCompletionPort open(Owner owner) {
         if (!owner.reserve()) {
             throw new KernelException(Errno.ENOBUFS, "QsoCreateIOCompletionPort: process "
-                    + owner.pid() + " already has " + IoCompletionPort.MAX_PER_PROCESS + " ports");
+                    + owner.pid() + " already has " + limit + " ports");
         }
         CompletionPortImpl port = new CompletionPortImpl(NEXT_ID.getAndIncrement(), owner);
         OPEN.put(port.id(), port);

@@ -69,7 +69,7 @@ public final class SampleDevice implements ResmgrHandler {
         message = next.flip();
         ocb.attr().size(message.limit());
         ocb.attr().markModified();
-        LOG.info("{} got {} bytes from pid {}", PATH, got, ctx.info().pid());
+        LOG.debug("{} got {} bytes from pid {}", PATH, got, ctx.info().pid());
         return got;
     }
 

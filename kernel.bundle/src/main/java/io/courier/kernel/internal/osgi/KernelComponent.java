@@ -9,6 +9,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Kernel} service: each bundle that gets it becomes a process of its own, named after
@@ -20,12 +22,16 @@ import org.osgi.service.component.annotations.ServiceScope;
  */
 @Component(service = Kernel.class, scope = ServiceScope.BUNDLE)
 public final class KernelComponent extends ForwardingKernel {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelComponent.class);
+
     private final Kernel process;
 
     /** Makes the process of the bundle that asked for the service. */
     @Activate
     public KernelComponent(@Reference(name = "microkernel") Microkernel microkernel, ComponentContext context) {
-        process = microkernel.process(processName(context.getUsingBundle()));
+        Bundle bundle = context.getUsingBundle();
+        process = microkernel.process(processName(bundle));
+        LOG.info("bundle {} ({}) is process {}", bundle.getSymbolicName(), bundle.getBundleId(), process.pid());
     }
 
     /** The process name for {@code bundle}: its symbolic name, or its id when it has none. */

@@ -8,11 +8,15 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.ProcessInfo;
+import io.courier.kernel.internal.MicrokernelImpl;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,20 +24,36 @@ import org.slf4j.LoggerFactory;
  * The system of an OSGi runtime: boots the kernel when the kernel bundle starts, registers it as
  * the {@link Microkernel} service and closes it when the bundle stops.
  *
+ * <p>Its settings come from the configuration {@value KernelSettings#PID} (described by
+ * {@link KernelConfig}): each change applies to the running kernel ({@link #modified}), so a
+ * configuration never restarts the component, and a bad value is logged and left alone.
+ *
  * <p>Immediate, because a delayed component would be deactivated, and every process killed,
  * whenever its last user let go of the service.
  */
-@Component(service = Microkernel.class, immediate = true)
+@Component(service = Microkernel.class, immediate = true, configurationPid = KernelSettings.PID)
+@Designate(ocd = KernelConfig.class)
 public final class MicrokernelComponent implements Microkernel {
     private static final Logger LOG = LoggerFactory.getLogger(MicrokernelComponent.class);
 
-    private final Microkernel microkernel;
+    private final MicrokernelImpl microkernel;
+    /** The settings in use; SCR calls activation and {@link #modified} one at a time. */
+    private KernelSettings settings;
 
-    /** Boots the kernel. */
+    /** Boots the kernel with the settings of its configuration. */
     @Activate
-    public MicrokernelComponent() {
-        microkernel = Microkernel.boot();
+    public MicrokernelComponent(Map<String, Object> properties) {
+        settings = KernelSettings.defaults().update(properties);
+        microkernel = new MicrokernelImpl(settings.idle());
+        settings.applyTo(microkernel);
         LOG.info("Courier kernel booted");
+    }
+
+    /** A new configuration: each setting takes effect at its next use. */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        settings = settings.update(properties);
+        settings.applyTo(microkernel);
     }
 
     /** The kernel itself, for the other components of this bundle. */

@@ -13,6 +13,7 @@ import io.courier.kernel.Microkernel;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
@@ -41,7 +42,7 @@ class ComponentsTest {
 
     @Test
     void shouldRefuseToCloseTheSystemForOneServiceUser() {
-        MicrokernelComponent component = new MicrokernelComponent();
+        MicrokernelComponent component = new MicrokernelComponent(Map.of());
         try {
             assertEquals(Errno.EPERM, assertThrows(KernelException.class, component::close).errno());
         } finally {

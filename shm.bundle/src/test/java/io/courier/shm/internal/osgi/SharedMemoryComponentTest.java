@@ -15,9 +15,11 @@ import io.courier.shm.SharedMemory;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -100,7 +102,7 @@ class SharedMemoryComponentTest {
 
     @Test
     void p1TheManagerComponentClosesEverythingWhenTheBundleStops() {
-        SharedMemoryManagerComponent manager = new SharedMemoryManagerComponent(mk);
+        SharedMemoryManagerComponent manager = new SharedMemoryManagerComponent(mk, Map.of());
         Path dir = SharedMemory.directory(mk);
         SharedMemoryComponent a = new SharedMemoryComponent(usedBy(mk, "org.example.a"));
         int fd = a.shmOpen("/stop", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
@@ -124,5 +126,52 @@ class SharedMemoryComponentTest {
         assertEquals(java.util.List.of("/seen"), SharedMemory.list(forwarding).stream()
                 .map(io.courier.shm.ShmStat::name).toList());
         assertEquals(1, mk.processes().stream().filter(p -> p.name().equals("shm")).count(), "one manager");
+    }
+
+    /** The largest object size (configuration io.courier.shm, maxSize) applies at the next ftruncate; a bad one is left out. */
+    @Test
+    void shouldApplyANewLargestSizeAtTheNextFtruncate() {
+        SharedMemoryManagerComponent manager = new SharedMemoryManagerComponent(mk, Map.of("maxSize", "8192"));
+        SharedMemoryComponent a = new SharedMemoryComponent(usedBy(mk, "org.example.a"));
+        try {
+            int fd = a.shmOpen("/sized", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
+            assertEquals(Errno.ENOMEM, assertThrows(KernelException.class, () -> a.ftruncate(fd, 16384)).errno());
+            manager.modified(Map.of("maxSize", 65536L));
+            a.ftruncate(fd, 16384);
+            manager.modified(Map.of("maxSize", "a lot"));
+            assertEquals(Errno.ENOMEM, assertThrows(KernelException.class, () -> a.ftruncate(fd, 131072)).errno(),
+                    "a bad value leaves 65536 in use");
+            a.ftruncate(fd, 32768);
+        } finally {
+            a.deactivate();
+            manager.deactivate();
+        }
+    }
+
+    /**
+     * A new folder (dir) restarts the manager: fds of the old one close, new objects are files of
+     * the new folder; a folder that cannot be made is left out and the manager stays where it is.
+     */
+    @Test
+    void shouldRestartTheManagerOnANewFolderAndStayForABadOne(@TempDir Path tmp) throws Exception {
+        SharedMemoryManagerComponent manager = new SharedMemoryManagerComponent(mk, Map.of());
+        SharedMemoryComponent a = new SharedMemoryComponent(usedBy(mk, "org.example.a"));
+        try {
+            int old = a.shmOpen("/before", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
+            Path shared = tmp.resolve("shared");
+            manager.modified(Map.of("dir", shared.toString()));
+            assertEquals(shared, SharedMemory.directory(mk));
+            assertEquals(Errno.EBADF, assertThrows(KernelException.class, () -> a.fstat(old)).errno());
+            a.close(a.shmOpen("/after", SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600));
+            assertTrue(Files.exists(shared.resolve("after")), "the object is a file of the new folder");
+
+            Path file = Files.writeString(tmp.resolve("not-a-folder"), "x");
+            manager.modified(Map.of("dir", file.resolve("sub").toString()));
+            assertEquals(shared, SharedMemory.directory(mk), "the manager stays on the folder in use");
+            a.close(a.shmOpen("/after", SharedMemory.O_RDWR, 0));
+        } finally {
+            a.deactivate();
+            manager.deactivate();
+        }
     }
 }

@@ -87,7 +87,7 @@ public final class ChecksumServer {
         switch (p.code()) {
             case PulseCode.DISCONNECT -> kernel.connectDetach(p.scoid());
             case PulseCode.UNBLOCK -> kernel.msgError(p.value(), -1);
-            default -> LOG.info("checksum server: pulse code {} value {}", p.code(), p.value());
+            default -> LOG.debug("checksum server: pulse code {} value {}", p.code(), p.value());
         }
     }
 

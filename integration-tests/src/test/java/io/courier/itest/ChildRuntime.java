@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * is a pipe the test types Gogo commands into, and whose output (standard output and error) the
  * test reads line by line. Jars go into its {@code deploy/} folder the ways users put them there.
  */
-final class CourierRuntime implements AutoCloseable {
+final class ChildRuntime implements AutoCloseable {
     /** How long the runtime may take to start. */
     static final Duration START_LIMIT = Duration.ofSeconds(20);
     /** A line that says something went wrong: an ERROR, an exception's stack, a failed profile. */
@@ -40,21 +40,16 @@ final class CourierRuntime implements AutoCloseable {
     private Writer shell;
     private Thread reader;
 
-    private CourierRuntime(Path home) {
-        this.home = home;
-    }
-
     /** A fresh copy of the assembled runtime under {@code target/}, so that one started by hand in the tree is left alone. */
-    static CourierRuntime copy() throws IOException {
-        Path runtime = Path.of(System.getProperty("courier.runtime", "../runtime/target/courier"));
+    ChildRuntime() throws IOException {
+        Path runtime = CourierTestSupport.runtimeHome();
         assertTrue(runtime + " holds the assembled runtime (built by the runtime module)",
                 Files.isRegularFile(runtime.resolve("bin/felix.jar")));
-        Path home = Files.createDirectories(
+        home = Files.createDirectories(
                 Files.createTempDirectory(Path.of("target"), "runtime-").resolve("courier").toAbsolutePath());
-        for (String part : new String[] {"bin", "bundle", "conf", "etc"}) {
+        for (String part : new String[] {"bin", "boot", "bundle", "conf", "etc"}) {
             copyTree(runtime.resolve(part), home.resolve(part));
         }
-        return new CourierRuntime(home);
     }
 
     /** The runtime's folder. */
@@ -68,7 +63,7 @@ final class CourierRuntime implements AutoCloseable {
     }
 
     /** Starts {@code bin/start} and waits until the kernel has booted. */
-    CourierRuntime start() throws IOException, InterruptedException {
+    ChildRuntime start() throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder("bash", "bin/start").directory(home.toFile()).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         felix = builder.start();
@@ -81,6 +76,11 @@ final class CourierRuntime implements AutoCloseable {
     /** The Felix process. */
     Process process() {
         return felix;
+    }
+
+    /** Whether the runtime's JVM is running. */
+    boolean isAlive() {
+        return felix.isAlive();
     }
 
     /** Every line printed so far. */
@@ -143,11 +143,14 @@ final class CourierRuntime implements AutoCloseable {
 
     /** Copies a reactor bundle beside the deploy folder, then moves it in whole ({@code mv}), over any old one. */
     void mv(String artifact) throws IOException {
+        deploy(CourierTestSupport.courierJar(artifact), artifact + ".jar");
+    }
+
+    /** Copies {@code jar} into {@code deploy/} as {@code name}, whole (moved in from beside the folder). */
+    void deploy(Path jar, String name) throws IOException {
         Files.createDirectories(deploy());
-        Path staged = Files.copy(CourierTestSupport.courierJar(artifact), home.resolve(artifact + ".jar"),
-                StandardCopyOption.REPLACE_EXISTING);
-        Files.move(staged, deploy().resolve(artifact + ".jar"), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        Path staged = Files.copy(jar, home.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, deploy().resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** {@code cp} a reactor bundle over its jar in the deploy folder: written in place. */
@@ -161,11 +164,20 @@ final class CourierRuntime implements AutoCloseable {
         Files.delete(deploy().resolve(artifact + ".jar"));
     }
 
-    /** Sends SIGTERM (through the handle: {@code Process.destroy()} would also close the output still read) and waits for the end. */
+    /** Sends SIGTERM and fails unless the runtime ends within {@code limit}. */
     void sigterm(Duration limit) throws InterruptedException {
+        assertTrue("the runtime stops within " + limit + " of SIGTERM", terminate(limit));
+    }
+
+    /**
+     * SIGTERM through the process handle ({@code Process.destroy()} would also close the output
+     * still being read); true when the runtime ended within {@code limit}.
+     */
+    boolean terminate(Duration limit) throws InterruptedException {
         assertTrue(felix.toHandle().destroy());
-        assertTrue("the runtime stops within " + limit + " of SIGTERM", felix.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS));
+        boolean ended = felix.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
         reader.join(TimeUnit.SECONDS.toMillis(2));
+        return ended;
     }
 
     /** The lines that say something went wrong: ERROR lines and stack traces. */
