@@ -10,6 +10,9 @@ import java.nio.ByteBuffer;
  * buffer's position and limit. Copies are absolute: no position moves until {@link #advance}.
  */
 final class Iov {
+    /** No buffers: a message or reply without data. */
+    static final ByteBuffer[] NONE = new ByteBuffer[0];
+
     private Iov() {
     }
 
