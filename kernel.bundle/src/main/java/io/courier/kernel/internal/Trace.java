@@ -12,6 +12,8 @@ import jdk.jfr.StackTrace;
  * no recording running the events cost a check the JIT folds away; with
  * {@code -Dcourier.trace.disable=true} the code is not even reached. Enable them with
  * {@code jcmd <pid> JFR.start settings=profile} or a recording of {@code io.courier.*} events.
+ *
+ * <p>SPEC B5.
  */
 final class Trace {
     /** Whether kernel calls make events at all (the JDK has JFR and tracing is not disabled). */

@@ -17,6 +17,8 @@ import org.osgi.service.component.annotations.ServiceScope;
  *
  * <p>When the kernel cannot make the process, construction fails with its
  * {@link io.courier.kernel.KernelException}; SCR logs it and the bundle gets no service.
+ *
+ * <p>SPEC P1, P2.
  */
 @Component(service = Kernel.class, scope = ServiceScope.BUNDLE)
 public final class KernelComponent extends ForwardingKernel {
