@@ -1,6 +1,7 @@
 package io.courier.kernel.internal;
 
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.ThreadState;
 import java.time.Duration;
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 final class Blocking {
     /** The deadline of a wait without one. */
-    static final long NO_DEADLINE = Long.MAX_VALUE;
+    static final long NO_DEADLINE = IdleStrategy.NO_DEADLINE;
 
     private static final int PAUSE_SPINS = 100;
 

@@ -3,6 +3,7 @@ package io.courier.kernel.internal;
 import io.courier.kernel.ConnectionInfo;
 import io.courier.kernel.Credentials;
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;

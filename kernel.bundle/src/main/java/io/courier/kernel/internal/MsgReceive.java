@@ -1,6 +1,7 @@
 package io.courier.kernel.internal;
 
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.MsgInfo;
 import io.courier.kernel.Pulse;

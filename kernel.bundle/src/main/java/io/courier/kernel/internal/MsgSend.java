@@ -2,6 +2,7 @@ package io.courier.kernel.internal;
 
 import io.courier.kernel.ChannelFlags;
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.PulseCode;
 import io.courier.kernel.ThreadState;
