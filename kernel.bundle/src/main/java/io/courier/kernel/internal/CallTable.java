@@ -19,10 +19,10 @@ import java.util.Set;
  * with the calling process, to the class of the object it acts on, as a kernel's call table
  * does. Nothing else happens here. A process's identity and life are {@link Proc}'s own.
  *
- * <p>Where each call family lives: {@link Channels} (K1), {@link Connections} (K2, K7),
- * {@link MsgSend} (K3, K5, K13), {@link MsgReceive} (K3, K5, K7), {@link MsgReply} (K3, K4, K6,
- * K7), {@link Pulses} (K8), {@link EventDelivery} (K17), {@link Names} (K14), {@link Threads}
- * (K10, K16), {@link Blocking} (K13 timeouts) and {@link SignalDelivery} (K18).
+ * <p>Where each call family lives, with its SPEC IDs: {@link Channels} (K1), {@link Connections}
+ * (K2, K7), {@link MsgSend} (K3, K5, K13), {@link MsgReceive} (K3, K5, K7), {@link MsgReply} (K3,
+ * K4, K6, K7), {@link Pulses} (K8), {@link EventDelivery} (K17), {@link Names} (K14),
+ * {@link Threads} (K10, K16), {@link Blocking} (K13 timeouts) and {@link SignalDelivery} (K18).
  */
 abstract sealed class CallTable implements Kernel permits Proc {
     /** The calling process: this table is a process's own. */
