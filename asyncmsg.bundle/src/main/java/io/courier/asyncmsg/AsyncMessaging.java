@@ -1,9 +1,9 @@
 package io.courier.asyncmsg;
 
-import io.courier.asyncmsg.internal.AsyncMessagingImpl;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.NameInfo;
+import io.courier.kernel.Providers;
 import io.courier.kernel.SigEvent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -52,9 +52,13 @@ public interface AsyncMessaging {
     /** The lowest asynchronous connection id. */
     int COID_BASE = 0x1000_0000;
 
-    /** The asynchronous messaging view of {@code kernel}'s process. */
+    /**
+     * The asynchronous messaging view of {@code kernel}'s process.
+     *
+     * @throws KernelException ENOSYS when no implementation is present ({@link AsyncMessagingProvider})
+     */
     static AsyncMessaging of(Kernel kernel) {
-        return new AsyncMessagingImpl(kernel);
+        return Providers.find(AsyncMessagingProvider.class).of(kernel);
     }
 
     /** The process this view acts for. */

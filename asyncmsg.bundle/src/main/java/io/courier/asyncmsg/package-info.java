@@ -2,9 +2,13 @@
  * Asynchronous messaging after QNX Neutrino's {@code asyncmsg_*()} calls: batched, buffered
  * sends that do not block the sender, on channels and connections of the kernel, with store and
  * forward by name. {@link io.courier.asyncmsg.AsyncMessaging} is one process's view of it.
+ *
+ * <p>Exported and never imported: the static entry points find their implementation through
+ * this bundle's own class loader ({@link io.courier.kernel.Providers}), so they must be this
+ * bundle's classes, not another bundle's copy of the package.
  */
-@Export
-@Version("0.3.0")
+@Export(substitution = Export.Substitution.NOIMPORT)
+@Version("0.4.0")
 package io.courier.asyncmsg;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,47 +1,24 @@
 package io.courier.asyncmsg;
 
-import io.courier.testing.Waits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
+import io.courier.testing.SystemPerTest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
-/** A fresh kernel per test, threads with bounded waits, and small helpers for messages. */
-@Timeout(60)
-abstract class AsyncTestSupport {
-    static final Duration WAIT = Waits.WAIT;
-
-    Microkernel mk;
-    final ExecutorService pool = Executors.newCachedThreadPool();
-
-    @BeforeEach
-    void bootKernel() {
-        mk = Microkernel.boot();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        mk.close();
-        Waits.shutDown(pool);
+/** A fresh kernel per test ({@link SystemPerTest}), and small helpers for messages. */
+abstract class AsyncTestSupport extends SystemPerTest<Microkernel> {
+    @Override
+    protected Microkernel boot() {
+        return Microkernel.boot();
     }
 
     /** A process and its asynchronous-messaging view. */
@@ -54,23 +31,6 @@ abstract class AsyncTestSupport {
     Proc process(String name) {
         Kernel k = mk.process(name);
         return new Proc(k, AsyncMessaging.of(k));
-    }
-
-    <T> Future<T> async(Callable<T> task) {
-        return pool.submit(task);
-    }
-
-    static <T> T await(Future<T> f) throws Exception {
-        return Waits.await(f);
-    }
-
-    /** Waits (bounded) until {@code condition} holds. */
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        Waits.eventually(what, condition);
-    }
-
-    static ByteBuffer text(String s) {
-        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A C string: the text and its NUL, as the technote's {@code strlen(msg) + 1}. */
@@ -137,9 +97,5 @@ abstract class AsyncTestSupport {
         KernelException e = assertThrows(KernelException.class, call);
         assertEquals(expected, e.errno(), e.getMessage());
         return e;
-    }
-
-    static String threadDump() {
-        return Waits.threadDump();
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertThrows;
 
 import io.courier.asyncmsg.iocp.IoCompletionPort;
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
@@ -165,7 +166,7 @@ public class ConfigurationTest extends CourierTestSupport {
         await("the receiver parked by the configured strategy", LIMIT, () -> {
             client.msgSendPulse(coid, 10, 1, 0);
             LockSupport.parkNanos(20_000_000);
-            return String.valueOf(LockSupport.getBlocker(receiver)).equals("Backoff[spins=0, yields=3]");
+            return new IdleStrategy.Backoff(0, 3).equals(LockSupport.getBlocker(receiver));
         });
     }
 

@@ -1,6 +1,5 @@
 package io.courier.kernel;
 
-import io.courier.kernel.internal.MicrokernelImpl;
 import java.util.List;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
@@ -12,9 +11,13 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface Microkernel extends AutoCloseable {
-    /** Starts an embedded kernel with the default configuration. */
+    /**
+     * Starts an embedded kernel with the default configuration.
+     *
+     * @throws KernelException ENOSYS when no kernel implementation is present ({@link MicrokernelProvider})
+     */
     static Microkernel boot() {
-        return new MicrokernelImpl();
+        return Providers.find(MicrokernelProvider.class).boot();
     }
 
     /** Makes a new process named {@code name}, with root's credentials and every ability. */

@@ -2,8 +2,8 @@ package io.courier.resmgr;
 
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.Providers;
 import io.courier.kernel.SigEvent;
-import io.courier.resmgr.internal.ResmgrImpl;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
@@ -43,9 +43,13 @@ public interface Resmgr {
     /** {@code NAME_MAX}: the longest path component, in UTF-8 bytes. */
     int NAME_MAX = 255;
 
-    /** The resource manager view of {@code kernel}'s process. */
+    /**
+     * The resource manager view of {@code kernel}'s process.
+     *
+     * @throws KernelException ENOSYS when no implementation is present ({@link ResmgrProvider})
+     */
     static Resmgr of(Kernel kernel) {
-        return new ResmgrImpl(kernel);
+        return Providers.find(ResmgrProvider.class).of(kernel);
     }
 
     /** The process this view acts for. */

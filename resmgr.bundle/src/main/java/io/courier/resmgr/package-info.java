@@ -16,9 +16,13 @@
  *   <li>{@link io.courier.resmgr.ShmemDirectory} plugs the shared memory objects into
  *       {@code /dev/shmem}.
  * </ul>
+ *
+ * <p>Exported and never imported: the static entry points find their implementation through
+ * this bundle's own class loader ({@link io.courier.kernel.Providers}), so they must be this
+ * bundle's classes, not another bundle's copy of the package.
  */
-@Export
-@Version("0.2.0")
+@Export(substitution = Export.Substitution.NOIMPORT)
+@Version("0.3.0")
 package io.courier.resmgr;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,8 +2,7 @@ package io.courier.shm;
 
 import io.courier.kernel.Kernel;
 import io.courier.kernel.Microkernel;
-import io.courier.shm.internal.SharedMemoryImpl;
-import io.courier.shm.internal.ShmRegistry;
+import io.courier.kernel.Providers;
 import java.nio.file.Path;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
@@ -82,9 +81,14 @@ public interface SharedMemory {
     /** The system property giving the largest object size in bytes (default: the folder's file store size). */
     String MAX_SIZE_PROPERTY = "courier.shm.maxSize";
 
-    /** The shared memory view of {@code kernel}'s process. Makes no kernel call until first used. */
+    /**
+     * The shared memory view of {@code kernel}'s process. Makes no kernel call until first used.
+     *
+     * @throws io.courier.kernel.KernelException ENOSYS when no implementation is present
+     *     ({@link SharedMemoryProvider})
+     */
     static SharedMemory of(Kernel kernel) {
-        return new SharedMemoryImpl(kernel);
+        return Providers.find(SharedMemoryProvider.class).of(kernel);
     }
 
     /**
@@ -93,12 +97,12 @@ public interface SharedMemory {
      * manager's pathname space (SPEC S3, R5).
      */
     static List<ShmStat> list(Microkernel microkernel) {
-        return ShmRegistry.of(microkernel).list();
+        return Providers.find(SharedMemoryProvider.class).list(microkernel);
     }
 
     /** The folder that holds the named objects of {@code microkernel}: give it to another JVM to share them. */
     static Path directory(Microkernel microkernel) {
-        return ShmRegistry.of(microkernel).namesDirectory();
+        return Providers.find(SharedMemoryProvider.class).directory(microkernel);
     }
 
     /** The process this view acts for. */

@@ -49,9 +49,13 @@
  *     the watching process: any event type.</li>
  * <li>Condition variable signals wake every waiter (POSIX allows spurious wake-ups).</li>
  * </ul>
+ *
+ * <p>Exported and never imported: the static entry points find their implementation through
+ * this bundle's own class loader ({@link io.courier.kernel.Providers}), so they must be this
+ * bundle's classes, not another bundle's copy of the package.
  */
-@Export
-@Version("0.1.0")
+@Export(substitution = Export.Substitution.NOIMPORT)
+@Version("0.2.0")
 package io.courier.shm;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,63 +1,27 @@
 package io.courier.shm;
 
-import io.courier.testing.Waits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.time.Duration;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Timeout;
+import io.courier.testing.SystemPerTest;
 import org.junit.jupiter.api.function.Executable;
 
-/** A fresh kernel per test, helper threads with bounded waits, and errno assertions. */
-@Timeout(60)
-abstract class ShmTestSupport {
-    static final Duration WAIT = Waits.WAIT;
+/** A fresh kernel per test ({@link SystemPerTest}), mappings, and errno assertions. */
+abstract class ShmTestSupport extends SystemPerTest<Microkernel> {
     static final int RW = SharedMemory.PROT_READ | SharedMemory.PROT_WRITE;
 
-    Microkernel mk;
-    final ExecutorService pool = Executors.newCachedThreadPool();
-
-    @BeforeEach
-    void bootKernel() {
-        mk = Microkernel.boot();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        mk.close();
-        Waits.shutDown(pool);
+    @Override
+    protected Microkernel boot() {
+        return Microkernel.boot();
     }
 
     /** A process and its shared memory view. */
     SharedMemory shm(String name) {
         return SharedMemory.of(mk.process(name));
-    }
-
-    <T> Future<T> async(Callable<T> task) {
-        return pool.submit(task);
-    }
-
-    static <T> T await(Future<T> f) throws Exception {
-        return Waits.await(f);
-    }
-
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        Waits.eventually(what, condition);
     }
 
     static KernelException fails(Errno errno, Executable call) {
@@ -81,10 +45,6 @@ abstract class ShmTestSupport {
         Mapping m = shm.mmap(size, RW, SharedMemory.MAP_SHARED, fd, 0);
         shm.close(fd);
         return m;
-    }
-
-    static String threadDump() {
-        return Waits.threadDump();
     }
 
     static Kernel kernel(SharedMemory shm) {

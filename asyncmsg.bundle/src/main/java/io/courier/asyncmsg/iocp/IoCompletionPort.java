@@ -1,9 +1,9 @@
 package io.courier.asyncmsg.iocp;
 
-import io.courier.asyncmsg.iocp.internal.PortRegistry;
 import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.Providers;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -58,7 +58,7 @@ public interface IoCompletionPort extends AutoCloseable {
      * @throws KernelException ENOBUFS when the owner already holds {@link #MAX_PER_PROCESS} ports
      */
     static IoCompletionPort create() {
-        return PortRegistry.create();
+        return Providers.find(IoCompletionPortProvider.class).create();
     }
 
     /**
@@ -70,12 +70,12 @@ public interface IoCompletionPort extends AutoCloseable {
      *     ports; EINVAL for a null kernel; whatever {@code atExit} reports for a dead process
      */
     static IoCompletionPort create(Kernel kernel) {
-        return PortRegistry.create(kernel);
+        return Providers.find(IoCompletionPortProvider.class).create(kernel);
     }
 
     /** Every open port in this JVM, by id: for a shell command or {@code pidin}. */
     static List<PortInfo> ports() {
-        return PortRegistry.ports();
+        return Providers.find(IoCompletionPortProvider.class).ports();
     }
 
     /** The port's id, the handle {@code QsoCreateIOCompletionPort()} returns; unique in the JVM. */

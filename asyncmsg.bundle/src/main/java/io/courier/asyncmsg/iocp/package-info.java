@@ -9,9 +9,13 @@
  * {@code QsoCancelOperation} and {@code QsoDestroyIOCompletionPort};
  * {@link io.courier.asyncmsg.iocp.OverlappedIo} is the {@code Qso_OverlappedIO_t} communications
  * area and {@link io.courier.asyncmsg.iocp.Completion} what a waiting thread is handed.
+ *
+ * <p>Exported and never imported: the static entry points find their implementation through
+ * this bundle's own class loader ({@link io.courier.kernel.Providers}), so they must be this
+ * bundle's classes, not another bundle's copy of the package.
  */
-@Export
-@Version("0.1.0")
+@Export(substitution = Export.Substitution.NOIMPORT)
+@Version("0.2.0")
 package io.courier.asyncmsg.iocp;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,8 +1,8 @@
 package io.courier.benchmarks.kernel;
 
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.Microkernel;
-import io.courier.kernel.internal.IdleStrategy;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -19,6 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * compare-and-set on the receiver's own signal line and no lock. The usual server, one thread
  * back in msgReceive before its client sends again, stays in the slot and is handed each message
  * without the client touching the lock, the queue or any line of the channel but to read it.
+ * The calls on channels are {@link Channels}'.
+ *
+ * <p>SPEC K1, K9 (queue order), K11 (several receivers).
  */
 final class Channel {
     private static final VarHandle WAITING;

@@ -1,6 +1,10 @@
 package io.courier.kernel.internal;
 
-/** A client's connection (coid) to a channel. */
+/**
+ * A client's connection (coid) to a channel; the calls on it are {@link Connections}'.
+ *
+ * <p>SPEC K2.
+ */
 final class Connection {
     final int coid;
     final Proc owner;

@@ -12,8 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * {@code MsgDeliverEvent()}, {@code MsgRegisterEvent()} and friends (SPEC K17), with the checks
- * and errors of the seed's MsgDeliverEvent page.
+ * Events: {@code MsgDeliverEvent()}, {@code MsgVerifyEvent()}, {@code MsgRegisterEvent()} and
+ * {@code MsgUnregisterEvent()}, with the checks and errors of the seed's MsgDeliverEvent page. A
+ * process's registered events are its {@link Proc#registrations}; an event's pulse is queued by
+ * {@link Pulses}, its signal delivered by {@link SignalDelivery}.
+ *
+ * <p>SPEC K17 (events: PULSE, SIGNAL, SIGNAL_CODE, SIGNAL_THREAD, THREAD, UNBLOCK, INTR, NONE).
  */
 final class EventDelivery {
     private static final AtomicLong HANDLES = new AtomicLong(0x5EC0_0000_0000L);
@@ -26,6 +30,7 @@ final class EventDelivery {
     }
 
     static SigEvent register(Proc client, SigEvent event, int coid) {
+        client.self();
         validate(event);
         if (event.handle() != 0) {
             throw new KernelException(Errno.EINVAL, "the event is registered already");
@@ -44,6 +49,7 @@ final class EventDelivery {
     }
 
     static void unregister(Proc client, SigEvent event) {
+        client.self();
         if (event == null || event.handle() == 0 || client.registrations.remove(event.handle()) == null) {
             throw new KernelException(Errno.EINVAL, "not a registered event of process " + client.pid);
         }
@@ -82,7 +88,8 @@ final class EventDelivery {
      * that message (also after the reply, while it stays connected), 0 to the calling thread,
      * &lt; 0 to thread {@code -rcvid} of the calling process.
      */
-    static void deliver(Proc server, KThread caller, long rcvid, SigEvent event, boolean verifyOnly) {
+    static void deliver(Proc server, long rcvid, SigEvent event, boolean verifyOnly) {
+        KThread caller = server.self();
         validate(event);
         Proc target;
         KThread thread;
@@ -138,13 +145,13 @@ final class EventDelivery {
             case PULSE -> pulse(target, caller, ev, verifyOnly);
             case SIGNAL, SIGNAL_CODE -> {
                 if (!verifyOnly) {
-                    target.signal(0, new SigInfo(ev.signo(), ev.type() == SigEvent.Type.SIGNAL ? Signals.SI_USER
+                    SignalDelivery.signal(target, 0, new SigInfo(ev.signo(), ev.type() == SigEvent.Type.SIGNAL ? Signals.SI_USER
                             : ev.code(), ev.value(), server.pid));
                 }
             }
             case SIGNAL_THREAD -> {
                 if (!verifyOnly) {
-                    target.signal(thread.tid, new SigInfo(ev.signo(), ev.code(), ev.value(), server.pid));
+                    SignalDelivery.signal(target, thread.tid, new SigInfo(ev.signo(), ev.code(), ev.value(), server.pid));
                 }
             }
             case THREAD -> {
@@ -189,7 +196,7 @@ final class EventDelivery {
             throw new KernelException(Errno.EPERM, "pulse priority " + prio + " is above the non-privileged range and"
                     + " process " + receiver.pid + " lacks the PRIORITY ability");
         }
-        if (!verifyOnly && !Proc.postPulse(c.channel, new PulseItem(prio, ev.code(), ev.value(), c.sconn.scoid,
+        if (!verifyOnly && !Pulses.post(c.channel, new PulseItem(prio, ev.code(), ev.value(), c.sconn.scoid,
                 null))) {
             throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");
         }

@@ -12,6 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * are reused (QNX does the same for chids, coids and tids). Lookups take no lock; changes
  * take the table's lock.
  *
+ * <p>SPEC K15 (nothing leaks: ids are reused).
+ *
  * @param <T> the kind of object
  */
 final class IdTable<T> {

@@ -8,8 +8,13 @@ import java.nio.ByteBuffer;
  * Copies between IOVs: arrays of buffers taken as one contiguous byte sequence. A source is the
  * bytes between each buffer's position and limit; a destination is the room between each
  * buffer's position and limit. Copies are absolute: no position moves until {@link #advance}.
+ *
+ * <p>SPEC K5, K6.
  */
 final class Iov {
+    /** No buffers: a message or reply without data. */
+    static final ByteBuffer[] NONE = new ByteBuffer[0];
+
     private Iov() {
     }
 

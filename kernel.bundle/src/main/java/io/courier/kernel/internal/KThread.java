@@ -23,6 +23,8 @@ import java.util.Set;
  * A client waits for DONE on its signal line ({@code doneGen}), not on the phase. Receive
  * phases: IDLE -> WAITING (in the channel's slot, claimable without the lock) or QUEUED (taken
  * under the lock) -> CLAIMED -> DONE -> IDLE.
+ *
+ * <p>SPEC K3 (the phases of a round trip), K13 (what unblocks a thread), K16 (its state).
  */
 final class KThread extends KThreadLayout.Pad3 {
     static final int IDLE = 0;

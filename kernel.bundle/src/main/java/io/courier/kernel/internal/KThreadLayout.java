@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
  *
  * Each padding class ends with 15 bytes of small fields so that any hole the group before it
  * left is filled by padding, not by a field of the group after it.
+ *
+ * <p>SPEC K3 (the fields of a round trip).
  */
 final class KThreadLayout {
     private KThreadLayout() {

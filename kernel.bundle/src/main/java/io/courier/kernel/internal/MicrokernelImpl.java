@@ -3,6 +3,7 @@ package io.courier.kernel.internal;
 import io.courier.kernel.ConnectionInfo;
 import io.courier.kernel.Credentials;
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * The system: the process table, the attached names, and the table of kernel threads by
  * which rcvids are resolved. A small reaper thread releases the kernel threads of Java
  * threads that ended.
+ *
+ * <p>SPEC K14 (the name space), K15 (process slots and pids), K16 (pidin's snapshots).
  */
 public final class MicrokernelImpl implements Microkernel {
     private static final Logger LOG = LoggerFactory.getLogger(MicrokernelImpl.class);

@@ -2,7 +2,11 @@ package io.courier.kernel.internal;
 
 import io.courier.kernel.Pulse;
 
-/** A queued pulse. */
+/**
+ * A queued pulse; where pulses are queued and handed over is {@link Pulses}.
+ *
+ * <p>SPEC K8.
+ */
 final class PulseItem extends Pending {
     final int code;
     final long value;

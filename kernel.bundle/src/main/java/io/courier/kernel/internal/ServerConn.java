@@ -7,6 +7,8 @@ import java.util.List;
  * The server's side of one client process's connections to one channel (the scoid). It lives
  * while the client holds a connection; after the last one goes, on a DISCONNECT channel it
  * stays until the server detaches the scoid. Guarded by the channel's lock.
+ *
+ * <p>SPEC K2, K12 (DISCONNECT).
  */
 final class ServerConn {
     final Channel channel;

@@ -15,6 +15,8 @@ import jdk.jfr.StackTrace;
  * ({@code -Dcourier.trace.disable=true}, or {@link MicrokernelImpl#tracing(boolean)}) the code
  * is not even reached. Enable them with {@code jcmd <pid> JFR.start settings=profile} or a
  * recording of {@code io.courier.*} events.
+ *
+ * <p>SPEC B5.
  */
 final class Trace {
     private static final boolean JFR = jfrPresent();

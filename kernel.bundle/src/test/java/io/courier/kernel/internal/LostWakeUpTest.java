@@ -3,6 +3,7 @@ package io.courier.kernel.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.testing.Waits;
 import java.nio.ByteBuffer;

@@ -1,59 +1,31 @@
 package io.courier.kernel.seeds;
 
-import io.courier.testing.Waits;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.courier.kernel.Microkernel;
+import io.courier.testing.SystemPerTest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Timeout;
 
 /**
- * What the course's example programs share: the checksum message ({@code msg_def.h}), a
- * kernel per test, and server threads with bounded waits.
+ * What the course's example programs share: the checksum message ({@code msg_def.h}), and a
+ * kernel per test with server threads and bounded waits ({@link SystemPerTest}).
  */
-@Timeout(60)
-abstract class SeedSupport {
-    static final Duration WAIT = Waits.WAIT;
+abstract class SeedSupport extends SystemPerTest<Microkernel> {
     /** {@code CKSUM_MSG_TYPE}: user message types start above {@code _IO_MAX}. */
     static final short CKSUM_MSG_TYPE = (short) (io.courier.kernel.IoMsg.IO_MAX + 1);
     /** The header of the checksum message: type (u16), pad (u16), then the string. */
     static final int HEADER = 4;
 
-    Microkernel mk;
-    final ExecutorService pool = Executors.newCachedThreadPool();
-
-    @BeforeEach
-    void boot() {
-        mk = Microkernel.boot();
+    @Override
+    protected Microkernel boot() {
+        return Microkernel.boot();
     }
 
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        mk.close();
-        Waits.shutDown(pool);
-    }
-
+    /** Starts one of the programs on a thread of its own. */
     <T> Future<T> start(Callable<T> program) {
-        return pool.submit(program);
-    }
-
-    static <T> T await(Future<T> f) throws Exception {
-        return Waits.await(f);
-    }
-
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        Waits.eventually(what, condition);
+        return async(program);
     }
 
     /** The checksum of the course: the sum of the string's bytes. */

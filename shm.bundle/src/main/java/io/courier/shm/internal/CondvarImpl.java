@@ -8,6 +8,7 @@ import static io.courier.shm.SyncLayout.FLAGS;
 import static io.courier.shm.SyncLayout.MAGIC;
 
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.KernelException;
 import io.courier.shm.ShmCondvar;
 import io.courier.shm.ShmMutex;
@@ -72,7 +73,7 @@ final class CondvarImpl implements ShmCondvar {
 
     @Override
     public Errno await(ShmMutex mutex, Duration timeout) {
-        return await(mutex, IdleStrategy.deadline(MutexImpl.timeoutNanos(timeout)));
+        return await(mutex, IdleStrategy.deadlineIn(MutexImpl.timeoutNanos(timeout)));
     }
 
     private Errno await(ShmMutex mutex, long deadline) {
@@ -87,7 +88,7 @@ final class CondvarImpl implements ShmCondvar {
             WaitLot.enter(key);
             try {
                 m.unlock();
-                IdleStrategy idle = new IdleStrategy();
+                int round = 0;
                 while ((int) INT.getVolatile(seg, seq) == seen) {
                     if (IdleStrategy.passed(deadline)) {
                         timedOut = true;
@@ -97,7 +98,7 @@ final class CondvarImpl implements ShmCondvar {
                         interrupted = true;
                         break;
                     }
-                    idle.idle(deadline);
+                    WaitLot.IDLE.idle(round++, deadline);
                 }
             } finally {
                 WaitLot.leave(key);

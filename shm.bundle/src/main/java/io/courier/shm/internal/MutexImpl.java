@@ -15,6 +15,7 @@ import static io.courier.shm.SyncLayout.STATE_CONSISTENT;
 import static io.courier.shm.SyncLayout.STATE_INCONSISTENT;
 
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.SigEvent;
 import io.courier.shm.Mapping;
@@ -26,7 +27,7 @@ import java.time.Duration;
 
 /**
  * A mutex in shared memory: an owner word taken with compare-and-set, waiting through the
- * {@link IdleStrategy}, and owner-death detection through {@link Owners}. Layout:
+ * {@link WaitLot#IDLE}, and owner-death detection through {@link Owners}. Layout:
  * {@link io.courier.shm.SyncLayout}.
  */
 final class MutexImpl implements ShmMutex {
@@ -108,7 +109,7 @@ final class MutexImpl implements ShmMutex {
 
     @Override
     public Errno lock(Duration timeout) {
-        return acquire(IdleStrategy.deadline(timeoutNanos(timeout)), true);
+        return acquire(IdleStrategy.deadlineIn(timeoutNanos(timeout)), true);
     }
 
     @Override
@@ -148,7 +149,7 @@ final class MutexImpl implements ShmMutex {
             }
             throw new KernelException(Errno.EDEADLK, "the calling thread holds this mutex");
         }
-        IdleStrategy idle = new IdleStrategy();
+        int round = 0;
         long nextCheck = wait ? System.nanoTime() + LIVENESS_CHECK_NANOS / 16 : System.nanoTime();
         boolean counted = false;
         try {
@@ -189,13 +190,13 @@ final class MutexImpl implements ShmMutex {
                 if (Thread.interrupted()) {
                     throw new KernelException(Errno.EINTR, "interrupted while waiting for the mutex");
                 }
-                if (!counted && !idle.spinning()) {
+                if (!counted && round >= WaitLot.IDLE.parkRound()) {
                     // Count ourselves, then look again: an unlock after this sees us and wakes us.
                     INT.getAndAdd(seg, at + MUTEX_WAITERS, 1);
                     WaitLot.enter(key);
                     counted = true;
                 } else {
-                    idle.idle(deadline);
+                    WaitLot.IDLE.idle(round++, deadline);
                 }
                 cur = (long) LONG.getVolatile(seg, owner);
             }

@@ -9,6 +9,7 @@ import static io.courier.shm.SyncLayout.SEMAPHORE_WAITERS;
 import static io.courier.shm.SyncLayout.SEM_VALUE_MAX;
 
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.KernelException;
 import io.courier.shm.ShmSemaphore;
 import java.lang.foreign.MemorySegment;
@@ -68,7 +69,7 @@ final class SemaphoreImpl implements ShmSemaphore {
 
     @Override
     public void await(Duration timeout) {
-        await(IdleStrategy.deadline(MutexImpl.timeoutNanos(timeout)));
+        await(IdleStrategy.deadlineIn(MutexImpl.timeoutNanos(timeout)));
     }
 
     private void await(long deadline) {
@@ -76,7 +77,7 @@ final class SemaphoreImpl implements ShmSemaphore {
             if (tryDecrement()) {
                 return;
             }
-            IdleStrategy idle = new IdleStrategy();
+            int round = 0;
             boolean counted = false;
             try {
                 while (!tryDecrement()) {
@@ -86,13 +87,13 @@ final class SemaphoreImpl implements ShmSemaphore {
                     if (Thread.interrupted()) {
                         throw new KernelException(Errno.EINTR, "interrupted while waiting on the semaphore");
                     }
-                    if (!counted && !idle.spinning()) {
+                    if (!counted && round >= WaitLot.IDLE.parkRound()) {
                         // Count ourselves, then look again: a post after this sees us and wakes us.
                         INT.getAndAdd(seg, waiters, 1);
                         WaitLot.enter(key);
                         counted = true;
                     } else {
-                        idle.idle(deadline);
+                        WaitLot.IDLE.idle(round++, deadline);
                     }
                 }
             } finally {

@@ -1,5 +1,6 @@
 package io.courier.shm.internal;
 
+import io.courier.kernel.IdleStrategy;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
@@ -10,6 +11,14 @@ import java.util.concurrent.locks.LockSupport;
  * object's place in its file, since two mappings of one object have different addresses.
  */
 final class WaitLot {
+    /**
+     * How a shared-memory waiter waits: 64 spins, 8 yields, then parks from 2 us, doubling up to
+     * 1 ms. There is no futex: an unlock, post or signal in this JVM unparks waiters at once
+     * through this lot; one in another JVM is noticed at the end of the current park, so the
+     * longest park bounds the cross-JVM wake-up latency.
+     */
+    static final IdleStrategy IDLE = new IdleStrategy.Backoff(64, 8, 2_000, 1_000_000);
+
     /** A synchronisation object: the file it lives in and its offset there. */
     record Key(Object file, long offset) {
     }

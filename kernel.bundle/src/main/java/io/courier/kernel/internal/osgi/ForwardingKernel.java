@@ -21,6 +21,8 @@ import java.util.Set;
  * A {@link Kernel} that hands every call to {@link #delegate()}, so that a service object
  * (which the framework must be able to instantiate before the process exists) stays a few
  * lines long. When {@code Kernel} gains a method, add its forwarding here.
+ *
+ * <p>SPEC P2.
  */
 abstract class ForwardingKernel implements Kernel {
     /** The process every call goes to. */

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the kernel cannot make the process, construction fails with its
  * {@link io.courier.kernel.KernelException}; SCR logs it and the bundle gets no service.
+ *
+ * <p>SPEC P1, P2.
  */
 @Component(service = Kernel.class, scope = ServiceScope.BUNDLE)
 public final class KernelComponent extends ForwardingKernel {

@@ -1,6 +1,6 @@
 package io.courier.kernel.internal.osgi;
 
-import io.courier.kernel.internal.IdleStrategy;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.internal.MicrokernelImpl;
 import io.courier.kernel.osgi.Settings;
 import java.util.Map;

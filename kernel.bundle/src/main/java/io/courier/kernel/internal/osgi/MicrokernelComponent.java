@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Immediate, because a delayed component would be deactivated, and every process killed,
  * whenever its last user let go of the service.
+ *
+ * <p>SPEC P1.
  */
 @Component(service = Microkernel.class, immediate = true, configurationPid = KernelSettings.PID)
 @Designate(ocd = KernelConfig.class)

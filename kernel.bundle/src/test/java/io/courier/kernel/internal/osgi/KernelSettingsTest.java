@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
-import io.courier.kernel.internal.IdleStrategy;
-import io.courier.kernel.internal.MicrokernelImpl;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.internal.MicrokernelImpl;
 import io.courier.testing.Waits;
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -1,0 +1,14 @@
+package io.courier.asyncmsg;
+
+import io.courier.kernel.Kernel;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * What {@link AsyncMessaging#of(Kernel)} finds through {@link io.courier.kernel.Providers}: the
+ * asyncmsg bundle implements it. Users call {@code AsyncMessaging.of}, not this.
+ */
+@ProviderType
+public interface AsyncMessagingProvider {
+    /** The asynchronous messaging view of {@code kernel}'s process. */
+    AsyncMessaging of(Kernel kernel);
+}

@@ -1,0 +1,255 @@
+package io.courier.kernel.internal;
+
+import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.MsgInfo;
+import io.courier.kernel.Pulse;
+import io.courier.kernel.ThreadState;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receive side of message passing: {@code MsgReceive()}, its IOV form and
+ * {@code MsgReceivePulse()}. A receiver takes the first of the channel's queued senders and pulses
+ * (priority, then age), or waits RECEIVE-blocked: in the channel's slot, where a sender claims it
+ * without the lock, or in the channel's queue. A client taken either way has its message copied
+ * by the receiver (one copy) and becomes REPLY-blocked.
+ *
+ * <p>SPEC K3 (receive, rcvid &gt; 0 or 0 for a pulse), K5 (IOVs), K7 (the MsgInfo of a message),
+ * K8 (a pulse received, EFAULT when the buffer is too small), K9 (priority then age), K10 (the
+ * receiver takes the message's priority), K11 (several receivers, each message to one), K13
+ * (RECEIVE timeouts); msgReceive's exact errors.
+ */
+final class MsgReceive {
+    private static final Logger LOG = LoggerFactory.getLogger(MsgReceive.class);
+
+    private MsgReceive() {
+    }
+
+    static long msgReceive(Proc p, int chid, ByteBuffer rmsg, MsgInfo info, Duration timeout) {
+        KThread t = p.self();
+        if (rmsg == null) {
+            throw new KernelException(Errno.EFAULT, "receive buffer is null");
+        }
+        if (rmsg.isReadOnly()) {
+            throw new KernelException(Errno.EFAULT, "receive buffer is read-only");
+        }
+        t.oneRecv[0] = rmsg;
+        try {
+            return receive(p, t, chid, t.oneRecv, info, false, timeout);
+        } finally {
+            t.oneRecv[0] = null;
+        }
+    }
+
+    static long msgReceivev(Proc p, int chid, ByteBuffer[] riov, MsgInfo info, Duration timeout) {
+        KThread t = p.self();
+        return receive(p, t, chid, Iov.destination(riov, "receive IOV"), info, false, timeout);
+    }
+
+    static Pulse msgReceivePulse(Proc p, int chid, Duration timeout) {
+        KThread t = p.self();
+        receive(p, t, chid, Iov.NONE, null, true, timeout);
+        PulseItem pulse = t.recvPulse;
+        t.recvPulse = null;
+        return pulse.toPulse();
+    }
+
+    private static long receive(Proc p, KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
+            Duration timeout) {
+        if (!Trace.ENABLED) {
+            return receiveNow(p, t, chid, dst, info, pulseOnly, timeout);
+        }
+        Trace.Receive e = new Trace.Receive();
+        e.begin();
+        try {
+            long rcvid = receiveNow(p, t, chid, dst, info, pulseOnly, timeout);
+            e.rcvid = rcvid;
+            return rcvid;
+        } catch (KernelException x) {
+            e.error = x.errno().name();
+            throw x;
+        } finally {
+            e.end();
+            if (e.shouldCommit()) {
+                e.pid = p.pid;
+                e.tid = t.tid;
+                e.chid = chid;
+                e.commit();
+            }
+        }
+    }
+
+    private static long receiveNow(Proc p, KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
+            Duration timeout) {
+        t.own();
+        Channel ch = p.channels.get(chid);
+        if (ch == null || ch.destroyed) {
+            throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + p.pid);
+        }
+        long deadline = Blocking.deadline(t, timeout, ThreadState.RECEIVE);
+        t.timeoutStates = null;
+        Pending next;
+        ch.acquire();
+        try {
+            if (ch.destroyed) {
+                throw new KernelException(Errno.ESRCH, "channel " + chid + " is gone");
+            }
+            Pending s = pulseOnly ? null : ch.senders.peek();
+            Pending q = ch.pulses.peek();
+            next = s == null ? q : q == null ? s : Pending.ORDER.compare(s, q) <= 0 ? s : q;
+            if (next == null) {
+                if (deadline != Blocking.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+                    throw new KernelException(Errno.ETIMEDOUT, "msgReceive");
+                }
+                t.rdst = dst;
+                t.rinfo = info;
+                t.pulseOnly = pulseOnly;
+                t.recvChannel = ch;
+                t.recvError = null;
+                t.show(ThreadState.RECEIVE, chid);
+                // Last: a sender may claim a receiver waiting in the channel's slot without the lock.
+                if (pulseOnly) {
+                    t.recvPhase(KThread.RECV_QUEUED);
+                    ch.pulseReceivers.add(t);
+                } else {
+                    ch.addReceiver(t);
+                }
+            } else if (next == s) {
+                ch.senders.poll();
+                ((KThread) next).sendPhase(KThread.BUSY);
+            } else {
+                ch.pulses.poll();
+            }
+        } finally {
+            ch.lock.unlock();
+        }
+        if (next instanceof KThread c) {
+            c.servedBy(t);
+            c.show(ThreadState.REPLY, p.pid);
+            return receiveFrom(t, c, ch, dst, info);
+        }
+        if (next instanceof PulseItem pulse) {
+            return receivePulse(t, pulse, ch, dst, pulseOnly);
+        }
+        return awaitReceive(p, t, ch, deadline);
+    }
+
+    /**
+     * A receiver took a client (SEND-blocked in the queue, or handed over while it waited):
+     * copies its message (one copy) and makes it REPLY-blocked. A copy that fails (a buffer
+     * changed under it) fails the receive with EFAULT and puts the client back, as if never
+     * received.
+     */
+    private static long receiveFrom(KThread t, KThread c, Channel ch, ByteBuffer[] dst, MsgInfo info) {
+        int n;
+        try {
+            n = Iov.copy(c.siov, 0, dst, 0, Integer.MAX_VALUE);
+            Iov.advance(dst, n);
+        } catch (RuntimeException e) {
+            LOG.debug("copy into receiver failed", e);
+            ch.acquire();
+            try {
+                c.seq = ch.seq++;
+                ch.senders.add(c);
+                c.servedBy(null);
+                c.show(ThreadState.SEND, ch.owner.pid);
+                c.sendPhase(KThread.SEND);
+            } finally {
+                ch.lock.unlock();
+            }
+            throw new KernelException(Errno.EFAULT, "receive buffer changed during the copy");
+        }
+        if (info != null) {
+            fillInfo(info, c, n);
+        }
+        if (ch.inherits() && t.effPriority != c.priority) {
+            t.effPriority = c.priority;
+        }
+        if (t.servingChannel != ch) {
+            t.servingChannel = ch;
+        }
+        if (ch.lastServer != t) {
+            ch.lastServer = t;
+        }
+        long rcvid = c.rcvid();
+        c.sendPhase(KThread.REPLY);
+        return rcvid;
+    }
+
+    /** What {@code MsgInfo} says of client {@code c}'s message, of which {@code msglen} bytes were copied (K7). */
+    static void fillInfo(MsgInfo info, KThread c, int msglen) {
+        Connection conn = c.sendConn;
+        info.set(c.proc.pid, c.tid, conn.channel.chid, conn.sconn.scoid, conn.coid, c.priority,
+                c.unblockError != null ? MsgInfo.UNBLOCK_REQ : 0, msglen, c.slen, c.rlen);
+    }
+
+    private static long receivePulse(KThread t, PulseItem pulse, Channel ch, ByteBuffer[] dst, boolean pulseOnly) {
+        if (ch.inherits()) {
+            t.effPriority = pulse.priority;
+        }
+        if (pulseOnly) {
+            t.recvPulse = pulse;
+            return 0;
+        }
+        if (Iov.length(dst) < Pulse.SIZE) {
+            throw new KernelException(Errno.EFAULT, "receive buffer smaller than a pulse; the pulse is lost");
+        }
+        Pulses.write(dst, pulse);
+        return 0;
+    }
+
+    private static long awaitReceive(Proc p, KThread t, Channel ch, long deadline) {
+        IdleStrategy idle = p.mk.idle;
+        int parkRound = idle.parkRound();
+        int round = 0;
+        try {
+            for (;;) {
+                t.announceParkFrom(round, parkRound);
+                if (t.recvPhase() == KThread.RECV_DONE) {
+                    break;
+                }
+                Errno leave = Blocking.leaveReason(t, deadline);
+                if (leave != null) {
+                    ch.acquire();
+                    try {
+                        if (t.pulseOnly ? ch.pulseReceivers.remove(t) : ch.removeReceiver(t)) {
+                            t.recvPhase(KThread.RECV_IDLE);
+                            throw new KernelException(leave, "msgReceive");
+                        }
+                    } finally {
+                        ch.lock.unlock();
+                    }
+                    // Claimed by a sender: the hand-off is a few stores away; take it.
+                    for (int r = 0; t.recvPhase() != KThread.RECV_DONE; r++) {
+                        Blocking.pause(r);
+                    }
+                    if (leave == Errno.EINTR) {
+                        Thread.currentThread().interrupt();
+                    }
+                    break;
+                }
+                idle.idle(round++, deadline);
+            }
+            t.recvPhase(KThread.RECV_IDLE);
+            KThread c = t.recvClient;
+            if (c != null) {
+                t.recvClient = null;
+                return receiveFrom(t, c, ch, t.rdst, t.rinfo);
+            }
+            if (t.recvError != null) {
+                throw new KernelException(t.recvError, "msgReceive");
+            }
+            return t.recvResult;
+        } finally {
+            t.clearParked();
+            t.show(ThreadState.READY, -1);
+            t.rdst = null;
+            t.rinfo = null;
+            t.recvChannel = null;
+        }
+    }
+}
