@@ -1,8 +1,10 @@
 package io.courier.asyncmsg;
 
 import io.courier.asyncmsg.internal.AsyncMessagingImpl;
+import io.courier.asyncmsg.internal.AsyncSystem;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.SigEvent;
 import java.nio.ByteBuffer;
@@ -55,6 +57,23 @@ public interface AsyncMessaging {
     /** The asynchronous messaging view of {@code kernel}'s process. */
     static AsyncMessaging of(Kernel kernel) {
         return new AsyncMessagingImpl(kernel);
+    }
+
+    /**
+     * A snapshot of every asynchronous channel of {@code microkernel}'s processes, by pid and
+     * chid: read-only, it makes nothing (an empty list when no process made an asynchronous
+     * call). {@code microkernel} may be the OSGi service.
+     */
+    static List<AsyncChannelInfo> channels(Microkernel microkernel) {
+        return AsyncSystem.channels(microkernel);
+    }
+
+    /**
+     * A snapshot of every asynchronous connection of {@code microkernel}'s live processes, by pid
+     * and coid: read-only, like {@link #channels(Microkernel)}.
+     */
+    static List<AsyncConnectionInfo> connections(Microkernel microkernel) {
+        return AsyncSystem.connections(microkernel);
     }
 
     /** The process this view acts for. */

@@ -4,7 +4,7 @@
  * forward by name. {@link io.courier.asyncmsg.AsyncMessaging} is one process's view of it.
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package io.courier.asyncmsg;
 
 import org.osgi.annotation.bundle.Export;
