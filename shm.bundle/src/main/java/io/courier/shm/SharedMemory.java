@@ -96,6 +96,15 @@ public interface SharedMemory {
         return ShmRegistry.of(microkernel).list();
     }
 
+    /**
+     * A snapshot of the live mappings of {@code microkernel}'s processes, by pid: read-only, it
+     * makes nothing (an empty list while shared memory is not in use). {@code microkernel} may be
+     * the OSGi service.
+     */
+    static List<MappingInfo> mappings(Microkernel microkernel) {
+        return ShmRegistry.mappings(microkernel);
+    }
+
     /** The folder that holds the named objects of {@code microkernel}: give it to another JVM to share them. */
     static Path directory(Microkernel microkernel) {
         return ShmRegistry.of(microkernel).namesDirectory();
