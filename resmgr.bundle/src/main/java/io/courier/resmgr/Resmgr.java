@@ -2,6 +2,7 @@ package io.courier.resmgr;
 
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
 import io.courier.kernel.SigEvent;
 import io.courier.resmgr.internal.ResmgrImpl;
 import java.nio.ByteBuffer;
@@ -46,6 +47,16 @@ public interface Resmgr {
     /** The resource manager view of {@code kernel}'s process. */
     static Resmgr of(Kernel kernel) {
         return new ResmgrImpl(kernel);
+    }
+
+    /**
+     * A snapshot of the pathname space of {@code microkernel}: every attached path, sorted by
+     * path and, for one path, in resolution order (BEFORE, plain, AFTER; newest first). Read-only:
+     * it makes nothing (an empty list while no process used the resource managers).
+     * {@code microkernel} may be the OSGi service.
+     */
+    static List<MountInfo> mounts(Microkernel microkernel) {
+        return ResmgrImpl.mounts(microkernel);
     }
 
     /** The process this view acts for. */
