@@ -97,6 +97,14 @@ public interface SharedMemory {
     }
 
     /**
+     * The named objects, as {@link #list(Microkernel)} gives them, but read-only: it makes
+     * nothing, so while shared memory was never used (no manager process) there are none.
+     */
+    static List<ShmStat> objects(Microkernel microkernel) {
+        return ShmRegistry.objects(microkernel);
+    }
+
+    /**
      * A snapshot of the live mappings of {@code microkernel}'s processes, by pid: read-only, it
      * makes nothing (an empty list while shared memory is not in use). {@code microkernel} may be
      * the OSGi service.

@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SPEC B6 (the web view's data): {@link SharedMemory#mappings} lists each process's live
- * mappings, named and anonymous, and forgets them on munmap and process death; it makes nothing
- * on a kernel that never used shared memory.
+ * mappings, named and anonymous, and forgets them on munmap and process death;
+ * {@link SharedMemory#objects} the named objects; neither makes anything on a kernel that never
+ * used shared memory.
  */
 class ShmIntrospectionTest extends ShmTestSupport {
 
@@ -30,6 +31,7 @@ class ShmIntrospectionTest extends ShmTestSupport {
         w.ftruncate(anon, SharedMemory.PAGE_SIZE);
         w.mmap(SharedMemory.PAGE_SIZE, RW, SharedMemory.MAP_PRIVATE, anon, 0);
 
+        assertEquals(List.of("/config"), SharedMemory.objects(mk).stream().map(ShmStat::name).toList());
         List<MappingInfo> maps = SharedMemory.mappings(mk);
         assertEquals(3, maps.size(), maps.toString());
         assertEquals(new MappingInfo(writer.pid(), "", w.fstat(anon).ino(), 0, SharedMemory.PAGE_SIZE, RW,
@@ -49,10 +51,11 @@ class ShmIntrospectionTest extends ShmTestSupport {
     }
 
     @Test
-    void b6MappingsOfAKernelWithoutSharedMemoryAreNoneAndMakeNoManager() {
+    void b6ObjectsAndMappingsOfAKernelWithoutSharedMemoryAreNoneAndMakeNoManager() {
         try (Microkernel quiet = Microkernel.boot()) {
             quiet.process("plain");
             assertEquals(List.of(), SharedMemory.mappings(quiet));
+            assertEquals(List.of(), SharedMemory.objects(quiet));
             assertEquals(1, quiet.processes().size(), "no shm manager process was made");
         }
     }

@@ -250,6 +250,12 @@ public final class ShmRegistry {
         }
     }
 
+    /** The named objects of {@code microkernel}, by name; none when it has no registry. */
+    public static List<ShmStat> objects(Microkernel microkernel) {
+        ShmRegistry r = find(microkernel);
+        return r == null ? List.of() : r.list();
+    }
+
     /** The live mappings of {@code microkernel}'s processes, by pid; none when it has no registry. */
     public static List<MappingInfo> mappings(Microkernel microkernel) {
         ShmRegistry r = find(microkernel);
