@@ -14,7 +14,9 @@
   }
   var SVG = 'http://www.w3.org/2000/svg';
   var page = root.getAttribute('data-page');
-  var jsonUrl = root.getAttribute('data-json');
+  var jsonPath = root.getAttribute('data-json');
+  // From the origin: a page opened with credentials in its address must not fetch with them.
+  var jsonUrl = new URL(jsonPath, location.origin).href;
   var state = {
     live: page === 'processes' || page === 'sends',
     interval: 2000,
@@ -146,7 +148,7 @@
           + Math.round(fetched - started) + ' ms, drawn in ' + Math.round(drawn - fetched) + ' ms)', false);
       })
       .catch(function (err) {
-        status('Could not load ' + jsonUrl + ': ' + err.message, true);
+        status('Could not load ' + jsonPath + ': ' + err.message, true);
         if (/HTTP 40[13]/.test(err.message)) {
           state.live = false;
           liveBox.checked = false;
@@ -183,7 +185,7 @@
   var bar = el('div', { cls: 'courier-bar' }, [
     el('label', null, [liveBox, ' Live']), every,
     el('button', { type: 'button', id: 'courier-refresh', text: 'Refresh', onclick: load }),
-    el('a', { href: jsonUrl, id: 'courier-json', text: 'JSON' }),
+    el('a', { href: jsonPath, id: 'courier-json', text: 'JSON' }),
     statusLine
   ]);
   var controls = el('div', { id: 'courier-controls' });
@@ -502,7 +504,16 @@
       });
     });
     var tallest = layers.reduce(function (m, l) { return Math.max(m, l.length); }, 0);
-    return { byId: byId, width: MARGIN * 2 + Math.max(1, layers.length) * COL_W, height: MARGIN * 2 + tallest * ROW_H + 60 };
+    var backs = edges.filter(function (e) {
+      return e.from !== e.to && byId[e.to].layer <= byId[e.from].layer;
+    }).length;
+    // Edges back to an earlier layer run above every box: room for them on top.
+    var band = backs ? 30 + 16 * backs : 0;
+    nodes.forEach(function (n) {
+      n.y += band;
+    });
+    return { byId: byId, band: band, width: MARGIN * 2 + Math.max(1, layers.length) * COL_W,
+      height: MARGIN * 2 + tallest * ROW_H + band };
   }
 
   function cut(s, n) {
@@ -529,6 +540,7 @@
       defs.appendChild(marker);
     });
     s.appendChild(defs);
+    var backs = 0;
     d.edges.forEach(function (e) {
       var a = g.byId[e.from];
       var b = g.byId[e.to];
@@ -552,15 +564,17 @@
         lx = (x1 + x2) / 2;
         ly = (y1 + y2) / 2 - 4;
       } else {
-        // Back to an earlier layer (a refused send, or an edge of a cycle): under the boxes.
+        // Back to an earlier layer (a refused send, or an edge of a cycle): above the boxes,
+        // each a little higher than the last.
         var bx1 = a.x + NODE_W / 2;
-        var by1 = a.y + NODE_H;
+        var by1 = a.y;
         var bx2 = b.x + NODE_W / 2 + 12;
-        var by2 = b.y + NODE_H;
-        var low = Math.max(by1, by2) + 40;
-        path = 'M' + bx1 + ',' + by1 + ' C' + bx1 + ',' + low + ' ' + bx2 + ',' + low + ' ' + bx2 + ',' + by2;
+        var by2 = b.y;
+        var high = MARGIN + g.band - 30 - 16 * backs++;
+        var top = (high - (by1 + by2) / 8) / 0.75;
+        path = 'M' + bx1 + ',' + by1 + ' C' + bx1 + ',' + top + ' ' + bx2 + ',' + top + ' ' + bx2 + ',' + by2;
         lx = (bx1 + bx2) / 2;
-        ly = low - 6;
+        ly = high - 4;
       }
       var cls = 'edge ' + e.kind + (e.cycle ? ' cycle' : '');
       var line = svg('path', { d: path, 'class': cls, 'data-from': e.from, 'data-to': e.to, 'data-kind': e.kind,
@@ -584,7 +598,8 @@
           + cut(n.thread, 14);
       } else {
         top = cut(n.process, 24) + '  pid ' + n.pid;
-        bottom = n.blocked ? num(n.blocked) + ' of ' + num(n.threads) + ' threads blocked' : num(n.threads) + ' threads';
+        var threads = num(n.threads) + (n.threads === 1 ? ' thread' : ' threads');
+        bottom = n.blocked ? num(n.blocked) + ' of ' + threads + ' blocked' : threads;
       }
       grp.appendChild(svg('text', { x: 8, y: 16 }, top));
       grp.appendChild(svg('text', { x: 8, y: 32 }, bottom));

@@ -17,8 +17,6 @@ import org.junit.Test;
 public class RuntimeProcessTest {
     private static final Duration START_LIMIT = Duration.ofSeconds(20);
     private static final Duration LIMIT = Duration.ofSeconds(5);
-    private static final String[] COURIER_BUNDLES = {
-        "io.courier.kernel", "io.courier.asyncmsg", "io.courier.shm", "io.courier.resmgr"};
 
     private ChildRuntime runtime;
 
@@ -36,7 +34,7 @@ public class RuntimeProcessTest {
     public void shouldRunWithoutATerminalHotDeployAndStopCleanlyOnSigterm() throws Exception {
         runtime.start();
         runtime.await("the kernel booted", START_LIMIT, line -> line.contains("Courier kernel booted"));
-        for (String name : COURIER_BUNDLES) {
+        for (String name : CourierTestSupport.COURIER_BUNDLES) {
             runtime.awaitActive(name, START_LIMIT);
         }
 
