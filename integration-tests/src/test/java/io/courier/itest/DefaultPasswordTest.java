@@ -27,18 +27,18 @@ public class DefaultPasswordTest {
     private static final Duration LIMIT = Duration.ofSeconds(30);
     private static final String JSON = "/system/console/courier-processes.json";
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private CourierRuntime runtime;
+    private ChildRuntime runtime;
 
     @Before
     public void startRuntimeBehindAProxy() throws Exception {
-        runtime = CourierRuntime.copy();
-        runtime.configure(CourierRuntime.HTTP_PID, Map.of("org.apache.felix.http.host", "127.0.0.1",
+        runtime = new ChildRuntime();
+        runtime.configure(ChildRuntime.HTTP_PID, Map.of("org.apache.felix.http.host", "127.0.0.1",
                 "org.osgi.service.http.port", Integer.toString(runtime.httpPort()),
                 "org.apache.felix.proxy.load.balancer.connection.enable", "true"));
         runtime.start();
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (status("admin", "admin", null) != 200) {
-            if (System.nanoTime() - deadline > 0 || !runtime.process().isAlive()) {
+            if (System.nanoTime() - deadline > 0 || !runtime.isAlive()) {
                 throw new AssertionError("the console did not answer within " + LIMIT + "\n"
                         + String.join("\n", runtime.output()));
             }

@@ -19,7 +19,7 @@ import org.openqa.selenium.json.Json;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The runtime's web console as the tests reach it: a runtime ({@link CourierRuntime}) with the
+ * The runtime's web console as the tests reach it: a runtime ({@link ChildRuntime}) with the
  * Web Console's login set through ConfigAdmin, a headless browser ({@link Browser}) logged in
  * to it, and plain HTTP requests for what a script would fetch. Everything on 127.0.0.1.
  */
@@ -29,13 +29,13 @@ final class WebConsole implements AutoCloseable {
     static final Duration START_LIMIT = Duration.ofSeconds(30);
     static final Duration LIMIT = Duration.ofSeconds(15);
 
-    final CourierRuntime runtime;
+    final ChildRuntime runtime;
     final String user;
     final String password;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private ChromeDriver driver;
 
-    private WebConsole(CourierRuntime runtime, String user, String password) {
+    private WebConsole(ChildRuntime runtime, String user, String password) {
         this.runtime = runtime;
         this.user = user;
         this.password = password;
@@ -49,7 +49,7 @@ final class WebConsole implements AutoCloseable {
     static WebConsole start(String user, String password, ConfigureStep configure, String... examples)
             throws Exception {
         Browser.require();
-        CourierRuntime runtime = CourierRuntime.copy();
+        ChildRuntime runtime = new ChildRuntime();
         WebConsole console = new WebConsole(runtime, user == null ? "admin" : user, password == null ? "admin" : password);
         try {
             if (password != null) {
@@ -58,7 +58,7 @@ final class WebConsole implements AutoCloseable {
             }
             configure.apply(runtime);
             for (String example : examples) {
-                runtime.deploy(example);
+                runtime.deploy(CourierTestSupport.courierJar(example), example + ".jar");
             }
             runtime.start();
             runtime.await("the kernel booted", START_LIMIT, line -> line.contains("Courier kernel booted"));
@@ -74,7 +74,7 @@ final class WebConsole implements AutoCloseable {
     /** What a test writes into the runtime's {@code conf/} before it starts. */
     @FunctionalInterface
     interface ConfigureStep {
-        void apply(CourierRuntime runtime) throws IOException;
+        void apply(ChildRuntime runtime) throws IOException;
     }
 
     WebDriver driver() {
@@ -180,7 +180,7 @@ final class WebConsole implements AutoCloseable {
     void awaitStatus(String what, String path, boolean withLogin, int status) throws InterruptedException {
         long deadline = System.nanoTime() + START_LIMIT.toNanos();
         String last = "no answer";
-        while (System.nanoTime() - deadline < 0 && runtime.process().isAlive()) {
+        while (System.nanoTime() - deadline < 0 && runtime.isAlive()) {
             try {
                 HttpResponse<String> r = get(path, withLogin);
                 if (r.statusCode() == status) {
