@@ -94,6 +94,24 @@ class AsyncIntrospectionTest extends AsyncTestSupport {
         assertEquals(List.of(), AsyncMessaging.connections(mk));
     }
 
+    @Test
+    void b6ChannelWithoutAPoolCountsTheBuffersOutWithItsReceiver() throws Exception {
+        Proc p = process("unpooled");
+        int chid = p.am().channelCreate(ChannelFlags.ASYNC_NONBLOCK, 0600, 64, 0, null, null);
+        int coid = p.am().connectAttach(0, p.pid(), chid, 0, 0,
+                AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(8).triggerNumMsg(2).build());
+        p.am().put(coid, number(1), 1, null);
+        p.am().put(coid, number(2), 2, null);
+        eventually("the trigger delivered both", () -> only(AsyncMessaging.channels(mk)).queued() == 2);
+        AsyncMsgHeader batch = p.am().get(chid);
+        AsyncChannelInfo out = only(AsyncMessaging.channels(mk));
+        assertEquals(0, out.maxNumBuffer());
+        assertEquals(2, out.buffersInUse());
+        assertEquals(2, out.buffersAllocated(), "without a pool a buffer exists only while held");
+        assertEquals(List.of(1L, 2L), numbers(p.am(), batch));
+        assertEquals(0, only(AsyncMessaging.channels(mk)).buffersAllocated());
+    }
+
     private static <T> T only(List<T> list) {
         assertEquals(1, list.size(), list.toString());
         return list.get(0);
