@@ -2,6 +2,7 @@ package io.courier.asyncmsg;
 
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.Providers;
 import io.courier.kernel.SigEvent;
@@ -59,6 +60,23 @@ public interface AsyncMessaging {
      */
     static AsyncMessaging of(Kernel kernel) {
         return Providers.find(AsyncMessagingProvider.class).of(kernel);
+    }
+
+    /**
+     * A snapshot of every asynchronous channel of {@code microkernel}'s processes, by pid and
+     * chid: read-only, it makes nothing (an empty list when no process made an asynchronous
+     * call). {@code microkernel} may be the OSGi service.
+     */
+    static List<AsyncChannelInfo> channels(Microkernel microkernel) {
+        return Providers.find(AsyncMessagingProvider.class).channels(microkernel);
+    }
+
+    /**
+     * A snapshot of every asynchronous connection of {@code microkernel}'s live processes, by pid
+     * and coid: read-only, like {@link #channels(Microkernel)}.
+     */
+    static List<AsyncConnectionInfo> connections(Microkernel microkernel) {
+        return Providers.find(AsyncMessagingProvider.class).connections(microkernel);
     }
 
     /** The process this view acts for. */

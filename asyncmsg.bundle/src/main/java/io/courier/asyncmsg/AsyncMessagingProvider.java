@@ -1,6 +1,8 @@
 package io.courier.asyncmsg;
 
 import io.courier.kernel.Kernel;
+import io.courier.kernel.Microkernel;
+import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -11,4 +13,10 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface AsyncMessagingProvider {
     /** The asynchronous messaging view of {@code kernel}'s process. */
     AsyncMessaging of(Kernel kernel);
+
+    /** {@link AsyncMessaging#channels(Microkernel)}. */
+    List<AsyncChannelInfo> channels(Microkernel microkernel);
+
+    /** {@link AsyncMessaging#connections(Microkernel)}. */
+    List<AsyncConnectionInfo> connections(Microkernel microkernel);
 }

@@ -8,6 +8,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -26,6 +29,9 @@ import java.util.stream.Stream;
  * a copy of its folder, started by its {@code bin/start} as a child process whose standard input
  * is a pipe the test types Gogo commands into, and whose output (standard output and error) the
  * test reads line by line. Jars go into its {@code deploy/} folder the ways users put them there.
+ * The copy's HTTP service (the web console) listens on 127.0.0.1 at a port that was free when the
+ * copy was made ({@link #httpPort()}), written into its {@code conf/org.apache.felix.http.cfg}, so
+ * that runtimes of parallel builds never compete for one.
  */
 final class ChildRuntime implements AutoCloseable {
     /** How long the runtime may take to start. */
@@ -34,6 +40,10 @@ final class ChildRuntime implements AutoCloseable {
     private static final Pattern TROUBLE = Pattern.compile(
             "\\bERROR\\b|^\\s+at [\\w$.]+\\(|^Caused by: |^Exception in thread |^\\S+(Exception|Error): ");
 
+    /** The configuration PID of the HTTP service, a file in {@code conf/}. */
+    static final String HTTP_PID = "org.apache.felix.http";
+
+    private final int httpPort;
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final Path home;
     private Process felix;
@@ -50,6 +60,28 @@ final class ChildRuntime implements AutoCloseable {
         for (String part : new String[] {"bin", "boot", "bundle", "conf", "etc"}) {
             copyTree(runtime.resolve(part), home.resolve(part));
         }
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            httpPort = free.getLocalPort();
+        }
+        configure(HTTP_PID, Map.of("org.apache.felix.http.host", "127.0.0.1", "org.osgi.service.http.port",
+                Integer.toString(httpPort)));
+    }
+
+    /** The port the web console listens on, on 127.0.0.1. */
+    int httpPort() {
+        return httpPort;
+    }
+
+    /**
+     * Writes {@code conf/<pid>.cfg} ({@code key=value} lines), whole (moved in from beside the
+     * folder): FileInstall gives it to ConfigAdmin at start, or at its next poll once running.
+     */
+    void configure(String pid, Map<String, String> properties) throws IOException {
+        List<String> lines = new ArrayList<>();
+        properties.forEach((k, v) -> lines.add(k + "=" + v));
+        Path staged = Files.write(home.resolveSibling(pid + ".cfg"), lines, StandardCharsets.UTF_8);
+        Files.move(staged, home.resolve("conf/" + pid + ".cfg"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The runtime's folder. */

@@ -45,7 +45,7 @@ import org.osgi.framework.ServiceReference;
 public abstract class CourierTestSupport {
     /** The symbolic names of the Courier bundles every runtime holds. */
     protected static final String[] COURIER_BUNDLES = {
-        "io.courier.kernel", "io.courier.asyncmsg", "io.courier.shm", "io.courier.resmgr"};
+        "io.courier.kernel", "io.courier.asyncmsg", "io.courier.shm", "io.courier.resmgr", "io.courier.console"};
 
     /** The framework property naming the folder FileInstall watches. */
     protected static final String DEPLOY_DIR = "felix.fileinstall.dir";
@@ -71,6 +71,10 @@ public abstract class CourierTestSupport {
                 frameworkProperty("gosh.args").value("--nointeractive"),
                 frameworkProperty("org.ops4j.pax.logging.StaticLogbackFile").value(requiredProperty("courier.it.logback")),
                 frameworkProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
+                // The web console's HTTP service: loopback, on a port free at its start (0), so
+                // that test frameworks never compete for one.
+                frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"),
+                frameworkProperty("org.osgi.service.http.port").value("0"),
                 composite(runtimeBundles("boot", 1)),
                 composite(runtimeBundles("bundle", 2)),
                 junitBundles());

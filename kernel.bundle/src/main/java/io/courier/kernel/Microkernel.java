@@ -45,6 +45,21 @@ public interface Microkernel extends AutoCloseable {
     /** A snapshot of every live connection ({@code pidin fd}). */
     List<ConnectionInfo> connections();
 
+    /**
+     * A snapshot of the send hierarchy ({@code pidin sends}): every SEND- or REPLY-blocked
+     * thread with the server process and thread it waits for, by pid and tid.
+     */
+    List<SendInfo> sends();
+
+    /**
+     * The sends most recently refused with EDEADLK because they would have closed a send cycle
+     * (SPEC K19), oldest first: at most {@link #SEND_CYCLES_KEPT}.
+     */
+    List<SendCycle> sendCycles();
+
+    /** How many refused send cycles {@link #sendCycles()} keeps. */
+    int SEND_CYCLES_KEPT = 16;
+
     /** Kills every process and stops the kernel's own threads. */
     @Override
     void close();

@@ -51,4 +51,25 @@ public final class Mode {
     public static boolean isRegular(int mode) {
         return (mode & S_IFMT) == S_IFREG;
     }
+
+    /**
+     * {@code ls -l}'s {@code drwxr-xr-x}: the type letter ({@code d}, {@code c}, {@code n} for
+     * a named special file, {@code p}, {@code -}, {@code ?}), then the permissions.
+     */
+    public static String toString(int mode) {
+        char type = switch (mode & S_IFMT) {
+            case S_IFDIR -> 'd';
+            case S_IFCHR -> 'c';
+            case S_IFNAM -> 'n';
+            case S_IFIFO -> 'p';
+            case S_IFREG -> '-';
+            default -> '?';
+        };
+        StringBuilder sb = new StringBuilder().append(type);
+        String rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++) {
+            sb.append((mode & (S_IRUSR >> i)) != 0 ? rwx.charAt(i) : '-');
+        }
+        return sb.toString();
+    }
 }

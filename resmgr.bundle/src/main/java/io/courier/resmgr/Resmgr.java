@@ -2,6 +2,7 @@ package io.courier.resmgr;
 
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
 import io.courier.kernel.Providers;
 import io.courier.kernel.SigEvent;
 import java.nio.ByteBuffer;
@@ -50,6 +51,16 @@ public interface Resmgr {
      */
     static Resmgr of(Kernel kernel) {
         return Providers.find(ResmgrProvider.class).of(kernel);
+    }
+
+    /**
+     * A snapshot of the pathname space of {@code microkernel}: every attached path, sorted by
+     * path and, for one path, in resolution order (BEFORE, plain, AFTER; newest first). Read-only:
+     * it makes nothing (an empty list while no process used the resource managers).
+     * {@code microkernel} may be the OSGi service.
+     */
+    static List<MountInfo> mounts(Microkernel microkernel) {
+        return Providers.find(ResmgrProvider.class).mounts(microkernel);
     }
 
     /** The process this view acts for. */

@@ -1,6 +1,8 @@
 package io.courier.resmgr;
 
 import io.courier.kernel.Kernel;
+import io.courier.kernel.Microkernel;
+import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -11,4 +13,7 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface ResmgrProvider {
     /** The resource manager view of {@code kernel}'s process. */
     Resmgr of(Kernel kernel);
+
+    /** {@link Resmgr#mounts(Microkernel)}. */
+    List<MountInfo> mounts(Microkernel microkernel);
 }

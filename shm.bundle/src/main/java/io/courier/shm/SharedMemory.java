@@ -100,6 +100,23 @@ public interface SharedMemory {
         return Providers.find(SharedMemoryProvider.class).list(microkernel);
     }
 
+    /**
+     * The named objects, as {@link #list(Microkernel)} gives them, but read-only: it makes
+     * nothing, so while shared memory was never used (no manager process) there are none.
+     */
+    static List<ShmStat> objects(Microkernel microkernel) {
+        return Providers.find(SharedMemoryProvider.class).objects(microkernel);
+    }
+
+    /**
+     * A snapshot of the live mappings of {@code microkernel}'s processes, by pid: read-only, it
+     * makes nothing (an empty list while shared memory is not in use). {@code microkernel} may be
+     * the OSGi service.
+     */
+    static List<MappingInfo> mappings(Microkernel microkernel) {
+        return Providers.find(SharedMemoryProvider.class).mappings(microkernel);
+    }
+
     /** The folder that holds the named objects of {@code microkernel}: give it to another JVM to share them. */
     static Path directory(Microkernel microkernel) {
         return Providers.find(SharedMemoryProvider.class).directory(microkernel);

@@ -21,4 +21,10 @@ public interface SharedMemoryProvider {
 
     /** {@link SharedMemory#directory(Microkernel)}. */
     Path directory(Microkernel microkernel);
+
+    /** {@link SharedMemory#objects(Microkernel)}. */
+    List<ShmStat> objects(Microkernel microkernel);
+
+    /** {@link SharedMemory#mappings(Microkernel)}. */
+    List<MappingInfo> mappings(Microkernel microkernel);
 }

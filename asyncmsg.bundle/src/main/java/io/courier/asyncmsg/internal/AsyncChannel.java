@@ -1,5 +1,6 @@
 package io.courier.asyncmsg.internal;
 
+import io.courier.asyncmsg.AsyncChannelInfo;
 import io.courier.asyncmsg.AsyncMessaging;
 import io.courier.asyncmsg.RecvBufCallback;
 import io.courier.kernel.ChannelFlags;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -429,6 +431,38 @@ final class AsyncChannel {
         } catch (Throwable t) {
             sys.recvbufCallbackFailed(this, t);
         }
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    /** A snapshot for {@link io.courier.asyncmsg.AsyncMessaging#channels}. */
+    AsyncChannelInfo info() {
+        long queued = 0;
+        for (Conn c : conns) {
+            queued += c.info().queued();
+        }
+        if (!pooled()) {
+            // Without a pool a buffer exists only while the receiver holds it.
+            int out = unpooled.size();
+            return new AsyncChannelInfo(owner.pid, chid, new TreeSet<>(names).stream().toList(), bufferSize,
+                    maxNumBuffer, conns.size(), queued, out, out);
+        }
+        int made;
+        int inUse = 0;
+        // The get lock is held only while a get copies a batch, never while a getter waits.
+        getLock.lock();
+        try {
+            made = allocated;
+            for (int i = 0; i < made; i++) {
+                if (headers[i].inUse()) {
+                    inUse++;
+                }
+            }
+        } finally {
+            getLock.unlock();
+        }
+        return new AsyncChannelInfo(owner.pid, chid, new TreeSet<>(names).stream().toList(), bufferSize, maxNumBuffer,
+                conns.size(), queued, made, inUse);
     }
 
     @Override

@@ -107,6 +107,22 @@ final class AsyncProc {
         }
     }
 
+    /** The connections now in the table, by coid; for introspection. */
+    List<Conn> conns() {
+        lock.lock();
+        try {
+            List<Conn> all = new ArrayList<>();
+            for (Conn c : table) {
+                if (c != null) {
+                    all.add(c);
+                }
+            }
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private List<Conn> takeAllConns() {
         lock.lock();
         try {

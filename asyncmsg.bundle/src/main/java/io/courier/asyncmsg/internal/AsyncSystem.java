@@ -1,6 +1,8 @@
 package io.courier.asyncmsg.internal;
 
 import io.courier.asyncmsg.AsyncCallback;
+import io.courier.asyncmsg.AsyncChannelInfo;
+import io.courier.asyncmsg.AsyncConnectionInfo;
 import io.courier.asyncmsg.AsyncStats;
 import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
@@ -128,6 +130,62 @@ public final class AsyncSystem {
             SYSTEMS.remove(s.mk, s);
             s.stop();
         }
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    /**
+     * The system of {@code mk}, or null when none of its processes made an asynchronous call.
+     * {@code mk} may be a forwarding one (the OSGi service): a system serves it when one of the
+     * system's processes is, through {@code mk}, a process of the same kernel.
+     */
+    private static AsyncSystem find(Microkernel mk) {
+        AsyncSystem s = SYSTEMS.get(mk);
+        if (s != null) {
+            return s;
+        }
+        for (AsyncSystem x : SYSTEMS.values()) {
+            for (AsyncProc p : x.procs.values()) {
+                if (mk.process(p.pid).map(Kernel::microkernel).orElse(null) == x.mk) {
+                    return x;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Every asynchronous channel of {@code mk}'s system, by pid and chid. */
+    public static List<AsyncChannelInfo> channels(Microkernel mk) {
+        AsyncSystem s = find(mk);
+        if (s == null) {
+            return List.of();
+        }
+        List<AsyncChannelInfo> out = new ArrayList<>();
+        for (AsyncProc p : s.procs.values()) {
+            for (AsyncChannel ch : p.channels.values()) {
+                if (!ch.isDestroyed()) {
+                    out.add(ch.info());
+                }
+            }
+        }
+        out.sort(Comparator.comparingInt(AsyncChannelInfo::pid).thenComparingInt(AsyncChannelInfo::chid));
+        return out;
+    }
+
+    /** Every asynchronous connection of {@code mk}'s live processes, by pid and coid. */
+    public static List<AsyncConnectionInfo> connections(Microkernel mk) {
+        AsyncSystem s = find(mk);
+        if (s == null) {
+            return List.of();
+        }
+        List<AsyncConnectionInfo> out = new ArrayList<>();
+        for (AsyncProc p : s.procs.values()) {
+            for (Conn c : p.conns()) {
+                out.add(c.info());
+            }
+        }
+        out.sort(Comparator.comparingInt(AsyncConnectionInfo::pid).thenComparingInt(AsyncConnectionInfo::coid));
+        return out;
     }
 
     /** The process {@code pid}'s state, if it made asynchronous calls. */

@@ -2,6 +2,7 @@ package io.courier.asyncmsg.internal;
 
 import io.courier.asyncmsg.AsyncCallback;
 import io.courier.asyncmsg.AsyncConnectionAttr;
+import io.courier.asyncmsg.AsyncConnectionInfo;
 import io.courier.asyncmsg.AsyncMessaging;
 import io.courier.kernel.Errno;
 import io.courier.kernel.KernelException;
@@ -565,6 +566,30 @@ final class Conn extends ConnFields.PadAfter {
                 return; // the channel is going; its destruction re-routes this connection
             }
         }
+    }
+
+    /** A snapshot for {@link io.courier.asyncmsg.AsyncMessaging#connections}; takes no lock. */
+    AsyncConnectionInfo info() {
+        AsyncChannel ch = channel();
+        // Read from the receiver's end forward, so that a snapshot never shows more got than put.
+        long rel = (long) RELEASED.getAcquire(this);
+        long got = (long) CONSUMED.getAcquire(this);
+        long del = (long) DELIVERED.getAcquire(this);
+        long put = (long) TAIL.getAcquire(this);
+        return new AsyncConnectionInfo(owner.pid, coid, slot == null ? null : slot.name, ch == null ? -1 : ch.owner.pid,
+                ch == null ? -1 : ch.chid, stateName(state()), attr.bufferSize(), attr.maxNumBuffer(),
+                attr.triggerNumMsg(), attr.triggerTimeNsec(), single, put, del, got, rel);
+    }
+
+    private static String stateName(int state) {
+        return switch (state) {
+            case OPEN -> "OPEN";
+            case EXPIRED -> "EXPIRED";
+            case DEAD -> "DEAD";
+            case CLOSED -> "CLOSED";
+            case SENDER_GONE -> "SENDER_GONE";
+            default -> "UNKNOWN";
+        };
     }
 
     /** Whether this connection's queue token is held for {@code ch}. */

@@ -51,6 +51,11 @@ final class Header implements AsyncMsgHeader {
         return view.capacity();
     }
 
+    /** Whether the receiver holds it (got, not yet freed); for introspection. */
+    boolean inUse() {
+        return (int) STATE.getAcquire(this) == IN_USE;
+    }
+
     /** FREE to IN_USE, by the getter that holds the channel's get lock; acquire pairs with {@link #release()}. */
     boolean take() {
         if ((int) STATE.getAcquire(this) != FREE) {

@@ -2,7 +2,9 @@ package io.courier.kernel.internal;
 
 import io.courier.kernel.Errno;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.SendCycle;
 import io.courier.kernel.ThreadState;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -54,7 +56,7 @@ final class Deadlocks {
     }
 
     /** The thread that would serve a message queued on {@code ch}, or null when unknown. */
-    private static KThread server(Channel ch) {
+    static KThread server(Channel ch) {
         KThread last = ch.lastServer;
         if (last != null && !last.dead) {
             return last;
@@ -72,20 +74,16 @@ final class Deadlocks {
     }
 
     private static KernelException report(KThread sender, List<KThread> chain) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(name(sender));
+        List<SendCycle.Member> members = new ArrayList<>();
+        members.add(new SendCycle.Member(sender.proc.pid, sender.tid, sender.proc.name, ThreadState.SEND));
         if (chain != null) {
             for (KThread k : chain) {
-                sb.append(" -> ").append(name(k)).append(' ').append(k.state);
+                members.add(new SendCycle.Member(k.proc.pid, k.tid, k.proc.name, k.state));
             }
         }
-        sb.append(" -> ").append(name(sender));
-        String cycle = sb.toString();
+        SendCycle cycle = new SendCycle(Instant.now(), members);
+        sender.proc.mk.refused(cycle);
         LOG.warn("send refused, it would deadlock: {}", cycle);
         return new KernelException(Errno.EDEADLK, "send would close the cycle " + cycle);
-    }
-
-    private static String name(KThread k) {
-        return k.proc.name + "[" + k.proc.pid + "/" + k.tid + "]";
     }
 }

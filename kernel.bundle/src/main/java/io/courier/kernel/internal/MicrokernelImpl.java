@@ -10,9 +10,13 @@ import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameAttach;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.ProcessInfo;
+import io.courier.kernel.SendCycle;
+import io.courier.kernel.SendInfo;
 import io.courier.kernel.ThreadInfo;
+import io.courier.kernel.ThreadState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -97,6 +101,9 @@ public final class MicrokernelImpl implements Microkernel {
     private final Thread reaper;
     private final AtomicLong rescues = new AtomicLong();
     private final AtomicLong deathFaults = new AtomicLong();
+    /** The send cycles K19 refused last, oldest first; guarded by {@link #cyclesLock}. Refusals are rare. */
+    private final ArrayDeque<SendCycle> cycles = new ArrayDeque<>();
+    private final ReentrantLock cyclesLock = new ReentrantLock();
 
     /** Boots an embedded kernel with the default idle strategy. */
     public MicrokernelImpl() {
@@ -252,6 +259,52 @@ public final class MicrokernelImpl implements Microkernel {
             }
         }
         return out;
+    }
+
+    @Override
+    public List<SendInfo> sends() {
+        List<SendInfo> out = new ArrayList<>();
+        for (Proc p : procs.values()) {
+            if (p.life == Proc.Life.DEAD) {
+                continue;
+            }
+            for (KThread t : p.threads.values()) {
+                ThreadState s = t.state;
+                if (t.dead || s != ThreadState.SEND && s != ThreadState.REPLY) {
+                    continue;
+                }
+                // The thread's own fields, read racily: a snapshot may be a moment old, as pidin's is.
+                Connection c = t.sendConn;
+                KThread server = s == ThreadState.REPLY ? t.servedBy : c == null ? null : Deadlocks.server(c.channel);
+                out.add(new SendInfo(p.pid, t.tid, s, t.blockedOn, c == null ? -1 : c.channel.chid,
+                        server == null || server.dead ? -1 : server.tid));
+            }
+        }
+        out.sort(Comparator.comparingInt(SendInfo::pid).thenComparingInt(SendInfo::tid));
+        return out;
+    }
+
+    @Override
+    public List<SendCycle> sendCycles() {
+        cyclesLock.lock();
+        try {
+            return List.copyOf(cycles);
+        } finally {
+            cyclesLock.unlock();
+        }
+    }
+
+    /** Keeps a refused send cycle for {@link #sendCycles()}, dropping the oldest beyond the limit. */
+    void refused(SendCycle cycle) {
+        cyclesLock.lock();
+        try {
+            if (cycles.size() == SEND_CYCLES_KEPT) {
+                cycles.removeFirst();
+            }
+            cycles.addLast(cycle);
+        } finally {
+            cyclesLock.unlock();
+        }
     }
 
     // ------------------------------------------------------------------ names

@@ -6,6 +6,7 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
 import io.courier.resmgr.IoAttr;
 import io.courier.resmgr.Mode;
+import io.courier.resmgr.MountInfo;
 import io.courier.resmgr.ResmgrFlags;
 import io.courier.resmgr.ResmgrHandler;
 import io.courier.resmgr.ShmemDirectory;
@@ -75,6 +76,37 @@ final class PathSpace {
         PathSpace space = SPACES.computeIfAbsent(kernel.microkernel(), PathSpace::new);
         space.boot();
         return space;
+    }
+
+    /**
+     * The mounts of {@code mk}'s space; none when it has none. {@code mk} may be a forwarding one
+     * (the OSGi service): a space serves it when its pathname manager is, through {@code mk}, a
+     * process of the same kernel.
+     */
+    static List<MountInfo> mounts(Microkernel mk) {
+        PathSpace space = SPACES.get(mk);
+        if (space == null) {
+            for (PathSpace s : SPACES.values()) {
+                DispatchImpl d = s.pathmgr.get();
+                if (d != null && mk.process(d.kernel().pid()).map(Kernel::microkernel).orElse(null) == s.mk) {
+                    space = s;
+                    break;
+                }
+            }
+        }
+        return space == null ? List.of() : space.mounts();
+    }
+
+    private List<MountInfo> mounts() {
+        List<MountInfo> out = new ArrayList<>();
+        for (Map.Entry<String, Mount[]> e : new java.util.TreeMap<>(table.get()).entrySet()) {
+            for (Mount m : e.getValue()) {
+                if (m.owner.isAlive()) {
+                    out.add(new MountInfo(m.path, m.pid, m.chid, m.flags, m.attr.mode(), m.attr.uid(), m.attr.gid()));
+                }
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ the pathname manager

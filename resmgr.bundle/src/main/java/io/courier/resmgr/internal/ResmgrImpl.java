@@ -5,6 +5,7 @@ import io.courier.kernel.IoConnectLayout;
 import io.courier.kernel.IoMsg;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.SigEvent;
 import io.courier.resmgr.DirEntry;
@@ -20,6 +21,7 @@ import io.courier.resmgr.IoReadLayout;
 import io.courier.resmgr.IoStatLayout;
 import io.courier.resmgr.IoWriteLayout;
 import io.courier.resmgr.Mode;
+import io.courier.resmgr.MountInfo;
 import io.courier.resmgr.OpenFlags;
 import io.courier.resmgr.Resmgr;
 import io.courier.resmgr.ResmgrAttachment;
@@ -64,6 +66,11 @@ public class ResmgrImpl implements Resmgr {
     @Override
     public Kernel kernel() {
         return kernel;
+    }
+
+    /** The pathname space of {@code mk}, as {@link io.courier.resmgr.Resmgr#mounts} shows it. */
+    public static List<MountInfo> mounts(Microkernel mk) {
+        return PathSpace.mounts(mk);
     }
 
     private synchronized PathSpace space() {

@@ -1,8 +1,11 @@
 package io.courier.resmgr.internal;
 
 import io.courier.kernel.Kernel;
+import io.courier.kernel.Microkernel;
+import io.courier.resmgr.MountInfo;
 import io.courier.resmgr.Resmgr;
 import io.courier.resmgr.ResmgrProvider;
+import java.util.List;
 
 /**
  * The implementation behind {@link Resmgr#of(Kernel)}, listed in
@@ -16,5 +19,10 @@ public final class ResmgrProviderImpl implements ResmgrProvider {
     @Override
     public Resmgr of(Kernel kernel) {
         return new ResmgrImpl(kernel);
+    }
+
+    @Override
+    public List<MountInfo> mounts(Microkernel microkernel) {
+        return ResmgrImpl.mounts(microkernel);
     }
 }

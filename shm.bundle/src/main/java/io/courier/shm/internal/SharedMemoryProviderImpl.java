@@ -2,6 +2,7 @@ package io.courier.shm.internal;
 
 import io.courier.kernel.Kernel;
 import io.courier.kernel.Microkernel;
+import io.courier.shm.MappingInfo;
 import io.courier.shm.SharedMemory;
 import io.courier.shm.SharedMemoryProvider;
 import io.courier.shm.ShmStat;
@@ -30,5 +31,15 @@ public final class SharedMemoryProviderImpl implements SharedMemoryProvider {
     @Override
     public Path directory(Microkernel microkernel) {
         return ShmRegistry.of(microkernel).namesDirectory();
+    }
+
+    @Override
+    public List<ShmStat> objects(Microkernel microkernel) {
+        return ShmRegistry.objects(microkernel);
+    }
+
+    @Override
+    public List<MappingInfo> mappings(Microkernel microkernel) {
+        return ShmRegistry.mappings(microkernel);
     }
 }

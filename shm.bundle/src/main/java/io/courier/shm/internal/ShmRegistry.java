@@ -19,6 +19,7 @@ import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
+import io.courier.shm.MappingInfo;
 import io.courier.shm.SharedMemory;
 import io.courier.shm.ShmStat;
 import java.io.IOException;
@@ -255,6 +256,36 @@ public final class ShmRegistry {
             r.start();
             return r;
         }
+    }
+
+    /** The named objects of {@code microkernel}, by name; none when it has no registry. */
+    public static List<ShmStat> objects(Microkernel microkernel) {
+        ShmRegistry r = find(microkernel);
+        return r == null ? List.of() : r.list();
+    }
+
+    /** The live mappings of {@code microkernel}'s processes, by pid; none when it has no registry. */
+    public static List<MappingInfo> mappings(Microkernel microkernel) {
+        ShmRegistry r = find(microkernel);
+        return r == null ? List.of() : r.mappings();
+    }
+
+    private List<MappingInfo> mappings() {
+        List<MappingInfo> out = new ArrayList<>();
+        lock.lock();
+        try {
+            for (ShmProcess p : processes.values()) {
+                for (MappingImpl m : p.mappings) {
+                    out.add(new MappingInfo(p.pid, m.object.name, m.object.ino, m.offset(), m.length(), m.prot(),
+                            m.flags()));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        out.sort(Comparator.comparingInt(MappingInfo::pid).thenComparing(MappingInfo::name)
+                .thenComparingLong(MappingInfo::offset));
+        return out;
     }
 
     private static ShmRegistry find(Microkernel microkernel) {

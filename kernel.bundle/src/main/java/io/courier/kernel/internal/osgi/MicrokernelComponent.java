@@ -8,6 +8,8 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.ProcessInfo;
+import io.courier.kernel.SendCycle;
+import io.courier.kernel.SendInfo;
 import io.courier.kernel.internal.MicrokernelImpl;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +99,16 @@ public final class MicrokernelComponent implements Microkernel {
     @Override
     public List<ConnectionInfo> connections() {
         return microkernel.connections();
+    }
+
+    @Override
+    public List<SendInfo> sends() {
+        return microkernel.sends();
+    }
+
+    @Override
+    public List<SendCycle> sendCycles() {
+        return microkernel.sendCycles();
     }
 
     /**

@@ -4,8 +4,9 @@ import io.courier.kernel.ConnectionInfo;
 import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
 import io.courier.kernel.ProcessInfo;
+import io.courier.kernel.SendCycle;
+import io.courier.kernel.SendInfo;
 import io.courier.kernel.ThreadInfo;
-import io.courier.kernel.ThreadState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,9 @@ public final class PidinCommand {
 
     /**
      * {@code pidin fd}: every connection; {@code pidin sends}: the send hierarchy, each
-     * SEND- or REPLY-blocked thread with the server it waits for (SPEC K19).
+     * SEND- or REPLY-blocked thread with the server process and thread it waits for
+     * ({@link Microkernel#sends()}), then the sends refused because they would have closed a
+     * cycle ({@link Microkernel#sendCycles()}, SPEC K19).
      */
     public String pidin(String what) {
         return switch (what) {
@@ -79,15 +82,18 @@ public final class PidinCommand {
     private String sends() {
         StringBuilder sb = new StringBuilder();
         Map<Integer, String> names = processNames();
-        for (ProcessInfo p : mk.processes()) {
-            for (ThreadInfo t : p.threads()) {
-                if (t.state() == ThreadState.SEND || t.state() == ThreadState.REPLY) {
-                    sb.append(String.format("%s[%d/%d] --%s--> %s[%d]%n", p.name(), p.pid(), t.tid(), t.state(),
-                            names.getOrDefault(t.blockedOn(), "?"), t.blockedOn()));
-                }
-            }
+        for (SendInfo e : mk.sends()) {
+            sb.append(String.format("%s[%d/%d] --%s--> %s[%d/%s] chid %d%n", names.getOrDefault(e.pid(), "?"), e.pid(),
+                    e.tid(), e.state(), names.getOrDefault(e.serverPid(), "?"), e.serverPid(),
+                    e.serverTid() < 0 ? "?" : Integer.toString(e.serverTid()), e.chid()));
         }
-        return sb.isEmpty() ? "no thread is SEND- or REPLY-blocked\n" : sb.toString();
+        if (sb.isEmpty()) {
+            sb.append("no thread is SEND- or REPLY-blocked\n");
+        }
+        for (SendCycle c : mk.sendCycles()) {
+            sb.append("refused (EDEADLK) at ").append(c.refusedAt()).append(": ").append(c).append('\n');
+        }
+        return sb.toString();
     }
 
     private Map<Integer, String> processNames() {

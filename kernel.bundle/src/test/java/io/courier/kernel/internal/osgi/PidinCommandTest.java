@@ -49,8 +49,9 @@ class PidinCommandTest {
             String fd = cmd.pidin("fd");
             assertTrue(fd.contains("0x40000000s"), fd);
             String sends = cmd.pidin("sends");
-            assertTrue(sends.contains("client[" + client.pid() + "/") && sends.contains("--REPLY--> server["
-                    + server.pid() + "]"), sends);
+            // The server thread that received the message, and the channel it came on.
+            assertTrue(sends.matches("(?s)client\\[" + client.pid() + "/\\d+\\] --REPLY--> server\\[" + server.pid()
+                    + "/\\d+\\] chid " + chid + "\n"), sends);
             assertTrue(cmd.names().startsWith("checksum"), cmd.names());
             assertTrue(cmd.pidin("nonsense").startsWith("usage"));
             Kernel idle = mk.process("idle");
@@ -60,6 +61,41 @@ class PidinCommandTest {
             looked.countDown();
             sender.join(10_000);
             receiver.join(10_000);
+        }
+    }
+
+    @Test
+    void pidinSendsListsTheSendsRefusedAsCycles() throws Exception {
+        try (Microkernel mk = Microkernel.boot()) {
+            Kernel a = mk.process("A");
+            Kernel b = mk.process("B");
+            PidinCommand cmd = new PidinCommand(mk);
+            assertTrue(cmd.pidin("sends").equals("no thread is SEND- or REPLY-blocked\n"), cmd.pidin("sends"));
+            int[] ch = new int[2];
+            java.util.concurrent.CountDownLatch made = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch refused = new java.util.concurrent.CountDownLatch(1);
+            Thread bThread = Thread.ofPlatform().start(() -> {
+                ch[1] = b.channelCreate(0);
+                made.countDown();
+                long fromA = b.msgReceive(ch[1], ByteBuffer.allocate(8), null);
+                try {
+                    b.msgSend(b.connectAttach(0, a.pid(), ch[0], 0, 0), ByteBuffer.allocate(4), null);
+                } catch (io.courier.kernel.KernelException e) {
+                    refused.countDown();
+                }
+                b.msgReply(fromA, 0, null);
+            });
+            assertTrue(made.await(10, TimeUnit.SECONDS));
+            Thread aThread = Thread.ofPlatform().start(() -> {
+                ch[0] = a.channelCreate(0);
+                a.msgSend(a.connectAttach(0, b.pid(), ch[1], 0, 0), ByteBuffer.allocate(4), null);
+            });
+            assertTrue(refused.await(10, TimeUnit.SECONDS), "B's send to A was refused");
+            aThread.join(10_000);
+            bThread.join(10_000);
+            String sends = cmd.pidin("sends");
+            assertTrue(sends.matches("(?s)no thread is SEND- or REPLY-blocked\nrefused \\(EDEADLK\\) at \\S+: B\\["
+                    + b.pid() + "/1\\] -> A\\[" + a.pid() + "/1\\] REPLY -> B\\[" + b.pid() + "/1\\]\n"), sends);
         }
     }
 }

@@ -83,26 +83,8 @@ public final class ResmgrCommands {
     }
 
     private static String line(Stat st, String name) {
-        return String.format("%s %5d %5d %8d %s%s", modeString(st.mode()), st.uid(), st.gid(), st.size(), name,
+        return String.format("%s %5d %5d %8d %s%s", Mode.toString(st.mode()), st.uid(), st.gid(), st.size(), name,
                 st.isDirectory() ? "/" : "");
-    }
-
-    /** {@code drwxr-xr-x}-style: the type letter, then the permissions. */
-    static String modeString(int mode) {
-        char type = switch (mode & Mode.S_IFMT) {
-            case Mode.S_IFDIR -> 'd';
-            case Mode.S_IFCHR -> 'c';
-            case Mode.S_IFNAM -> 'n';
-            case Mode.S_IFIFO -> 'p';
-            case Mode.S_IFREG -> '-';
-            default -> '?';
-        };
-        StringBuilder sb = new StringBuilder().append(type);
-        String rwx = "rwxrwxrwx";
-        for (int i = 0; i < 9; i++) {
-            sb.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
-        }
-        return sb.toString();
     }
 
     /** A path of the pathname space, which has no working directory: a relative one starts at {@code /}. */

@@ -132,8 +132,8 @@ class ResmgrCommandsTest {
 
     @Test
     void r5LsShowsModesTheWayLsDoes() {
-        assertEquals("drwxr-x--x", ResmgrCommands.modeString(Mode.S_IFDIR | 0751));
-        assertEquals("-rw-r--r--", ResmgrCommands.modeString(Mode.S_IFREG | 0644));
-        assertEquals("p---------", ResmgrCommands.modeString(Mode.S_IFIFO));
+        assertEquals("drwxr-x--x", Mode.toString(Mode.S_IFDIR | 0751));
+        assertEquals("-rw-r--r--", Mode.toString(Mode.S_IFREG | 0644));
+        assertEquals("p---------", Mode.toString(Mode.S_IFIFO));
     }
 }
