@@ -39,6 +39,15 @@ public interface IdleStrategy {
     /** The first round in which {@link #idle} parks; a waiter announces itself from then on. */
     int parkRound();
 
+    /**
+     * The first round in which {@link #idle} yields rather than spins; {@link #parkRound()} when it
+     * never yields. The kernel lets only as many waits yield at once as there are cores: a wait
+     * that reaches this round while that many yield goes on at its park round.
+     */
+    default int yieldRound() {
+        return parkRound();
+    }
+
     /** The deadline {@code nanos} from now, or {@link #NO_DEADLINE} when it lies beyond what a long holds. */
     static long deadlineIn(long nanos) {
         long now = System.nanoTime();
@@ -116,6 +125,11 @@ public interface IdleStrategy {
         @Override
         public int parkRound() {
             return spins + yields;
+        }
+
+        @Override
+        public int yieldRound() {
+            return spins;
         }
     }
 }

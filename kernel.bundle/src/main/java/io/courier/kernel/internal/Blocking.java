@@ -6,6 +6,7 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.ThreadState;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * When a blocked kernel call gives up: {@code TimerTimeout()} and the timeout arguments (a
@@ -21,6 +22,14 @@ final class Blocking {
     static final long NO_DEADLINE = IdleStrategy.NO_DEADLINE;
 
     private static final int PAUSE_SPINS = 100;
+    /**
+     * How many waits may be in their yield phase at once: the cores. A thread that yields hands
+     * its core to another runnable thread; beyond one yielding wait per core, yields only churn
+     * the scheduler (100,000 clients blocking at once would yield 500 times each), so a wait that
+     * finds this many yielding parks at once.
+     */
+    static final int MAX_YIELDERS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private static final AtomicInteger YIELDERS = new AtomicInteger();
 
     private Blocking() {
     }
@@ -80,6 +89,48 @@ final class Blocking {
             return Errno.ETIMEDOUT;
         }
         return null;
+    }
+
+    /**
+     * One round of a wait: {@code idle}'s spin, yield or park for {@code round}, and the next
+     * round. A wait that reaches its yield phase while {@link #MAX_YIELDERS} waits yield skips to
+     * its park round without idling, so that it announces itself and checks once more before it
+     * parks; a wait leaves the yield phase at its park round or its end ({@link KThread#endWait}).
+     */
+    static int idle(KThread t, IdleStrategy idle, int round, long deadline) {
+        int parkRound = idle.parkRound();
+        if (round < parkRound) {
+            if (round == idle.yieldRound() && !t.yielding) {
+                if (!enterYield()) {
+                    return parkRound;
+                }
+                t.yielding = true;
+            }
+        } else if (t.yielding) {
+            leaveYield(t);
+        }
+        idle.idle(round, deadline);
+        return round + 1;
+    }
+
+    private static boolean enterYield() {
+        for (int n = YIELDERS.get(); n < MAX_YIELDERS; n = YIELDERS.get()) {
+            if (YIELDERS.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code t}'s wait leaves its yield phase. */
+    static void leaveYield(KThread t) {
+        t.yielding = false;
+        YIELDERS.getAndDecrement();
+    }
+
+    /** How many waits are in their yield phase now. */
+    static int yielders() {
+        return YIELDERS.get();
     }
 
     /**

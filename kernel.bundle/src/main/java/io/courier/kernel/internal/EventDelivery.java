@@ -168,7 +168,7 @@ final class EventDelivery {
             }
             case INTR -> {
                 if (!verifyOnly) {
-                    thread.intrs.incrementAndGet();
+                    thread.addIntr();
                     LockSupport.unpark(thread.thread);
                 }
             }

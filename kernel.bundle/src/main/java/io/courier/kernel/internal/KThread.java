@@ -51,6 +51,7 @@ final class KThread extends KThreadLayout.Pad3 {
     private static final VarHandle STATE;
     private static final VarHandle BLOCKED_ON;
     private static final VarHandle SERVED_BY;
+    private static final VarHandle INTRS;
 
     static {
         try {
@@ -62,6 +63,7 @@ final class KThread extends KThreadLayout.Pad3 {
             STATE = l.findVarHandle(KThread.class, "state", ThreadState.class);
             BLOCKED_ON = l.findVarHandle(KThread.class, "blockedOn", int.class);
             SERVED_BY = l.findVarHandle(KThread.class, "servedBy", KThread.class);
+            INTRS = l.findVarHandle(KThread.class, "intrs", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -79,7 +81,8 @@ final class KThread extends KThreadLayout.Pad3 {
 
     // ---- as a server
     ByteBuffer[] rdst;
-    final ByteBuffer[] oneRecv = new ByteBuffer[1];
+    /** The one-buffer IOV of {@code msgReceive(chid, ByteBuffer, ...)}; made on first use. */
+    ByteBuffer[] oneRecv;
     MsgInfo rinfo;
     boolean pulseOnly;
     Channel recvChannel;
@@ -88,7 +91,8 @@ final class KThread extends KThreadLayout.Pad3 {
     /** The channel this thread last received a message on (priority inheritance). */
     volatile Channel servingChannel;
 
-    final ByteBuffer[] oneOp = new ByteBuffer[1];
+    /** The one-buffer IOV of a server's reply, read or write; made on first use. */
+    ByteBuffer[] oneOp;
 
     // ---- unblocking by signals and events (K13, K17, K18)
     /** Set by a signal (EINTR) or an UNBLOCK event (ETIMEDOUT) to end the thread's blocking call. */
@@ -99,10 +103,14 @@ final class KThread extends KThreadLayout.Pad3 {
     volatile long sigWaitSet;
     /** The signal handed to a thread waiting in SignalWaitinfo. */
     volatile io.courier.kernel.SigInfo sigResult;
-    /** Signals sent to this thread that it masks. Guarded by the process's signal lock. */
-    final java.util.ArrayDeque<io.courier.kernel.SigInfo> sigPending = new java.util.ArrayDeque<>();
-    /** INTR events not yet waited for. */
-    final java.util.concurrent.atomic.AtomicInteger intrs = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Signals sent to this thread that it masks; null until the first. Guarded by the process's
+     * signal lock. Made on first use, as the one-buffer arrays of a server: a blocked client
+     * carries only what its call uses (SPEC B4).
+     */
+    java.util.ArrayDeque<io.courier.kernel.SigInfo> sigPending;
+    /** INTR events not yet waited for; through {@link #addIntr} and {@link #takeIntr}. */
+    private int intrs;
     /** The generation this thread's slot had when the thread was made: older rcvids are not its own. */
     int firstGen;
     /** The server thread that received this thread's current message (deadlock detection). */
@@ -115,6 +123,9 @@ final class KThread extends KThreadLayout.Pad3 {
      * by introspection only.
      */
     boolean owned;
+
+    /** The current wait is in its yield phase, counted among {@link Blocking#MAX_YIELDERS}. Only this thread touches it. */
+    boolean yielding;
 
     // ---- TimerTimeout: armed for the next blocking call in one of these states
     Set<ThreadState> timeoutStates;
@@ -192,6 +203,14 @@ final class KThread extends KThreadLayout.Pad3 {
         PARKED.setOpaque(this, false);
     }
 
+    /** The wait is over, whichever way it ends: partners need not wake this thread, and it yields no more. */
+    void endWait() {
+        clearParked();
+        if (yielding) {
+            Blocking.leaveYield(this);
+        }
+    }
+
     boolean isParked() {
         return (boolean) PARKED.getVolatile(this);
     }
@@ -213,7 +232,45 @@ final class KThread extends KThreadLayout.Pad3 {
      */
     boolean waitIsOver() {
         return sendPhase() == DONE || recvPhase() == RECV_DONE || pendingUnblock != null || dead
-                || sigResult != null || intrs.get() > 0 || proc.life != Proc.Life.ALIVE;
+                || sigResult != null || intrs() > 0 || proc.life != Proc.Life.ALIVE;
+    }
+
+    /** INTR events not yet waited for. */
+    int intrs() {
+        return (int) INTRS.getVolatile(this);
+    }
+
+    /** One more INTR event for this thread (SPEC K17). */
+    void addIntr() {
+        INTRS.getAndAdd(this, 1);
+    }
+
+    /** Takes one INTR event, if there is one. */
+    boolean takeIntr() {
+        for (int n = intrs(); n > 0; n = intrs()) {
+            if (INTRS.compareAndSet(this, n, n - 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The one-buffer IOV for a receive, made on first use. */
+    ByteBuffer[] oneRecv() {
+        ByteBuffer[] a = oneRecv;
+        return a != null ? a : (oneRecv = new ByteBuffer[1]);
+    }
+
+    /** The one-buffer IOV for a reply, read or write, made on first use. */
+    ByteBuffer[] oneOp() {
+        ByteBuffer[] a = oneOp;
+        return a != null ? a : (oneOp = new ByteBuffer[1]);
+    }
+
+    /** The queue of signals sent to this thread that it masks, made on first use; under the signal lock. */
+    java.util.ArrayDeque<io.courier.kernel.SigInfo> sigPending() {
+        java.util.ArrayDeque<io.courier.kernel.SigInfo> q = sigPending;
+        return q != null ? q : (sigPending = new java.util.ArrayDeque<>());
     }
 
     boolean casRecvPhase(int expect, int phase) {

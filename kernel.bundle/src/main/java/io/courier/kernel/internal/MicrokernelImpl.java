@@ -94,7 +94,6 @@ public final class MicrokernelImpl implements Microkernel {
     private final ReentrantLock threadLock = new ReentrantLock();
     /** The last generation each slot used, so that a reused slot never repeats a rcvid. */
     private int[] lastGen = new int[64];
-    private final ThreadLocal<KThread> current = new ThreadLocal<>();
     private final ReentrantLock life = new ReentrantLock();
     private final Condition stop = life.newCondition();
     private boolean closed;
@@ -381,14 +380,6 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     // ------------------------------------------------------------------ threads
-
-    KThread cached() {
-        return current.get();
-    }
-
-    void cache(KThread t) {
-        current.set(t);
-    }
 
     KThread newThread(Proc p, Thread jt) {
         threadLock.lock();

@@ -37,11 +37,12 @@ final class MsgReceive {
         if (rmsg.isReadOnly()) {
             throw new KernelException(Errno.EFAULT, "receive buffer is read-only");
         }
-        t.oneRecv[0] = rmsg;
+        ByteBuffer[] one = t.oneRecv();
+        one[0] = rmsg;
         try {
-            return receive(p, t, chid, t.oneRecv, info, false, timeout);
+            return receive(p, t, chid, one, info, false, timeout);
         } finally {
-            t.oneRecv[0] = null;
+            one[0] = null;
         }
     }
 
@@ -232,7 +233,7 @@ final class MsgReceive {
                     }
                     break;
                 }
-                idle.idle(round++, deadline);
+                round = Blocking.idle(t, idle, round, deadline);
             }
             t.recvPhase(KThread.RECV_IDLE);
             KThread c = t.recvClient;
@@ -245,7 +246,7 @@ final class MsgReceive {
             }
             return t.recvResult;
         } finally {
-            t.clearParked();
+            t.endWait();
             t.show(ThreadState.READY, -1);
             t.rdst = null;
             t.rinfo = null;

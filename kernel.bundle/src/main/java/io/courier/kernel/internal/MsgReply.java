@@ -25,11 +25,12 @@ final class MsgReply {
             reply(p, rcvid, status, Iov.NONE);
             return;
         }
-        t.oneOp[0] = msg;
+        ByteBuffer[] one = t.oneOp();
+        one[0] = msg;
         try {
-            reply(p, rcvid, status, t.oneOp);
+            reply(p, rcvid, status, one);
         } finally {
-            t.oneOp[0] = null;
+            one[0] = null;
         }
     }
 
@@ -80,11 +81,12 @@ final class MsgReply {
         if (buf == null) {
             throw new KernelException(Errno.EFAULT, "buffer is null");
         }
-        t.oneOp[0] = buf;
+        ByteBuffer[] one = t.oneOp();
+        one[0] = buf;
         try {
-            return call.call(t.oneOp);
+            return call.call(one);
         } finally {
-            t.oneOp[0] = null;
+            one[0] = null;
         }
     }
 

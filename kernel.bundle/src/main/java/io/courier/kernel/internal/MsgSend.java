@@ -217,64 +217,67 @@ final class MsgSend {
         IdleStrategy idle = p.mk.idle;
         int parkRound = idle.parkRound();
         int round = 0;
-        for (;;) {
-            t.announceParkFrom(round, parkRound);
-            // The signal line only: the server's changes to the phase stay on its core meanwhile.
-            if (t.doneGen == gen) {
-                break;
-            }
-            long deadline = !timed || unblockSent ? Blocking.NO_DEADLINE
-                    : t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
-            if (leave == null || unblockSent) {
-                Errno unblock;
-                if (t.dead || p.life != Proc.Life.ALIVE) {
-                    leave = Errno.ESRCH;
-                    unblockSent = false;
-                } else if ((unblock = t.takeUnblock()) != null) {
-                    if (leave == null) {
-                        leave = unblock;
-                    }
-                } else if (Thread.interrupted()) {
-                    interruptSeen = true;
-                    if (leave == null) {
-                        leave = Errno.EINTR;
-                    }
-                } else if (deadline != Blocking.NO_DEADLINE && leave == null && System.nanoTime() - deadline >= 0) {
-                    leave = Errno.ETIMEDOUT;
+        try {
+            for (;;) {
+                t.announceParkFrom(round, parkRound);
+                // The signal line only: the server's changes to the phase stay on its core meanwhile.
+                if (t.doneGen == gen) {
+                    break;
                 }
-            }
-            if (leave != null && !unblockSent) {
-                int phase = t.sendPhase();
-                if (phase == KThread.SEND) {
-                    if (unqueue(t, ch)) {
-                        throw left(t, leave);
+                long deadline = !timed || unblockSent ? Blocking.NO_DEADLINE
+                        : t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
+                if (leave == null || unblockSent) {
+                    Errno unblock;
+                    if (t.dead || p.life != Proc.Life.ALIVE) {
+                        leave = Errno.ESRCH;
+                        unblockSent = false;
+                    } else if ((unblock = t.takeUnblock()) != null) {
+                        if (leave == null) {
+                            leave = unblock;
+                        }
+                    } else if (Thread.interrupted()) {
+                        interruptSeen = true;
+                        if (leave == null) {
+                            leave = Errno.EINTR;
+                        }
+                    } else if (deadline != Blocking.NO_DEADLINE && leave == null && System.nanoTime() - deadline >= 0) {
+                        leave = Errno.ETIMEDOUT;
                     }
-                    continue;
                 }
-                if (phase == KThread.REPLY) {
-                    if (leave != Errno.ESRCH && ch.has(ChannelFlags.UNBLOCK) && !ch.destroyed) {
-                        // SPEC K13: the client stays REPLY-blocked; the server hears of it.
-                        t.unblockError = leave;
-                        unblockSent = true;
-                        Pulses.postKernel(ch, new PulseItem(t.priority, PulseCode.UNBLOCK, t.rcvid(),
-                                t.sendConn.sconn.scoid, null));
-                        round = 0;
-                        t.clearParked();
+                if (leave != null && !unblockSent) {
+                    int phase = t.sendPhase();
+                    if (phase == KThread.SEND) {
+                        if (unqueue(t, ch)) {
+                            throw left(t, leave);
+                        }
                         continue;
                     }
-                    if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
-                        throw left(t, leave);
+                    if (phase == KThread.REPLY) {
+                        if (leave != Errno.ESRCH && ch.has(ChannelFlags.UNBLOCK) && !ch.destroyed) {
+                            // SPEC K13: the client stays REPLY-blocked; the server hears of it.
+                            t.unblockError = leave;
+                            unblockSent = true;
+                            Pulses.postKernel(ch, new PulseItem(t.priority, PulseCode.UNBLOCK, t.rcvid(),
+                                    t.sendConn.sconn.scoid, null));
+                            round = 0;
+                            t.clearParked();
+                            continue;
+                        }
+                        if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
+                            throw left(t, leave);
+                        }
+                        continue;
                     }
+                    // BUSY: a receiver is taking the message or a server copying; it will be REPLY or
+                    // DONE soon. Yield after a while: that receiver may wait for this carrier.
+                    Blocking.pause(round++);
                     continue;
                 }
-                // BUSY: a receiver is taking the message or a server copying; it will be REPLY or
-                // DONE soon. Yield after a while: that receiver may wait for this carrier.
-                Blocking.pause(round++);
-                continue;
+                round = Blocking.idle(t, idle, round, deadline);
             }
-            idle.idle(round++, deadline);
+        } finally {
+            t.endWait();
         }
-        t.clearParked();
         Iov.advance(t.riov, t.replyExtent);
         Errno err = t.error;
         int status = t.status;

@@ -125,20 +125,17 @@ final class Proc extends CallTable {
 
     /** The calling Java thread as a thread of this process, made on first use. */
     KThread self() {
-        KThread t = mk.cached();
-        if (t != null && t.proc == this && !t.dead) {
+        // The process's own table, not a ThreadLocal: as fast, and a blocked virtual thread then
+        // carries no ThreadLocal map (SPEC B4).
+        Thread jt = Thread.currentThread();
+        KThread t = threads.get(jt);
+        if (t != null && !t.dead) {
             return t;
         }
         if (life != Life.ALIVE) {
             throw new KernelException(Errno.ESRCH, "process " + pid + " is " + life.name().toLowerCase());
         }
-        Thread jt = Thread.currentThread();
-        t = threads.get(jt);
-        if (t == null || t.dead) {
-            t = mk.newThread(this, jt);
-        }
-        mk.cache(t);
-        return t;
+        return mk.newThread(this, jt);
     }
 
     // ------------------------------------------------------------------ tables

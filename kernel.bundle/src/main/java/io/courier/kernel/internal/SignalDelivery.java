@@ -72,7 +72,7 @@ final class SignalDelivery {
                 target.pendingUnblock = Errno.EINTR;
                 handed = true;
             } else if (tid != 0) {
-                target.sigPending.add(info);
+                target.sigPending().add(info);
             } else {
                 p.sigPending.add(info);
             }
@@ -126,7 +126,7 @@ final class SignalDelivery {
         t.timeoutStates = null;
         p.sigLock.lock();
         try {
-            SigInfo ready = takePending(t.sigPending, set);
+            SigInfo ready = t.sigPending == null ? null : takePending(t.sigPending, set);
             if (ready == null) {
                 ready = takePending(p.sigPending, set);
             }
@@ -162,10 +162,10 @@ final class SignalDelivery {
                     }
                     continue;
                 }
-                p.mk.idle.idle(round++, deadline);
+                round = Blocking.idle(t, p.mk.idle, round, deadline);
             }
         } finally {
-            t.clearParked();
+            t.endWait();
             t.sigWaitSet = 0;
             t.state = ThreadState.READY;
         }
@@ -194,21 +194,17 @@ final class SignalDelivery {
             int parkRound = p.mk.idle.parkRound();
             for (;;) {
                 t.announceParkFrom(round, parkRound);
-                int n = t.intrs.get();
-                if (n > 0 && t.intrs.compareAndSet(n, n - 1)) {
+                if (t.takeIntr()) {
                     return;
-                }
-                if (n > 0) {
-                    continue;
                 }
                 Errno leave = Blocking.leaveReason(t, deadline);
                 if (leave != null) {
                     throw new KernelException(leave, "interruptWait");
                 }
-                p.mk.idle.idle(round++, deadline);
+                round = Blocking.idle(t, p.mk.idle, round, deadline);
             }
         } finally {
-            t.clearParked();
+            t.endWait();
             t.state = ThreadState.READY;
         }
     }
