@@ -27,12 +27,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code bytesPerClient} counter: Courier's clients REPLY-blocked on one server (received,
  * not yet replied), beside the same number of bare virtual threads parked with
  * {@link LockSupport#park()}. The difference is what the kernel adds to a blocked thread. The
- * time of an invocation (blocking them all, then answering them all) is reported too.
+ * time of an invocation (blocking them all, then answering them all) is reported too. Four
+ * warm-up invocations: until the kernel's calls are compiled, a blocked client's stack holds
+ * interpreted frames, half again as large.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 3)
+@Warmup(iterations = 4)
+@Measurement(iterations = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class BlockedClients {
 

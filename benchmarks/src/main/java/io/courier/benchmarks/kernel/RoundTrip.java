@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class RoundTrip {
     /** Round trips per invocation of the virtual-thread benchmarks. */
     static final int BATCH = 1000;
@@ -46,8 +46,8 @@ public class RoundTrip {
     /** A Courier server thread answering every message with 64 bytes. */
     @State(Scope.Benchmark)
     public static class Courier {
-        /** Clients REPLY-blocked on the server the whole time (delayed replies it never gives). */
-        @Param({"0", "1000"})
+        /** Clients REPLY-blocked on the server the whole time (delayed replies it never gives; SPEC B4). */
+        @Param({"0", "1000", "100000"})
         public int idleClients;
         /** Send-cycle detection (SPEC K19) on or off. */
         @Param({"true", "false"})
@@ -93,8 +93,9 @@ public class RoundTrip {
             chid = server.channelCreate(0);
             coid = client.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
             int idleChid = server.channelCreate(0);
+            // One connection for all of them, as the threads of one process share a coid.
+            int idleCoid = client.connectAttach(0, server.pid(), idleChid, Kernel.SIDE_CHANNEL, 0);
             for (int i = 0; i < idleClients; i++) {
-                int idleCoid = client.connectAttach(0, server.pid(), idleChid, Kernel.SIDE_CHANNEL, 0);
                 idle.add(Thread.ofVirtual().start(() -> {
                     try {
                         client.msgSend(idleCoid, ByteBuffer.allocate(8), null);

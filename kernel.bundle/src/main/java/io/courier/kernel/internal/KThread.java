@@ -26,7 +26,7 @@ import java.util.Set;
  *
  * <p>SPEC K3 (the phases of a round trip), K13 (what unblocks a thread), K16 (its state).
  */
-final class KThread extends KThreadLayout.Pad3 {
+final class KThread extends KThreadLayout.Pad2 {
     static final int IDLE = 0;
     static final int SEND = 1;
     static final int BUSY = 2;
@@ -56,10 +56,10 @@ final class KThread extends KThreadLayout.Pad3 {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            SEND_PHASE = l.findVarHandle(KThreadLayout.Phase.class, "sendPhase", int.class);
+            SEND_PHASE = l.findVarHandle(KThreadLayout.Signal.class, "sendPhase", int.class);
             RECV_PHASE = l.findVarHandle(KThreadLayout.Signal.class, "recvPhase", int.class);
             PARKED = l.findVarHandle(KThreadLayout.Signal.class, "parked", boolean.class);
-            GEN = l.findVarHandle(KThreadLayout.Phase.class, "gen", int.class);
+            GEN = l.findVarHandle(KThreadLayout.Signal.class, "gen", int.class);
             STATE = l.findVarHandle(KThread.class, "state", ThreadState.class);
             BLOCKED_ON = l.findVarHandle(KThread.class, "blockedOn", int.class);
             SERVED_BY = l.findVarHandle(KThread.class, "servedBy", KThread.class);

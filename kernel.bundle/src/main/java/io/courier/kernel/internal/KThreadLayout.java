@@ -7,9 +7,10 @@ import java.nio.ByteBuffer;
  * The fields of a kernel thread in groups, each on cache lines of its own (STYLE: the padding of
  * JCTools and Agrona). A superclass's fields lie before a subclass's, so the classes below are
  * the order in memory: the request a client publishes and its server only reads; the signal
- * line its partner writes to end its wait; the client's phase, which its server changes; then
- * everything else, which only the thread itself writes on its hot paths. A round trip then moves
- * only the lines it must between the client's core and the server's.
+ * line, with the client's phase, which its partner writes to end its wait; then everything else,
+ * which only the thread itself writes on its hot paths. A round trip then moves only the lines it
+ * must between the client's core and the server's. The phase shares the signal line: the server
+ * writes both at once, and a blocked client then carries one padding fewer (SPEC B4).
  *
  * Each padding class ends with 15 bytes of small fields so that any hole the group before it
  * left is filled by padding, not by a field of the group after it.
@@ -77,6 +78,10 @@ final class KThreadLayout {
         /** What a finished receive produced otherwise: 0 for a pulse written into rdst. */
         long recvResult;
         Errno recvError;
+        /** The client's phase; through {@code KThread.SEND_PHASE}: the client writes it to send, its server to receive and reply. */
+        int sendPhase;
+        /** The generation of the current message; part of its rcvid. Written only by this thread. */
+        volatile int gen;
 
         Signal(Proc proc, Thread thread) {
             super(proc, thread);
@@ -91,30 +96,6 @@ final class KThreadLayout {
         byte p11;
 
         Pad2(Proc proc, Thread thread) {
-            super(proc, thread);
-        }
-    }
-
-    /** The client's phase and message generation: written by the client to send, by its server to receive and reply. */
-    abstract static class Phase extends Pad2 {
-        /** Through {@code KThread.SEND_PHASE}. */
-        int sendPhase;
-        /** The generation of the current message; part of its rcvid. Written only by this thread. */
-        volatile int gen;
-
-        Phase(Proc proc, Thread thread) {
-            super(proc, thread);
-        }
-    }
-
-    /** Padding after the phase. */
-    abstract static class Pad3 extends Phase {
-        long p01, p02, p03, p04, p05, p06, p07, p08;
-        int p09;
-        short p10;
-        byte p11;
-
-        Pad3(Proc proc, Thread thread) {
             super(proc, thread);
         }
     }

@@ -61,7 +61,7 @@ final class MsgReceive {
 
     private static long receive(Proc p, KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
             Duration timeout) {
-        if (!Trace.ENABLED) {
+        if (!Trace.ENABLED || !Trace.receiveRecorded()) {
             return receiveNow(p, t, chid, dst, info, pulseOnly, timeout);
         }
         Trace.Receive e = new Trace.Receive();

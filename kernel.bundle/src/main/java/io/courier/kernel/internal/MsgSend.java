@@ -66,7 +66,7 @@ final class MsgSend {
     }
 
     private static int send(Proc p, KThread t, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
-        if (!Trace.ENABLED) {
+        if (!Trace.ENABLED || !Trace.sendRecorded()) {
             return sendNow(p, t, coid, siov, riov, timeout);
         }
         Trace.Send e = new Trace.Send();

@@ -47,6 +47,26 @@ final class Trace {
         return (boolean) ENABLED_HANDLE.getAcquire();
     }
 
+    /**
+     * Whether a recording takes {@code MsgSend} events now. A blocking call checks it before it
+     * makes its event: an event made for no recording would stay on the stack of every blocked
+     * client (SPEC B4).
+     */
+    static boolean sendRecorded() {
+        return Types.SEND.isEnabled();
+    }
+
+    /** Whether a recording takes {@code MsgReceive} events now. */
+    static boolean receiveRecorded() {
+        return Types.RECEIVE.isEnabled();
+    }
+
+    /** The event types, made on first use (only when the JDK has JFR). */
+    private static final class Types {
+        static final jdk.jfr.EventType SEND = jdk.jfr.EventType.getEventType(Send.class);
+        static final jdk.jfr.EventType RECEIVE = jdk.jfr.EventType.getEventType(Receive.class);
+    }
+
     private static boolean jfrPresent() {
         try {
             Class.forName("jdk.jfr.Event", false, Trace.class.getClassLoader());
