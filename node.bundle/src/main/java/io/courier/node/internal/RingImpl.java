@@ -59,6 +59,8 @@ public final class RingImpl implements Ring {
     private long head;
     private int lastType;
     private CorruptRingException corrupt;
+    /** How many times the consumer slept on the doorbell (consumer-local; for tests and figures). */
+    long sleeps;
     private volatile boolean closed;
 
     private RingImpl(String name, String peer, Arena arena, MemorySegment file) {
@@ -186,10 +188,20 @@ public final class RingImpl implements Ring {
     private int claim(int payload) {
         int size = RingLayout.align(RECORD_HEADER + payload);
         while (true) {
-            long h = (long) LONG.getAcquire(file, HEAD_OFFSET);
+            // Tail first, then head: the head read after it is at least the head of that moment,
+            // so t - h never exceeds the capacity in a sound ring; h may have passed a stale t,
+            // which a fresh read of tail settles.
             long t = (long) LONG.getVolatile(file, TAIL_OFFSET);
+            long h = (long) LONG.getAcquire(file, HEAD_OFFSET);
+            if (h > t) {
+                long t2 = (long) LONG.getVolatile(file, TAIL_OFFSET);
+                if (h > t2) {
+                    throw new CorruptRingException(peer, name, "head " + h + " is ahead of tail " + t2);
+                }
+                continue;
+            }
             long used = t - h;
-            if (used < 0 || used > capacity || (t & (ALIGNMENT - 1)) != 0 || (h & (ALIGNMENT - 1)) != 0) {
+            if (used > capacity || (t & (ALIGNMENT - 1)) != 0 || (h & (ALIGNMENT - 1)) != 0) {
                 throw new CorruptRingException(peer, name, "tail " + t + " and head " + h
                         + " are not 8-aligned positions at most a capacity (" + capacity + ") apart");
             }
@@ -369,6 +381,7 @@ public final class RingImpl implements Ring {
                 return true;
             }
             long left = timeoutNanos < 0 ? -1 : Math.max(0, timeoutNanos - (System.nanoTime() - start));
+            sleeps++;
             try {
                 Futex.await(file, DOORBELL_OFFSET, SLEEPING, left);
             } finally {
