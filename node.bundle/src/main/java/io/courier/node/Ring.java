@@ -91,6 +91,14 @@ public interface Ring extends AutoCloseable {
      */
     boolean await(long timeoutNanos) throws InterruptedException;
 
+    /**
+     * {@link #await(long)} with its own idle strategy: spins {@code spinNanos}, then yields
+     * {@code yieldNanos}, then sleeps on the doorbell (0 and 0: sleeps at once). The defaults
+     * are 20 µs and 50 µs (system properties {@code courier.node.spinNanos} and
+     * {@code courier.node.yieldNanos}).
+     */
+    boolean await(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException;
+
     /** Unmaps the ring, waking a sleeping consumer first. */
     @Override
     void close();

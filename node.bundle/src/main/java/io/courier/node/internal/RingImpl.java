@@ -42,9 +42,12 @@ import java.nio.ByteBuffer;
 public final class RingImpl implements Ring {
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
-    /** How long an idle consumer spins, then yields, before it sleeps on the doorbell. */
-    static final long SPIN_NANOS = 20_000;
-    static final long YIELD_NANOS = 50_000;
+    /**
+     * How long an idle consumer spins, then yields, before it sleeps on the doorbell (system
+     * properties {@code courier.node.spinNanos} and {@code courier.node.yieldNanos}).
+     */
+    static final long SPIN_NANOS = Long.getLong("courier.node.spinNanos", 20_000);
+    static final long YIELD_NANOS = Long.getLong("courier.node.yieldNanos", 50_000);
 
     private final String name;
     private final String peer;
@@ -357,6 +360,11 @@ public final class RingImpl implements Ring {
 
     @Override
     public boolean await(long timeoutNanos) throws InterruptedException {
+        return await(timeoutNanos, SPIN_NANOS, YIELD_NANOS);
+    }
+
+    @Override
+    public boolean await(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
         long start = System.nanoTime();
         while (true) {
             if (nextLength() != 0) {
@@ -366,11 +374,11 @@ public final class RingImpl implements Ring {
             if (timeoutNanos >= 0 && waited >= timeoutNanos) {
                 return false;
             }
-            if (waited < SPIN_NANOS) {
+            if (waited < spinNanos) {
                 Thread.onSpinWait();
                 continue;
             }
-            if (waited < SPIN_NANOS + YIELD_NANOS) {
+            if (waited < spinNanos + yieldNanos) {
                 Thread.yield();
                 continue;
             }
