@@ -149,14 +149,17 @@ public final class RingImpl implements Ring {
             return false;
         }
         long off = at + RECORD_HEADER;
+        int left = (int) total;
         for (ByteBuffer b : srcs) {
-            int n = b.remaining();
+            // Never more than was claimed, even if a buffer grew meanwhile.
+            int n = Math.min(b.remaining(), left);
             if (b.hasArray()) {
                 MemorySegment.copy(b.array(), b.arrayOffset() + b.position(), data, JAVA_BYTE, off, n);
             } else {
                 MemorySegment.copy(MemorySegment.ofBuffer(b), 0, data, off, n);
             }
             off += n;
+            left -= n;
         }
         publish(at, type, (int) total);
         return true;
