@@ -85,17 +85,20 @@ public interface Ring extends AutoCloseable {
 
     /**
      * Waits until a record is {@link #available()} or {@code timeoutNanos} pass (negative: no
-     * limit): spins, then sleeps on the doorbell. Consumer side.
+     * limit): spins, then sleeps on the doorbell. The spin adapts: up to 20 µs while spinning
+     * is what finds the records, down to 1 µs while the waits end up asleep anyway (a busy
+     * machine, a slow producer), where spinning would only take a core from the producer.
+     * Consumer side.
      *
      * @return whether a record is available
      */
     boolean await(long timeoutNanos) throws InterruptedException;
 
     /**
-     * {@link #await(long)} with its own idle strategy: spins {@code spinNanos}, then yields
-     * {@code yieldNanos}, then sleeps on the doorbell (0 and 0: sleeps at once). The defaults
-     * are 20 µs and 50 µs (system properties {@code courier.node.spinNanos} and
-     * {@code courier.node.yieldNanos}).
+     * {@link #await(long)} with a fixed idle strategy: spins {@code spinNanos}, then yields
+     * {@code yieldNanos}, then sleeps on the doorbell (0 and 0: sleeps at once). The adaptive
+     * default spins at most 20 µs and yields 0 (system properties
+     * {@code courier.node.spinNanos} and {@code courier.node.yieldNanos}).
      */
     boolean await(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException;
 

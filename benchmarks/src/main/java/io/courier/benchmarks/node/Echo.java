@@ -56,13 +56,17 @@ public final class Echo {
         throw new IllegalStateException("the echo JVM did not start within 30 s");
     }
 
-    /** Echoes records from {@code in} back on {@code out} until interrupted or the rings close. */
+    /**
+     * Echoes records from {@code in} back on {@code out} until interrupted or the rings close,
+     * waiting with the ring's adaptive default ({@code spinNanos < 0}) or a fixed strategy.
+     */
     static void rings(Ring in, Ring out, long spinNanos, long yieldNanos) {
         ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
         ByteBuffer[] bufs = {buf};
         try {
             while (!Thread.currentThread().isInterrupted()) {
-                if (!in.await(TimeUnit.MILLISECONDS.toNanos(200), spinNanos, yieldNanos)) {
+                long limit = TimeUnit.MILLISECONDS.toNanos(200);
+                if (!(spinNanos < 0 ? in.await(limit) : in.await(limit, spinNanos, yieldNanos))) {
                     continue;
                 }
                 buf.clear();
@@ -98,7 +102,7 @@ public final class Echo {
         }
     }
 
-    /** {@code rings ROOT NODE IN OUT [SPIN_NANOS YIELD_NANOS]} or {@code uds PATH}. */
+    /** {@code rings ROOT NODE IN OUT [SPIN_NANOS YIELD_NANOS]} (fixed strategy) or {@code uds PATH}. */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -115,8 +119,8 @@ public final class Echo {
             try (Ring in = Ring.open(folder, args[3], "benchmark"); Ring out = Ring.open(folder, args[4], "benchmark")) {
                 System.out.println("READY");
                 System.out.flush();
-                rings(in, out, args.length > 5 ? Long.parseLong(args[5]) : 20_000,
-                        args.length > 6 ? Long.parseLong(args[6]) : 50_000);
+                rings(in, out, args.length > 5 ? Long.parseLong(args[5]) : -1,
+                        args.length > 6 ? Long.parseLong(args[6]) : 0);
             }
         } else {
             try (ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {

@@ -43,11 +43,19 @@ public final class RingImpl implements Ring {
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
     /**
-     * How long an idle consumer spins, then yields, before it sleeps on the doorbell (system
-     * properties {@code courier.node.spinNanos} and {@code courier.node.yieldNanos}).
+     * How long an idle consumer spins at most, then yields, before it sleeps on the doorbell
+     * (system properties {@code courier.node.spinNanos} and {@code courier.node.yieldNanos}).
+     * No yields by default: on a busy machine one {@code sched_yield} can hand the core to
+     * another process for a whole time slice.
      */
     static final long SPIN_NANOS = Long.getLong("courier.node.spinNanos", 20_000);
-    static final long YIELD_NANOS = Long.getLong("courier.node.yieldNanos", 50_000);
+    static final long YIELD_NANOS = Long.getLong("courier.node.yieldNanos", 0);
+    /** The least the adaptive spin falls to: enough to catch a producer that is running. */
+    static final long MIN_SPIN_NANOS = 1_000;
+    /** How a wait ended. */
+    private static final int TIMED_OUT = 0;
+    private static final int SERVED_SPINNING = 1;
+    private static final int SERVED_SLEEPING = 2;
 
     private final String name;
     private final String peer;
@@ -61,9 +69,13 @@ public final class RingImpl implements Ring {
     // Consumer side (one thread at a time).
     private long head;
     private int lastType;
+    /** The type of the record {@link #nextLength()} found. */
+    private int nextType;
     private CorruptRingException corrupt;
     /** How many times the consumer slept on the doorbell (consumer-local; for tests and figures). */
     long sleeps;
+    /** How long {@link #await(long)} spins now: adapts between MIN_SPIN_NANOS and SPIN_NANOS. */
+    private long adaptiveSpin = SPIN_NANOS;
     private volatile boolean closed;
 
     private RingImpl(String name, String peer, Arena arena, MemorySegment file) {
@@ -272,7 +284,10 @@ public final class RingImpl implements Ring {
             if (len < RECORD_HEADER || len > capacity - index || RingLayout.align(len) > used) {
                 throw corrupt("record at " + index + " (head " + head + ", tail " + t + ") has length " + len);
             }
-            if (data.get(JAVA_INT, index + TYPE_FIELD) != PADDING) {
+            // Read once: a peer may change the bytes under us, so what was checked is what is used.
+            int type = data.get(JAVA_INT, index + TYPE_FIELD);
+            if (type != PADDING) {
+                nextType = type;
                 return len;
             }
             if (index + len != capacity) {
@@ -315,9 +330,8 @@ public final class RingImpl implements Ring {
                 break;
             }
             int index = (int) (head & mask);
-            int type = data.get(JAVA_INT, index + TYPE_FIELD);
             try {
-                handler.onRecord(type, data, index + RECORD_HEADER, len - RECORD_HEADER);
+                handler.onRecord(nextType, data, index + RECORD_HEADER, len - RECORD_HEADER);
             } finally {
                 consume(index, len);
             }
@@ -333,7 +347,7 @@ public final class RingImpl implements Ring {
             return -1;
         }
         int index = (int) (head & mask);
-        lastType = data.get(JAVA_INT, index + TYPE_FIELD);
+        lastType = nextType;
         int payload = len - RECORD_HEADER;
         long off = index + RECORD_HEADER;
         int left = payload;
@@ -363,19 +377,32 @@ public final class RingImpl implements Ring {
 
     @Override
     public boolean await(long timeoutNanos) throws InterruptedException {
-        return await(timeoutNanos, SPIN_NANOS, YIELD_NANOS);
+        int how = wait(timeoutNanos, adaptiveSpin, YIELD_NANOS);
+        // Spinning pays only while the producer runs: on a machine with more runnable threads
+        // than cores it takes the core the producer needs. So spin less after each wait that
+        // had to sleep anyway, and more (up to SPIN_NANOS) after each that spinning served.
+        if (how == SERVED_SPINNING) {
+            adaptiveSpin = Math.min(SPIN_NANOS, adaptiveSpin * 2);
+        } else if (how == SERVED_SLEEPING) {
+            adaptiveSpin = Math.max(MIN_SPIN_NANOS, adaptiveSpin / 2);
+        }
+        return how != TIMED_OUT;
     }
 
     @Override
     public boolean await(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
+        return wait(timeoutNanos, spinNanos, yieldNanos) != TIMED_OUT;
+    }
+
+    private int wait(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
         long start = System.nanoTime();
         while (true) {
             if (nextLength() != 0) {
-                return true;
+                return System.nanoTime() - start <= spinNanos + yieldNanos ? SERVED_SPINNING : SERVED_SLEEPING;
             }
             long waited = System.nanoTime() - start;
             if (timeoutNanos >= 0 && waited >= timeoutNanos) {
-                return false;
+                return TIMED_OUT;
             }
             if (waited < spinNanos) {
                 Thread.onSpinWait();
@@ -389,7 +416,7 @@ public final class RingImpl implements Ring {
             INT.setVolatile(file, DOORBELL_OFFSET, SLEEPING);
             if (nextLength() != 0) {
                 INT.setRelease(file, DOORBELL_OFFSET, AWAKE);
-                return true;
+                return SERVED_SLEEPING;
             }
             long left = timeoutNanos < 0 ? -1 : Math.max(0, timeoutNanos - (System.nanoTime() - start));
             sleeps++;
