@@ -52,6 +52,8 @@ public final class RingImpl implements Ring {
     static final long YIELD_NANOS = Long.getLong("courier.node.yieldNanos", 0);
     /** The least the adaptive spin falls to: enough to catch a producer that is running. */
     static final long MIN_SPIN_NANOS = 1_000;
+    /** How often (a power of two) a wait spins in full whatever the adaptive spin says. */
+    static final int PROBE_EVERY = 64;
     /** How a wait ended. */
     private static final int TIMED_OUT = 0;
     private static final int SERVED_SPINNING = 1;
@@ -76,6 +78,7 @@ public final class RingImpl implements Ring {
     long sleeps;
     /** How long {@link #await(long)} spins now: adapts between MIN_SPIN_NANOS and SPIN_NANOS. */
     private long adaptiveSpin = SPIN_NANOS;
+    private int waits;
     private volatile boolean closed;
 
     private RingImpl(String name, String peer, Arena arena, MemorySegment file) {
@@ -377,10 +380,14 @@ public final class RingImpl implements Ring {
 
     @Override
     public boolean await(long timeoutNanos) throws InterruptedException {
-        int how = wait(timeoutNanos, adaptiveSpin, YIELD_NANOS);
         // Spinning pays only while the producer runs: on a machine with more runnable threads
         // than cores it takes the core the producer needs. So spin less after each wait that
         // had to sleep anyway, and more (up to SPIN_NANOS) after each that spinning served.
+        // Two peers that both sleep would keep each other asleep (each answer comes only
+        // after a wake-up, later than a short spin): every PROBE_EVERY-th wait spins in full,
+        // long enough to catch an answer from a woken peer, and lets both climb back.
+        boolean probe = (++waits & (PROBE_EVERY - 1)) == 0;
+        int how = wait(timeoutNanos, probe ? SPIN_NANOS : adaptiveSpin, YIELD_NANOS);
         if (how == SERVED_SPINNING) {
             adaptiveSpin = Math.min(SPIN_NANOS, adaptiveSpin * 2);
         } else if (how == SERVED_SLEEPING) {
