@@ -1,0 +1,134 @@
+package io.courier.benchmarks.node;
+
+import io.courier.node.NodeFolder;
+import io.courier.node.Ring;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The far side of the ping-pong benchmarks: echoes 64-byte messages back, over two rings or
+ * over a UNIX-domain socket. It runs as a thread of the benchmark's JVM or as a JVM of its own
+ * ({@link #main}); a child JVM ends when its standard input closes (its parent is gone).
+ */
+public final class Echo {
+    static final int SIZE = 64;
+
+    private Echo() {
+    }
+
+    /** Starts a child JVM echoing with {@code args} (the benchmark's own class path). */
+    static Process startChild(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                Echo.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** Reads the child's "READY" line (bounded). */
+    static void awaitReady(Process child) throws IOException, InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        StringBuilder line = new StringBuilder();
+        while (System.nanoTime() < end) {
+            if (child.getInputStream().available() > 0) {
+                int c = child.getInputStream().read();
+                if (c == '\n') {
+                    if (line.toString().equals("READY")) {
+                        return;
+                    }
+                    line.setLength(0);
+                } else {
+                    line.append((char) c);
+                }
+            } else if (!child.isAlive()) {
+                throw new IllegalStateException("the echo JVM ended: " + child.exitValue());
+            } else {
+                Thread.sleep(5);
+            }
+        }
+        throw new IllegalStateException("the echo JVM did not start within 30 s");
+    }
+
+    /**
+     * Echoes records from {@code in} back on {@code out} until interrupted or the rings close,
+     * waiting with the ring's adaptive default ({@code spinNanos < 0}) or a fixed strategy.
+     */
+    static void rings(Ring in, Ring out, long spinNanos, long yieldNanos) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
+        ByteBuffer[] bufs = {buf};
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                long limit = TimeUnit.MILLISECONDS.toNanos(200);
+                if (!(spinNanos < 0 ? in.await(limit) : in.await(limit, spinNanos, yieldNanos))) {
+                    continue;
+                }
+                buf.clear();
+                in.read(bufs);
+                buf.flip();
+                while (!out.offer(1, bufs)) {
+                    Thread.onSpinWait();
+                }
+            }
+        } catch (InterruptedException | IllegalStateException e) {
+            // Stopped, or the rings were closed under us: the benchmark is over.
+        }
+    }
+
+    /** Echoes 64-byte messages on {@code ch} until it closes. */
+    static void socket(SocketChannel ch) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
+        try (ch) {
+            while (true) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        return;
+                    }
+                }
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            }
+        } catch (IOException e) {
+            // Closed: the benchmark is over.
+        }
+    }
+
+    /** {@code rings ROOT NODE IN OUT [SPIN_NANOS YIELD_NANOS]} (fixed strategy) or {@code uds PATH}. */
+    public static void main(String[] args) throws Exception {
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // Nothing is sent: we only wait for the end.
+                }
+            } catch (IOException e) {
+                // Treated as the end.
+            }
+            Runtime.getRuntime().halt(0);
+        });
+        if (args[0].equals("rings")) {
+            NodeFolder folder = NodeFolder.open(Path.of(args[1]), args[2]);
+            try (Ring in = Ring.open(folder, args[3], "benchmark"); Ring out = Ring.open(folder, args[4], "benchmark")) {
+                System.out.println("READY");
+                System.out.flush();
+                rings(in, out, args.length > 5 ? Long.parseLong(args[5]) : -1,
+                        args.length > 6 ? Long.parseLong(args[6]) : 0);
+            }
+        } else {
+            try (ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(args[1]));
+                System.out.println("READY");
+                System.out.flush();
+                socket(server.accept());
+            }
+        }
+    }
+}

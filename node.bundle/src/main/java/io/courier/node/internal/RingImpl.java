@@ -1,0 +1,447 @@
+package io.courier.node.internal;
+
+import static io.courier.node.internal.RingLayout.ALIGNMENT;
+import static io.courier.node.internal.RingLayout.AWAKE;
+import static io.courier.node.internal.RingLayout.DOORBELL_OFFSET;
+import static io.courier.node.internal.RingLayout.HEADER_SIZE;
+import static io.courier.node.internal.RingLayout.HEAD_OFFSET;
+import static io.courier.node.internal.RingLayout.LENGTH_FIELD;
+import static io.courier.node.internal.RingLayout.PADDING;
+import static io.courier.node.internal.RingLayout.RECORD_HEADER;
+import static io.courier.node.internal.RingLayout.SLEEPING;
+import static io.courier.node.internal.RingLayout.TAIL_OFFSET;
+import static io.courier.node.internal.RingLayout.TYPE_FIELD;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.courier.node.CorruptRingException;
+import io.courier.node.Futex;
+import io.courier.node.RecordHandler;
+import io.courier.node.Ring;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * {@link Ring} over {@link RingLayout}. Multi-producer (threads of one JVM, a compare-and-set on
+ * tail), single-consumer.
+ *
+ * <p>Why one ring per direction between two JVMs rather than one ring per receiver fed by every
+ * JVM: a producer that dies between claiming space and publishing it leaves a hole the consumer
+ * must wait on. With the producers of one ring all in one JVM, such a hole means that JVM died,
+ * and the ring goes with it; no JVM can stall another's traffic, and a corrupt ring names exactly
+ * one peer to cut off.
+ *
+ * <p>Trust: the consumer keeps its own head and never reads it back; it reads tail and each
+ * record's length and type from shared memory and checks each before use. Producers compute
+ * every write position modulo the capacity (so they cannot write outside the data area) and
+ * check the head they read. The capacity is read once, at open, and checked against the file.
+ */
+public final class RingImpl implements Ring {
+    private static final VarHandle LONG = JAVA_LONG.varHandle();
+    private static final VarHandle INT = JAVA_INT.varHandle();
+    /**
+     * How long an idle consumer spins at most, then yields, before it sleeps on the doorbell
+     * (system properties {@code courier.node.spinNanos} and {@code courier.node.yieldNanos}).
+     * No yields by default: on a busy machine one {@code sched_yield} can hand the core to
+     * another process for a whole time slice.
+     */
+    static final long SPIN_NANOS = Long.getLong("courier.node.spinNanos", 20_000);
+    static final long YIELD_NANOS = Long.getLong("courier.node.yieldNanos", 0);
+    /** The least the adaptive spin falls to: enough to catch a producer that is running. */
+    static final long MIN_SPIN_NANOS = 1_000;
+    /** How often (a power of two) a wait spins in full whatever the adaptive spin says. */
+    static final int PROBE_EVERY = 64;
+    /** How a wait ended. */
+    private static final int TIMED_OUT = 0;
+    private static final int SERVED_SPINNING = 1;
+    private static final int SERVED_SLEEPING = 2;
+
+    private final String name;
+    private final String peer;
+    private final Arena arena;
+    private final MemorySegment file;
+    private final MemorySegment data;
+    private final int capacity;
+    private final int mask;
+    private final int maxPayload;
+
+    // Consumer side (one thread at a time).
+    private long head;
+    private int lastType;
+    /** The type of the record {@link #nextLength()} found. */
+    private int nextType;
+    private CorruptRingException corrupt;
+    /** How many times the consumer slept on the doorbell (consumer-local; for tests and figures). */
+    long sleeps;
+    /** How long {@link #await(long)} spins now: adapts between MIN_SPIN_NANOS and SPIN_NANOS. */
+    private long adaptiveSpin = SPIN_NANOS;
+    private int waits;
+    private volatile boolean closed;
+
+    private RingImpl(String name, String peer, Arena arena, MemorySegment file) {
+        this.name = name;
+        this.peer = peer;
+        this.arena = arena;
+        this.file = file;
+        long magic = file.get(JAVA_LONG, RingLayout.MAGIC_OFFSET);
+        int version = file.get(JAVA_INT, RingLayout.VERSION_OFFSET);
+        int cap = file.get(JAVA_INT, RingLayout.CAPACITY_OFFSET);
+        if (magic != RingLayout.MAGIC || version != RingLayout.VERSION) {
+            throw new CorruptRingException(peer, name, "not a ring of version " + RingLayout.VERSION + " (magic "
+                    + Long.toHexString(magic) + ", version " + version + ")");
+        }
+        if (!RingLayout.validCapacity(cap) || file.byteSize() != HEADER_SIZE + cap) {
+            throw new CorruptRingException(peer, name, "capacity " + cap + " does not fit a file of "
+                    + file.byteSize() + " bytes");
+        }
+        this.capacity = cap;
+        this.mask = cap - 1;
+        this.maxPayload = cap / 2 - RECORD_HEADER;
+        this.data = file.asSlice(HEADER_SIZE, cap);
+        long h = (long) LONG.getAcquire(file, HEAD_OFFSET);
+        if (h < 0 || (h & (ALIGNMENT - 1)) != 0) {
+            throw new CorruptRingException(peer, name, "head " + h + " is negative or unaligned");
+        }
+        this.head = h;
+    }
+
+    /** See {@link Ring#create}. */
+    public static RingImpl create(NodeFolderImpl folder, String fileName, int capacity, String peer) {
+        if (!RingLayout.validCapacity(capacity)) {
+            throw new IllegalArgumentException("a ring's capacity is a power of two from " + RingLayout.MIN_CAPACITY
+                    + " to " + RingLayout.MAX_CAPACITY + ": " + capacity);
+        }
+        folder.createAtomically(fileName, HEADER_SIZE + capacity, seg -> {
+            seg.set(JAVA_LONG, RingLayout.MAGIC_OFFSET, RingLayout.MAGIC);
+            seg.set(JAVA_INT, RingLayout.VERSION_OFFSET, RingLayout.VERSION);
+            seg.set(JAVA_INT, RingLayout.CAPACITY_OFFSET, capacity);
+        });
+        return open(folder, fileName, peer);
+    }
+
+    /** See {@link Ring#open}. */
+    public static RingImpl open(NodeFolderImpl folder, String fileName, String peer) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment seg = folder.map(fileName, HEADER_SIZE + RingLayout.MIN_CAPACITY,
+                    HEADER_SIZE + RingLayout.MAX_CAPACITY, arena);
+            return new RingImpl(fileName, peer, arena, seg);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public int maxPayload() {
+        return maxPayload;
+    }
+
+    @Override
+    public String peer() {
+        return peer;
+    }
+
+    // ---- producers -------------------------------------------------------------------------
+
+    @Override
+    public boolean offer(int type, ByteBuffer[] srcs) {
+        long total = 0;
+        for (ByteBuffer b : srcs) {
+            total += b.remaining();
+        }
+        checkOffer(type, total);
+        int at = claim((int) total);
+        if (at < 0) {
+            return false;
+        }
+        long off = at + RECORD_HEADER;
+        int left = (int) total;
+        for (ByteBuffer b : srcs) {
+            // Never more than was claimed, even if a buffer grew meanwhile.
+            int n = Math.min(b.remaining(), left);
+            if (b.hasArray()) {
+                MemorySegment.copy(b.array(), b.arrayOffset() + b.position(), data, JAVA_BYTE, off, n);
+            } else {
+                MemorySegment.copy(MemorySegment.ofBuffer(b), 0, data, off, n);
+            }
+            off += n;
+            left -= n;
+        }
+        publish(at, type, (int) total);
+        return true;
+    }
+
+    @Override
+    public boolean offer(int type, MemorySegment src, long offset, int length) {
+        checkOffer(type, length);
+        int at = claim(length);
+        if (at < 0) {
+            return false;
+        }
+        MemorySegment.copy(src, offset, data, at + RECORD_HEADER, length);
+        publish(at, type, length);
+        return true;
+    }
+
+    private void checkOffer(int type, long payload) {
+        if (type <= 0) {
+            throw new IllegalArgumentException("a record's type is > 0: " + type);
+        }
+        if (payload < 0 || payload > maxPayload) {
+            throw new IllegalArgumentException("a record of " + payload + " bytes does not fit a ring of "
+                    + capacity + " (at most " + maxPayload + ")");
+        }
+        if (closed) {
+            throw new IllegalStateException("ring " + name + " closed");
+        }
+    }
+
+    /** Claims room for a record of {@code payload} bytes: its offset in the data area, or -1 when full. */
+    private int claim(int payload) {
+        int size = RingLayout.align(RECORD_HEADER + payload);
+        while (true) {
+            // Tail first, then head: the head read after it is at least the head of that moment,
+            // so t - h never exceeds the capacity in a sound ring; h may have passed a stale t,
+            // which a fresh read of tail settles.
+            long t = (long) LONG.getVolatile(file, TAIL_OFFSET);
+            long h = (long) LONG.getAcquire(file, HEAD_OFFSET);
+            if (h > t) {
+                long t2 = (long) LONG.getVolatile(file, TAIL_OFFSET);
+                if (h > t2) {
+                    throw new CorruptRingException(peer, name, "head " + h + " is ahead of tail " + t2);
+                }
+                continue;
+            }
+            long used = t - h;
+            if (used > capacity || (t & (ALIGNMENT - 1)) != 0 || (h & (ALIGNMENT - 1)) != 0) {
+                throw new CorruptRingException(peer, name, "tail " + t + " and head " + h
+                        + " are not 8-aligned positions at most a capacity (" + capacity + ") apart");
+            }
+            int index = (int) (t & mask);
+            int toEnd = capacity - index;
+            int pad = size <= toEnd ? 0 : toEnd;
+            if (pad + size > capacity - used) {
+                return -1;
+            }
+            if (LONG.compareAndSet(file, TAIL_OFFSET, t, t + pad + size)) {
+                if (pad > 0) {
+                    data.set(JAVA_INT, index + TYPE_FIELD, PADDING);
+                    INT.setRelease(data, (long) index + LENGTH_FIELD, pad);
+                    return 0;
+                }
+                return index;
+            }
+        }
+    }
+
+    /** Publishes the record at {@code at}, then rings the doorbell if the consumer sleeps. */
+    private void publish(int at, int type, int payload) {
+        data.set(JAVA_INT, at + TYPE_FIELD, type);
+        // Release: the payload and type are visible before the length says the record is there.
+        INT.setRelease(data, (long) at + LENGTH_FIELD, RECORD_HEADER + payload);
+        // Dekker with the consumer's "sleeping, then look again": our store of the length and
+        // our load of the doorbell must not be reordered, so at least one of us sees the other.
+        VarHandle.fullFence();
+        if ((int) INT.getVolatile(file, DOORBELL_OFFSET) == SLEEPING
+                && INT.compareAndSet(file, DOORBELL_OFFSET, SLEEPING, AWAKE)) {
+            FutexWaits.wake(file, DOORBELL_OFFSET, 1);
+        }
+    }
+
+    // ---- consumer --------------------------------------------------------------------------
+
+    /**
+     * The length of the published record at head, checked, or 0 when there is none yet. Padding
+     * records are skipped here (consumed) so that callers only see real records.
+     */
+    private int nextLength() {
+        if (corrupt != null) {
+            throw corrupt;
+        }
+        if (closed) {
+            throw new IllegalStateException("ring " + name + " closed");
+        }
+        while (true) {
+            long t = (long) LONG.getAcquire(file, TAIL_OFFSET);
+            long used = t - head;
+            if (used < 0 || used > capacity) {
+                throw corrupt("tail " + t + " is not within a capacity (" + capacity + ") ahead of head " + head);
+            }
+            if (used == 0) {
+                return 0;
+            }
+            int index = (int) (head & mask);
+            int len = (int) INT.getAcquire(data, (long) index + LENGTH_FIELD);
+            if (len == 0) {
+                return 0; // claimed, not yet published
+            }
+            if (len < RECORD_HEADER || len > capacity - index || RingLayout.align(len) > used) {
+                throw corrupt("record at " + index + " (head " + head + ", tail " + t + ") has length " + len);
+            }
+            // Read once: a peer may change the bytes under us, so what was checked is what is used.
+            int type = data.get(JAVA_INT, index + TYPE_FIELD);
+            if (type != PADDING) {
+                nextType = type;
+                return len;
+            }
+            if (index + len != capacity) {
+                throw corrupt("padding at " + index + " of length " + len + " does not end the data area");
+            }
+            consume(index, len);
+        }
+    }
+
+    private CorruptRingException corrupt(String detail) {
+        corrupt = new CorruptRingException(peer, name, detail);
+        return corrupt;
+    }
+
+    /** Zeroes the record at {@code index} (so its slot reads unpublished again), then moves head past it. */
+    private void consume(int index, int len) {
+        int size = RingLayout.align(len);
+        if (size <= 256) {
+            for (int i = 0; i < size; i += ALIGNMENT) {
+                data.set(JAVA_LONG, index + i, 0L);
+            }
+        } else {
+            data.asSlice(index, size).fill((byte) 0);
+        }
+        head += size;
+        LONG.setRelease(file, HEAD_OFFSET, head);
+    }
+
+    @Override
+    public boolean available() {
+        return nextLength() != 0;
+    }
+
+    @Override
+    public int poll(RecordHandler handler, int limit) {
+        int n = 0;
+        while (n < limit) {
+            int len = nextLength();
+            if (len == 0) {
+                break;
+            }
+            int index = (int) (head & mask);
+            try {
+                handler.onRecord(nextType, data, index + RECORD_HEADER, len - RECORD_HEADER);
+            } finally {
+                consume(index, len);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public int read(ByteBuffer[] dsts) {
+        int len = nextLength();
+        if (len == 0) {
+            return -1;
+        }
+        int index = (int) (head & mask);
+        lastType = nextType;
+        int payload = len - RECORD_HEADER;
+        long off = index + RECORD_HEADER;
+        int left = payload;
+        for (ByteBuffer b : dsts) {
+            if (left == 0) {
+                break;
+            }
+            int n = Math.min(left, b.remaining());
+            int pos = b.position();
+            if (b.hasArray()) {
+                MemorySegment.copy(data, JAVA_BYTE, off, b.array(), b.arrayOffset() + pos, n);
+            } else {
+                MemorySegment.copy(data, off, MemorySegment.ofBuffer(b), 0, n);
+            }
+            b.position(pos + n);
+            off += n;
+            left -= n;
+        }
+        consume(index, len);
+        return payload;
+    }
+
+    @Override
+    public int lastType() {
+        return lastType;
+    }
+
+    @Override
+    public boolean await(long timeoutNanos) throws InterruptedException {
+        // Spinning pays only while the producer runs: on a machine with more runnable threads
+        // than cores it takes the core the producer needs. So spin less after each wait that
+        // had to sleep anyway, and more (up to SPIN_NANOS) after each that spinning served.
+        // Two peers that both sleep would keep each other asleep (each answer comes only
+        // after a wake-up, later than a short spin): every PROBE_EVERY-th wait spins in full,
+        // long enough to catch an answer from a woken peer, and lets both climb back.
+        boolean probe = (++waits & (PROBE_EVERY - 1)) == 0;
+        int how = wait(timeoutNanos, probe ? SPIN_NANOS : adaptiveSpin, YIELD_NANOS);
+        if (how == SERVED_SPINNING) {
+            adaptiveSpin = Math.min(SPIN_NANOS, adaptiveSpin * 2);
+        } else if (how == SERVED_SLEEPING) {
+            adaptiveSpin = Math.max(MIN_SPIN_NANOS, adaptiveSpin / 2);
+        }
+        return how != TIMED_OUT;
+    }
+
+    @Override
+    public boolean await(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
+        return wait(timeoutNanos, spinNanos, yieldNanos) != TIMED_OUT;
+    }
+
+    private int wait(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
+        long start = System.nanoTime();
+        while (true) {
+            if (nextLength() != 0) {
+                return System.nanoTime() - start <= spinNanos + yieldNanos ? SERVED_SPINNING : SERVED_SLEEPING;
+            }
+            long waited = System.nanoTime() - start;
+            if (timeoutNanos >= 0 && waited >= timeoutNanos) {
+                return TIMED_OUT;
+            }
+            if (waited < spinNanos) {
+                Thread.onSpinWait();
+                continue;
+            }
+            if (waited < spinNanos + yieldNanos) {
+                Thread.yield();
+                continue;
+            }
+            // Ring down: say we sleep, look again (the producers' side of the Dekker pair), then sleep.
+            INT.setVolatile(file, DOORBELL_OFFSET, SLEEPING);
+            if (nextLength() != 0) {
+                INT.setRelease(file, DOORBELL_OFFSET, AWAKE);
+                return SERVED_SLEEPING;
+            }
+            long left = timeoutNanos < 0 ? -1 : Math.max(0, timeoutNanos - (System.nanoTime() - start));
+            sleeps++;
+            try {
+                Futex.await(file, DOORBELL_OFFSET, SLEEPING, left);
+            } finally {
+                INT.setRelease(file, DOORBELL_OFFSET, AWAKE);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        FutexWaits.wake(file, DOORBELL_OFFSET, Integer.MAX_VALUE);
+        arena.close();
+    }
+}
