@@ -25,10 +25,17 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Channel {
     private static final VarHandle WAITING;
+    private static final VarHandle SEQ;
+    private static final VarHandle RING;
+    private static final VarHandle QUEUED;
 
     static {
         try {
-            WAITING = MethodHandles.lookup().findVarHandle(SlotField.class, "waiting", KThread.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAITING = l.findVarHandle(SlotField.class, "waiting", KThread.class);
+            SEQ = l.findVarHandle(Channel.class, "seq", long.class);
+            RING = l.findVarHandle(Channel.class, "ring", PulseRing.class);
+            QUEUED = l.findVarHandle(Channel.class, "queuedReceivers", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,13 +61,26 @@ final class Channel {
 
     /** Pulses a channel queues at most before msgSendPulse fails with EAGAIN. */
     static final int MAX_PULSES = 1 << 16;
+    /** Past this many in {@link #pulseLists}, every pulse is counted under the lock against {@link #MAX_PULSES}. */
+    private static final int NEAR_LIMIT = MAX_PULSES - PulseRing.CAPACITY;
 
     final int chid;
     final Proc owner;
     final int flags;
     final ReentrantLock lock = new ReentrantLock();
     final PriorityQueue<Pending> senders = new PriorityQueue<>(Pending.ORDER);
-    final PriorityQueue<Pending> pulses = new PriorityQueue<>(Pending.ORDER);
+    /**
+     * Where user and event pulses arrive without the lock; made with the channel's first pulse
+     * and kept. Read with a volatile load by senders; set once by compare-and-set.
+     */
+    private PulseRing ring;
+    /** Queued pulses by priority, drained from {@link #ring}; made on first use, under the lock. */
+    private PulseLists pulseLists;
+    /**
+     * {@link #pulseLists} holds so many that a pulse from the ring could pass {@link #MAX_PULSES}:
+     * senders queue under the lock. Written under the lock when it changes.
+     */
+    private volatile boolean pulsesNearLimit;
     /** Receivers of messages and pulses waiting after the one in {@link #waiting}, oldest first. */
     private final ArrayDeque<KThread> receivers = new ArrayDeque<>();
     /**
@@ -70,7 +90,16 @@ final class Channel {
      * Written under the lock, and only when another receiver takes the place.
      */
     private final Slot slot = new Slot();
-    final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
+    /** As {@link #slot}, for receivers of pulses only (msgReceivePulse), which senders of messages never take. */
+    private final Slot pulseSlot = new Slot();
+    /** Receivers of pulses only waiting after the one in {@link #pulseSlot}, oldest first. */
+    private final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
+    /**
+     * How many receivers wait in {@link #receivers} and {@link #pulseReceivers}: a pulse sender
+     * that finds none needs no lock to wake one. Volatile stores under the lock, read by senders
+     * after their pulse is claimed in the ring.
+     */
+    private int queuedReceivers;
     /** Server connections by client process. */
     final Map<Proc, ServerConn> sconns = new HashMap<>();
     long seq;
@@ -119,6 +148,7 @@ final class Channel {
     KThread pollReceiver() {
         KThread r = claimWaiting();
         if (r == null && (r = receivers.poll()) != null) {
+            queued(-1);
             r.recvPhase(KThread.RECV_CLAIMED);
         }
         return r;
@@ -135,18 +165,27 @@ final class Channel {
         KThread holder = (KThread) WAITING.getAcquire(slot);
         if (receivers.isEmpty() && (holder == t || holder == null || holder.recvPhase() != KThread.RECV_WAITING)) {
             if (holder != t) {
-                WAITING.setRelease(slot, t);
+                // Volatile: a pulse sender reads the slot, then whether its holder parks (Dekker).
+                WAITING.setVolatile(slot, t);
             }
             t.recvPhase(KThread.RECV_WAITING);
         } else {
             t.recvPhase(KThread.RECV_QUEUED);
             receivers.add(t);
+            queued(1);
         }
     }
 
     /** A waiting receiver leaves (timeout, signal); false when a sender claimed it first. Under the lock. */
     boolean removeReceiver(KThread t) {
-        return t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE) || receivers.remove(t);
+        if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
+            return true;
+        }
+        if (receivers.remove(t)) {
+            queued(-1);
+            return true;
+        }
+        return false;
     }
 
     /** Every waiting receiver of messages, claimed (the channel's destruction). Under the lock. */
@@ -161,8 +200,167 @@ final class Channel {
             q.recvPhase(KThread.RECV_CLAIMED);
             all.add(q);
         }
+        queued(-receivers.size());
         receivers.clear();
+        r = claimWaitingFor(pulseSlot);
+        WAITING.setRelease(pulseSlot, (KThread) null);
+        if (r != null) {
+            all.add(r);
+        }
+        for (KThread q : pulseReceivers) {
+            q.recvPhase(KThread.RECV_CLAIMED);
+            all.add(q);
+        }
+        queued(-pulseReceivers.size());
+        pulseReceivers.clear();
         return all;
+    }
+
+    private void queued(int delta) {
+        // Volatile: a pulse sender reads it after claiming its place in the ring (Dekker).
+        QUEUED.setVolatile(this, queuedReceivers + delta);
+    }
+
+    // ------------------------------------------------------------------ receivers of pulses only
+
+    /** As {@link #addReceiver}, for a receiver of pulses only. Under the lock. */
+    void addPulseReceiver(KThread t) {
+        KThread holder = (KThread) WAITING.getAcquire(pulseSlot);
+        if (pulseReceivers.isEmpty() && (holder == t || holder == null || holder.recvPhase() != KThread.RECV_WAITING)) {
+            if (holder != t) {
+                // Volatile: a pulse sender reads the slot, then whether its holder parks (Dekker).
+                WAITING.setVolatile(pulseSlot, t);
+            }
+            t.recvPhase(KThread.RECV_WAITING);
+        } else {
+            t.recvPhase(KThread.RECV_QUEUED);
+            pulseReceivers.add(t);
+            queued(1);
+        }
+    }
+
+    /** As {@link #removeReceiver}, for a receiver of pulses only. Under the lock. */
+    boolean removePulseReceiver(KThread t) {
+        if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
+            return true;
+        }
+        if (pulseReceivers.remove(t)) {
+            queued(-1);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A receiver that may have parked with a pulse to take, claimed: a slot's holder that
+     * announced its park. No lock. A holder still spinning looks at the ring by itself.
+     */
+    KThread claimParked() {
+        KThread r = claimParkedIn(pulseSlot);
+        return r != null ? r : claimParkedIn(slot);
+    }
+
+    private static KThread claimParkedIn(Slot s) {
+        KThread r = (KThread) WAITING.getVolatile(s);
+        return r != null && r.isParked() && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
+    }
+
+    private static KThread claimWaitingFor(Slot s) {
+        KThread r = (KThread) WAITING.getAcquire(s);
+        return r != null && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
+    }
+
+    /** Whether receivers wait in a queue (not a slot): waking one takes the lock. Volatile. */
+    boolean hasQueuedReceivers() {
+        return (int) QUEUED.getVolatile(this) != 0;
+    }
+
+    /**
+     * Any receiver waiting, claimed, to come back for a pulse: of pulses only first (they take
+     * nothing else), then of messages. Under the lock.
+     */
+    KThread pollAnyReceiver() {
+        KThread r = claimWaitingFor(pulseSlot);
+        if (r == null && (r = pulseReceivers.poll()) != null) {
+            queued(-1);
+            r.recvPhase(KThread.RECV_CLAIMED);
+        }
+        return r != null ? r : pollReceiver();
+    }
+
+    // ------------------------------------------------------------------ pulses
+
+    /** The ring pulses arrive in, or null before the channel's first pulse. Volatile. */
+    PulseRing ring() {
+        return (PulseRing) RING.getVolatile(this);
+    }
+
+    /** The ring, made now if the channel had no pulse yet. Under the lock. */
+    PulseRing ensureRing() {
+        PulseRing r = ring;
+        if (r == null) {
+            r = new PulseRing();
+            // Release: the ring's initial slots are written before a sender sees it.
+            RING.setRelease(this, r);
+        }
+        return r;
+    }
+
+    /** The queued pulses by priority, with every published pulse of the ring moved in; under the lock. */
+    PulseLists pulses() {
+        PulseLists q = pulseLists;
+        if (q == null) {
+            q = pulseLists = new PulseLists();
+        }
+        PulseRing r = ring;
+        if (r != null) {
+            r.drainTo(q);
+        }
+        return q;
+    }
+
+    /** As {@link #pulses()}, or null when the channel never had a pulse (message-only channels stay small). */
+    PulseLists pulsesIfAny() {
+        return pulseLists == null && ring == null ? null : pulses();
+    }
+
+    /** After {@link #pulseLists} changed: whether senders must count under the lock. Under the lock. */
+    void pulsesChanged(PulseLists q) {
+        boolean near = q.count() >= NEAR_LIMIT;
+        if (near != pulsesNearLimit) {
+            pulsesNearLimit = near;
+        }
+    }
+
+    /** Whether pulse senders must queue under the lock, where the limit is counted exactly. */
+    boolean pulsesNearLimit() {
+        return pulsesNearLimit;
+    }
+
+    /** Pulses queued now (pidin, tests): under the lock. */
+    int pulseCount() {
+        PulseLists q = pulsesIfAny();
+        PulseRing r = ring;
+        return (q == null ? 0 : q.count()) + (r == null ? 0 : r.size());
+    }
+
+    /** Drops every queued pulse (the channel's destruction); under the lock. */
+    void clearPulses() {
+        PulseRing r = ring;
+        if (r != null) {
+            r.clear();
+        }
+        if (pulseLists != null) {
+            pulseLists.clear();
+        }
+    }
+
+    /**
+     * The age stamp of a pulse sent now: the sequence the next queued message takes. Acquire:
+     * the sequence is written under the lock, read here without it.
+     */
+    long stamp() {
+        return (long) SEQ.getAcquire(this);
     }
 
     boolean has(int flag) {

@@ -74,8 +74,6 @@ final class KThreadLayout {
         int recvPhase;
         /** The client a sender handed to this waiting receiver; its message is still to be copied. */
         KThread recvClient;
-        /** What a finished receive produced otherwise: 0 for a pulse written into rdst. */
-        long recvResult;
         Errno recvError;
 
         Signal(Proc proc, Thread thread) {
