@@ -73,6 +73,8 @@ public class PulseThroughput {
     private int clientChid;
     private long clientRcvid;
     private SigEvent event;
+    private final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+    private Thread clientThread;
     private ArrayBlockingQueue<Long> abq;
     private MpscArrayQueue<Long> mpsc;
 
@@ -87,18 +89,27 @@ public class PulseThroughput {
         clientChid = client.channelCreate(0);
         int selfCoid = client.connectAttach(0, client.pid(), clientChid, Kernel.SIDE_CHANNEL, 0);
         event = SigEvent.pulse(selfCoid, 10, 1, 7);
-        // One message, so that the server holds a rcvid of the client to deliver events to.
-        Thread c = Thread.ofPlatform().start(() -> client.msgSend(coid, ByteBuffer.allocate(8), null));
+        // One message, so that the server holds a rcvid of the client to deliver events to; the
+        // client thread stays (a rcvid names a living thread) until the trial ends.
+        clientThread = Thread.ofPlatform().daemon().start(() -> {
+            client.msgSend(coid, ByteBuffer.allocate(8), null);
+            try {
+                end.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         clientRcvid = server.msgReceive(chid, ByteBuffer.allocate(8), null);
         server.msgReply(clientRcvid, 0, null);
-        c.join(10_000);
         abq = new ArrayBlockingQueue<>(CAPACITY);
         mpsc = new MpscArrayQueue<>(CAPACITY);
     }
 
     /** Ends the processes. */
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws InterruptedException {
+        end.countDown();
+        clientThread.join(10_000);
         mk.close();
     }
 

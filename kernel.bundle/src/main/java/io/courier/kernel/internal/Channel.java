@@ -25,17 +25,17 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Channel {
     private static final VarHandle WAITING;
-    private static final VarHandle SEQ;
     private static final VarHandle RING;
-    private static final VarHandle QUEUED;
+    private static final VarHandle SLEEPERS;
+    private static final VarHandle QUEUED_PULSES;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WAITING = l.findVarHandle(SlotField.class, "waiting", KThread.class);
-            SEQ = l.findVarHandle(Channel.class, "seq", long.class);
             RING = l.findVarHandle(Channel.class, "ring", PulseRing.class);
-            QUEUED = l.findVarHandle(Channel.class, "queuedReceivers", int.class);
+            SLEEPERS = l.findVarHandle(Channel.class, "sleepers", int.class);
+            QUEUED_PULSES = l.findVarHandle(Channel.class, "pulsesQueued", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -77,10 +77,15 @@ final class Channel {
     /** Queued pulses by priority, drained from {@link #ring}; made on first use, under the lock. */
     private PulseLists pulseLists;
     /**
-     * {@link #pulseLists} holds so many that a pulse from the ring could pass {@link #MAX_PULSES}:
-     * senders queue under the lock. Written under the lock when it changes.
+     * {@link #pulseLists} holds so many that the ring could take a pulse past {@link #MAX_PULSES}:
+     * senders count first ({@link #pulsesQueued}). Written under the lock when it changes.
      */
     private volatile boolean pulsesNearLimit;
+    /**
+     * How many {@link #pulseLists} holds, published only while {@link #pulsesNearLimit} (a
+     * release store per change then): a receiver that keeps up writes no line a sender reads.
+     */
+    private int pulsesQueued;
     /** Receivers of messages and pulses waiting after the one in {@link #waiting}, oldest first. */
     private final ArrayDeque<KThread> receivers = new ArrayDeque<>();
     /**
@@ -95,14 +100,16 @@ final class Channel {
     /** Receivers of pulses only waiting after the one in {@link #pulseSlot}, oldest first. */
     private final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
     /**
-     * How many receivers wait in {@link #receivers} and {@link #pulseReceivers}: a pulse sender
-     * that finds none needs no lock to wake one. Volatile stores under the lock, read by senders
-     * after their pulse is claimed in the ring.
+     * How many receivers of this channel are in the park phase of their wait: a pulse sender
+     * that finds none wakes nobody (a receiver still spinning looks at the ring by itself). A
+     * receiver counts itself before its last look at the ring and parks after it; a sender looks
+     * here after claiming its place in the ring (Dekker: both volatile).
      */
-    private int queuedReceivers;
+    private int sleepers;
     /** Server connections by client process. */
     final Map<Proc, ServerConn> sconns = new HashMap<>();
-    long seq;
+    /** The sequence of the next queued sender ({@link #queueSeq}); also the age stamp of pulses drained now. */
+    private long seq;
     volatile boolean destroyed;
     /** The thread that last received a message here (deadlock detection, priority boosts). */
     volatile KThread lastServer;
@@ -148,7 +155,6 @@ final class Channel {
     KThread pollReceiver() {
         KThread r = claimWaiting();
         if (r == null && (r = receivers.poll()) != null) {
-            queued(-1);
             r.recvPhase(KThread.RECV_CLAIMED);
         }
         return r;
@@ -172,7 +178,6 @@ final class Channel {
         } else {
             t.recvPhase(KThread.RECV_QUEUED);
             receivers.add(t);
-            queued(1);
         }
     }
 
@@ -181,11 +186,7 @@ final class Channel {
         if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
             return true;
         }
-        if (receivers.remove(t)) {
-            queued(-1);
-            return true;
-        }
-        return false;
+        return receivers.remove(t);
     }
 
     /** Every waiting receiver of messages, claimed (the channel's destruction). Under the lock. */
@@ -200,7 +201,6 @@ final class Channel {
             q.recvPhase(KThread.RECV_CLAIMED);
             all.add(q);
         }
-        queued(-receivers.size());
         receivers.clear();
         r = claimWaitingFor(pulseSlot);
         WAITING.setRelease(pulseSlot, (KThread) null);
@@ -211,14 +211,23 @@ final class Channel {
             q.recvPhase(KThread.RECV_CLAIMED);
             all.add(q);
         }
-        queued(-pulseReceivers.size());
         pulseReceivers.clear();
         return all;
     }
 
-    private void queued(int delta) {
-        // Volatile: a pulse sender reads it after claiming its place in the ring (Dekker).
-        QUEUED.setVolatile(this, queuedReceivers + delta);
+    /** A receiver of this channel enters the park phase of its wait (a volatile add, before its last look at the ring). */
+    void addSleeper() {
+        SLEEPERS.getAndAdd(this, 1);
+    }
+
+    /** A receiver that counted itself ({@link #addSleeper}) ends its wait. */
+    void removeSleeper() {
+        SLEEPERS.getAndAdd(this, -1);
+    }
+
+    /** Whether a receiver may be parked: a volatile read, after the sender claimed its place in the ring. */
+    boolean hasSleepers() {
+        return (int) SLEEPERS.getVolatile(this) != 0;
     }
 
     // ------------------------------------------------------------------ receivers of pulses only
@@ -235,7 +244,6 @@ final class Channel {
         } else {
             t.recvPhase(KThread.RECV_QUEUED);
             pulseReceivers.add(t);
-            queued(1);
         }
     }
 
@@ -244,11 +252,7 @@ final class Channel {
         if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
             return true;
         }
-        if (pulseReceivers.remove(t)) {
-            queued(-1);
-            return true;
-        }
-        return false;
+        return pulseReceivers.remove(t);
     }
 
     /**
@@ -270,11 +274,6 @@ final class Channel {
         return r != null && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
     }
 
-    /** Whether receivers wait in a queue (not a slot): waking one takes the lock. Volatile. */
-    boolean hasQueuedReceivers() {
-        return (int) QUEUED.getVolatile(this) != 0;
-    }
-
     /**
      * Any receiver waiting, claimed, to come back for a pulse: of pulses only first (they take
      * nothing else), then of messages. Under the lock.
@@ -282,7 +281,6 @@ final class Channel {
     KThread pollAnyReceiver() {
         KThread r = claimWaitingFor(pulseSlot);
         if (r == null && (r = pulseReceivers.poll()) != null) {
-            queued(-1);
             r.recvPhase(KThread.RECV_CLAIMED);
         }
         return r != null ? r : pollReceiver();
@@ -314,9 +312,26 @@ final class Channel {
         }
         PulseRing r = ring;
         if (r != null) {
-            r.drainTo(q);
+            r.drainTo(q, seq);
         }
         return q;
+    }
+
+    /** The age stamp of a pulse queued now: the sequence the next queued sender takes. Under the lock. */
+    long pulseStamp() {
+        return seq;
+    }
+
+    /**
+     * The sequence of a sender queued now (SPEC K9): first every pulse published before it is
+     * drained, with a stamp that puts it ahead of this sender. Under the lock.
+     */
+    long queueSeq() {
+        PulseRing r = ring;
+        if (r != null) {
+            pulses();
+        }
+        return seq++;
     }
 
     /** As {@link #pulses()}, or null when the channel never had a pulse (message-only channels stay small). */
@@ -324,17 +339,26 @@ final class Channel {
         return pulseLists == null && ring == null ? null : pulses();
     }
 
-    /** After {@link #pulseLists} changed: whether senders must count under the lock. Under the lock. */
+    /** After {@link #pulseLists} changed: whether senders must count, and the count. Under the lock. */
     void pulsesChanged(PulseLists q) {
-        boolean near = q.count() >= NEAR_LIMIT;
+        int n = q.count();
+        boolean near = n >= NEAR_LIMIT;
+        if (near) {
+            // Release: read by senders without the lock; only near the limit.
+            QUEUED_PULSES.setRelease(this, n);
+        }
         if (near != pulsesNearLimit) {
             pulsesNearLimit = near;
         }
     }
 
-    /** Whether pulse senders must queue under the lock, where the limit is counted exactly. */
-    boolean pulsesNearLimit() {
-        return pulsesNearLimit;
+    /**
+     * Whether a pulse may go into the ring without passing {@link #MAX_PULSES}: far from it, or
+     * with room for it counting the ring. Senders offering at the same moment may each pass it
+     * by one; a sender alone never does.
+     */
+    boolean pulseRoom(PulseRing r) {
+        return !pulsesNearLimit || (int) QUEUED_PULSES.getAcquire(this) + r.size() < MAX_PULSES;
     }
 
     /** Pulses queued now (pidin, tests): under the lock. */
@@ -353,14 +377,6 @@ final class Channel {
         if (pulseLists != null) {
             pulseLists.clear();
         }
-    }
-
-    /**
-     * The age stamp of a pulse sent now: the sequence the next queued message takes. Acquire:
-     * the sequence is written under the lock, read here without it.
-     */
-    long stamp() {
-        return (long) SEQ.getAcquire(this);
     }
 
     boolean has(int flag) {

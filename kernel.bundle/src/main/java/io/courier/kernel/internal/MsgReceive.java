@@ -143,13 +143,6 @@ final class MsgReceive {
                 } else {
                     ch.addReceiver(t);
                 }
-                // A pulse sender that claimed its place in the ring before the receiver queued
-                // may have seen no receiver: look (a queued receiver's count is a volatile store).
-                PulseRing ring = ch.ring();
-                if (ring != null && ring.maybeNonEmpty() && leave(t, ch)) {
-                    clearWait(t);
-                    return AGAIN;
-                }
             }
         } finally {
             ch.lock.unlock();
@@ -162,6 +155,25 @@ final class MsgReceive {
         return awaitReceive(p, t, ch, deadline);
     }
 
+    /**
+     * A waiting receiver leaves to take a pulse: from a slot without the lock, from a queue under
+     * it; false when a sender claimed it first (it then waits for what it is handed).
+     */
+    private static boolean leaveForPulse(KThread t, Channel ch) {
+        if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
+            return true;
+        }
+        if (t.recvPhase() != KThread.RECV_QUEUED) {
+            return false;
+        }
+        ch.acquire();
+        try {
+            return leave(t, ch);
+        } finally {
+            ch.lock.unlock();
+        }
+    }
+
     /** The receiver leaves its wait, under the lock; false when a sender claimed it first. */
     private static boolean leave(KThread t, Channel ch) {
         if (t.pulseOnly ? ch.removePulseReceiver(t) : ch.removeReceiver(t)) {
@@ -169,13 +181,6 @@ final class MsgReceive {
             return true;
         }
         return false;
-    }
-
-    private static void clearWait(KThread t) {
-        t.show(ThreadState.READY, -1);
-        t.rdst = null;
-        t.rinfo = null;
-        t.recvChannel = null;
     }
 
     /**
@@ -193,7 +198,7 @@ final class MsgReceive {
             LOG.debug("copy into receiver failed", e);
             ch.acquire();
             try {
-                c.seq = ch.seq++;
+                c.seq = ch.queueSeq();
                 ch.senders.add(c);
                 c.servedBy(null);
                 c.show(ThreadState.SEND, ch.owner.pid);
@@ -231,17 +236,24 @@ final class MsgReceive {
         IdleStrategy idle = p.mk.idle;
         int parkRound = idle.parkRound();
         int round = 0;
+        boolean sleeper = false;
         try {
             for (;;) {
                 t.announceParkFrom(round, parkRound);
+                if (round >= parkRound && !sleeper) {
+                    // From here on pulse senders wake this receiver; before, it watches the ring.
+                    ch.addSleeper();
+                    sleeper = true;
+                }
                 if (t.recvPhase() == KThread.RECV_DONE) {
                     break;
                 }
-                // A pulse in the ring: a receiver in a slot leaves and takes it (no sender wakes
-                // one that has not announced a park). A volatile read each round: the ring may be
-                // made while this receiver waits.
+                // A pulse in the ring: leave and take it. While spinning, the slot the next pulse
+                // lands in (the senders' line is left alone); once counted as a sleeper, the ring's
+                // tail, which pairs with the senders' look at the sleepers. A volatile read of the
+                // ring each round: it may be made while this receiver waits.
                 PulseRing ring = ch.ring();
-                if (ring != null && ring.maybeNonEmpty() && t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
+                if (ring != null && (sleeper ? ring.maybeNonEmpty() : ring.hasPublished()) && leaveForPulse(t, ch)) {
                     return AGAIN;
                 }
                 Errno leave = Blocking.leaveReason(t, deadline);
@@ -277,6 +289,9 @@ final class MsgReceive {
             // Woken by a pulse sender: receive again.
             return AGAIN;
         } finally {
+            if (sleeper) {
+                ch.removeSleeper();
+            }
             t.endWait();
             t.show(ThreadState.READY, -1);
             t.rdst = null;

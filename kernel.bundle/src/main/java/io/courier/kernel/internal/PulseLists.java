@@ -7,8 +7,11 @@ package io.courier.kernel.internal;
  * priority's first pulse and kept: no object per pulse. Guarded by the channel's lock.
  *
  * <p>The age stamp orders a pulse against SEND-blocked messages of the same priority (SPEC K9):
- * it is the channel's message sequence when the pulse was sent, so a pulse with stamp {@code s}
- * is older than the message with sequence {@code m} when {@code s <= m}.
+ * it is the sequence the channel's next queued sender will take, read when the pulse comes here
+ * from the ring or is queued under the lock; a sender drains the ring before it takes its
+ * sequence ({@link Channel#queueSeq}). So a pulse with stamp {@code s} is older than the message
+ * with sequence {@code m} when {@code s <= m}, and a pulse sent after a message was queued is
+ * younger.
  *
  * <p>SPEC K8, K9.
  */

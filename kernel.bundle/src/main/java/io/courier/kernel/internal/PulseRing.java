@@ -6,19 +6,20 @@ import java.lang.invoke.VarHandle;
 /**
  * Where user and event pulses arrive on a channel: a bounded lock-free ring that any number of
  * senders offer to and the holder of the channel's lock takes from. No object per pulse: a slot
- * is four longs of one array (its sequence, the value, the code, scoid and priority packed, and
- * the age stamp) and a pointer, stored only for {@code msgSendPulsePtr}.
+ * is two longs of one array, the code, scoid and priority packed ({@link #meta}) and the value,
+ * four slots to a cache line; a pointer ({@code msgSendPulsePtr}) goes in a side array.
  *
- * <p>A slot's sequence says whose turn it is (as in D. Vyukov's bounded queue): {@code i} (for
- * lap 0) when free for the sender that claims position {@code i}, {@code i + 1} once that sender
- * published it, {@code i + CAPACITY} once taken. A sender claims a position with one
- * compare-and-set of {@link #tail}, writes the slot and publishes it with a release store; the
- * taker (one at a time: the channel's lock) reads published slots in order. A ring holds pulses
- * in arrival order only; {@link PulseLists} orders them by priority, under the lock.
+ * <p>A sender claims a position with one compare-and-set of {@link #tail} (after checking, against
+ * a cached head, that the slot is free: JCTools' MPSC array queue does the same), writes the
+ * value and publishes the slot by a release store of its meta word, never 0 (a priority is at
+ * least 1). The taker reads published slots in order, zeroes them and moves {@code head} on with
+ * a release store. A ring holds pulses in arrival order only; {@link PulseLists} orders them by
+ * priority, under the lock, and gives each the age stamp it is drained with.
  *
- * <p>The compare-and-set of {@code tail} is also what a waiting receiver pairs with: a sender
- * claims its position, then looks for a receiver that may have parked; a receiver announces that
- * it may park, then looks at {@code tail} ({@link #maybeNonEmpty}). One of the two sees the other.
+ * <p>The compare-and-set of {@code tail} is also what a parking receiver pairs with: a sender
+ * claims its position, then looks whether a receiver parks ({@link Channel#hasSleepers}); a
+ * receiver counts itself among those, then looks at {@code tail} ({@link #maybeNonEmpty}). One of
+ * the two sees the other.
  *
  * <p>SPEC K8, K9.
  */
@@ -26,38 +27,34 @@ final class PulseRing extends PulseRingLayout.PadAfter {
     /** Pulses a ring holds; past this, a sender queues under the lock ({@link Pulses}). */
     static final int CAPACITY = 1024;
     private static final int MASK = CAPACITY - 1;
-    private static final int STRIDE = 4;
-    private static final int SEQ = 0;
-    private static final int VALUE = 1;
-    private static final int META = 2;
-    private static final int STAMP = 3;
-    /** In a slot's META: the slot holds a pointer. */
-    static final long HAS_POINTER = 1L << 48;
+    /** In a meta word: the slot holds a pointer. */
+    private static final long HAS_POINTER = 1L << 48;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle TAIL;
+    private static final VarHandle LIMIT;
     private static final VarHandle HEAD;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            TAIL = l.findVarHandle(PulseRingLayout.TailField.class, "tail", long.class);
+            TAIL = l.findVarHandle(PulseRingLayout.TailFields.class, "tail", long.class);
+            LIMIT = l.findVarHandle(PulseRingLayout.TailFields.class, "limit", long.class);
             HEAD = l.findVarHandle(PulseRingLayout.HeadField.class, "head", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private final long[] slots = new long[CAPACITY * STRIDE];
+    /** Slot {@code i}: meta at {@code 2i} (0 while free), value at {@code 2i + 1}. */
+    private final long[] slots = new long[CAPACITY * 2];
     private final Object[] pointers = new Object[CAPACITY];
 
     PulseRing() {
-        for (int i = 0; i < CAPACITY; i++) {
-            slots[i * STRIDE + SEQ] = i;
-        }
+        limit = CAPACITY;
     }
 
-    /** The priority, code and scoid of a pulse as one long. */
+    /** The priority, code and scoid of a pulse as one long, never 0. */
     static long meta(int priority, int code, int scoid) {
         return ((long) (priority & 0xFF) << 40) | ((long) (code & 0xFF) << 32) | (scoid & 0xFFFF_FFFFL);
     }
@@ -75,76 +72,75 @@ final class PulseRing extends PulseRingLayout.PadAfter {
     }
 
     /**
-     * Offers a pulse; false when the ring is full. Wait-free but for the compare-and-set retried
-     * when another sender claimed the same position first.
+     * Offers a pulse; false when the ring is full. Lock-free: the compare-and-set is retried
+     * only when another sender claimed the same position first.
      */
-    boolean offer(long meta, long value, long stamp, Object pointer) {
-        long t = (long) TAIL.getVolatile(this);
-        int base;
-        for (;;) {
-            base = ((int) t & MASK) * STRIDE;
-            long seq = (long) LONGS.getAcquire(slots, base + SEQ);
-            long dif = seq - t;
-            if (dif == 0) {
-                long w = (long) TAIL.compareAndExchange(this, t, t + 1);
-                if (w == t) {
-                    break;
+    boolean offer(long meta, long value, Object pointer) {
+        long lim = (long) LIMIT.getOpaque(this);
+        long t;
+        do {
+            t = (long) TAIL.getVolatile(this);
+            if (t >= lim) {
+                // Acquire: the taker zeroed the slots before it moved head past them.
+                lim = (long) HEAD.getAcquire(this) + CAPACITY;
+                if (t >= lim) {
+                    return false;
                 }
-                t = w;
-            } else if (dif < 0) {
-                return false;
-            } else {
-                t = (long) TAIL.getVolatile(this);
+                LIMIT.setOpaque(this, lim);
             }
-        }
-        slots[base + VALUE] = value;
-        slots[base + STAMP] = stamp;
+        } while (!TAIL.compareAndSet(this, t, t + 1));
+        int i = (int) t & MASK;
+        slots[2 * i + 1] = value;
         if (pointer != null) {
-            pointers[base / STRIDE] = pointer;
+            pointers[i] = pointer;
             meta |= HAS_POINTER;
         }
-        slots[base + META] = meta;
-        // Release: the slot's fields come before its sequence for the taker.
-        LONGS.setRelease(slots, base + SEQ, t + 1);
+        // Release: the value (and pointer) come before the meta word that publishes them.
+        LONGS.setRelease(slots, 2 * i, meta);
         return true;
     }
 
     /**
-     * Moves every published pulse, in arrival order, to {@code lists}; the caller holds the
-     * channel's lock. Stops at a slot claimed but not yet published: its sender is a few stores
-     * from done, and its pulse is concurrent with everything after it.
+     * Moves every published pulse, in arrival order, to {@code lists} with age stamp
+     * {@code stamp}; the caller holds the channel's lock. Stops at a slot claimed but not yet
+     * published: its sender is a few stores from done, and its pulse is concurrent with
+     * everything after it.
      */
-    void drainTo(PulseLists lists) {
-        drain(lists);
-    }
-
-    /** As {@link #drainTo}; {@code lists} null drops what it takes. */
-    private void drain(PulseLists lists) {
+    void drainTo(PulseLists lists, long stamp) {
         long h = (long) HEAD.getOpaque(this);
         long start = h;
         for (;;) {
-            int base = ((int) h & MASK) * STRIDE;
-            if ((long) LONGS.getAcquire(slots, base + SEQ) != h + 1) {
+            int i = (int) h & MASK;
+            long meta = (long) LONGS.getAcquire(slots, 2 * i);
+            if (meta == 0) {
                 break;
             }
-            long meta = slots[base + META];
             Object pointer = null;
             if ((meta & HAS_POINTER) != 0) {
-                int i = base / STRIDE;
                 pointer = pointers[i];
                 pointers[i] = null;
                 meta &= ~HAS_POINTER;
             }
             if (lists != null) {
-                lists.add(meta, slots[base + VALUE], slots[base + STAMP], pointer);
+                lists.add(meta, slots[2 * i + 1], stamp, pointer);
             }
-            // Release: the slot is read before a sender of the next lap may write it.
-            LONGS.setRelease(slots, base + SEQ, h + CAPACITY);
+            // Plain: ordered before the next lap's sender by the release store of head below.
+            slots[2 * i] = 0;
             h++;
         }
         if (h != start) {
             HEAD.setRelease(this, h);
         }
+    }
+
+    /**
+     * Whether the next pulse to take is published: a read of the slot the taker reads next,
+     * which its sender writes anyway. A receiver spinning on this leaves {@code tail}'s line to
+     * the senders; it is no Dekker partner (a sender does not look for receivers that spin).
+     */
+    boolean hasPublished() {
+        long h = (long) HEAD.getAcquire(this);
+        return (long) LONGS.getAcquire(slots, 2 * ((int) h & MASK)) != 0;
     }
 
     /**
@@ -162,6 +158,6 @@ final class PulseRing extends PulseRingLayout.PadAfter {
 
     /** Forgets every published pulse (the channel's destruction); under the channel's lock. */
     void clear() {
-        drain(null);
+        drainTo(null, 0);
     }
 }

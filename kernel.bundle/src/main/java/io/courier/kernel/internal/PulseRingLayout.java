@@ -1,11 +1,14 @@
 package io.courier.kernel.internal;
 
-/** The fields of {@link PulseRing}, each on cache lines of its own (see {@link KThreadLayout}). */
+/**
+ * The fields of {@link PulseRing}, the senders' and the taker's each on cache lines of their own
+ * (see {@link KThreadLayout}).
+ */
 final class PulseRingLayout {
     private PulseRingLayout() {
     }
 
-    /** Padding before the tail. */
+    /** Padding before the senders' fields. */
     abstract static class PadBefore {
         long p01, p02, p03, p04, p05, p06, p07, p08;
         int p09;
@@ -13,13 +16,15 @@ final class PulseRingLayout {
         byte p11;
     }
 
-    /** The next position a sender claims; compare-and-set by every sender. */
-    abstract static class TailField extends PadBefore {
+    /** The senders': the next position to claim (compare-and-set) and the cached bound of free slots. */
+    abstract static class TailFields extends PadBefore {
         long tail;
+        /** {@code head + CAPACITY} as a sender last read it: positions below are free. */
+        long limit;
     }
 
     /** Padding between the senders' line and the taker's. */
-    abstract static class PadMid extends TailField {
+    abstract static class PadMid extends TailFields {
         long q01, q02, q03, q04, q05, q06, q07, q08;
     }
 

@@ -20,10 +20,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A user's or an event's pulse goes into its channel's {@link PulseRing} without the lock and
  * without an object: one compare-and-set and five stores. The receivers, holding the channel's
  * lock, move what arrived into {@link PulseLists} (a FIFO per priority) and take the first of
- * pulses and SEND-blocked messages by priority, then age. A sender then wakes a receiver only if
- * one may have parked: the holder of a channel's slot that announced its park, or one queued
- * behind it (under the lock); a receiver still spinning sees the ring by itself. A woken receiver
- * comes back and takes the pulse as any receiver does. A pulse that finds the ring full, the
+ * pulses and SEND-blocked messages by priority, then age. A waiting receiver watches the ring
+ * while it spins and comes back by itself when a pulse is published; a sender wakes one only if
+ * a receiver of the channel entered its park phase ({@link Channel#hasSleepers}): a slot's holder
+ * without the lock, else one queued behind it. A woken receiver comes back and takes the pulse as
+ * any receiver does. A pulse that finds the ring full, the
  * channel near its limit ({@link Channel#MAX_PULSES}: EAGAIN past it) or a kernel pulse is queued
  * under the lock, after whatever the ring held. {@link #write} lays a pulse out in a receiver's
  * buffer as {@link PulseLayout} says, without allocating.
@@ -82,16 +83,23 @@ final class Pulses {
             return false;
         }
         PulseRing ring = ch.ring();
-        if (ring == null || ch.pulsesNearLimit()
-                || !ring.offer(PulseRing.meta(priority, code, scoid), value, ch.stamp(), pointer)) {
+        if (ring == null) {
+            return postLocked(ch, priority, code, value, scoid, pointer, true);
+        }
+        if (!ch.pulseRoom(ring)) {
+            throw full(ch);
+        }
+        if (!ring.offer(PulseRing.meta(priority, code, scoid), value, pointer)) {
             return postLocked(ch, priority, code, value, scoid, pointer, true);
         }
         boost(ch, priority);
-        KThread r = ch.claimParked();
-        if (r != null) {
-            comeBack(r);
-        } else if (ch.hasQueuedReceivers()) {
-            wakeQueued(ch);
+        if (ch.hasSleepers()) {
+            KThread r = ch.claimParked();
+            if (r != null) {
+                comeBack(r);
+            } else {
+                wakeQueued(ch);
+            }
         }
         return true;
     }
@@ -119,10 +127,10 @@ final class Pulses {
                 // The channel's first user pulse makes the ring for the next ones.
                 ch.ensureRing();
                 if (q.count() >= Channel.MAX_PULSES) {
-                    throw new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
+                    throw full(ch);
                 }
             }
-            q.add(PulseRing.meta(priority, code, scoid), value, ch.stamp(), pointer);
+            q.add(PulseRing.meta(priority, code, scoid), value, ch.pulseStamp(), pointer);
             ch.pulsesChanged(q);
             Threads.boost(ch, priority);
             r = ch.pollAnyReceiver();
@@ -135,7 +143,11 @@ final class Pulses {
         return true;
     }
 
-    /** Wakes a receiver queued behind a slot, under the lock, to come back for the pulse. */
+    private static KernelException full(Channel ch) {
+        return new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
+    }
+
+    /** Wakes a receiver, under the lock (one queued behind a slot), to come back for the pulse. */
     private static void wakeQueued(Channel ch) {
         KThread r;
         ch.acquire();
