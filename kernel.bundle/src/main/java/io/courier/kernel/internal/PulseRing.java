@@ -101,19 +101,28 @@ final class PulseRing extends PulseRingLayout.PadAfter {
     }
 
     /**
-     * Moves every published pulse, in arrival order, to {@code lists} with age stamp
-     * {@code stamp}; the caller holds the channel's lock. Stops at a slot claimed but not yet
-     * published: its sender is a few stores from done, and its pulse is concurrent with
-     * everything after it.
+     * Moves every pulse claimed so far, in arrival order, to {@code lists} with age stamp
+     * {@code stamp}; the caller holds the channel's lock. A slot claimed but not yet published
+     * is waited for (its sender is a few stores from done), up to the tail read when the first
+     * such slot is met: the pulses published behind it may belong to a sender that is done, and
+     * must not be overtaken (by a pulse queued under the lock, a message, or a lower priority).
      */
     void drainTo(PulseLists lists, long stamp) {
         long h = (long) HEAD.getOpaque(this);
         long start = h;
-        for (;;) {
+        long end = -1;
+        for (int round = 0;;) {
             int i = (int) h & MASK;
             long meta = (long) LONGS.getAcquire(slots, 2 * i);
             if (meta == 0) {
-                break;
+                if (end < 0) {
+                    end = (long) TAIL.getVolatile(this);
+                }
+                if (h >= end) {
+                    break;
+                }
+                Blocking.pause(round++);
+                continue;
             }
             Object pointer = null;
             if ((meta & HAS_POINTER) != 0) {
