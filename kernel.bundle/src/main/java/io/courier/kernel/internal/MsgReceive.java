@@ -112,6 +112,7 @@ final class MsgReceive {
     private static long receiveOnce(Proc p, KThread t, Channel ch, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
             long deadline) {
         KThread c;
+        KThread next = null;
         ch.acquire();
         try {
             if (ch.destroyed) {
@@ -125,6 +126,7 @@ final class MsgReceive {
                 ch.senders.poll();
                 c.sendPhase(KThread.BUSY);
             } else if (pp >= 0) {
+                next = Pulses.passOn(ch, q);
                 t.recvPulse = Pulses.take(t, ch, q, pp, dst);
                 return 0;
             } else {
@@ -146,6 +148,7 @@ final class MsgReceive {
             }
         } finally {
             ch.lock.unlock();
+            Pulses.wake(next);
         }
         if (c != null) {
             c.servedBy(t);

@@ -76,7 +76,8 @@ final class PulseRing extends PulseRingLayout.PadAfter {
      * only when another sender claimed the same position first.
      */
     boolean offer(long meta, long value, Object pointer) {
-        long lim = (long) LIMIT.getOpaque(this);
+        // Acquire: pairs with the release below, so a bound another sender read carries its view of head.
+        long lim = (long) LIMIT.getAcquire(this);
         long t;
         do {
             t = (long) TAIL.getVolatile(this);
@@ -86,7 +87,7 @@ final class PulseRing extends PulseRingLayout.PadAfter {
                 if (t >= lim) {
                     return false;
                 }
-                LIMIT.setOpaque(this, lim);
+                LIMIT.setRelease(this, lim);
             }
         } while (!TAIL.compareAndSet(this, t, t + 1));
         int i = (int) t & MASK;

@@ -147,6 +147,25 @@ final class Pulses {
         return new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
     }
 
+    /**
+     * As a receiver takes a pulse from {@code q} (under the lock, before the take): if more are
+     * queued, claims a waiting receiver to come back for them. Waiting receivers watch the ring,
+     * not the FIFOs a drain moved pulses into, and a sender wakes at most one receiver per pulse
+     * (maybe one that was about to take a pulse anyway): passing the wake on leaves no pulse
+     * behind while receivers wait.
+     */
+    static KThread passOn(Channel ch, PulseLists q) {
+        PulseRing ring = ch.ring();
+        return q.count() > 1 || (ring != null && ring.hasPublished()) ? ch.pollAnyReceiver() : null;
+    }
+
+    /** Ends the wait of {@code r}, which {@link #passOn} claimed; null for none. */
+    static void wake(KThread r) {
+        if (r != null) {
+            comeBack(r);
+        }
+    }
+
     /** Wakes a receiver, under the lock (one queued behind a slot), to come back for the pulse. */
     private static void wakeQueued(Channel ch) {
         KThread r;
