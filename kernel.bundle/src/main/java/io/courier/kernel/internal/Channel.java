@@ -12,9 +12,12 @@ import java.util.PriorityQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A channel: a small state and queues of blocked threads (SPEC K1, STYLE 5). Senders and
- * pulses wait in priority-then-age order; receivers wait first come, first served. Everything
- * here is guarded by {@link #lock}, but for one thing: a receiver that finds nothing to receive
+ * A channel: a small state and queues of blocked threads (SPEC K1, STYLE 5). Senders wait in
+ * priority-then-age order, pulses in a lock-free ring ({@link PulseRing}) and, once a receiver
+ * or an overflow moved them, in FIFOs per priority ({@link PulseLists}) ordered against the
+ * senders by age; receivers wait first come, first served. Everything here is guarded by
+ * {@link #lock}, but for the ring (see {@link Pulses}), the count of receivers about to park, and
+ * one thing more: a receiver that finds nothing to receive
  * and no other receiver waiting waits in the channel's slot, where a sender claims it with a
  * compare-and-set on the receiver's own signal line and no lock. The usual server, one thread
  * back in msgReceive before its client sends again, stays in the slot and is handed each message
