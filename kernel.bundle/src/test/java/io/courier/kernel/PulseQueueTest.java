@@ -1,10 +1,8 @@
 package io.courier.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -22,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * The channel's pulse queue: a lock-free ring senders offer to and FIFOs per priority the
  * receivers order by priority then age, together with SEND-blocked messages (SPEC K8, K9, K10,
  * K12): order across priorities, ages and the ring's capacity, the queue's limit, many senders at
- * once (nothing lost, nothing twice), receivers that park, and no allocation per pulse.
+ * once (nothing lost, nothing twice) and receivers that park ({@code internal.PulseAllocationTest}:
+ * no allocation per pulse).
  */
 class PulseQueueTest extends KernelTestSupport {
 
@@ -259,41 +258,6 @@ class PulseQueueTest extends KernelTestSupport {
         assertEquals(total, sum);
         assertEquals(total, seen.cardinality(), "none lost");
         assertTrue(!twice.get(), "none taken twice");
-    }
-
-    @Test
-    void k8TheBufferFormAllocatesNothingPerPulse() {
-        Kernel server = mk.process("server");
-        Kernel client = mk.process("client");
-        int chid = server.channelCreate(0);
-        int coid = client.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
-        ByteBuffer b = ByteBuffer.allocate(Pulse.SIZE);
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long tid = Thread.currentThread().threadId();
-        int rounds = 2_000;
-        int batch = 100;
-        long allocated = 0;
-        for (int pass = 0; pass < 5; pass++) {
-            long before = mx.getThreadAllocatedBytes(tid);
-            long sum = 0;
-            for (int r = 0; r < rounds; r++) {
-                for (int i = 0; i < batch; i++) {
-                    client.msgSendPulse(coid, 10 + (i & 1), 1, i);
-                }
-                for (int i = 0; i < batch; i++) {
-                    b.clear();
-                    server.msgReceive(chid, b, null);
-                    sum += b.getLong(PulseLayout.VALUE);
-                }
-            }
-            allocated = mx.getThreadAllocatedBytes(tid) - before;
-            assertNotNull(Long.valueOf(sum));
-            if (allocated < rounds * batch) {
-                break; // warm: under a byte a pulse
-            }
-        }
-        assertTrue(allocated < rounds * batch, "a pulse sent and received into a buffer allocates nothing once warm; "
-                + allocated + " bytes for " + rounds * batch + " pulses");
     }
 
     private static void send(Kernel client, int coid, int priority, int code, long value) {
