@@ -12,9 +12,12 @@ import java.util.PriorityQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A channel: a small state and queues of blocked threads (SPEC K1, STYLE 5). Senders and
- * pulses wait in priority-then-age order; receivers wait first come, first served. Everything
- * here is guarded by {@link #lock}, but for one thing: a receiver that finds nothing to receive
+ * A channel: a small state and queues of blocked threads (SPEC K1, STYLE 5). Senders wait in
+ * priority-then-age order, pulses in a lock-free ring ({@link PulseRing}) and, once a receiver
+ * or an overflow moved them, in FIFOs per priority ({@link PulseLists}) ordered against the
+ * senders by age; receivers wait first come, first served. Everything here is guarded by
+ * {@link #lock}, but for the ring (see {@link Pulses}), the count of receivers about to park, and
+ * one thing more: a receiver that finds nothing to receive
  * and no other receiver waiting waits in the channel's slot, where a sender claims it with a
  * compare-and-set on the receiver's own signal line and no lock. The usual server, one thread
  * back in msgReceive before its client sends again, stays in the slot and is handed each message
@@ -25,10 +28,17 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Channel {
     private static final VarHandle WAITING;
+    private static final VarHandle RING;
+    private static final VarHandle SLEEPERS;
+    private static final VarHandle QUEUED_PULSES;
 
     static {
         try {
-            WAITING = MethodHandles.lookup().findVarHandle(SlotField.class, "waiting", KThread.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAITING = l.findVarHandle(SlotField.class, "waiting", KThread.class);
+            RING = l.findVarHandle(Channel.class, "ring", PulseRing.class);
+            SLEEPERS = l.findVarHandle(Channel.class, "sleepers", int.class);
+            QUEUED_PULSES = l.findVarHandle(Channel.class, "pulsesQueued", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,13 +64,31 @@ final class Channel {
 
     /** Pulses a channel queues at most before msgSendPulse fails with EAGAIN. */
     static final int MAX_PULSES = 1 << 16;
+    /** Past this many in {@link #pulseLists}, every pulse is counted under the lock against {@link #MAX_PULSES}. */
+    private static final int NEAR_LIMIT = MAX_PULSES - PulseRing.CAPACITY;
 
     final int chid;
     final Proc owner;
     final int flags;
     final ReentrantLock lock = new ReentrantLock();
     final PriorityQueue<Pending> senders = new PriorityQueue<>(Pending.ORDER);
-    final PriorityQueue<Pending> pulses = new PriorityQueue<>(Pending.ORDER);
+    /**
+     * Where user and event pulses arrive without the lock; made with the channel's first pulse
+     * and kept. Read with a volatile load by senders; set once by compare-and-set.
+     */
+    private PulseRing ring;
+    /** Queued pulses by priority, drained from {@link #ring}; made on first use, under the lock. */
+    private PulseLists pulseLists;
+    /**
+     * {@link #pulseLists} holds so many that the ring could take a pulse past {@link #MAX_PULSES}:
+     * senders count first ({@link #pulsesQueued}). Written under the lock when it changes.
+     */
+    private volatile boolean pulsesNearLimit;
+    /**
+     * How many {@link #pulseLists} holds, published only while {@link #pulsesNearLimit} (a
+     * release store per change then): a receiver that keeps up writes no line a sender reads.
+     */
+    private int pulsesQueued;
     /** Receivers of messages and pulses waiting after the one in {@link #waiting}, oldest first. */
     private final ArrayDeque<KThread> receivers = new ArrayDeque<>();
     /**
@@ -70,10 +98,21 @@ final class Channel {
      * Written under the lock, and only when another receiver takes the place.
      */
     private final Slot slot = new Slot();
-    final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
+    /** As {@link #slot}, for receivers of pulses only (msgReceivePulse), which senders of messages never take. */
+    private final Slot pulseSlot = new Slot();
+    /** Receivers of pulses only waiting after the one in {@link #pulseSlot}, oldest first. */
+    private final ArrayDeque<KThread> pulseReceivers = new ArrayDeque<>();
+    /**
+     * How many receivers of this channel are in the park phase of their wait: a pulse sender
+     * that finds none wakes nobody (a receiver still spinning looks at the ring by itself). A
+     * receiver counts itself before its last look at the ring and parks after it; a sender looks
+     * here after claiming its place in the ring (Dekker: both volatile).
+     */
+    private int sleepers;
     /** Server connections by client process. */
     final Map<Proc, ServerConn> sconns = new HashMap<>();
-    long seq;
+    /** The sequence of the next queued sender ({@link #queueSeq}); also the age stamp of pulses drained now. */
+    private long seq;
     volatile boolean destroyed;
     /** The thread that last received a message here (deadlock detection, priority boosts). */
     volatile KThread lastServer;
@@ -135,7 +174,8 @@ final class Channel {
         KThread holder = (KThread) WAITING.getAcquire(slot);
         if (receivers.isEmpty() && (holder == t || holder == null || holder.recvPhase() != KThread.RECV_WAITING)) {
             if (holder != t) {
-                WAITING.setRelease(slot, t);
+                // Volatile: a pulse sender reads the slot, then whether its holder parks (Dekker).
+                WAITING.setVolatile(slot, t);
             }
             t.recvPhase(KThread.RECV_WAITING);
         } else {
@@ -146,7 +186,10 @@ final class Channel {
 
     /** A waiting receiver leaves (timeout, signal); false when a sender claimed it first. Under the lock. */
     boolean removeReceiver(KThread t) {
-        return t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE) || receivers.remove(t);
+        if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
+            return true;
+        }
+        return receivers.remove(t);
     }
 
     /** Every waiting receiver of messages, claimed (the channel's destruction). Under the lock. */
@@ -162,7 +205,181 @@ final class Channel {
             all.add(q);
         }
         receivers.clear();
+        r = claimWaitingFor(pulseSlot);
+        WAITING.setRelease(pulseSlot, (KThread) null);
+        if (r != null) {
+            all.add(r);
+        }
+        for (KThread q : pulseReceivers) {
+            q.recvPhase(KThread.RECV_CLAIMED);
+            all.add(q);
+        }
+        pulseReceivers.clear();
         return all;
+    }
+
+    /** A receiver of this channel enters the park phase of its wait (a volatile add, before its last look at the ring). */
+    void addSleeper() {
+        SLEEPERS.getAndAdd(this, 1);
+    }
+
+    /** A receiver that counted itself ({@link #addSleeper}) ends its wait. */
+    void removeSleeper() {
+        SLEEPERS.getAndAdd(this, -1);
+    }
+
+    /** Whether a receiver may be parked: a volatile read, after the sender claimed its place in the ring. */
+    boolean hasSleepers() {
+        return (int) SLEEPERS.getVolatile(this) != 0;
+    }
+
+    // ------------------------------------------------------------------ receivers of pulses only
+
+    /** As {@link #addReceiver}, for a receiver of pulses only. Under the lock. */
+    void addPulseReceiver(KThread t) {
+        KThread holder = (KThread) WAITING.getAcquire(pulseSlot);
+        if (pulseReceivers.isEmpty() && (holder == t || holder == null || holder.recvPhase() != KThread.RECV_WAITING)) {
+            if (holder != t) {
+                // Volatile: a pulse sender reads the slot, then whether its holder parks (Dekker).
+                WAITING.setVolatile(pulseSlot, t);
+            }
+            t.recvPhase(KThread.RECV_WAITING);
+        } else {
+            t.recvPhase(KThread.RECV_QUEUED);
+            pulseReceivers.add(t);
+        }
+    }
+
+    /** As {@link #removeReceiver}, for a receiver of pulses only. Under the lock. */
+    boolean removePulseReceiver(KThread t) {
+        if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
+            return true;
+        }
+        return pulseReceivers.remove(t);
+    }
+
+    /**
+     * A receiver that may have parked with a pulse to take, claimed: a slot's holder that
+     * announced its park. No lock. A holder still spinning looks at the ring by itself.
+     */
+    KThread claimParked() {
+        KThread r = claimParkedIn(pulseSlot);
+        return r != null ? r : claimParkedIn(slot);
+    }
+
+    private static KThread claimParkedIn(Slot s) {
+        KThread r = (KThread) WAITING.getVolatile(s);
+        return r != null && r.isParked() && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
+    }
+
+    private static KThread claimWaitingFor(Slot s) {
+        KThread r = (KThread) WAITING.getAcquire(s);
+        return r != null && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
+    }
+
+    /**
+     * Any receiver waiting, claimed, to come back for a pulse: of pulses only first (they take
+     * nothing else), then of messages. Under the lock.
+     */
+    KThread pollAnyReceiver() {
+        KThread r = claimWaitingFor(pulseSlot);
+        if (r == null && (r = pulseReceivers.poll()) != null) {
+            r.recvPhase(KThread.RECV_CLAIMED);
+        }
+        return r != null ? r : pollReceiver();
+    }
+
+    // ------------------------------------------------------------------ pulses
+
+    /** The ring pulses arrive in, or null before the channel's first pulse. Volatile. */
+    PulseRing ring() {
+        return (PulseRing) RING.getVolatile(this);
+    }
+
+    /** The ring, made now if the channel had no pulse yet. Under the lock. */
+    PulseRing ensureRing() {
+        PulseRing r = ring;
+        if (r == null) {
+            r = new PulseRing();
+            // Release: the ring's initial slots are written before a sender sees it.
+            RING.setRelease(this, r);
+        }
+        return r;
+    }
+
+    /** The queued pulses by priority, with every published pulse of the ring moved in; under the lock. */
+    PulseLists pulses() {
+        PulseLists q = pulseLists;
+        if (q == null) {
+            q = pulseLists = new PulseLists();
+        }
+        PulseRing r = ring;
+        if (r != null) {
+            r.drainTo(q, seq);
+        }
+        return q;
+    }
+
+    /** The age stamp of a pulse queued now: the sequence the next queued sender takes. Under the lock. */
+    long pulseStamp() {
+        return seq;
+    }
+
+    /**
+     * The sequence of a sender queued now (SPEC K9): first every pulse published before it is
+     * drained, with a stamp that puts it ahead of this sender. Under the lock.
+     */
+    long queueSeq() {
+        PulseRing r = ring;
+        if (r != null) {
+            pulses();
+        }
+        return seq++;
+    }
+
+    /** As {@link #pulses()}, or null when the channel never had a pulse (message-only channels stay small). */
+    PulseLists pulsesIfAny() {
+        return pulseLists == null && ring == null ? null : pulses();
+    }
+
+    /** After {@link #pulseLists} changed: whether senders must count, and the count. Under the lock. */
+    void pulsesChanged(PulseLists q) {
+        int n = q.count();
+        boolean near = n >= NEAR_LIMIT;
+        if (near) {
+            // Release: read by senders without the lock; only near the limit.
+            QUEUED_PULSES.setRelease(this, n);
+        }
+        if (near != pulsesNearLimit) {
+            pulsesNearLimit = near;
+        }
+    }
+
+    /**
+     * Whether a pulse may go into the ring without passing {@link #MAX_PULSES}: far from it, or
+     * with room for it counting the ring. Senders offering at the same moment may each pass it
+     * by one; a sender alone never does.
+     */
+    boolean pulseRoom(PulseRing r) {
+        return !pulsesNearLimit || (int) QUEUED_PULSES.getAcquire(this) + r.size() < MAX_PULSES;
+    }
+
+    /** Pulses queued now (pidin, tests): under the lock. */
+    int pulseCount() {
+        PulseLists q = pulsesIfAny();
+        PulseRing r = ring;
+        return (q == null ? 0 : q.count()) + (r == null ? 0 : r.size());
+    }
+
+    /** Drops every queued pulse (the channel's destruction); under the lock. */
+    void clearPulses() {
+        PulseRing r = ring;
+        if (r != null) {
+            r.clear();
+        }
+        if (pulseLists != null) {
+            pulseLists.clear();
+        }
     }
 
     boolean has(int flag) {

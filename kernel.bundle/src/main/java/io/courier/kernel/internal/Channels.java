@@ -70,10 +70,8 @@ final class Channels {
             ch.destroyed = true;
             senders = new ArrayList<>(ch.senders);
             ch.senders.clear();
-            ch.pulses.clear();
+            ch.clearPulses();
             receivers.addAll(ch.drainReceivers());
-            receivers.addAll(ch.pulseReceivers);
-            ch.pulseReceivers.clear();
             sconns = new ArrayList<>(ch.sconns.values());
             ch.sconns.clear();
             for (ServerConn sc : sconns) {

@@ -196,8 +196,7 @@ final class EventDelivery {
             throw new KernelException(Errno.EPERM, "pulse priority " + prio + " is above the non-privileged range and"
                     + " process " + receiver.pid + " lacks the PRIORITY ability");
         }
-        if (!verifyOnly && !Pulses.post(c.channel, new PulseItem(prio, ev.code(), ev.value(), c.sconn.scoid,
-                null))) {
+        if (!verifyOnly && !Pulses.post(c.channel, prio, ev.code(), ev.value(), c.sconn.scoid, null)) {
             throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");
         }
     }

@@ -87,7 +87,7 @@ final class KThread extends KThreadLayout.Pad2 {
     boolean pulseOnly;
     Channel recvChannel;
     /** The pulse a pulse-only receive produced. */
-    PulseItem recvPulse;
+    io.courier.kernel.Pulse recvPulse;
     /** The channel this thread last received a message on (priority inheritance). */
     volatile Channel servingChannel;
 

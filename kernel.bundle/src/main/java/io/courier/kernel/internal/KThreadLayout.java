@@ -75,8 +75,6 @@ final class KThreadLayout {
         int recvPhase;
         /** The client a sender handed to this waiting receiver; its message is still to be copied. */
         KThread recvClient;
-        /** What a finished receive produced otherwise: 0 for a pulse written into rdst. */
-        long recvResult;
         Errno recvError;
         /** The client's phase; through {@code KThread.SEND_PHASE}: the client writes it to send, its server to receive and reply. */
         int sendPhase;

@@ -53,10 +53,10 @@ final class MsgReceive {
 
     static Pulse msgReceivePulse(Proc p, int chid, Duration timeout) {
         KThread t = p.self();
-        receive(p, t, chid, Iov.NONE, null, true, timeout);
-        PulseItem pulse = t.recvPulse;
+        receive(p, t, chid, null, null, true, timeout);
+        Pulse pulse = t.recvPulse;
         t.recvPulse = null;
-        return pulse.toPulse();
+        return pulse;
     }
 
     private static long receive(Proc p, KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
@@ -84,6 +84,10 @@ final class MsgReceive {
         }
     }
 
+    /** What a receive that must look again returns inside this class: a pulse sender woke it, or a pulse came. */
+    private static final long AGAIN = Long.MIN_VALUE;
+
+    /** {@code dst} null: msgReceivePulse, whose pulse lands in {@link KThread#recvPulse}. */
     private static long receiveNow(Proc p, KThread t, int chid, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
             Duration timeout) {
         t.own();
@@ -93,16 +97,39 @@ final class MsgReceive {
         }
         long deadline = Blocking.deadline(t, timeout, ThreadState.RECEIVE);
         t.timeoutStates = null;
-        Pending next;
+        for (;;) {
+            long rcvid = receiveOnce(p, t, ch, dst, info, pulseOnly, deadline);
+            if (rcvid != AGAIN) {
+                return rcvid;
+            }
+        }
+    }
+
+    /**
+     * Takes the first of the channel's SEND-blocked clients and pulses (priority, then age), or
+     * waits; returns {@link #AGAIN} when the wait ended with nothing handed over.
+     */
+    private static long receiveOnce(Proc p, KThread t, Channel ch, ByteBuffer[] dst, MsgInfo info, boolean pulseOnly,
+            long deadline) {
+        KThread c;
+        KThread next = null;
         ch.acquire();
         try {
             if (ch.destroyed) {
-                throw new KernelException(Errno.ESRCH, "channel " + chid + " is gone");
+                throw new KernelException(Errno.ESRCH, "channel " + ch.chid + " is gone");
             }
-            Pending s = pulseOnly ? null : ch.senders.peek();
-            Pending q = ch.pulses.peek();
-            next = s == null ? q : q == null ? s : Pending.ORDER.compare(s, q) <= 0 ? s : q;
-            if (next == null) {
+            PulseLists q = ch.pulsesIfAny();
+            int pp = q == null ? -1 : q.topPriority();
+            c = pulseOnly ? null : (KThread) ch.senders.peek();
+            // A pulse with stamp s is older than the message with sequence m when s <= m (K9).
+            if (c != null && (pp < 0 || c.priority > pp || (c.priority == pp && c.seq < q.stamp(pp)))) {
+                ch.senders.poll();
+                c.sendPhase(KThread.BUSY);
+            } else if (pp >= 0) {
+                next = Pulses.passOn(ch, q);
+                t.recvPulse = Pulses.take(t, ch, q, pp, dst);
+                return 0;
+            } else {
                 if (deadline != Blocking.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
                     throw new KernelException(Errno.ETIMEDOUT, "msgReceive");
                 }
@@ -111,32 +138,52 @@ final class MsgReceive {
                 t.pulseOnly = pulseOnly;
                 t.recvChannel = ch;
                 t.recvError = null;
-                t.show(ThreadState.RECEIVE, chid);
+                t.show(ThreadState.RECEIVE, ch.chid);
                 // Last: a sender may claim a receiver waiting in the channel's slot without the lock.
                 if (pulseOnly) {
-                    t.recvPhase(KThread.RECV_QUEUED);
-                    ch.pulseReceivers.add(t);
+                    ch.addPulseReceiver(t);
                 } else {
                     ch.addReceiver(t);
                 }
-            } else if (next == s) {
-                ch.senders.poll();
-                ((KThread) next).sendPhase(KThread.BUSY);
-            } else {
-                ch.pulses.poll();
             }
         } finally {
             ch.lock.unlock();
+            Pulses.wake(next);
         }
-        if (next instanceof KThread c) {
+        if (c != null) {
             c.servedBy(t);
             c.show(ThreadState.REPLY, p.pid);
             return receiveFrom(t, c, ch, dst, info);
         }
-        if (next instanceof PulseItem pulse) {
-            return receivePulse(t, pulse, ch, dst, pulseOnly);
-        }
         return awaitReceive(p, t, ch, deadline);
+    }
+
+    /**
+     * A waiting receiver leaves to take a pulse: from a slot without the lock, from a queue under
+     * it; false when a sender claimed it first (it then waits for what it is handed).
+     */
+    private static boolean leaveForPulse(KThread t, Channel ch) {
+        if (t.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_IDLE)) {
+            return true;
+        }
+        if (t.recvPhase() != KThread.RECV_QUEUED) {
+            return false;
+        }
+        ch.acquire();
+        try {
+            return leave(t, ch);
+        } finally {
+            ch.lock.unlock();
+        }
+    }
+
+    /** The receiver leaves its wait, under the lock; false when a sender claimed it first. */
+    private static boolean leave(KThread t, Channel ch) {
+        if (t.pulseOnly ? ch.removePulseReceiver(t) : ch.removeReceiver(t)) {
+            t.recvPhase(KThread.RECV_IDLE);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -154,7 +201,7 @@ final class MsgReceive {
             LOG.debug("copy into receiver failed", e);
             ch.acquire();
             try {
-                c.seq = ch.seq++;
+                c.seq = ch.queueSeq();
                 ch.senders.add(c);
                 c.servedBy(null);
                 c.show(ThreadState.SEND, ch.owner.pid);
@@ -188,37 +235,35 @@ final class MsgReceive {
                 c.unblockError != null ? MsgInfo.UNBLOCK_REQ : 0, msglen, c.slen, c.rlen);
     }
 
-    private static long receivePulse(KThread t, PulseItem pulse, Channel ch, ByteBuffer[] dst, boolean pulseOnly) {
-        if (ch.inherits()) {
-            t.effPriority = pulse.priority;
-        }
-        if (pulseOnly) {
-            t.recvPulse = pulse;
-            return 0;
-        }
-        if (Iov.length(dst) < Pulse.SIZE) {
-            throw new KernelException(Errno.EFAULT, "receive buffer smaller than a pulse; the pulse is lost");
-        }
-        Pulses.write(dst, pulse);
-        return 0;
-    }
-
     private static long awaitReceive(Proc p, KThread t, Channel ch, long deadline) {
         IdleStrategy idle = p.mk.idle;
         int parkRound = idle.parkRound();
         int round = 0;
+        boolean sleeper = false;
         try {
             for (;;) {
                 t.announceParkFrom(round, parkRound);
+                if (round >= parkRound && !sleeper) {
+                    // From here on pulse senders wake this receiver; before, it watches the ring.
+                    ch.addSleeper();
+                    sleeper = true;
+                }
                 if (t.recvPhase() == KThread.RECV_DONE) {
                     break;
+                }
+                // A pulse in the ring: leave and take it. While spinning, the slot the next pulse
+                // lands in (the senders' line is left alone); once counted as a sleeper, the ring's
+                // tail, which pairs with the senders' look at the sleepers. A volatile read of the
+                // ring each round: it may be made while this receiver waits.
+                PulseRing ring = ch.ring();
+                if (ring != null && (sleeper ? ring.maybeNonEmpty() : ring.hasPublished()) && leaveForPulse(t, ch)) {
+                    return AGAIN;
                 }
                 Errno leave = Blocking.leaveReason(t, deadline);
                 if (leave != null) {
                     ch.acquire();
                     try {
-                        if (t.pulseOnly ? ch.pulseReceivers.remove(t) : ch.removeReceiver(t)) {
-                            t.recvPhase(KThread.RECV_IDLE);
+                        if (leave(t, ch)) {
                             throw new KernelException(leave, "msgReceive");
                         }
                     } finally {
@@ -244,8 +289,12 @@ final class MsgReceive {
             if (t.recvError != null) {
                 throw new KernelException(t.recvError, "msgReceive");
             }
-            return t.recvResult;
+            // Woken by a pulse sender: receive again.
+            return AGAIN;
         } finally {
+            if (sleeper) {
+                ch.removeSleeper();
+            }
             t.endWait();
             t.show(ThreadState.READY, -1);
             t.rdst = null;

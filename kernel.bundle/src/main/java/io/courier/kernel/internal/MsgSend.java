@@ -180,7 +180,7 @@ final class MsgSend {
                     clearSend(t);
                     throw e;
                 }
-                t.seq = ch.seq++;
+                t.seq = ch.queueSeq();
                 ch.senders.add(t);
                 t.blockedOn = ch.owner.pid;
                 t.state = ThreadState.SEND;

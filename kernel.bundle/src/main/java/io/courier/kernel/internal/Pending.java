@@ -3,7 +3,8 @@ package io.courier.kernel.internal;
 import java.util.Comparator;
 
 /**
- * Something queued on a channel: a SEND-blocked thread or a pulse. Ordered by priority, then age.
+ * A SEND-blocked thread queued on a channel, ordered by priority, then age ({@code seq}); queued
+ * pulses carry the same kind of age stamp ({@link PulseLists}) and are ordered against these.
  *
  * <p>SPEC K9.
  */

@@ -1,13 +1,14 @@
 package io.courier.kernel.internal;
 
-import io.courier.kernel.Pulse;
-
 /**
- * A queued pulse; where pulses are queued and handed over is {@link Pulses}.
+ * A kernel pulse on its way to {@link Pulses#postKernel} (DISCONNECT, UNBLOCK, COIDDEATH,
+ * THREADDEATH): rare, so an object is fine here. Queued pulses are primitives in a channel's
+ * {@link PulseRing} and {@link PulseLists}.
  *
- * <p>SPEC K8.
+ * <p>SPEC K12.
  */
-final class PulseItem extends Pending {
+final class PulseItem {
+    final int priority;
     final int code;
     final long value;
     final int scoid;
@@ -19,9 +20,5 @@ final class PulseItem extends Pending {
         this.value = value;
         this.scoid = scoid;
         this.pointer = pointer;
-    }
-
-    Pulse toPulse() {
-        return new Pulse(code, value, scoid, priority, pointer);
     }
 }

@@ -6,21 +6,39 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import io.courier.kernel.PulseLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Pulses: {@code MsgSendPulse()} and its pointer form, and where every pulse is queued or handed
- * to a waiting receiver: a user's, an event's ({@link EventDelivery}) and the kernel's own
- * (DISCONNECT, UNBLOCK, COIDDEATH, THREADDEATH), which may pass the queue's limit. A queued pulse
- * is a {@link PulseItem} in its {@link Channel}'s queue; {@link #write} lays one out in a
- * receiver's buffer as {@link PulseLayout} says.
+ * Pulses: {@code MsgSendPulse()} and its pointer form, and where every pulse is queued: a
+ * user's, an event's ({@link EventDelivery}) and the kernel's own (DISCONNECT, UNBLOCK,
+ * COIDDEATH, THREADDEATH), which may pass the queue's limit.
+ *
+ * <p>A user's or an event's pulse goes into its channel's {@link PulseRing} without the lock and
+ * without an object: one compare-and-set and five stores. The receivers, holding the channel's
+ * lock, move what arrived into {@link PulseLists} (a FIFO per priority) and take the first of
+ * pulses and SEND-blocked messages by priority, then age. A waiting receiver watches the ring
+ * while it spins and comes back by itself when a pulse is published; a sender wakes one only if
+ * a receiver of the channel entered its park phase ({@link Channel#hasSleepers}): a slot's holder
+ * without the lock, else one queued behind it. A woken receiver comes back and takes the pulse as
+ * any receiver does. A pulse that finds the ring full, the
+ * channel near its limit ({@link Channel#MAX_PULSES}: EAGAIN past it) or a kernel pulse is queued
+ * under the lock, after whatever the ring held. {@link #write} lays a pulse out in a receiver's
+ * buffer as {@link PulseLayout} says, without allocating.
  *
  * <p>SPEC K8 (pulses: codes, values, the privilege across processes, EFAULT and the pulse lost
  * when the buffer is too small), K9 (queued by priority then age with messages), K10 (a queued
  * pulse boosts the server), K12 (kernel pulses are never lost).
  */
 final class Pulses {
+    private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    /** The code's byte at offset 4 of the int at {@link PulseLayout#CODE}, in native order. */
+    private static final int CODE_SHIFT = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 0 : 24;
+
     private Pulses() {
     }
 
@@ -38,7 +56,7 @@ final class Pulses {
         if (server != p && !p.mayNotify(server)) {
             throw new KernelException(Errno.EPERM, "process " + p.pid + " may not send pulses to process " + server.pid);
         }
-        if (!post(conn.channel, new PulseItem(prio, code, value, conn.sconn.scoid, pointer))) {
+        if (!post(conn.channel, prio, code, value, conn.sconn.scoid, pointer)) {
             throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
         }
         if (Trace.ENABLED) {
@@ -56,12 +74,34 @@ final class Pulses {
     }
 
     /**
-     * Queues a pulse, or hands it to a waiting receiver. Returns false when the channel is gone.
+     * Queues a user's or an event's pulse. Returns false when the channel is gone.
      *
      * @throws KernelException EAGAIN when the channel's pulse queue is full
      */
-    static boolean post(Channel ch, PulseItem pulse) {
-        return post(ch, pulse, true);
+    static boolean post(Channel ch, int priority, int code, long value, int scoid, Object pointer) {
+        if (ch.destroyed) {
+            return false;
+        }
+        PulseRing ring = ch.ring();
+        if (ring == null) {
+            return postLocked(ch, priority, code, value, scoid, pointer, true);
+        }
+        if (!ch.pulseRoom(ring)) {
+            throw full(ch);
+        }
+        if (!ring.offer(PulseRing.meta(priority, code, scoid), value, pointer)) {
+            return postLocked(ch, priority, code, value, scoid, pointer, true);
+        }
+        boost(ch, priority);
+        if (ch.hasSleepers()) {
+            KThread r = ch.claimParked();
+            if (r != null) {
+                comeBack(r);
+            } else {
+                wakeQueued(ch);
+            }
+        }
+        return true;
     }
 
     /**
@@ -70,54 +110,143 @@ final class Pulses {
      * whatever the server's queue holds. Returns false when the channel is gone.
      */
     static boolean postKernel(Channel ch, PulseItem pulse) {
-        return post(ch, pulse, false);
+        return postLocked(ch, pulse.priority, pulse.code, pulse.value, pulse.scoid, pulse.pointer, false);
     }
 
-    private static boolean post(Channel ch, PulseItem pulse, boolean limited) {
+    /** A pulse queued under the lock, after every pulse the ring holds; then a waiting receiver is woken. */
+    private static boolean postLocked(Channel ch, int priority, int code, long value, int scoid, Object pointer,
+            boolean limited) {
         KThread r;
         ch.acquire();
         try {
             if (ch.destroyed) {
                 return false;
             }
-            r = ch.pulseReceivers.poll();
-            if (r == null) {
-                r = ch.pollReceiver();
-            }
-            if (r == null) {
-                if (limited && ch.pulses.size() >= Channel.MAX_PULSES) {
-                    throw new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
+            PulseLists q = ch.pulses();
+            if (limited) {
+                // The channel's first user pulse makes the ring for the next ones.
+                ch.ensureRing();
+                if (q.count() >= Channel.MAX_PULSES) {
+                    throw full(ch);
                 }
-                pulse.seq = ch.seq++;
-                ch.pulses.add(pulse);
-                Threads.boost(ch, pulse.priority);
-                return true;
             }
-            // Hand over under the lock: a pulse is small.
-            if (r.pulseOnly) {
-                r.recvPulse = pulse;
-                r.recvResult = 0;
-            } else if (Iov.length(r.rdst) < Pulse.SIZE) {
-                r.recvError = Errno.EFAULT;
-            } else {
-                write(r.rdst, pulse);
-                r.recvResult = 0;
-            }
-            if (ch.inherits()) {
-                r.effPriority = pulse.priority;
-            }
+            q.add(PulseRing.meta(priority, code, scoid), value, ch.pulseStamp(), pointer);
+            ch.pulsesChanged(q);
+            Threads.boost(ch, priority);
+            r = ch.pollAnyReceiver();
         } finally {
             ch.lock.unlock();
         }
-        r.recvPhase(KThread.RECV_DONE);
-        LockSupport.unpark(r.thread);
+        if (r != null) {
+            comeBack(r);
+        }
         return true;
     }
 
-    /** Writes {@code pulse} into a receiver's buffers as {@link Pulse#SIZE} bytes, advancing them. */
-    static void write(ByteBuffer[] dst, PulseItem pulse) {
+    private static KernelException full(Channel ch) {
+        return new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
+    }
+
+    /**
+     * As a receiver takes a pulse from {@code q} (under the lock, before the take): if more are
+     * queued, claims a waiting receiver to come back for them. Waiting receivers watch the ring,
+     * not the FIFOs a drain moved pulses into, and a sender wakes at most one receiver per pulse
+     * (maybe one that was about to take a pulse anyway): passing the wake on leaves no pulse
+     * behind while receivers wait.
+     */
+    static KThread passOn(Channel ch, PulseLists q) {
+        PulseRing ring = ch.ring();
+        return q.count() > 1 || (ring != null && ring.hasPublished()) ? ch.pollAnyReceiver() : null;
+    }
+
+    /** Ends the wait of {@code r}, which {@link #passOn} claimed; null for none. */
+    static void wake(KThread r) {
+        if (r != null) {
+            comeBack(r);
+        }
+    }
+
+    /** Wakes a receiver, under the lock (one queued behind a slot), to come back for the pulse. */
+    private static void wakeQueued(Channel ch) {
+        KThread r;
+        ch.acquire();
+        try {
+            r = ch.pollAnyReceiver();
+        } finally {
+            ch.lock.unlock();
+        }
+        if (r != null) {
+            comeBack(r);
+        }
+    }
+
+    /**
+     * Ends the wait of a claimed receiver with nothing handed over: it receives again, and takes
+     * the pulse (or whatever came first) itself.
+     */
+    private static void comeBack(KThread r) {
+        r.recvPhaseVolatile(KThread.RECV_DONE);
+        LockSupport.unpark(r.thread);
+    }
+
+    /**
+     * Priority inheritance for a pulse queued without the lock (SPEC K10): only when the thread
+     * that last received a message on the channel runs below the pulse, so a server that keeps up
+     * costs a read.
+     */
+    private static void boost(Channel ch, int priority) {
+        KThread s = ch.lastServer;
+        if (s != null && s.effPriority < priority && ch.inherits()) {
+            Threads.boost(ch, priority);
+        }
+    }
+
+    /**
+     * Takes the first pulse of priority {@code prio} from {@code q} (under the lock) into a
+     * receiver: written into {@code dst} as {@link Pulse#SIZE} bytes, or, for msgReceivePulse
+     * ({@code dst} null), returned as a {@link Pulse}. The receiver takes its priority (K10).
+     *
+     * @throws KernelException EFAULT when {@code dst} is too small: the pulse is lost (K8)
+     */
+    static Pulse take(KThread t, Channel ch, PulseLists q, int prio, ByteBuffer[] dst) {
+        long meta = q.meta(prio);
+        long value = q.value(prio);
+        Object pointer = q.pointer(prio);
+        q.remove(prio);
+        ch.pulsesChanged(q);
+        if (ch.inherits() && t.effPriority != prio) {
+            t.effPriority = prio;
+        }
+        if (dst == null) {
+            return new Pulse(PulseRing.code(meta), value, PulseRing.scoid(meta), prio, pointer);
+        }
+        write(dst, PulseRing.code(meta), value, PulseRing.scoid(meta));
+        return null;
+    }
+
+    /**
+     * Writes a pulse into a receiver's buffers as {@link Pulse#SIZE} bytes, advancing them; in
+     * place when the first buffer holds it (no allocation).
+     *
+     * @throws KernelException EFAULT when the buffers hold fewer than {@link Pulse#SIZE} bytes
+     */
+    static void write(ByteBuffer[] dst, int code, long value, int scoid) {
+        ByteBuffer b = dst.length == 0 ? null : dst[0];
+        if (b != null && b.remaining() >= Pulse.SIZE) {
+            int p = b.position();
+            INT.set(b, p + PulseLayout.TYPE, 0);
+            INT.set(b, p + PulseLayout.CODE, (code & 0xFF) << CODE_SHIFT);
+            LONG.set(b, p + PulseLayout.VALUE, value);
+            INT.set(b, p + PulseLayout.SCOID, scoid);
+            INT.set(b, p + PulseLayout.SCOID + 4, 0);
+            b.position(p + Pulse.SIZE);
+            return;
+        }
+        if (Iov.length(dst) < Pulse.SIZE) {
+            throw new KernelException(Errno.EFAULT, "receive buffer smaller than a pulse; the pulse is lost");
+        }
         ByteBuffer tmp = ByteBuffer.allocate(Pulse.SIZE);
-        PulseLayout.write(tmp, pulse.code, pulse.value, pulse.scoid);
+        PulseLayout.write(tmp, code, value, scoid);
         int n = Iov.copy(new ByteBuffer[] {tmp}, 0, dst, 0, Pulse.SIZE);
         Iov.advance(dst, n);
     }

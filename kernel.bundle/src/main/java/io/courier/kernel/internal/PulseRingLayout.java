@@ -1,0 +1,40 @@
+package io.courier.kernel.internal;
+
+/**
+ * The fields of {@link PulseRing}, the senders' and the taker's each on cache lines of their own
+ * (see {@link KThreadLayout}).
+ */
+final class PulseRingLayout {
+    private PulseRingLayout() {
+    }
+
+    /** Padding before the senders' fields. */
+    abstract static class PadBefore {
+        long p01, p02, p03, p04, p05, p06, p07, p08;
+        int p09;
+        short p10;
+        byte p11;
+    }
+
+    /** The senders': the next position to claim (compare-and-set) and the cached bound of free slots. */
+    abstract static class TailFields extends PadBefore {
+        long tail;
+        /** {@code head + CAPACITY} as a sender last read it: positions below are free. */
+        long limit;
+    }
+
+    /** Padding between the senders' line and the taker's. */
+    abstract static class PadMid extends TailFields {
+        long q01, q02, q03, q04, q05, q06, q07, q08;
+    }
+
+    /** The next position to take; written by the holder of the channel's lock. */
+    abstract static class HeadField extends PadMid {
+        long head;
+    }
+
+    /** Padding after the head. */
+    abstract static class PadAfter extends HeadField {
+        long r01, r02, r03, r04, r05, r06, r07, r08;
+    }
+}
