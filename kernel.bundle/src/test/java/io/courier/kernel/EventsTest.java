@@ -95,6 +95,45 @@ class EventsTest extends KernelTestSupport {
     }
 
     @Test
+    void k17AnEventFollowsTheClientsConnectionsAsTheyChange() throws Exception {
+        Kernel server = mk.process("server");
+        int chid = server.channelCreate(0);
+        Client c = client(server, chid, 0);
+        SigEvent ev = SigEvent.pulse(c.selfCoid(), 10, 1, 1);
+        MsgInfo info = new MsgInfo();
+        Future<Integer> f = async(() -> c.k().msgSend(c.serverCoid(), text("notify me"), null));
+        long rcvid = server.msgReceive(chid, ByteBuffer.allocate(32), info);
+        server.msgReply(rcvid, 0, null);
+        await(f);
+        server.msgDeliverEvent(rcvid, ev);
+
+        // A second connection of the client's, REG_EVENTS: now only registered events reach it.
+        int regOnly = c.k().connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, ConnectFlags.REG_EVENTS);
+        fails(Errno.EACCES, () -> server.msgDeliverEvent(rcvid, ev));
+        c.k().connectDetach(regOnly);
+        server.msgDeliverEvent(rcvid, ev);
+
+        // The client's last message went to another server: the event still finds this connection.
+        Kernel other = mk.process("other");
+        int otherChid = other.channelCreate(0);
+        int toOther = c.k().connectAttach(0, other.pid(), otherChid, Kernel.SIDE_CHANNEL, 0);
+        Future<Integer> g = async(() -> c.k().msgSend(toOther, text("elsewhere"), null));
+        other.msgReply(other.msgReceive(otherChid, ByteBuffer.allocate(32), null), 0, null);
+        await(g);
+        server.msgDeliverEvent(rcvid, ev);
+
+        // The server cuts the client's scoid off: the rcvid no longer reaches it.
+        server.connectDetach(info.scoid());
+        fails(Errno.EBADF, () -> server.msgDeliverEvent(rcvid, ev));
+
+        ByteBuffer pulse = ByteBuffer.allocate(Pulse.SIZE);
+        for (int i = 0; i < 3; i++) {
+            pulse.clear();
+            assertEquals(0, c.k().msgReceive(c.chid(), pulse, null), "delivered event " + i + " as a pulse");
+        }
+    }
+
+    @Test
     void k17ErrorsOfTheDeliverEventPage() throws Exception {
         Kernel server = mk.process("server");
         int chid = server.channelCreate(0);

@@ -75,6 +75,7 @@ final class Channels {
             sconns = new ArrayList<>(ch.sconns.values());
             ch.sconns.clear();
             for (ServerConn sc : sconns) {
+                sc.gone();
                 for (Connection c : sc.conns) {
                     c.dead = true;
                     cut.add(c);

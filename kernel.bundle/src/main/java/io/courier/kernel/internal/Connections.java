@@ -79,7 +79,7 @@ final class Connections {
             if (fresh) {
                 ch.sconns.put(p, sc);
             }
-            sc.conns.add(p.connection(coid));
+            sc.add(p.connection(coid));
         } finally {
             ch.lock.unlock();
         }
@@ -132,11 +132,12 @@ final class Connections {
         boolean disconnect = false;
         ch.acquire();
         try {
-            sc.conns.remove(c);
+            sc.remove(c);
             if (sc.conns.isEmpty() && ch.sconns.get(sc.client) == sc) {
                 ch.sconns.remove(sc.client);
                 if (!ch.destroyed && ch.has(ChannelFlags.DISCONNECT)) {
                     sc.zombie = true;
+                    sc.gone();
                     disconnect = true;
                 } else {
                     free = true;
@@ -161,6 +162,7 @@ final class Connections {
             if (ch.sconns.get(sc.client) == sc) {
                 ch.sconns.remove(sc.client);
             }
+            sc.gone();
             for (Connection c : sc.conns) {
                 c.dead = true;
             }

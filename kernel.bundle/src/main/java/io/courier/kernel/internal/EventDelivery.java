@@ -97,24 +97,15 @@ final class EventDelivery {
         if (rcvid > 0) {
             thread = clientOf(server, rcvid);
             target = thread.proc;
-            ServerConn sc = connectionTo(server, target);
+            ServerConn sc = connectionTo(server, thread);
             if (sc == null) {
                 throw new KernelException(Errno.EBADF, "the client of rcvid " + rcvid + " detached its connection");
             }
-            boolean noEvent = true;
-            boolean regOnly = false;
-            sc.channel.acquire();
-            try {
-                for (Connection c : sc.conns) {
-                    noEvent &= (c.flags & ConnectFlags.NOEVENT) != 0;
-                    regOnly |= (c.flags & ConnectFlags.REG_EVENTS) != 0;
-                }
-            } finally {
-                sc.channel.lock.unlock();
-            }
-            if (noEvent) {
+            int events = sc.events();
+            if ((events & ServerConn.NO_EVENTS) != 0) {
                 throw new KernelException(Errno.EACCES, "the client's connection takes no events (NOEVENT)");
             }
+            boolean regOnly = (events & ServerConn.REGISTERED_EVENTS_ONLY) != 0;
             if (ev.handle() != 0) {
                 ev = registered(server, target, ev);
             } else if (regOnly) {
@@ -227,12 +218,20 @@ final class EventDelivery {
         return c;
     }
 
-    /** The server connection of {@code client} to any channel of {@code server}, or null. */
-    private static ServerConn connectionTo(Proc server, Proc client) {
+    /**
+     * The server connection of {@code client}'s process to {@code server}, or null: the one its
+     * last message came through while that is still live (no lock taken), else one to any of the
+     * server's channels.
+     */
+    private static ServerConn connectionTo(Proc server, KThread client) {
+        Connection sent = client.sendConn;
+        if (sent != null && sent.channel.owner == server && (sent.sconn.events() & ServerConn.GONE) == 0) {
+            return sent.sconn;
+        }
         for (Channel ch : server.channels.values()) {
             ch.acquire();
             try {
-                ServerConn sc = ch.sconns.get(client);
+                ServerConn sc = ch.sconns.get(client.proc);
                 if (sc != null && !sc.zombie) {
                     return sc;
                 }
