@@ -320,7 +320,7 @@ final class MsgSend {
 
     /** Completes a client's send with a status or an error and wakes it if it parks. */
     static void finishSend(KThread c, int status, Errno error) {
-        if (Trace.ENABLED) {
+        if (Trace.ENABLED && Trace.replyRecorded()) {
             Trace.Reply e = new Trace.Reply();
             if (e.shouldCommit()) {
                 Connection conn = c.sendConn;

@@ -59,7 +59,7 @@ final class Pulses {
         if (!post(conn.channel, prio, code, value, conn.sconn.scoid, pointer)) {
             throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
         }
-        if (Trace.ENABLED) {
+        if (Trace.ENABLED && Trace.pulseRecorded()) {
             Trace.PulseSent e = new Trace.PulseSent();
             if (e.shouldCommit()) {
                 e.pid = p.pid;

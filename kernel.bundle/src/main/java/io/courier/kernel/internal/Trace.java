@@ -61,10 +61,22 @@ final class Trace {
         return Types.RECEIVE.isEnabled();
     }
 
+    /** Whether a recording takes {@code MsgReply} events now. */
+    static boolean replyRecorded() {
+        return Types.REPLY.isEnabled();
+    }
+
+    /** Whether a recording takes {@code MsgSendPulse} events now: a pulse makes no object otherwise. */
+    static boolean pulseRecorded() {
+        return Types.PULSE.isEnabled();
+    }
+
     /** The event types, made on first use (only when the JDK has JFR). */
     private static final class Types {
         static final jdk.jfr.EventType SEND = jdk.jfr.EventType.getEventType(Send.class);
         static final jdk.jfr.EventType RECEIVE = jdk.jfr.EventType.getEventType(Receive.class);
+        static final jdk.jfr.EventType REPLY = jdk.jfr.EventType.getEventType(Reply.class);
+        static final jdk.jfr.EventType PULSE = jdk.jfr.EventType.getEventType(PulseSent.class);
     }
 
     private static boolean jfrPresent() {
