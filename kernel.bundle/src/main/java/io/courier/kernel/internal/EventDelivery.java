@@ -1,6 +1,5 @@
 package io.courier.kernel.internal;
 
-import io.courier.kernel.ConnectFlags;
 import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
@@ -62,7 +61,7 @@ final class EventDelivery {
         }
         switch (e.type()) {
             case PULSE -> {
-                if (e.priority() < -1 || e.priority() > Kernel.PRIORITY_MAX) {
+                if (e.priority() < SigEvent.SIGEV_PULSE_PRIO_INHERIT || e.priority() > Kernel.PRIORITY_MAX) {
                     throw new KernelException(Errno.EINVAL, "pulse priority " + e.priority() + " is out of range");
                 }
                 if (e.code() < PulseCode.MIN || e.code() > PulseCode.MAXAVAIL) {
@@ -182,7 +181,7 @@ final class EventDelivery {
             throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");
         }
         // SIGEV_PULSE_PRIO_INHERIT (-1): the delivering thread's priority; 0 is the idle thread's: 1.
-        int prio = ev.priority() == -1 ? caller.effPriority : Math.max(1, ev.priority());
+        int prio = ev.priority() == SigEvent.SIGEV_PULSE_PRIO_INHERIT ? caller.effPriority : Math.max(1, ev.priority());
         if (prio > Kernel.PRIORITY_UNPRIVILEGED_MAX && !receiver.hasAbility(io.courier.kernel.Ability.PRIORITY)) {
             throw new KernelException(Errno.EPERM, "pulse priority " + prio + " is above the non-privileged range and"
                     + " process " + receiver.pid + " lacks the PRIORITY ability");
