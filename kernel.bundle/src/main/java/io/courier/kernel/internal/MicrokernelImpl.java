@@ -104,15 +104,63 @@ public final class MicrokernelImpl implements Microkernel {
     private final ArrayDeque<SendCycle> cycles = new ArrayDeque<>();
     private final ReentrantLock cyclesLock = new ReentrantLock();
 
-    /** Boots an embedded kernel with the default idle strategy. */
+    /**
+     * This kernel's membership of a node, or null when it did not join one (then it behaves as a
+     * kernel alone in its JVM).
+     */
+    final NodeLink node;
+
+    /**
+     * Boots an embedded kernel with the default idle strategy; it joins the node the system
+     * property {@code courier.node} names (under {@code courier.node.root}), if set.
+     */
     public MicrokernelImpl() {
-        this(IdleStrategy.BACKOFF);
+        this(IdleStrategy.BACKOFF, NodeLink.fromSystemProperties());
     }
 
-    /** Boots an embedded kernel whose blocked calls wait with {@code idle}. */
+    /** Boots an embedded kernel whose blocked calls wait with {@code idle}, joining no node. */
     public MicrokernelImpl(IdleStrategy idle) {
+        this(idle, null);
+    }
+
+    /**
+     * Boots an embedded kernel whose blocked calls wait with {@code idle}, joining the node of
+     * {@code nodeFolder} (null: none).
+     *
+     * @throws IllegalStateException the node cannot be joined (every member slot is taken)
+     */
+    public MicrokernelImpl(IdleStrategy idle, io.courier.node.NodeFolder nodeFolder) {
         this.idle = idle;
+        this.node = nodeFolder == null ? null : NodeLink.join(this, nodeFolder);
         this.reaper = Thread.ofPlatform().daemon().name("courier-reaper").start(this::reap);
+    }
+
+    // ------------------------------------------------------------------ the node
+
+    /** The node this kernel joined, or null. */
+    public io.courier.node.NodeFolder nodeFolder() {
+        NodeLink n = node;
+        return n == null ? null : n.folder;
+    }
+
+    /** This kernel's member of its node, or null when it joined none. */
+    public io.courier.node.Member nodeSelf() {
+        NodeLink n = node;
+        return n == null ? null : n.self;
+    }
+
+    /**
+     * The member of the node (the JVM) that holds the process {@code pid}, while that member is
+     * alive; null when this kernel joined no node or no living member has the slot the pid names.
+     */
+    public io.courier.node.Member nodeMember(int pid) {
+        NodeLink n = node;
+        return n == null ? null : n.member(pid);
+    }
+
+    /** Another member of the node left or died: its processes are gone. Called on the member watcher. */
+    void memberGone(io.courier.node.Member member, boolean died) {
+        LOG.info("node member {} {}", member, died ? "died" : "left");
     }
 
     // ------------------------------------------------------------------ settings
@@ -196,7 +244,11 @@ public final class MicrokernelImpl implements Microkernel {
         if (slot >= slotUses.length) {
             slotUses = Arrays.copyOf(slotUses, Math.max(slotUses.length * 2, slot + 1));
         }
-        int use = slotUses[slot]++ & ((1 << (31 - PID_SLOT_BITS)) - 1);
+        int use = slotUses[slot]++;
+        if (node != null) {
+            return node.pid(slot, use);
+        }
+        use &= (1 << (31 - PID_SLOT_BITS)) - 1;
         return (use << PID_SLOT_BITS) | slot;
     }
 
@@ -522,6 +574,9 @@ public final class MicrokernelImpl implements Microkernel {
             reaper.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (node != null) {
+            node.close();
         }
     }
 }
