@@ -16,7 +16,7 @@
  * </ul>
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.courier.node;
 
 import org.osgi.annotation.bundle.Export;

@@ -37,6 +37,10 @@ final class Connections {
         // pid 0 is the calling process, as in QNX's ConnectAttach().
         Proc server = pid == 0 ? p : p.mk.proc(pid);
         if (server == null) {
+            if (p.mk.isOtherMember(pid)) {
+                throw new KernelException(Errno.ENOSYS, "process " + pid
+                        + " is in another JVM of the node: connections across JVMs are not supported yet");
+            }
             throw new KernelException(Errno.ESRCH, "no process " + pid);
         }
         if (server.life != Proc.Life.ALIVE) {

@@ -295,6 +295,15 @@ public final class MicrokernelImpl implements Microkernel {
         for (NameEntry e : names.values()) {
             out.add(new NameInfo(e.attach().name(), e.proc().pid, e.attach().chid()));
         }
+        NodeLink n = node;
+        if (n != null) {
+            // The names the other JVMs of the node attached.
+            for (NodeNames.Entry e : n.names.list()) {
+                if (e.memberSlot() != n.self.slot()) {
+                    out.add(new NameInfo(e.name(), e.pid(), e.chid()));
+                }
+            }
+        }
         out.sort(Comparator.comparing(NameInfo::name));
         return out;
     }
@@ -392,9 +401,18 @@ public final class MicrokernelImpl implements Microkernel {
         }
     }
 
+    /**
+     * Attaches a name: in this JVM's table, and, in a node, in the node's name table, which
+     * refuses a name another JVM of the node holds.
+     */
     boolean attachName(Proc p, NameAttach attach) {
         NameEntry e = new NameEntry(p, attach);
         if (names.putIfAbsent(attach.name(), e) != null) {
+            return false;
+        }
+        NodeLink n = node;
+        if (n != null && !n.names.attach(attach.name(), p.pid, attach.chid())) {
+            names.remove(attach.name(), e);
             return false;
         }
         tell(e, true);
@@ -404,10 +422,19 @@ public final class MicrokernelImpl implements Microkernel {
     boolean detachName(Proc p, NameAttach attach) {
         NameEntry e = names.get(attach.name());
         if (e != null && e.proc() == p && e.attach().equals(attach) && names.remove(attach.name(), e)) {
-            tell(e, false);
+            detached(e);
             return true;
         }
         return false;
+    }
+
+    /** {@code e} left this JVM's table: it leaves the node's too, and the watchers hear of it. */
+    private void detached(NameEntry e) {
+        NodeLink n = node;
+        if (n != null) {
+            n.names.detach(e.attach().name(), e.proc().pid, e.attach().chid());
+        }
+        tell(e, false);
     }
 
     NameEntry lookupName(String name) {
@@ -415,10 +442,36 @@ public final class MicrokernelImpl implements Microkernel {
         return e == null || e.proc().life != Proc.Life.ALIVE ? null : e;
     }
 
+    /**
+     * A name attached by a process of another JVM of the node, or null (none, or this kernel
+     * joined no node).
+     */
+    NodeNames.Entry lookupNodeName(String name) {
+        NodeLink n = node;
+        if (n == null) {
+            return null;
+        }
+        NodeNames.Entry e = n.names.lookup(name);
+        return e == null || e.memberSlot() == n.self.slot() ? null : e;
+    }
+
+    /**
+     * Whether {@code pid} names a process of another JVM of the node that is alive (this kernel
+     * joined a node, and the pid's member slot is another living member).
+     */
+    boolean isOtherMember(int pid) {
+        NodeLink n = node;
+        if (n == null || pid <= 0) {
+            return false;
+        }
+        io.courier.node.Member m = n.member(pid);
+        return m != null && m.slot() != n.self.slot();
+    }
+
     void detachNames(Proc p) {
         for (NameEntry e : names.values()) {
             if (e.proc() == p && names.remove(e.attach().name(), e)) {
-                tell(e, false);
+                detached(e);
             }
         }
     }
@@ -426,7 +479,7 @@ public final class MicrokernelImpl implements Microkernel {
     void channelGone(Channel ch) {
         for (NameEntry e : names.values()) {
             if (e.proc() == ch.owner && e.attach().chid() == ch.chid && names.remove(e.attach().name(), e)) {
-                tell(e, false);
+                detached(e);
             }
         }
     }

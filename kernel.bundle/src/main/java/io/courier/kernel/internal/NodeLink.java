@@ -36,6 +36,8 @@ final class NodeLink implements AutoCloseable {
     final NodeFolder folder;
     final MemberTable members;
     final Member self;
+    /** The node's name space; set right after joining (a member may be gone before: see {@link #memberGone}). */
+    volatile NodeNames names;
     private final MicrokernelImpl mk;
 
     private NodeLink(MicrokernelImpl mk, NodeFolder folder) {
@@ -46,7 +48,7 @@ final class NodeLink implements AutoCloseable {
             this.self = members.join(new MemberListener() {
                 @Override
                 public void memberGone(Member member, boolean died) {
-                    NodeLink.this.mk.memberGone(member, died);
+                    NodeLink.this.memberGone(member, died);
                 }
 
                 @Override
@@ -54,12 +56,22 @@ final class NodeLink implements AutoCloseable {
                     LOG.error("node {}: this JVM was declared dead by the others ({})", folder.name(), me);
                 }
             });
+            this.names = NodeNames.open(folder, members, self);
         } catch (RuntimeException e) {
             members.close();
             throw e;
         }
         LOG.info("kernel joined node {} ({}) as member {} (OS pid {})", folder.name(), folder.path(), self.slot(),
                 self.pid());
+    }
+
+    /** Another member left or died: its names go, and the kernel hears of it. On the member watcher. */
+    private void memberGone(Member member, boolean died) {
+        NodeNames n = names;
+        if (n != null) {
+            n.removeMember(member);
+        }
+        mk.memberGone(member, died);
     }
 
     /** Joins {@code folder}'s node for {@code mk}. */
@@ -107,7 +119,14 @@ final class NodeLink implements AutoCloseable {
 
     @Override
     public void close() {
+        NodeNames n = names;
+        if (n != null) {
+            n.removeMember(self);
+        }
         members.close();
+        if (n != null) {
+            n.close();
+        }
         LOG.info("kernel left node {}", folder.name());
     }
 }

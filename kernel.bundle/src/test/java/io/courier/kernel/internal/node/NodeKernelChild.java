@@ -67,7 +67,8 @@ public final class NodeKernelChild {
 
     /**
      * {@code pids ROOT NAME COUNT}: makes COUNT processes and prints
-     * {@code PIDS <OS pid> <member slot> <pid>...}, then stays until killed.
+     * {@code PIDS <OS pid> <member slot> <pid>...}, then stays until killed. {@code attach ROOT NAME
+     * NAME}: a process attaches the name and prints {@code ATTACHED <pid> <chid>}, then stays.
      */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
@@ -89,6 +90,13 @@ public final class NodeKernelChild {
                     line.append(' ').append(k.pid());
                 }
                 System.out.println(line);
+                System.out.flush();
+                Thread.sleep(55_000);
+            }
+            case "attach" -> {
+                Kernel server = mk.process("server");
+                io.courier.kernel.NameAttach name = server.nameAttach(args[3], 0);
+                System.out.println("ATTACHED " + server.pid() + " " + name.chid());
                 System.out.flush();
                 Thread.sleep(55_000);
             }
