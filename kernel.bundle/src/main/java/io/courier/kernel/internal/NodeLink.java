@@ -38,6 +38,8 @@ final class NodeLink implements AutoCloseable {
     final Member self;
     /** The node's name space; set right after joining (a member may be gone before: see {@link #memberGone}). */
     volatile NodeNames names;
+    /** The rings to the other members and the calls across them; set right after joining. */
+    volatile NodePeers peers;
     private final MicrokernelImpl mk;
 
     private NodeLink(MicrokernelImpl mk, NodeFolder folder) {
@@ -46,6 +48,11 @@ final class NodeLink implements AutoCloseable {
         this.members = MemberTable.open(folder);
         try {
             this.self = members.join(new MemberListener() {
+                @Override
+                public void memberJoined(Member member) {
+                    NodeLink.this.memberJoined(member);
+                }
+
                 @Override
                 public void memberGone(Member member, boolean died) {
                     NodeLink.this.memberGone(member, died);
@@ -57,6 +64,10 @@ final class NodeLink implements AutoCloseable {
                 }
             });
             this.names = NodeNames.open(folder, members, self);
+            this.peers = new NodePeers(mk, this);
+            for (Member m : members.members()) {
+                memberJoined(m);
+            }
         } catch (RuntimeException e) {
             members.close();
             throw e;
@@ -65,11 +76,27 @@ final class NodeLink implements AutoCloseable {
                 self.pid());
     }
 
-    /** Another member left or died: its names go, and the kernel hears of it. On the member watcher. */
+    /** Another member is alive: the rings to it are opened and its requests served. */
+    private void memberJoined(Member member) {
+        NodePeers p = peers;
+        if (p != null && self != null && member.slot() != self.slot()) {
+            try {
+                p.peer(member);
+            } catch (RuntimeException e) {
+                LOG.error("node {}: cannot open the rings to member {}", folder.name(), member, e);
+            }
+        }
+    }
+
+    /** Another member left or died: its names go, calls to it fail, and the kernel hears of it. On the member watcher. */
     private void memberGone(Member member, boolean died) {
         NodeNames n = names;
         if (n != null) {
             n.removeMember(member);
+        }
+        NodePeers p = peers;
+        if (p != null) {
+            p.memberGone(member);
         }
         mk.memberGone(member, died);
     }
@@ -119,6 +146,10 @@ final class NodeLink implements AutoCloseable {
 
     @Override
     public void close() {
+        NodePeers p = peers;
+        if (p != null) {
+            p.close();
+        }
         NodeNames n = names;
         if (n != null) {
             n.removeMember(self);

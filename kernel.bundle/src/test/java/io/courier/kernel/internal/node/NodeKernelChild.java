@@ -66,9 +66,51 @@ public final class NodeKernelChild {
     }
 
     /**
+     * Serves messages on {@code chid} until killed: receives into a small buffer and reads the
+     * rest with msgRead at an offset; a message starting {@code HOLD} is never answered, one
+     * starting {@code ERR} gets EINVAL, any other the CRC32 of its bytes as status and its bytes
+     * reversed as reply.
+     */
+    static void serve(Kernel server, int chid) {
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(16);
+        io.courier.kernel.MsgInfo info = new io.courier.kernel.MsgInfo();
+        while (true) {
+            head.clear();
+            long rcvid = server.msgReceive(chid, head, info);
+            if (rcvid == 0) {
+                continue; // a pulse
+            }
+            byte[] all = new byte[info.srcmsglen()];
+            int got = Math.min(head.position(), all.length);
+            head.flip();
+            head.get(all, 0, got);
+            if (all.length > got) {
+                java.nio.ByteBuffer rest = java.nio.ByteBuffer.wrap(all, got, all.length - got).slice();
+                server.msgRead(rcvid, rest, got);
+            }
+            String start = new String(all, 0, Math.min(4, all.length), StandardCharsets.ISO_8859_1);
+            if (start.equals("HOLD")) {
+                continue;
+            }
+            if (start.startsWith("ERR")) {
+                server.msgError(rcvid, io.courier.kernel.Errno.EINVAL);
+                continue;
+            }
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(all);
+            byte[] reversed = new byte[all.length];
+            for (int i = 0; i < all.length; i++) {
+                reversed[i] = all[all.length - 1 - i];
+            }
+            server.msgReply(rcvid, (int) crc.getValue(), java.nio.ByteBuffer.wrap(reversed));
+        }
+    }
+
+    /**
      * {@code pids ROOT NAME COUNT}: makes COUNT processes and prints
      * {@code PIDS <OS pid> <member slot> <pid>...}, then stays until killed. {@code attach ROOT NAME
-     * NAME}: a process attaches the name and prints {@code ATTACHED <pid> <chid>}, then stays.
+     * NAME}: a process attaches the name, prints {@code ATTACHED <pid> <chid>}, then serves
+     * ({@link #serve}) until killed.
      */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
@@ -98,7 +140,7 @@ public final class NodeKernelChild {
                 io.courier.kernel.NameAttach name = server.nameAttach(args[3], 0);
                 System.out.println("ATTACHED " + server.pid() + " " + name.chid());
                 System.out.flush();
-                Thread.sleep(55_000);
+                serve(server, name.chid());
             }
             default -> {
                 System.out.println("unknown action " + args[0]);
