@@ -133,6 +133,9 @@ public final class MicrokernelImpl implements Microkernel {
         this.idle = idle;
         this.node = nodeFolder == null ? null : NodeLink.join(this, nodeFolder);
         this.reaper = Thread.ofPlatform().daemon().name("courier-reaper").start(this::reap);
+        if (node != null) {
+            node.start();
+        }
     }
 
     // ------------------------------------------------------------------ the node

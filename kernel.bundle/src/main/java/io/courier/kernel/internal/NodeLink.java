@@ -40,6 +40,8 @@ final class NodeLink implements AutoCloseable {
     volatile NodeNames names;
     /** The rings to the other members and the calls across them; set right after joining. */
     volatile NodePeers peers;
+    /** Set by {@link #start}: before, members that join are left for it. */
+    private volatile boolean started;
     private final MicrokernelImpl mk;
 
     private NodeLink(MicrokernelImpl mk, NodeFolder folder) {
@@ -65,9 +67,6 @@ final class NodeLink implements AutoCloseable {
             });
             this.names = NodeNames.open(folder, members, self);
             this.peers = new NodePeers(mk, this);
-            for (Member m : members.members()) {
-                memberJoined(m);
-            }
         } catch (RuntimeException e) {
             members.close();
             throw e;
@@ -76,10 +75,22 @@ final class NodeLink implements AutoCloseable {
                 self.pid());
     }
 
+    /**
+     * Starts serving the other members: opens the rings to every member alive now (and, from then
+     * on, to each that joins). Called once the kernel holds this link, so that a request that
+     * comes at once finds the kernel whole.
+     */
+    void start() {
+        started = true;
+        for (Member m : members.members()) {
+            memberJoined(m);
+        }
+    }
+
     /** Another member is alive: the rings to it are opened and its requests served. */
     private void memberJoined(Member member) {
         NodePeers p = peers;
-        if (p != null && self != null && member.slot() != self.slot()) {
+        if (started && p != null && member.slot() != self.slot()) {
             try {
                 p.peer(member);
             } catch (RuntimeException e) {
