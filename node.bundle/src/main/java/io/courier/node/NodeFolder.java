@@ -1,7 +1,10 @@
 package io.courier.node;
 
 import io.courier.node.internal.NodeFolderImpl;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -41,6 +44,27 @@ public interface NodeFolder {
 
     /** The node's name. */
     String name();
+
+    /**
+     * Creates the file {@code fileName} (1–64 of {@code [A-Za-z0-9._-]}, not starting with a dot)
+     * of {@code size} bytes, mode 0600, filled in by {@code init} before any other JVM can see
+     * it (written under a private name, then linked to its name). Returns false, leaving the
+     * file alone, when it exists already (another JVM created it first).
+     *
+     * @throws java.io.UncheckedIOException the file cannot be written
+     */
+    boolean createFile(String fileName, long size, Consumer<MemorySegment> init);
+
+    /**
+     * Maps the existing file {@code fileName} whole, read-write and shared, into {@code arena},
+     * after checking that it is ours, owner-only, not a link, and {@code minSize} to
+     * {@code maxSize} bytes long.
+     *
+     * @throws SecurityException the file is not ours or not owner-only
+     * @throws IllegalStateException its size is out of bounds
+     * @throws java.io.UncheckedIOException it is missing or cannot be mapped
+     */
+    MemorySegment mapFile(String fileName, long minSize, long maxSize, Arena arena);
 
     /** The folder. */
     Path path();

@@ -1,7 +1,7 @@
 /**
  * Courier's node: the JVMs of one machine that join it, and the shared-memory transport between
- * them. This package holds the transport's parts; wiring them into the kernel (endpoints of a
- * second kind) comes next.
+ * them. This package holds the transport's parts; the kernel uses them for its node-wide pids,
+ * names and messages (the README's "The kernel in a node").
  *
  * <ul>
  * <li>{@link io.courier.node.NodeFolder}: the node's owner-only folder,
@@ -16,7 +16,7 @@
  * </ul>
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.courier.node;
 
 import org.osgi.annotation.bundle.Export;

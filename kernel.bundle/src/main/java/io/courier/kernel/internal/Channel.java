@@ -114,6 +114,11 @@ final class Channel {
     /** The sequence of the next queued sender ({@link #queueSeq}); also the age stamp of pulses drained now. */
     private long seq;
     volatile boolean destroyed;
+    /**
+     * Null for a channel of this JVM. For a channel of a process in another JVM of the node (a
+     * stand-in, set before the channel is shared): the endpoint that moves its messages.
+     */
+    NodePeers.Remote remote;
     /** The thread that last received a message here (deadlock detection, priority boosts). */
     volatile KThread lastServer;
 

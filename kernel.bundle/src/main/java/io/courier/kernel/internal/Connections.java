@@ -36,15 +36,22 @@ final class Connections {
         }
         // pid 0 is the calling process, as in QNX's ConnectAttach().
         Proc server = pid == 0 ? p : p.mk.proc(pid);
-        if (server == null) {
-            throw new KernelException(Errno.ESRCH, "no process " + pid);
-        }
-        if (server.life != Proc.Life.ALIVE) {
-            throw new KernelException(Errno.ENXIO, "process " + pid + " is terminating");
-        }
-        Channel ch = server.channels.get(chid);
-        if (ch == null || ch.destroyed) {
-            throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + pid);
+        Channel ch;
+        if (server == null && p.mk.isOtherMember(pid)) {
+            // A process of another JVM of the node: its kernel checks the channel; ours keeps a stand-in.
+            ch = p.mk.node.peers.remoteChannel(p, t, pid, chid);
+            server = ch.owner;
+        } else {
+            if (server == null) {
+                throw new KernelException(Errno.ESRCH, "no process " + pid);
+            }
+            if (server.life != Proc.Life.ALIVE) {
+                throw new KernelException(Errno.ENXIO, "process " + pid + " is terminating");
+            }
+            ch = server.channels.get(chid);
+            if (ch == null || ch.destroyed) {
+                throw new KernelException(Errno.ESRCH, "no channel " + chid + " in process " + pid);
+            }
         }
         if (ch.has(ChannelFlags.PRIVATE) && server != p) {
             throw new KernelException(Errno.EPERM, "channel " + chid + " of process " + pid + " is private");

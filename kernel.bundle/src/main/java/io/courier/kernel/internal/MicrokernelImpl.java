@@ -104,15 +104,66 @@ public final class MicrokernelImpl implements Microkernel {
     private final ArrayDeque<SendCycle> cycles = new ArrayDeque<>();
     private final ReentrantLock cyclesLock = new ReentrantLock();
 
-    /** Boots an embedded kernel with the default idle strategy. */
+    /**
+     * This kernel's membership of a node, or null when it did not join one (then it behaves as a
+     * kernel alone in its JVM).
+     */
+    final NodeLink node;
+
+    /**
+     * Boots an embedded kernel with the default idle strategy; it joins the node the system
+     * property {@code courier.node} names (under {@code courier.node.root}), if set.
+     */
     public MicrokernelImpl() {
-        this(IdleStrategy.BACKOFF);
+        this(IdleStrategy.BACKOFF, NodeLink.fromSystemProperties());
     }
 
-    /** Boots an embedded kernel whose blocked calls wait with {@code idle}. */
+    /** Boots an embedded kernel whose blocked calls wait with {@code idle}, joining no node. */
     public MicrokernelImpl(IdleStrategy idle) {
+        this(idle, null);
+    }
+
+    /**
+     * Boots an embedded kernel whose blocked calls wait with {@code idle}, joining the node of
+     * {@code nodeFolder} (null: none).
+     *
+     * @throws IllegalStateException the node cannot be joined (every member slot is taken)
+     */
+    public MicrokernelImpl(IdleStrategy idle, io.courier.node.NodeFolder nodeFolder) {
         this.idle = idle;
+        this.node = nodeFolder == null ? null : NodeLink.join(this, nodeFolder);
         this.reaper = Thread.ofPlatform().daemon().name("courier-reaper").start(this::reap);
+        if (node != null) {
+            node.start();
+        }
+    }
+
+    // ------------------------------------------------------------------ the node
+
+    /** The node this kernel joined, or null. */
+    public io.courier.node.NodeFolder nodeFolder() {
+        NodeLink n = node;
+        return n == null ? null : n.folder;
+    }
+
+    /** This kernel's member of its node, or null when it joined none. */
+    public io.courier.node.Member nodeSelf() {
+        NodeLink n = node;
+        return n == null ? null : n.self;
+    }
+
+    /**
+     * The member of the node (the JVM) that holds the process {@code pid}, while that member is
+     * alive; null when this kernel joined no node or no living member has the slot the pid names.
+     */
+    public io.courier.node.Member nodeMember(int pid) {
+        NodeLink n = node;
+        return n == null ? null : n.member(pid);
+    }
+
+    /** Another member of the node left or died: its processes are gone. Called on the member watcher. */
+    void memberGone(io.courier.node.Member member, boolean died) {
+        LOG.info("node member {} {}", member, died ? "died" : "left");
     }
 
     // ------------------------------------------------------------------ settings
@@ -196,7 +247,11 @@ public final class MicrokernelImpl implements Microkernel {
         if (slot >= slotUses.length) {
             slotUses = Arrays.copyOf(slotUses, Math.max(slotUses.length * 2, slot + 1));
         }
-        int use = slotUses[slot]++ & ((1 << (31 - PID_SLOT_BITS)) - 1);
+        int use = slotUses[slot]++;
+        if (node != null) {
+            return node.pid(slot, use);
+        }
+        use &= (1 << (31 - PID_SLOT_BITS)) - 1;
         return (use << PID_SLOT_BITS) | slot;
     }
 
@@ -242,6 +297,15 @@ public final class MicrokernelImpl implements Microkernel {
         List<NameInfo> out = new ArrayList<>();
         for (NameEntry e : names.values()) {
             out.add(new NameInfo(e.attach().name(), e.proc().pid, e.attach().chid()));
+        }
+        NodeLink n = node;
+        if (n != null) {
+            // The names the other JVMs of the node attached.
+            for (NodeNames.Entry e : n.names.list()) {
+                if (e.memberSlot() != n.self.slot()) {
+                    out.add(new NameInfo(e.name(), e.pid(), e.chid()));
+                }
+            }
         }
         out.sort(Comparator.comparing(NameInfo::name));
         return out;
@@ -340,9 +404,18 @@ public final class MicrokernelImpl implements Microkernel {
         }
     }
 
+    /**
+     * Attaches a name: in this JVM's table, and, in a node, in the node's name table, which
+     * refuses a name another JVM of the node holds.
+     */
     boolean attachName(Proc p, NameAttach attach) {
         NameEntry e = new NameEntry(p, attach);
         if (names.putIfAbsent(attach.name(), e) != null) {
+            return false;
+        }
+        NodeLink n = node;
+        if (n != null && !n.names.attach(attach.name(), p.pid, attach.chid())) {
+            names.remove(attach.name(), e);
             return false;
         }
         tell(e, true);
@@ -352,10 +425,19 @@ public final class MicrokernelImpl implements Microkernel {
     boolean detachName(Proc p, NameAttach attach) {
         NameEntry e = names.get(attach.name());
         if (e != null && e.proc() == p && e.attach().equals(attach) && names.remove(attach.name(), e)) {
-            tell(e, false);
+            detached(e);
             return true;
         }
         return false;
+    }
+
+    /** {@code e} left this JVM's table: it leaves the node's too, and the watchers hear of it. */
+    private void detached(NameEntry e) {
+        NodeLink n = node;
+        if (n != null) {
+            n.names.detach(e.attach().name(), e.proc().pid, e.attach().chid());
+        }
+        tell(e, false);
     }
 
     NameEntry lookupName(String name) {
@@ -363,10 +445,36 @@ public final class MicrokernelImpl implements Microkernel {
         return e == null || e.proc().life != Proc.Life.ALIVE ? null : e;
     }
 
+    /**
+     * A name attached by a process of another JVM of the node, or null (none, or this kernel
+     * joined no node).
+     */
+    NodeNames.Entry lookupNodeName(String name) {
+        NodeLink n = node;
+        if (n == null) {
+            return null;
+        }
+        NodeNames.Entry e = n.names.lookup(name);
+        return e == null || e.memberSlot() == n.self.slot() ? null : e;
+    }
+
+    /**
+     * Whether {@code pid} names a process of another JVM of the node that is alive (this kernel
+     * joined a node, and the pid's member slot is another living member).
+     */
+    boolean isOtherMember(int pid) {
+        NodeLink n = node;
+        if (n == null || pid <= 0) {
+            return false;
+        }
+        io.courier.node.Member m = n.member(pid);
+        return m != null && m.slot() != n.self.slot();
+    }
+
     void detachNames(Proc p) {
         for (NameEntry e : names.values()) {
             if (e.proc() == p && names.remove(e.attach().name(), e)) {
-                tell(e, false);
+                detached(e);
             }
         }
     }
@@ -374,7 +482,7 @@ public final class MicrokernelImpl implements Microkernel {
     void channelGone(Channel ch) {
         for (NameEntry e : names.values()) {
             if (e.proc() == ch.owner && e.attach().chid() == ch.chid && names.remove(e.attach().name(), e)) {
-                tell(e, false);
+                detached(e);
             }
         }
     }
@@ -522,6 +630,9 @@ public final class MicrokernelImpl implements Microkernel {
             reaper.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (node != null) {
+            node.close();
         }
     }
 }

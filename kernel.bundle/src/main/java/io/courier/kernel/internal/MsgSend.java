@@ -99,6 +99,10 @@ final class MsgSend {
     private static int sendNow(Proc p, KThread t, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
         Connection conn = Connections.live(p, coid);
         Channel ch = conn.channel;
+        if (ch.remote != null) {
+            // A channel of another JVM of the node: its endpoint moves the message and the reply.
+            return ch.remote.send(p, t, siov, riov, timeout);
+        }
         if (ch.owner.life != Proc.Life.ALIVE) {
             throw new KernelException(Errno.ENXIO, "server process " + ch.owner.pid + " is terminating");
         }

@@ -77,11 +77,19 @@ final class Names {
         }
         checkName(name);
         MicrokernelImpl.NameEntry e = p.mk.lookupName(name);
-        if (e == null) {
-            throw new KernelException(Errno.ENOENT, "no name " + name);
+        int coid;
+        if (e != null) {
+            coid = Connections.connectAttach(p, Kernel.ND_LOCAL_NODE, e.proc().pid, e.attach().chid(),
+                    Kernel.SIDE_CHANNEL, 0);
+        } else {
+            // A name of another JVM of the node.
+            NodeNames.Entry remote = p.mk.lookupNodeName(name);
+            if (remote == null) {
+                throw new KernelException(Errno.ENOENT, "no name " + name);
+            }
+            coid = Connections.connectAttach(p, Kernel.ND_LOCAL_NODE, remote.pid(), remote.chid(),
+                    Kernel.SIDE_CHANNEL, 0);
         }
-        int coid = Connections.connectAttach(p, Kernel.ND_LOCAL_NODE, e.proc().pid, e.attach().chid(),
-                Kernel.SIDE_CHANNEL, 0);
         ByteBuffer msg = ByteBuffer.allocate(IoConnectLayout.size(name));
         IoConnectLayout.write(msg, IoConnectLayout.SUBTYPE_COMBINE, IoConnectLayout.FTYPE_NAME, 0, 0, name);
         msg.flip();

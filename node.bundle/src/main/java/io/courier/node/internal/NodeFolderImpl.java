@@ -123,6 +123,17 @@ public record NodeFolderImpl(String name, Path path) implements NodeFolder {
         }
     }
 
+    @Override
+    public boolean createFile(String fileName, long size, java.util.function.Consumer<java.lang.foreign.MemorySegment> init) {
+        return createAtomically(fileName, size, init);
+    }
+
+    @Override
+    public java.lang.foreign.MemorySegment mapFile(String fileName, long minSize, long maxSize,
+            java.lang.foreign.Arena arena) {
+        return map(fileName, minSize, maxSize, arena);
+    }
+
     /**
      * Maps {@code fileName} whole, read-write and shared, in {@code arena}, after checking it is
      * ours and owner-only and its size is {@code minSize} to {@code maxSize}.

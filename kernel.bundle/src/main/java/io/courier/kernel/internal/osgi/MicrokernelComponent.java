@@ -48,16 +48,36 @@ public final class MicrokernelComponent implements Microkernel {
     @Activate
     public MicrokernelComponent(Map<String, Object> properties) {
         settings = KernelSettings.defaults().update(properties);
-        microkernel = new MicrokernelImpl(settings.idle());
+        microkernel = boot(settings);
         settings.applyTo(microkernel);
-        LOG.info("Courier kernel booted");
+        LOG.info("Courier kernel booted{}", settings.node().isEmpty() ? "" : " in node " + settings.node());
+    }
+
+    /**
+     * A kernel in the configured node; one alone in its JVM, with an error logged, when the node
+     * cannot be joined (a bad name, a folder not ours, every member slot taken): the runtime's
+     * bundles still get their kernel.
+     */
+    private static MicrokernelImpl boot(KernelSettings settings) {
+        try {
+            return new MicrokernelImpl(settings.idle(), settings.nodeFolder());
+        } catch (RuntimeException e) {
+            LOG.error("cannot join node '{}' under {}: the kernel boots alone in its JVM", settings.node(),
+                    settings.nodeRoot(), e);
+            return new MicrokernelImpl(settings.idle());
+        }
     }
 
     /** A new configuration: each setting takes effect at its next use. */
     @Modified
     void modified(Map<String, Object> properties) {
+        KernelSettings before = settings;
         settings = settings.update(properties);
         settings.applyTo(microkernel);
+        if (!settings.node().equals(before.node()) || !settings.nodeRoot().equals(before.nodeRoot())) {
+            LOG.warn("the kernel's node is now '{}' under {}: it joins it when the kernel bundle restarts"
+                    + " (it stays in '{}' until then)", settings.node(), settings.nodeRoot(), before.node());
+        }
     }
 
     /** The kernel itself, for the other components of this bundle. */

@@ -2,6 +2,7 @@ package io.courier.kernel.internal.osgi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +12,12 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.internal.MicrokernelImpl;
 import io.courier.testing.Waits;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The kernel's settings (configuration {@code io.courier.kernel}) applied to a running kernel by
@@ -31,6 +34,42 @@ class KernelSettingsTest {
         assertEquals(KernelConfig.class.getDeclaredMethod("deadlock_detect").getDefaultValue(), defaults.detectDeadlocks());
         assertEquals(KernelConfig.class.getDeclaredMethod("trace_disable").getDefaultValue(), defaults.traceDisable());
         assertEquals(IdleStrategy.BACKOFF, defaults.idle());
+        assertEquals(KernelConfig.class.getDeclaredMethod("node").getDefaultValue(), defaults.node());
+        assertEquals(KernelConfig.class.getDeclaredMethod("node_root").getDefaultValue(), defaults.nodeRoot());
+    }
+
+    @Test
+    void shouldJoinTheConfiguredNodeWhenTheKernelBoots(@TempDir Path root) {
+        MicrokernelComponent component = new MicrokernelComponent(Map.of("node", "settings-test",
+                "node.root", root.toString()));
+        MicrokernelImpl mk = (MicrokernelImpl) component.kernel();
+        try {
+            assertEquals(ProcessHandle.current().pid(), mk.nodeSelf().pid());
+            assertEquals("settings-test", mk.nodeFolder().name());
+            // A change of node waits for the next boot: the kernel stays where it is.
+            component.modified(Map.of("node", ""));
+            assertEquals("settings-test", mk.nodeFolder().name());
+        } finally {
+            component.deactivate();
+        }
+        MicrokernelComponent alone = new MicrokernelComponent(Map.of());
+        try {
+            assertNull(((MicrokernelImpl) alone.kernel()).nodeSelf(), "no node configured: none joined");
+        } finally {
+            alone.deactivate();
+        }
+    }
+
+    @Test
+    void shouldBootAloneWhenTheConfiguredNodeCannotBeJoined(@TempDir Path root) {
+        MicrokernelComponent component = new MicrokernelComponent(Map.of("node", "no/slashes",
+                "node.root", root.toString()));
+        try {
+            assertNull(((MicrokernelImpl) component.kernel()).nodeSelf());
+            assertEquals(1, component.process("still-works").pid());
+        } finally {
+            component.deactivate();
+        }
     }
 
     @Test

@@ -1,0 +1,153 @@
+package io.courier.kernel.internal.node;
+
+import io.courier.kernel.IdleStrategy;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.internal.MicrokernelImpl;
+import io.courier.node.NodeFolder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A second JVM of the node for the kernel's node tests: started with this JVM's {@code java} and
+ * class path, it boots a kernel that joins the node {@code NAME} under {@code ROOT}, runs one
+ * scripted action and reports on standard output, a line per step. It halts itself after 60 s so
+ * that it never outlives a broken test.
+ */
+public final class NodeKernelChild {
+    private NodeKernelChild() {
+    }
+
+    /** Starts a child JVM running {@code action ROOT NAME args...}. */
+    public static Process start(String... actionAndArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", NodeKernelChild.class.getName()));
+        cmd.addAll(List.of(actionAndArgs));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    /** Reads the child's lines until one starts with {@code prefix} (at most 30 s), returning it. */
+    public static String expectLine(Process child, BufferedReader out, String prefix) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        StringBuilder seen = new StringBuilder();
+        while (System.nanoTime() < end) {
+            String line = out.readLine();
+            if (line == null) {
+                throw new AssertionError("the child ended (" + child.waitFor(10, TimeUnit.SECONDS) + ") before '"
+                        + prefix + "':\n" + seen);
+            }
+            seen.append(line).append('\n');
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+        }
+        throw new AssertionError("no '" + prefix + "' from the child within 30 s:\n" + seen);
+    }
+
+    /** The child's standard output (and error), by line. */
+    public static BufferedReader output(Process child) {
+        return new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /** Ends a child the test started, by its own handle only. */
+    public static void stop(Process child) throws InterruptedException {
+        if (child != null && child.isAlive()) {
+            child.destroyForcibly();
+            child.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Serves messages on {@code chid} until killed: receives into a small buffer and reads the
+     * rest with msgRead at an offset; a message starting {@code HOLD} is never answered, one
+     * starting {@code ERR} gets EINVAL, any other the CRC32 of its bytes as status and its bytes
+     * reversed as reply.
+     */
+    static void serve(Kernel server, int chid) {
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(16);
+        io.courier.kernel.MsgInfo info = new io.courier.kernel.MsgInfo();
+        while (true) {
+            head.clear();
+            long rcvid = server.msgReceive(chid, head, info);
+            if (rcvid == 0) {
+                continue; // a pulse
+            }
+            byte[] all = new byte[info.srcmsglen()];
+            int got = Math.min(head.position(), all.length);
+            head.flip();
+            head.get(all, 0, got);
+            if (all.length > got) {
+                java.nio.ByteBuffer rest = java.nio.ByteBuffer.wrap(all, got, all.length - got).slice();
+                server.msgRead(rcvid, rest, got);
+            }
+            String start = new String(all, 0, Math.min(4, all.length), StandardCharsets.ISO_8859_1);
+            if (start.equals("HOLD")) {
+                continue;
+            }
+            if (start.startsWith("ERR")) {
+                server.msgError(rcvid, io.courier.kernel.Errno.EINVAL);
+                continue;
+            }
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(all);
+            byte[] reversed = new byte[all.length];
+            for (int i = 0; i < all.length; i++) {
+                reversed[i] = all[all.length - 1 - i];
+            }
+            server.msgReply(rcvid, (int) crc.getValue(), java.nio.ByteBuffer.wrap(reversed));
+        }
+    }
+
+    /**
+     * {@code pids ROOT NAME COUNT}: makes COUNT processes and prints
+     * {@code PIDS <OS pid> <member slot> <pid>...}, then stays until killed. {@code attach ROOT NAME
+     * NAME}: a process attaches the name, prints {@code ATTACHED <pid> <chid>}, then serves
+     * ({@link #serve}) until killed.
+     */
+    public static void main(String[] args) throws Exception {
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            Runtime.getRuntime().halt(3);
+        });
+        NodeFolder folder = NodeFolder.open(Path.of(args[1]), args[2]);
+        MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
+        switch (args[0]) {
+            case "pids" -> {
+                StringBuilder line = new StringBuilder("PIDS ").append(ProcessHandle.current().pid()).append(' ')
+                        .append(mk.nodeSelf().slot());
+                for (int i = 0; i < Integer.parseInt(args[3]); i++) {
+                    Kernel k = mk.process("child-" + i);
+                    line.append(' ').append(k.pid());
+                }
+                System.out.println(line);
+                System.out.flush();
+                Thread.sleep(55_000);
+            }
+            case "attach" -> {
+                Kernel server = mk.process("server");
+                io.courier.kernel.NameAttach name = server.nameAttach(args[3], 0);
+                System.out.println("ATTACHED " + server.pid() + " " + name.chid());
+                System.out.flush();
+                serve(server, name.chid());
+            }
+            default -> {
+                System.out.println("unknown action " + args[0]);
+                System.exit(2);
+            }
+        }
+        System.out.flush();
+        System.exit(0);
+    }
+}
