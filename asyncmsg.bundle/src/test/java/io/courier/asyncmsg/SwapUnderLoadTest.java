@@ -34,7 +34,7 @@ class SwapUnderLoadTest extends AsyncTestSupport {
     private static final int SWAPS = 10;
 
     /** One received message: which sender, which number. */
-    private record Got(int sender, long n) {
+    private record Got(int receiver, int sender, long n) {
     }
 
     /** A receiving process: a channel (by name, or not), and a thread getting into {@code into}. */
@@ -42,9 +42,11 @@ class SwapUnderLoadTest extends AsyncTestSupport {
         final Proc proc;
         final int chid;
         final Future<Void> loop;
+        final int index;
 
         Receiver(String process, boolean byName, ConcurrentLinkedQueue<Got> into) {
             proc = process(process);
+            index = Integer.parseInt(process.substring(process.lastIndexOf('-') + 1));
             chid = proc.am().channelCreate(0, 0666, 16, 64, null, null);
             if (byName) {
                 proc.am().nameAttach(NAME, chid);
@@ -59,7 +61,7 @@ class SwapUnderLoadTest extends AsyncTestSupport {
                     }
                     for (AsyncMsgHeader m = h; m != null; m = m.next()) {
                         long v = number(m);
-                        into.add(new Got((int) (v >>> 48), v & 0xFFFF_FFFF_FFFFL));
+                        into.add(new Got(index, (int) (v >>> 48), v & 0xFFFF_FFFF_FFFFL));
                     }
                     try {
                         while (h != null) {
@@ -216,12 +218,26 @@ class SwapUnderLoadTest extends AsyncTestSupport {
         eventually("every callback ran", () -> outcomes.stream().mapToLong(o -> o.byNumber.size()).sum() == all);
         current.get().kill();
 
+        // Order holds per receiver: a dying receiver may still be recording a batch it took while
+        // the next one records newer messages, so the queue interleaves them. Across receivers, a
+        // sender moves on only after its put failed: all it gave one receiver precede the next's.
         Map<Integer, Set<Long>> received = new HashMap<>();
-        Map<Integer, Long> last = new HashMap<>();
+        Map<List<Integer>, long[]> spans = new HashMap<>();
         for (Got g : got) {
             assertTrue(received.computeIfAbsent(g.sender(), x -> new HashSet<>()).add(g.n()), "none twice: " + g);
-            assertTrue(g.n() > last.getOrDefault(g.sender(), -1L), "each sender's order kept: " + g);
-            last.put(g.sender(), g.n());
+            long[] span = spans.computeIfAbsent(List.of(g.receiver(), g.sender()), x -> new long[] {g.n(), -1});
+            assertTrue(g.n() > span[1], "each sender's order kept at each receiver: " + g);
+            span[1] = g.n();
+        }
+        for (int s = 0; s < SENDERS; s++) {
+            long before = -1;
+            for (int r = 0; r <= SWAPS; r++) {
+                long[] span = spans.get(List.of(r, s));
+                if (span != null) {
+                    assertTrue(span[0] > before, "sender " + s + ": receiver " + r + " got only newer messages than those before it");
+                    before = span[1];
+                }
+            }
         }
         for (int s = 0; s < SENDERS; s++) {
             Outcomes o = outcomes.get(s);

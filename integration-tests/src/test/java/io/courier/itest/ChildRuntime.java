@@ -44,6 +44,9 @@ final class ChildRuntime implements AutoCloseable {
     static final String HTTP_PID = "org.apache.felix.http";
 
     private final int httpPort;
+    /** The node it joins ({@code COURIER_NODE}); none unless {@link #node} says so. */
+    private String node = "";
+    private Path nodeRoot;
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final Path home;
     private Process felix;
@@ -65,6 +68,17 @@ final class ChildRuntime implements AutoCloseable {
         }
         configure(HTTP_PID, Map.of("org.apache.felix.http.host", "127.0.0.1", "org.osgi.service.http.port",
                 Integer.toString(httpPort)));
+    }
+
+    /**
+     * Joins node {@code name} with its folder under {@code root} when started, as {@code
+     * COURIER_NODE} and {@code COURIER_NODE_ROOT} tell {@code bin/start}. Without it a test's
+     * runtime runs alone: it never shares names with a runtime a person started on the machine.
+     */
+    ChildRuntime node(String name, Path root) {
+        node = name;
+        nodeRoot = root;
+        return this;
     }
 
     /** The port the web console listens on, on 127.0.0.1. */
@@ -98,6 +112,10 @@ final class ChildRuntime implements AutoCloseable {
     ChildRuntime start() throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder("bash", "bin/start").directory(home.toFile()).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("COURIER_NODE", node);
+        if (nodeRoot != null) {
+            builder.environment().put("COURIER_NODE_ROOT", nodeRoot.toString());
+        }
         felix = builder.start();
         shell = new OutputStreamWriter(felix.getOutputStream(), StandardCharsets.UTF_8);
         reader = Thread.ofPlatform().daemon().name("felix-output").start(this::readOutput);

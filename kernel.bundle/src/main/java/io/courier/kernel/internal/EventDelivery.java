@@ -173,6 +173,7 @@ final class EventDelivery {
         if (c == null) {
             throw new KernelException(Errno.EBADF, "process " + target.pid + " has no connection " + ev.coid());
         }
+        Pulses.refuseRemote(c.channel);
         Proc receiver = c.channel.owner;
         if (receiver.life != Proc.Life.ALIVE) {
             throw new KernelException(Errno.ENXIO, "process " + receiver.pid + " is terminating");

@@ -464,6 +464,8 @@ final class NodePeers implements AutoCloseable {
                         int n = Math.min(left, b.remaining());
                         if (n > 0) {
                             MemorySegment.copy(ring, from, MemorySegment.ofBuffer(b), 0, n);
+                            // As in one JVM: the reply buffers move past what the server wrote.
+                            b.position(b.position() + n);
                             from += n;
                             left -= n;
                         }
@@ -527,9 +529,12 @@ final class NodePeers implements AutoCloseable {
                 errno = Errno.EIO;
             }
             ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
+            // Only what the server wrote (its reply, msgWrite) goes back: the proxy's reply buffer
+            // moved past it, as a client's does in one JVM.
+            int extent = errno == null ? reply.position() : 0;
             header.putLong(0, id).putInt(8, errno == null ? 0 : errno.code()).putInt(12, status)
-                    .putInt(16, errno == null ? reply.capacity() : 0);
-            reply.clear();
+                    .putInt(16, extent);
+            reply.flip();
             if (errno != null) {
                 reply.limit(0);
             }

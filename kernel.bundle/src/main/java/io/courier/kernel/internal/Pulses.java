@@ -52,6 +52,7 @@ final class Pulses {
             throw new KernelException(Errno.EINVAL, "pulse code " + code + " is outside -128..127");
         }
         Connection conn = Connections.live(p, coid);
+        refuseRemote(conn.channel);
         Proc server = conn.channel.owner;
         if (server != p && !p.mayNotify(server)) {
             throw new KernelException(Errno.EPERM, "process " + p.pid + " may not send pulses to process " + server.pid);
@@ -70,6 +71,17 @@ final class Pulses {
                 e.priority = prio;
                 e.commit();
             }
+        }
+    }
+
+    /**
+     * Pulses do not cross JVMs yet: a pulse to a process in another JVM of the node is refused
+     * with ENOSYS rather than queued where nobody receives it.
+     */
+    static void refuseRemote(Channel ch) {
+        if (ch.remote != null) {
+            throw new KernelException(Errno.ENOSYS, "pulses to a process in another JVM are not carried yet ("
+                    + ch + ")");
         }
     }
 

@@ -59,6 +59,7 @@ class NodeMessagesTest extends NodeTestSupport {
                 ByteBuffer reply = ByteBuffer.allocate(msg.length);
                 int status = k.msgSend(coid, ByteBuffer.wrap(msg), reply, LIMIT);
                 assertEquals((int) crc.getValue(), status, "message " + i);
+                assertEquals(msg.length, reply.position(), "the reply buffer moved past the reply, as in one JVM");
                 for (int b = 0; b < msg.length; b++) {
                     if (reply.get(b) != msg[msg.length - 1 - b]) {
                         throw new AssertionError("message " + i + ": reply byte " + b + " differs");
@@ -73,6 +74,12 @@ class NodeMessagesTest extends NodeTestSupport {
                 k.msgSend(coid, small, smallReply, LIMIT);
             }
             System.out.printf("cross-JVM round trip, 16 B: %.1f us%n", (System.nanoTime() - t0) / 5_000 / 1e3);
+            // A reply buffer larger than the reply: only the reply's bytes come, the rest stays.
+            ByteBuffer roomy = ByteBuffer.allocate(10);
+            roomy.put(9, (byte) 'z');
+            k.msgSend(coid, ByteBuffer.wrap("m-abc".getBytes(StandardCharsets.US_ASCII)), roomy, LIMIT);
+            assertEquals(5, roomy.position(), "moved past the 5 bytes written");
+            assertEquals('z', roomy.get(9), "a byte the server did not write is left alone");
             // The smaller buffer decides: a short reply buffer gets its first bytes.
             byte[] msg = "message with a short reply buffer".getBytes(StandardCharsets.US_ASCII);
             ByteBuffer shortReply = ByteBuffer.allocate(4);
@@ -99,6 +106,11 @@ class NodeMessagesTest extends NodeTestSupport {
                     () -> k.connectAttach(0, srv.pid(), srv.chid() + 77, 0, 0)).errno(), "no such channel");
             assertEquals(Errno.ESRCH, assertThrows(KernelException.class,
                     () -> k.connectAttach(0, srv.pid() + 5, srv.chid(), 0, 0)).errno(), "no such process");
+            // Pulses do not cross JVMs yet: refused, never queued where nobody receives them.
+            assertEquals(Errno.ENOSYS, assertThrows(KernelException.class,
+                    () -> k.msgSendPulse(direct, 10, 1, 7)).errno());
+            assertEquals(Errno.ENOSYS, assertThrows(KernelException.class,
+                    () -> k.msgDeliverEvent(0, io.courier.kernel.SigEvent.pulse(direct, 10, 1, 7))).errno());
             k.connectDetach(direct);
             assertEquals(Errno.EBADF, assertThrows(KernelException.class,
                     () -> k.msgSend(direct, ByteBuffer.allocate(1), null)).errno());
