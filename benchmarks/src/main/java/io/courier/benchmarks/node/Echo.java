@@ -102,7 +102,37 @@ public final class Echo {
         }
     }
 
-    /** {@code rings ROOT NODE IN OUT [SPIN_NANOS YIELD_NANOS]} (fixed strategy) or {@code uds PATH}. */
+    /**
+     * A Courier server: a kernel in node {@code name} under {@code root} whose process attaches
+     * {@code echo} and answers every message with its own bytes ({@code _IO_CONNECT} with none).
+     * Returns when the kernel closes.
+     */
+    static void kernel(Path root, String name, Runnable ready) {
+        try (io.courier.kernel.internal.MicrokernelImpl mk = new io.courier.kernel.internal.MicrokernelImpl(
+                io.courier.kernel.IdleStrategy.BACKOFF, NodeFolder.open(root, name))) {
+            io.courier.kernel.Kernel server = mk.process("echo");
+            int chid = server.nameAttach("echo", 0).chid();
+            ready.run();
+            ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(SIZE, 4096));
+            while (true) {
+                buf.clear();
+                long rcvid = server.msgReceive(chid, buf, null);
+                if (rcvid <= 0) {
+                    continue; // a pulse (a client's DISCONNECT)
+                }
+                buf.flip();
+                if (io.courier.kernel.IoConnectLayout.type(buf) == io.courier.kernel.IoMsg.IO_CONNECT) {
+                    server.msgReply(rcvid, 0, null);
+                } else {
+                    server.msgReply(rcvid, 0, buf);
+                }
+            }
+        } catch (io.courier.kernel.KernelException e) {
+            // The kernel closed: the benchmark is over.
+        }
+    }
+
+    /** {@code rings ROOT NODE IN OUT [SPIN_NANOS YIELD_NANOS]} (fixed strategy), {@code kernel ROOT NODE} or {@code uds PATH}. */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -122,6 +152,11 @@ public final class Echo {
                 rings(in, out, args.length > 5 ? Long.parseLong(args[5]) : -1,
                         args.length > 6 ? Long.parseLong(args[6]) : 0);
             }
+        } else if (args[0].equals("kernel")) {
+            kernel(Path.of(args[1]), args[2], () -> {
+                System.out.println("READY");
+                System.out.flush();
+            });
         } else {
             try (ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
                 server.bind(UnixDomainSocketAddress.of(args[1]));
