@@ -62,13 +62,19 @@ public class RuntimeLogAndSettingsTest {
         runtime.await("the shm setting applied at start", START_LIMIT,
                 line -> line.contains("io.courier.shm: maxSize: 0 -> 8192"));
 
-        // Dropped in while it runs, then changed to a bad value.
-        writeWhole("io.courier.kernel.cfg", "deadlock.detect = false\n");
+        // Dropped in while it runs, with a bad value beside a good one: the good one is taken,
+        // the bad one is reported and the value in use stays.
+        writeWhole("io.courier.kernel.cfg", "deadlock.detect = false\nidle.spins = lots\n");
         runtime.await("the kernel setting applied", LIMIT,
                 line -> line.contains("io.courier.kernel: deadlock.detect: true -> false"));
-        writeWhole("io.courier.kernel.cfg", "deadlock.detect = false\nidle.spins = lots\n");
         runtime.await("the bad value reported", LIMIT, line -> line.contains(
                 "io.courier.kernel: idle.spins = 'lots' is not a whole number from 0 to 1000000; idle.spins stays 200"));
+
+        // A file there since the start, changed. (Its write-back by FileInstall after the first
+        // update was long done: an edit made before that write-back would be overwritten by it.)
+        writeWhole("io.courier.shm.cfg", "maxSize = 4096\n");
+        runtime.await("the changed shm setting applied", LIMIT,
+                line -> line.contains("io.courier.shm: maxSize: 8192 -> 4096"));
         awaitInFile(runtime.home().resolve("log/courier.log"), "idle.spins = 'lots' is not a whole number");
         assertTrue("the runtime runs on", runtime.isAlive());
     }
