@@ -342,6 +342,12 @@ final class Channel {
         return seq++;
     }
 
+    /** Whether a pulse is queued or published in the ring. Under the lock. */
+    boolean pulsesWaiting() {
+        PulseLists q = pulsesIfAny();
+        return q != null && q.count() > 0;
+    }
+
     /** As {@link #pulses()}, or null when the channel never had a pulse (message-only channels stay small). */
     PulseLists pulsesIfAny() {
         return pulseLists == null && ring == null ? null : pulses();

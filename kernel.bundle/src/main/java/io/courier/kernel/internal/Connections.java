@@ -24,7 +24,14 @@ final class Connections {
     }
 
     static int connectAttach(Proc p, int nd, int pid, int chid, int index, int flags) {
-        KThread t = p.self();
+        return connectAttach(p, p.self(), nd, pid, chid, index, flags);
+    }
+
+    /**
+     * {@code connectAttach} by thread {@code t} of {@code p}, or, with {@code t} null, for a
+     * process of another JVM of the node, which no thread of this JVM runs ({@link NodePeers}).
+     */
+    static int connectAttach(Proc p, KThread t, int nd, int pid, int chid, int index, int flags) {
         if (nd != Kernel.ND_LOCAL_NODE) {
             throw new KernelException(Errno.EINVAL, "node " + nd + " is not this node");
         }
@@ -37,7 +44,7 @@ final class Connections {
         // pid 0 is the calling process, as in QNX's ConnectAttach().
         Proc server = pid == 0 ? p : p.mk.proc(pid);
         Channel ch;
-        if (server == null && p.mk.isOtherMember(pid)) {
+        if (server == null && t != null && p.mk.isOtherMember(pid)) {
             // A process of another JVM of the node: its kernel checks the channel; ours keeps a stand-in.
             ch = p.mk.node.peers.remoteChannel(p, t, pid, chid);
             server = ch.owner;
@@ -99,7 +106,9 @@ final class Connections {
             }
             throw new KernelException(Errno.ESRCH, "process " + p.pid + " is dying");
         }
-        t.state = ThreadState.READY;
+        if (t != null) {
+            t.state = ThreadState.READY;
+        }
         return coid;
     }
 

@@ -96,6 +96,9 @@ final class EventDelivery {
         if (rcvid > 0) {
             thread = clientOf(server, rcvid);
             target = thread.proc;
+            if (target.node != null) {
+                throw new KernelException(Errno.ENOSYS, "events to a client in another JVM of the node are not carried yet");
+            }
             ServerConn sc = connectionTo(server, thread);
             if (sc == null) {
                 throw new KernelException(Errno.EBADF, "the client of rcvid " + rcvid + " detached its connection");
@@ -173,7 +176,6 @@ final class EventDelivery {
         if (c == null) {
             throw new KernelException(Errno.EBADF, "process " + target.pid + " has no connection " + ev.coid());
         }
-        Pulses.refuseRemote(c.channel);
         Proc receiver = c.channel.owner;
         if (receiver.life != Proc.Life.ALIVE) {
             throw new KernelException(Errno.ENXIO, "process " + receiver.pid + " is terminating");
@@ -186,6 +188,13 @@ final class EventDelivery {
         if (prio > Kernel.PRIORITY_UNPRIVILEGED_MAX && !receiver.hasAbility(io.courier.kernel.Ability.PRIORITY)) {
             throw new KernelException(Errno.EPERM, "pulse priority " + prio + " is above the non-privileged range and"
                     + " process " + receiver.pid + " lacks the PRIORITY ability");
+        }
+        if (c.channel.remote != null) {
+            // The connection goes to another JVM of the node: the pulse goes there, as the client's.
+            if (!verifyOnly) {
+                c.channel.remote.pulse(target, caller, prio, ev.code(), ev.value());
+            }
+            return;
         }
         if (!verifyOnly && !Pulses.post(c.channel, prio, ev.code(), ev.value(), c.sconn.scoid, null)) {
             throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");

@@ -519,6 +519,42 @@ public final class MicrokernelImpl implements Microkernel {
         }
     }
 
+    /**
+     * A kernel thread of {@code p} that stands for thread {@code tid} of a process of another JVM
+     * of the node (its messages come through {@link NodePeers}): it has a slot (an rcvid) and,
+     * if free, that tid, but no Java thread of its own calls the kernel as it, so it is in no
+     * process's thread map; {@code carrier} is the thread whose life bounds it (the reaper
+     * releases it when that ends). Released by {@link #releaseThread}.
+     */
+    KThread newStandIn(Proc p, Thread carrier, int tid) {
+        threadLock.lock();
+        try {
+            KThread t = new KThread(p, carrier);
+            int slot = slots.add(t);
+            if (slot < 0) {
+                throw new KernelException(Errno.EAGAIN, "out of threads");
+            }
+            if (slot >= lastGen.length) {
+                lastGen = Arrays.copyOf(lastGen, Math.max(lastGen.length * 2, slot + 1));
+            }
+            t.slot = slot;
+            t.gen = lastGen[slot];
+            t.firstGen = t.gen;
+            int got = p.tids.add(t, Math.max(1, tid));
+            if (got < 0) {
+                got = p.tids.add(t);
+            }
+            if (got < 0) {
+                slots.remove(slot, t);
+                throw new KernelException(Errno.EAGAIN, "out of threads in process " + p.pid);
+            }
+            t.tid = got;
+            return t;
+        } finally {
+            threadLock.unlock();
+        }
+    }
+
     KThread slot(int slot) {
         return slots.get(slot);
     }

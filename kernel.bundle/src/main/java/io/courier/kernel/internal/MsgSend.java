@@ -111,19 +111,40 @@ final class MsgSend {
         if (t.timeoutStates != null) {
             t.timeoutStates = null;
         }
+        enqueue(p, t, conn, siov, riov);
+        return awaitReply(p, t, ch, sendDeadline, replyDeadline);
+    }
+
+    /**
+     * The send of a thread that stands for a client of another JVM of the node ({@link
+     * NodePeers}): the request is handed to a receiver or queued exactly as a local client's,
+     * but nobody waits here; the server's reply, error or the channel's end reaches the stand-in
+     * through {@link #finishSend}, and its client leaves through {@link #unqueue} or a claim.
+     */
+    static void post(Proc p, KThread t, Connection conn, ByteBuffer[] siov, ByteBuffer[] riov) {
+        if (conn.channel.owner.life != Proc.Life.ALIVE) {
+            throw new KernelException(Errno.ENXIO, "server process " + conn.channel.owner.pid + " is terminating");
+        }
+        enqueue(p, t, conn, siov, riov);
+    }
+
+    /** Publishes the request, then hands the client to a waiting receiver or queues it SEND-blocked. */
+    private static void enqueue(Proc p, KThread t, Connection conn, ByteBuffer[] siov, ByteBuffer[] riov) {
+        Channel ch = conn.channel;
         publishRequest(t, conn, siov, riov);
         t.nextGen();
-        // A receiver parked in the channel's slot is taken without the lock.
-        KThread r = ch.destroyed ? null : ch.claimWaiting();
+        // A receiver parked in the channel's slot is taken without the lock, unless a pulse may
+        // be waiting: then the lock decides which goes first (K9).
+        PulseRing ring = ch.ring();
+        KThread r = ch.destroyed || ring != null && ring.maybeNonEmpty() ? null : ch.claimWaiting();
         if (r != null) {
             t.sendPhase(KThread.BUSY);
         } else {
-            r = sendLocked(p, t, coid, ch);
+            r = sendLocked(p, t, conn.coid, ch);
         }
         if (r != null) {
             handOff(t, r, ch);
         }
-        return awaitReply(p, t, ch, sendDeadline, replyDeadline);
     }
 
     /**
@@ -169,12 +190,19 @@ final class MsgSend {
     /** The send under the channel's lock: takes a waiting receiver, or queues the sender; returns the receiver or null. */
     private static KThread sendLocked(Proc p, KThread t, int coid, Channel ch) {
         KThread r;
+        KThread back = null;
         ch.acquire();
         try {
             if (ch.destroyed) {
                 throw new KernelException(Errno.EBADF, "channel of connection " + coid + " is gone");
             }
             r = ch.pollReceiver();
+            if (r != null && ch.pulsesWaiting()) {
+                // A pulse came first (K9): the message queues, and the receiver comes back for
+                // whichever of them is first by priority, then age.
+                back = r;
+                r = null;
+            }
             if (r == null) {
                 try {
                     if (p.mk.detectDeadlocks) {
@@ -195,6 +223,9 @@ final class MsgSend {
             }
         } finally {
             ch.lock.unlock();
+            if (back != null) {
+                Pulses.comeBack(back);
+            }
         }
         return r;
     }
@@ -297,7 +328,8 @@ final class MsgSend {
         return status;
     }
 
-    private static boolean unqueue(KThread t, Channel ch) {
+    /** Takes a SEND-blocked client out of its channel's queue; false if a receiver took it first. */
+    static boolean unqueue(KThread t, Channel ch) {
         ch.acquire();
         try {
             if (t.sendPhase() == KThread.SEND) {
@@ -317,7 +349,7 @@ final class MsgSend {
     }
 
     /** The send is over; the request fields stay (the server reads them again only for the next message). */
-    private static void clearSend(KThread t) {
+    static void clearSend(KThread t) {
         t.servedBy(null);
         t.show(ThreadState.READY, -1);
     }
@@ -337,6 +369,12 @@ final class MsgSend {
         }
         c.status = status;
         c.error = error;
+        NodePeers.RemoteProc remote = c.proc.node;
+        if (remote != null) {
+            // A client of another JVM: its outcome goes back through the node's ring.
+            remote.finished(c, status, error);
+            return;
+        }
         c.sendPhase(KThread.DONE);
         c.doneGen = c.gen; // volatile: the fence before wake() reads the announcement
         c.wake();

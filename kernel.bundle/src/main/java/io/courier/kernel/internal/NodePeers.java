@@ -2,6 +2,7 @@ package io.courier.kernel.internal;
 
 import io.courier.kernel.Credentials;
 import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.ThreadState;
@@ -15,35 +16,35 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Messages between the JVMs of a node (issue 20, B2): one {@link Ring} each way per pair of
- * members, carrying requests (connect, send) and their replies.
+ * members, carrying requests (connect, send, pulse, unblock) and their outcomes.
  *
  * <p>Client side: a connection to a process of another JVM is an ordinary {@link Connection} to a
  * <em>remote channel</em>, a {@link Channel} of a stand-in {@link Proc} (pid and chid of the real
  * ones, in no process table) whose {@link Channel#remote} endpoint does the moving: {@code
  * msgSend} checks the connection as ever, then hands the IOVs to {@link Remote#send}, which
- * gathers them straight into the ring and waits for the reply record, copied straight into the
- * reply IOV.
+ * gathers them straight into the ring; the client then waits on its own signal line as for a
+ * local server, and the consumer copies the reply record straight into its reply IOV. The call is
+ * known by the client's rcvid, so nothing is kept per call.
  *
- * <p>Server side: a consumer thread per peer takes its records; each request runs on a worker
- * thread of a <em>proxy process</em> of this JVM ({@code node-member-<slot>}), which connects to
- * the server's channel and sends the message there, so {@code msgReceive}, {@code msgReply},
- * {@code msgError}, {@code msgRead} and {@code msgWrite} work unchanged; its outcome (status and
- * reply bytes, or an errno) goes back on the reverse ring.
+ * <p>Server side: the second kind of client. Each process of the other JVM is a {@link
+ * RemoteProc} here, each of its threads a stand-in {@link KThread} ({@link StandIn}); the
+ * consumer posts a message as its stand-in's send ({@link MsgSend#post}), handed to a receiver or
+ * queued by priority like any other, and {@code msgReceive}, {@code msgRead}, {@code msgWrite},
+ * {@code msgInfo}, {@code msgReply} and {@code msgError} work unchanged on it. When the server
+ * ends the send, {@link MsgSend#finishSend} gives the outcome to the stand-in, which writes it
+ * into the ring from the server's thread: no thread of Courier's own between client and server
+ * but the consumer.
  *
- * <p>A member that dies or leaves: its clients' calls blocked here fail with ESRCH, the remote
- * channels to it are destroyed (later sends: EBADF), its proxy process dies (its servers see
- * the connection go) and its rings are deleted.
+ * <p>A member that dies or leaves: clients here waiting on its processes fail with ESRCH, the
+ * remote channels to it are destroyed (later sends: EBADF), its processes' stand-ins die as a
+ * local process does (servers get DISCONNECT; a reply to one is ESRCH) and its rings are deleted.
  *
  * <p>Everything read from a ring is checked: a record's length, operation, pids, chid and reply
  * sizes; a record that breaks the protocol cuts the peer off as if it died.
@@ -56,8 +57,13 @@ final class NodePeers implements AutoCloseable {
     static final int REPLY = 2;
     static final int OP_CONNECT = 1;
     static final int OP_SEND = 2;
-    /** op, reserved, call id, client pid, server pid, chid, reply capacity. */
-    static final int REQUEST_HEADER = 32;
+    static final int OP_UNBLOCK = 3;
+    static final int OP_PULSE = 4;
+    /**
+     * op, reserved, call id (the client's rcvid in its JVM), client pid, server pid, chid, reply
+     * capacity, client tid, priority, uid, gid, pulse code or errno, reserved, pulse value.
+     */
+    static final int REQUEST_HEADER = 64;
     /** call id, errno (0: none), status, reply length, reserved. */
     static final int REPLY_HEADER = 24;
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -68,8 +74,6 @@ final class NodePeers implements AutoCloseable {
     /** Per slot, 1 + the generation of a member cut off for breaking the protocol (0: none): never trusted again. */
     private final long[] cut = new long[64];
     private final ReentrantLock lock = new ReentrantLock();
-    private final ConcurrentHashMap<Long, Call> calls = new ConcurrentHashMap<>();
-    private final AtomicLong nextCall = new AtomicLong(1);
     private boolean closed;
 
     NodePeers(MicrokernelImpl mk, NodeLink node) {
@@ -163,11 +167,11 @@ final class NodePeers implements AutoCloseable {
             throw new KernelException(Errno.ESRCH, "no process " + pid);
         }
         Peer peer = peer(m);
-        peer.call(client, t, OP_CONNECT, pid, chid, Iov.NONE, Iov.NONE, null);
+        peer.call(client, t, OP_CONNECT, pid, chid, Iov.NONE, Iov.NONE, Blocking.NO_DEADLINE, t.effPriority, 0, 0);
         return peer.stub(pid, chid);
     }
 
-    /** The endpoint of a remote channel: where its messages go. */
+    /** The endpoint of a remote channel: where its messages and pulses go. */
     final class Remote {
         final Peer peer;
         final int pid;
@@ -181,62 +185,198 @@ final class NodePeers implements AutoCloseable {
 
         /** {@code msgSend} on a connection to this channel: the message goes, the reply comes back. */
         int send(Proc client, KThread t, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
-            return peer.call(client, t, OP_SEND, pid, chid, siov, riov, timeout);
+            long deadline = Blocking.deadline(t, timeout, ThreadState.REPLY);
+            if (t.timeoutStates != null) {
+                t.timeoutStates = null;
+            }
+            return peer.call(client, t, OP_SEND, pid, chid, siov, riov, deadline, t.effPriority, 0, 0);
+        }
+
+        /**
+         * A pulse of {@code client} (a user's, or an event's the kernel delivers for it) to this
+         * channel, from thread {@code t}: its kernel queues it and says how that went (EAGAIN at
+         * the queue's limit, EPERM, EBADF), so the sender meets the errors of one JVM.
+         */
+        void pulse(Proc client, KThread t, int priority, int code, long value) {
+            peer.call(client, t, OP_PULSE, pid, chid, Iov.NONE, Iov.NONE, Blocking.NO_DEADLINE, priority, code, value);
         }
     }
 
-    /** A client's call waiting for its reply. */
-    private static final class Call {
-        final long id;
-        final Peer peer;
-        final ByteBuffer[] riov;
-        final ReentrantLock lock = new ReentrantLock();
-        final Condition done = lock.newCondition();
-        /** 0 waiting, 1 answered, 2 abandoned by its client. Under lock. */
-        int state;
-        int status;
-        Errno errno;
+    // ------------------------------------------------------------------ server side: stand-ins
 
-        Call(long id, Peer peer, ByteBuffer[] riov) {
-            this.id = id;
+    /**
+     * A process of another JVM as this JVM's servers see it: a {@link Proc} of its pid and
+     * credentials in no process table, whose connections are the real process's connections to
+     * the channels here (one server connection per client process, as in one JVM: its scoid,
+     * {@code connectClientInfo}, DISCONNECT when it goes) and whose threads stand for the real
+     * process's threads, one each, carrying their tid and priority ({@code msgInfo}, K9, K10).
+     */
+    final class RemoteProc {
+        final Peer peer;
+        final Proc proc;
+        /** Connections by server pid and chid. */
+        private final ConcurrentHashMap<Long, Integer> coids = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<Integer, StandIn> byTid = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<KThread, StandIn> byThread = new ConcurrentHashMap<>();
+
+        RemoteProc(Peer peer, int pid, Credentials credentials) {
             this.peer = peer;
-            this.riov = riov;
+            this.proc = new Proc(mk, pid, "pid " + pid + " of node member " + peer.member.slot(), credentials);
+            this.proc.node = this;
         }
 
-        /** Ends the call with {@code errno} unless it ended. */
-        void fail(Errno e) {
-            lock.lock();
-            try {
-                if (state == 0) {
-                    state = 1;
-                    errno = e;
-                    done.signalAll();
+        /** This process's connection to {@code chid} of local process {@code serverPid}, attached on first use. */
+        Connection connection(int serverPid, int chid) {
+            long key = ((long) serverPid << 32) | (chid & 0xFFFF_FFFFL);
+            Integer coid = coids.get(key);
+            Connection c = coid == null ? null : proc.connection(coid);
+            if (c != null && !c.dead) {
+                return c;
+            }
+            if (coid != null) {
+                coids.remove(key, coid);
+                if (c != null) {
+                    Connections.detach(c);
+                    proc.sideConns.remove(coid, c);
                 }
-            } finally {
-                lock.unlock();
+            }
+            if (serverPid <= 0 || mk.proc(serverPid) == null) {
+                // Only a process of this JVM: never on to a third.
+                throw new KernelException(Errno.ESRCH, "no process " + serverPid);
+            }
+            int made = Connections.connectAttach(proc, null, Kernel.ND_LOCAL_NODE, serverPid, chid, Kernel.SIDE_CHANNEL, 0);
+            Integer had = coids.putIfAbsent(key, made);
+            if (had != null) {
+                Connection extra = proc.connection(made);
+                if (extra != null && proc.sideConns.remove(made, extra)) {
+                    Connections.detach(extra);
+                }
+                made = had;
+            }
+            return proc.connection(made);
+        }
+
+        /** The stand-in for thread {@code tid}, made on first use. */
+        StandIn standIn(int tid) {
+            StandIn s = byTid.get(tid);
+            if (s == null) {
+                KThread t = mk.newStandIn(proc, peer.consumer, tid);
+                t.name = "tid " + tid + " of pid " + proc.pid;
+                s = new StandIn(this, t);
+                byTid.put(tid, s);
+                byThread.put(t, s);
+            }
+            return s;
+        }
+
+        /** The server ended the send of stand-in {@code t} (reply, error, or the channel's end): its client hears of it. */
+        void finished(KThread t, int status, Errno error) {
+            StandIn s = byThread.get(t);
+            if (s != null) {
+                s.outcome(status, error);
+            }
+        }
+
+        /** The process is gone with its JVM (or that JVM left the node): as a local process's death. */
+        void exit() {
+            for (StandIn s : byThread.values()) {
+                KThread t = s.t;
+                t.dead = true;
+                // Queued: out of the queue. REPLY-blocked: a later reply finds it gone (ESRCH).
+                int phase = t.sendPhase();
+                Connection c = t.sendConn;
+                if (phase == KThread.SEND && c != null) {
+                    MsgSend.unqueue(t, c.channel);
+                } else if (phase == KThread.REPLY) {
+                    t.casSendPhase(KThread.REPLY, KThread.IDLE);
+                }
+            }
+            proc.exit();
+            for (StandIn s : byThread.values()) {
+                mk.releaseThread(s.t, false);
+            }
+        }
+    }
+
+    /** The stand-in for one thread of a process of another JVM: its kernel thread and its buffers, reused message after message. */
+    final class StandIn {
+        final RemoteProc rp;
+        final KThread t;
+        final ByteBuffer[] siov = new ByteBuffer[1];
+        final ByteBuffer[] riov = new ByteBuffer[1];
+        private final ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
+        private final ByteBuffer[] record = new ByteBuffer[2];
+        private ByteBuffer msg = ByteBuffer.allocate(0);
+        private ByteBuffer reply = ByteBuffer.allocate(0);
+        /** The client's call: its rcvid in its JVM. */
+        long callId;
+
+        StandIn(RemoteProc rp, KThread t) {
+            this.rp = rp;
+            this.t = t;
+        }
+
+        /** The message buffer, with room for {@code n} bytes, cleared. */
+        ByteBuffer message(int n) {
+            if (msg.capacity() < n) {
+                msg = ByteBuffer.allocate(Integer.highestOneBit(Math.max(n, 64) - 1) << 1);
+            }
+            msg.clear().limit(n);
+            siov[0] = msg;
+            return msg;
+        }
+
+        /** The reply buffer, with room for {@code n} bytes, cleared. */
+        void replyRoom(int n) {
+            if (reply.capacity() < n) {
+                reply = ByteBuffer.allocate(Integer.highestOneBit(Math.max(n, 64) - 1) << 1);
+            }
+            reply.clear().limit(n);
+            riov[0] = reply;
+        }
+
+        /**
+         * The send is over: the stand-in is free again, and the outcome (status and what the
+         * server wrote of the reply, or an errno) goes to the client. The client sends nothing
+         * more before it has this record, so the buffers are not touched meanwhile.
+         */
+        void outcome(int status, Errno error) {
+            long id = callId;
+            int extent = error == null ? Math.min(t.replyExtent, reply.limit()) : 0;
+            MsgSend.clearSend(t);
+            t.sendPhase(KThread.IDLE);
+            header.putLong(0, id).putInt(8, error == null ? 0 : error.code()).putInt(12, status).putInt(16, extent);
+            header.clear();
+            ByteBuffer bytes = reply.duplicate().position(0).limit(extent);
+            record[0] = header;
+            record[1] = bytes;
+            try {
+                rp.peer.offer(REPLY, record, Blocking.NO_DEADLINE);
+            } catch (KernelException e) {
+                // The client's JVM is gone: nobody waits for this outcome.
             }
         }
     }
 
     // ------------------------------------------------------------------ a peer
 
-    /** The other member of a pair: the rings both ways, the consumer, the stand-ins and the proxy. */
+    /** The other member of a pair: the rings both ways, the consumer, the remote channels and the stand-ins. */
     final class Peer {
         final Member member;
         final Ring out;
         final Ring in;
         final String outName;
         final String inName;
-        private final Thread consumer;
+        final Thread consumer;
         private volatile boolean closed;
         /** Remote channels by pid and chid. */
         private final ConcurrentHashMap<Long, Channel> stubs = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<Integer, Proc> stubProcs = new ConcurrentHashMap<>();
-        // Server side.
-        private final ReentrantLock proxyLock = new ReentrantLock();
-        private Proc proxy;
-        private final ConcurrentHashMap<Long, Integer> proxyCoids = new ConcurrentHashMap<>();
-        private final ExecutorService workers;
+        /** Server side: the peer's processes as this JVM's servers see them. Touched by the consumer, and by close. */
+        private final ConcurrentHashMap<Integer, RemoteProc> remoteProcs = new ConcurrentHashMap<>();
+        /** The consumer's own header for the outcomes it sends itself. */
+        private final ByteBuffer consumerHeader = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
+        private final ByteBuffer[] consumerRecord = {consumerHeader};
 
         Peer(Member m) {
             this.member = m;
@@ -251,9 +391,8 @@ final class NodePeers implements AutoCloseable {
                 out.close();
                 throw e;
             }
-            this.workers = Executors.newCachedThreadPool(
-                    Thread.ofVirtual().name("courier-node-" + m.slot() + "-worker-", 0).factory());
-            this.consumer = Thread.ofPlatform().daemon().name("courier-node-" + m.slot() + "-in").start(this::consume);
+            this.consumer = Thread.ofPlatform().daemon().name("courier-node-" + m.slot() + "-in").unstarted(this::consume);
+            this.consumer.start();
         }
 
         private static String ringName(Member from, Member to) {
@@ -281,39 +420,125 @@ final class NodePeers implements AutoCloseable {
             return ch;
         }
 
-        /** A call from {@code client}'s thread {@code t}: sends the request and waits for its reply. */
+        /**
+         * A call from {@code client}'s thread {@code t} to process {@code pid} of this peer: puts
+         * the request in the ring and waits, as a local client does, on its own signal line; the
+         * reply record is copied straight into its reply IOV by the consumer. A timeout, signal
+         * or interrupt is asked of the server's JVM (an UNBLOCK record), which decides as a local
+         * kernel would (K13): the call then ends with that error, or, on an UNBLOCK channel, when
+         * the server says.
+         */
         int call(Proc client, KThread t, int op, int pid, int chid, ByteBuffer[] siov, ByteBuffer[] riov,
-                Duration timeout) {
-            int replyCapacity = Iov.length(riov);
+                long deadline, int priority, int code, long value) {
+            int replyCapacity = op == OP_SEND ? Iov.length(riov) : 0;
             long bytes = (long) REQUEST_HEADER + Iov.length(siov);
             if (bytes > out.maxPayload()) {
                 throw new KernelException(Errno.EMSGSIZE, "a message to another JVM of the node has at most "
                         + (out.maxPayload() - REQUEST_HEADER) + " bytes");
             }
-            long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, timeout.toNanos());
-            Call call = new Call(nextCall.getAndIncrement(), this, riov);
-            calls.put(call.id, call);
-            t.show(op == OP_SEND ? ThreadState.SEND : ThreadState.READY, pid);
+            if (t.riov != riov) {
+                t.riov = riov;
+            }
+            t.rlen = replyCapacity;
+            t.replyExtent = 0;
+            t.status = 0;
+            t.error = null;
+            int gen = t.nextGen();
+            t.show(op == OP_SEND ? ThreadState.SEND : ThreadState.REPLY, pid);
+            t.sendPhase(KThread.REPLY);
+            ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+            header.putInt(0, op).putLong(8, t.rcvid()).putInt(16, client.pid).putInt(20, pid).putInt(24, chid)
+                    .putInt(28, Math.min(replyCapacity, out.maxPayload() - REPLY_HEADER)).putInt(32, t.tid)
+                    .putInt(36, priority).putInt(40, client.credentials.uid()).putInt(44, client.credentials.gid())
+                    .putInt(48, code).putLong(56, value);
+            ByteBuffer[] srcs = new ByteBuffer[1 + siov.length];
+            srcs[0] = header;
+            System.arraycopy(siov, 0, srcs, 1, siov.length);
             try {
-                ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
-                header.putInt(0, op).putInt(4, 0).putLong(8, call.id).putInt(16, client.pid).putInt(20, pid)
-                        .putInt(24, chid).putInt(28, Math.min(replyCapacity, out.maxPayload() - REPLY_HEADER));
-                ByteBuffer[] srcs = new ByteBuffer[1 + siov.length];
-                srcs[0] = header;
-                System.arraycopy(siov, 0, srcs, 1, siov.length);
                 offer(REQUEST, srcs, deadline);
-                if (op == OP_SEND) {
-                    t.show(ThreadState.REPLY, pid);
+            } catch (KernelException e) {
+                t.sendPhase(KThread.IDLE);
+                MsgSend.clearSend(t);
+                throw e;
+            }
+            if (op == OP_SEND) {
+                t.show(ThreadState.REPLY, pid);
+            }
+            return await(client, t, gen, deadline);
+        }
+
+        private int await(Proc client, KThread t, int gen, long deadline) {
+            boolean asked = false;
+            boolean interruptSeen = false;
+            IdleStrategy idle = mk.idle;
+            int parkRound = idle.parkRound();
+            int round = 0;
+            try {
+                for (;;) {
+                    t.announceParkFrom(round, parkRound);
+                    if (t.doneGen == gen) {
+                        break;
+                    }
+                    if (closed || t.dead || client.life != Proc.Life.ALIVE) {
+                        // Its JVM is gone, or the client is: no outcome will come.
+                        if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
+                            MsgSend.clearSend(t);
+                            throw new KernelException(Errno.ESRCH, closed ? "node member " + member.slot() + " is gone"
+                                    : "the client process is gone");
+                        }
+                        Blocking.pause(round++);
+                        continue;
+                    }
+                    if (!asked) {
+                        Errno leave = t.takeUnblock();
+                        if (leave == null && Thread.interrupted()) {
+                            interruptSeen = true;
+                            leave = Errno.EINTR;
+                        }
+                        if (leave == null && deadline != Blocking.NO_DEADLINE && System.nanoTime() - deadline >= 0) {
+                            leave = Errno.ETIMEDOUT;
+                        }
+                        if (leave != null) {
+                            asked = true;
+                            askUnblock(client, t, leave);
+                            round = 0;
+                            t.clearParked();
+                            continue;
+                        }
+                    }
+                    round = Blocking.idle(t, idle, round, asked ? Blocking.NO_DEADLINE : deadline);
                 }
-                return await(call, deadline);
             } finally {
-                calls.remove(call.id);
-                t.state = ThreadState.READY;
+                t.endWait();
+            }
+            Iov.advance(t.riov, t.replyExtent);
+            Errno err = t.error;
+            int status = t.status;
+            t.sendPhase(KThread.IDLE);
+            MsgSend.clearSend(t);
+            if (interruptSeen && err != Errno.EINTR) {
+                Thread.currentThread().interrupt();
+            }
+            if (err != null) {
+                throw new KernelException(err, "from node member " + member.slot());
+            }
+            return status;
+        }
+
+        /** Asks the server's JVM to end call {@code t.rcvid()} with {@code why} (K13 there). */
+        private void askUnblock(Proc client, KThread t, Errno why) {
+            ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+            header.putInt(0, OP_UNBLOCK).putLong(8, t.rcvid()).putInt(16, client.pid).putInt(20, t.blockedOn)
+                    .putInt(32, t.tid).putInt(36, t.effPriority).putInt(48, why.code());
+            try {
+                offer(REQUEST, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
+            } catch (KernelException e) {
+                // Gone: the wait sees it.
             }
         }
 
         /** Puts a record into the outbound ring, waiting for room while the peer lives. */
-        private void offer(int type, ByteBuffer[] srcs, long deadline) {
+        void offer(int type, ByteBuffer[] srcs, long deadline) {
             int spins = 0;
             while (true) {
                 if (closed) {
@@ -331,7 +556,7 @@ final class NodePeers implements AutoCloseable {
                 if (put) {
                     return;
                 }
-                if (System.nanoTime() - deadline > 0) {
+                if (deadline != Blocking.NO_DEADLINE && System.nanoTime() - deadline > 0) {
                     throw new KernelException(Errno.ETIMEDOUT, "the ring to node member " + member.slot() + " stayed full");
                 }
                 if (++spins < 100) {
@@ -339,35 +564,6 @@ final class NodePeers implements AutoCloseable {
                 } else {
                     java.util.concurrent.locks.LockSupport.parkNanos(50_000);
                 }
-            }
-        }
-
-        private int await(Call call, long deadline) {
-            call.lock.lock();
-            try {
-                while (call.state == 0) {
-                    if (closed) {
-                        call.state = 2;
-                        throw new KernelException(Errno.ESRCH, "node member " + member.slot() + " is gone");
-                    }
-                    long left = deadline == Long.MAX_VALUE ? WAIT_SLICE_NANOS : deadline - System.nanoTime();
-                    if (left <= 0) {
-                        call.state = 2;
-                        throw new KernelException(Errno.ETIMEDOUT, "no reply from node member " + member.slot());
-                    }
-                    try {
-                        call.done.awaitNanos(Math.min(left, WAIT_SLICE_NANOS));
-                    } catch (InterruptedException e) {
-                        call.state = 2;
-                        throw new KernelException(Errno.EINTR, "interrupted waiting for node member " + member.slot());
-                    }
-                }
-                if (call.errno != null) {
-                    throw new KernelException(call.errno, "from node member " + member.slot());
-                }
-                return call.status;
-            } finally {
-                call.lock.unlock();
             }
         }
 
@@ -411,17 +607,171 @@ final class NodePeers implements AutoCloseable {
             }
             int op = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at);
             long id = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 8);
+            int clientPid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 16);
             int serverPid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 20);
             int chid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 24);
             int replyCapacity = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 28);
-            if (op != OP_CONNECT && op != OP_SEND || replyCapacity < 0
-                    || replyCapacity > out.maxPayload() - REPLY_HEADER) {
+            int tid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 32);
+            int priority = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 36);
+            int uid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 40);
+            int gid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 44);
+            int code = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 48);
+            long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
+            if (op < OP_CONNECT || op > OP_PULSE || replyCapacity < 0
+                    || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
+                    || NodeLink.memberSlot(clientPid) != member.slot() || tid <= 0
+                    || priority < Kernel.PRIORITY_MIN || priority > Kernel.PRIORITY_MAX) {
                 throw new CorruptRingException(in.peer(), inName, "a request with op " + op + ", reply capacity "
-                        + replyCapacity);
+                        + replyCapacity + ", client pid " + clientPid + ", tid " + tid + ", priority " + priority);
             }
-            byte[] msg = new byte[length - REQUEST_HEADER];
-            MemorySegment.copy(ring, ValueLayout.JAVA_BYTE, at + REQUEST_HEADER, msg, 0, msg.length);
-            workers.execute(() -> serve(op, id, serverPid, chid, ByteBuffer.wrap(msg), replyCapacity));
+            RemoteProc rp = remoteProc(clientPid, uid, gid);
+            switch (op) {
+                case OP_CONNECT -> {
+                    try {
+                        rp.connection(serverPid, chid);
+                        answer(id, null, 0);
+                    } catch (KernelException e) {
+                        answer(id, e.errno(), 0);
+                    }
+                }
+                case OP_SEND -> send(rp, id, tid, priority, serverPid, chid, ring, at + REQUEST_HEADER,
+                        length - REQUEST_HEADER, replyCapacity);
+                case OP_UNBLOCK -> {
+                    Errno why;
+                    try {
+                        why = Errno.of(code);
+                    } catch (KernelException bad) {
+                        throw new CorruptRingException(in.peer(), inName, "an unblock with errno " + code);
+                    }
+                    StandIn s = rp.byTid.get(tid);
+                    if (s != null && s.callId == id) {
+                        unblock(s, why);
+                    }
+                }
+                case OP_PULSE -> {
+                    if (code < io.courier.kernel.PulseCode.MIN || code > io.courier.kernel.PulseCode.MAXAVAIL) {
+                        throw new CorruptRingException(in.peer(), inName, "a pulse with code " + code);
+                    }
+                    try {
+                        Connection c = rp.connection(serverPid, chid);
+                        Proc server = c.channel.owner;
+                        if (!rp.proc.mayNotify(server)) {
+                            throw new KernelException(Errno.EPERM, "process " + clientPid + " may not send pulses to process "
+                                    + server.pid);
+                        }
+                        if (!Pulses.post(c.channel, priority, code, value, c.sconn.scoid, null)) {
+                            throw new KernelException(Errno.EBADF, "the channel is gone");
+                        }
+                        answer(id, null, 0);
+                    } catch (KernelException e) {
+                        answer(id, e.errno(), 0);
+                    }
+                }
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
+
+        /** The stand-in of the client's process, made (with the client's credentials) on its first request. */
+        private RemoteProc remoteProc(int pid, int uid, int gid) {
+            RemoteProc rp = remoteProcs.get(pid);
+            if (rp == null) {
+                rp = new RemoteProc(this, pid, new Credentials(uid, gid));
+                remoteProcs.put(pid, rp);
+            }
+            return rp;
+        }
+
+        /** A message for a server of this JVM: its client's stand-in sends it, and the server's outcome goes back from there. */
+        private void send(RemoteProc rp, long id, int tid, int priority, int serverPid, int chid, MemorySegment ring,
+                long from, int length, int replyCapacity) {
+            StandIn s = rp.standIn(tid);
+            KThread t = s.t;
+            if (t.sendPhase() != KThread.IDLE) {
+                throw new CorruptRingException(in.peer(), inName, "a second message from tid " + tid + " of pid "
+                        + rp.proc.pid + " before the outcome of its first");
+            }
+            s.callId = id;
+            ByteBuffer msg = s.message(length);
+            MemorySegment.copy(ring, at(from), MemorySegment.ofBuffer(msg), 0, length);
+            s.replyRoom(replyCapacity);
+            t.effPriority = priority;
+            try {
+                Connection c = rp.connection(serverPid, chid);
+                MsgSend.post(rp.proc, t, c, s.siov, s.riov);
+            } catch (KernelException e) {
+                if (t.sendPhase() == KThread.IDLE) {
+                    MsgSend.clearSend(t);
+                    answer(id, e.errno() == Errno.ESRCH ? Errno.EBADF : e.errno(), 0);
+                }
+            }
+        }
+
+        private static long at(long offset) {
+            return offset;
+        }
+
+        /**
+         * The client asked to leave its call (timeout, signal, interrupt): as for a local client
+         * (K13), a queued message is taken back, a REPLY-blocked client on an UNBLOCK channel
+         * stays and the server gets the UNBLOCK pulse, any other leaves at once.
+         */
+        private void unblock(StandIn s, Errno why) {
+            KThread t = s.t;
+            Connection conn = t.sendConn;
+            if (conn == null) {
+                return;
+            }
+            Channel ch = conn.channel;
+            for (int round = 0;; round++) {
+                int phase = t.sendPhase();
+                if (phase == KThread.SEND) {
+                    if (MsgSend.unqueue(t, ch)) {
+                        s.outcome(0, why);
+                        return;
+                    }
+                } else if (phase == KThread.REPLY) {
+                    if (ch.has(io.courier.kernel.ChannelFlags.UNBLOCK) && !ch.destroyed) {
+                        t.unblockError = why;
+                        Pulses.postKernel(ch, new PulseItem(t.priority, io.courier.kernel.PulseCode.UNBLOCK, t.rcvid(),
+                                conn.sconn.scoid, null));
+                        return;
+                    }
+                    if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
+                        s.outcome(0, why);
+                        return;
+                    }
+                } else if (phase == KThread.BUSY) {
+                    Blocking.pause(round);
+                } else {
+                    return; // Done: its outcome is on its way.
+                }
+            }
+        }
+
+        /**
+         * An outcome the consumer gives itself (a connect, a pulse, a send that could not be
+         * posted). Never waits for room: a consumer blocked on a full ring while the other JVM's
+         * consumer is blocked on ours would stop both; a full ring hands the record to a thread.
+         */
+        private void answer(long id, Errno errno, int status) {
+            consumerHeader.clear();
+            consumerHeader.putLong(0, id).putInt(8, errno == null ? 0 : errno.code()).putInt(12, status).putInt(16, 0);
+            try {
+                if (out.offer(REPLY, consumerRecord)) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                return; // Cut off or closed: the client's wait sees it.
+            }
+            ByteBuffer copy = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder()).put(0, consumerHeader, 0,
+                    REPLY_HEADER);
+            Thread.ofVirtual().name("courier-node-" + member.slot() + "-answer").start(() -> {
+                try {
+                    offer(REPLY, new ByteBuffer[] {copy}, Blocking.NO_DEADLINE);
+                } catch (KernelException e) {
+                    // Gone.
+                }
+            });
         }
 
         private void reply(MemorySegment ring, long at, int length) {
@@ -444,104 +794,39 @@ final class NodePeers implements AutoCloseable {
                     throw new CorruptRingException(in.peer(), inName, "a reply with errno " + errno);
                 }
             }
-            Call call = calls.get(id);
-            if (call == null || call.peer != this) {
-                return; // Its client gave up (interrupted, timed out).
+            // The call is the client's rcvid: its thread, if it still waits for this very call on
+            // a process of this peer (it may have left: its JVM's client died, or this peer closed).
+            KThread t = id <= 0 ? null : mk.slot((int) id);
+            if (t == null || t.proc.node != null || NodeLink.memberSlot(t.blockedOn) != member.slot()
+                    || !MsgSend.claim(t, (int) (id >>> 32))) {
+                return;
             }
-            call.lock.lock();
-            try {
-                if (call.state != 0) {
-                    return;
-                }
-                if (e == null) {
-                    // Straight into the client's reply IOV, which stays still while it waits.
-                    long from = at + REPLY_HEADER;
-                    int left = bytes;
-                    for (ByteBuffer b : call.riov) {
-                        if (left == 0) {
-                            break;
-                        }
-                        int n = Math.min(left, b.remaining());
-                        if (n > 0) {
-                            MemorySegment.copy(ring, from, MemorySegment.ofBuffer(b), 0, n);
-                            // As in one JVM: the reply buffers move past what the server wrote.
-                            b.position(b.position() + n);
-                            from += n;
-                            left -= n;
-                        }
+            if (e == null && bytes > 0) {
+                // Straight into the client's reply IOV, which stays still while it waits; the smaller decides.
+                long from = at + REPLY_HEADER;
+                int left = Math.min(bytes, t.rlen);
+                int written = 0;
+                for (ByteBuffer b : t.riov) {
+                    if (left == 0) {
+                        break;
+                    }
+                    int n = Math.min(left, b.remaining());
+                    if (n > 0) {
+                        MemorySegment.copy(ring, from, MemorySegment.ofBuffer(b), 0, n);
+                        from += n;
+                        left -= n;
+                        written += n;
                     }
                 }
-                call.errno = e;
-                call.status = status;
-                call.state = 1;
-                call.done.signalAll();
-            } finally {
-                call.lock.unlock();
+                t.replyExtent = written;
             }
+            MsgSend.finishSend(t, status, e);
         }
 
-        // -------------------------------------------------------------- the server side
-
-        private Proc proxy() {
-            proxyLock.lock();
-            try {
-                if (proxy == null) {
-                    proxy = (Proc) mk.process("node-member-" + member.slot());
-                }
-                return proxy;
-            } finally {
-                proxyLock.unlock();
-            }
-        }
-
-        private void serve(int op, long id, int serverPid, int chid, ByteBuffer msg, int replyCapacity) {
-            Errno errno = null;
-            int status = 0;
-            ByteBuffer reply = ByteBuffer.allocate(op == OP_SEND ? replyCapacity : 0);
-            long key = ((long) serverPid << 32) | (chid & 0xFFFF_FFFFL);
-            try {
-                if (closed) {
-                    return;
-                }
-                Proc p = proxy();
-                if (serverPid <= 0 || mk.proc(serverPid) == null) {
-                    throw new KernelException(Errno.ESRCH, "no process " + serverPid);
-                }
-                Integer coid = proxyCoids.get(key);
-                if (coid == null) {
-                    coid = Connections.connectAttach(p, Kernel.ND_LOCAL_NODE, serverPid, chid, Kernel.SIDE_CHANNEL, 0);
-                    Integer had = proxyCoids.putIfAbsent(key, coid);
-                    if (had != null) {
-                        Connections.connectDetach(p, coid);
-                        coid = had;
-                    }
-                }
-                if (op == OP_SEND) {
-                    status = MsgSend.msgSend(p, coid, msg, reply, null);
-                }
-            } catch (KernelException e) {
-                errno = e.errno();
-                if (errno == Errno.EBADF) {
-                    proxyCoids.remove(key); // The channel is gone: connect anew next time.
-                }
-            } catch (RuntimeException e) {
-                LOG.error("node peer {}: serving a request failed", member, e);
-                errno = Errno.EIO;
-            }
-            ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
-            // Only what the server wrote (its reply, msgWrite) goes back: the proxy's reply buffer
-            // moved past it, as a client's does in one JVM.
-            int extent = errno == null ? reply.position() : 0;
-            header.putLong(0, id).putInt(8, errno == null ? 0 : errno.code()).putInt(12, status)
-                    .putInt(16, extent);
-            reply.flip();
-            if (errno != null) {
-                reply.limit(0);
-            }
-            try {
-                offer(REPLY, new ByteBuffer[] {header, reply}, Long.MAX_VALUE);
-            } catch (KernelException e) {
-                // The client's JVM is gone: nobody waits for this reply.
+        void memberProcessGone(int pid) {
+            RemoteProc rp = remoteProcs.remove(pid);
+            if (rp != null) {
+                rp.exit();
             }
         }
 
@@ -558,9 +843,14 @@ final class NodePeers implements AutoCloseable {
             for (Proc p : stubProcs.values()) {
                 p.life = Proc.Life.DEAD;
             }
-            for (Call c : calls.values()) {
-                if (c.peer == this) {
-                    c.fail(Errno.ESRCH);
+            // Clients of this JVM waiting on a process of that member: ESRCH (rare: a scan, as for a channel's end).
+            for (KThread t : mk.allThreads()) {
+                if (t.proc.node == null && t.blockedOn > 0 && NodeLink.memberSlot(t.blockedOn) == member.slot()
+                        && mk.proc(t.blockedOn) == null) {
+                    int gen = t.gen;
+                    if (t.sendPhase() == KThread.REPLY && MsgSend.claim(t, gen)) {
+                        MsgSend.finishSend(t, 0, Errno.ESRCH);
+                    }
                 }
             }
             if (Thread.currentThread() != consumer) {
@@ -571,16 +861,9 @@ final class NodePeers implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            workers.shutdownNow();
-            Proc p;
-            proxyLock.lock();
-            try {
-                p = proxy;
-            } finally {
-                proxyLock.unlock();
-            }
-            if (p != null) {
-                p.exit();
+            // Its processes, as this JVM's servers saw them, die: DISCONNECT, their messages withdrawn.
+            for (Integer pid : remoteProcs.keySet()) {
+                memberProcessGone(pid);
             }
             try {
                 out.close();

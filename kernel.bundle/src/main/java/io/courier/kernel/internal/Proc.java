@@ -59,6 +59,12 @@ final class Proc extends CallTable {
     final java.util.ArrayDeque<SigInfo> sigPending = new java.util.ArrayDeque<>();
     /** Events this process registered (MsgRegisterEvent), by handle. */
     final ConcurrentHashMap<Long, EventDelivery.Registration> registrations = new ConcurrentHashMap<>();
+    /**
+     * Set (once, before it is used) when this is not a process of this JVM but the stand-in for
+     * one of another JVM of the node, as this JVM's servers see it ({@link NodePeers}); null for
+     * every process of this JVM.
+     */
+    NodePeers.RemoteProc node;
 
     Proc(MicrokernelImpl mk, int pid, String name, Credentials credentials) {
         this.mk = mk;

@@ -52,7 +52,14 @@ final class Pulses {
             throw new KernelException(Errno.EINVAL, "pulse code " + code + " is outside -128..127");
         }
         Connection conn = Connections.live(p, coid);
-        refuseRemote(conn.channel);
+        if (conn.channel.remote != null) {
+            // A process of another JVM of the node: its kernel queues the pulse and says how it went.
+            if (pointer != null) {
+                throw new KernelException(Errno.EINVAL, "a pulse carrying an object cannot go to another JVM");
+            }
+            conn.channel.remote.pulse(p, t, prio, code, value);
+            return;
+        }
         Proc server = conn.channel.owner;
         if (server != p && !p.mayNotify(server)) {
             throw new KernelException(Errno.EPERM, "process " + p.pid + " may not send pulses to process " + server.pid);
@@ -71,17 +78,6 @@ final class Pulses {
                 e.priority = prio;
                 e.commit();
             }
-        }
-    }
-
-    /**
-     * Pulses do not cross JVMs yet: a pulse to a process in another JVM of the node is refused
-     * with ENOSYS rather than queued where nobody receives it.
-     */
-    static void refuseRemote(Channel ch) {
-        if (ch.remote != null) {
-            throw new KernelException(Errno.ENOSYS, "pulses to a process in another JVM are not carried yet ("
-                    + ch + ")");
         }
     }
 
@@ -196,7 +192,7 @@ final class Pulses {
      * Ends the wait of a claimed receiver with nothing handed over: it receives again, and takes
      * the pulse (or whatever came first) itself.
      */
-    private static void comeBack(KThread r) {
+    static void comeBack(KThread r) {
         r.recvPhaseVolatile(KThread.RECV_DONE);
         LockSupport.unpark(r.thread);
     }

@@ -67,18 +67,32 @@ public final class NodeKernelChild {
 
     /**
      * Serves messages on {@code chid} until killed: receives into a small buffer and reads the
-     * rest with msgRead at an offset; a message starting {@code HOLD} is never answered, one
-     * starting {@code ERR} gets EINVAL, any other the CRC32 of its bytes as status and its bytes
-     * reversed as reply.
+     * rest with msgRead at an offset; a message starting {@code HOLD} is never answered (but an
+     * UNBLOCK pulse for it ends it with msgError(rcvid, -1)), one starting {@code ERR} gets EINVAL,
+     * {@code INFO} gets its msgInfo and the connection's client info as text ({@code pid tid
+     * priority scoid uid gid}), {@code PULS} the last pulse received ({@code code value}, or
+     * {@code none}), any other the CRC32 of its bytes as status and its bytes reversed as reply.
      */
     static void serve(Kernel server, int chid) {
-        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(16);
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(64);
         io.courier.kernel.MsgInfo info = new io.courier.kernel.MsgInfo();
+        String lastPulse = "none";
         while (true) {
             head.clear();
             long rcvid = server.msgReceive(chid, head, info);
             if (rcvid == 0) {
-                continue; // a pulse
+                head.flip();
+                io.courier.kernel.Pulse pulse = io.courier.kernel.Pulse.from(head);
+                if (pulse.code() == io.courier.kernel.PulseCode.UNBLOCK) {
+                    try {
+                        server.msgError(pulse.value(), -1);
+                    } catch (io.courier.kernel.KernelException gone) {
+                        // Replied meanwhile.
+                    }
+                } else if (pulse.code() >= 0) {
+                    lastPulse = pulse.code() + " " + pulse.value();
+                }
+                continue;
             }
             byte[] all = new byte[info.srcmsglen()];
             int got = Math.min(head.position(), all.length);
@@ -90,6 +104,16 @@ public final class NodeKernelChild {
             }
             String start = new String(all, 0, Math.min(4, all.length), StandardCharsets.ISO_8859_1);
             if (start.equals("HOLD")) {
+                continue;
+            }
+            if (start.equals("INFO") || start.equals("PULS")) {
+                String text = lastPulse;
+                if (start.equals("INFO")) {
+                    io.courier.kernel.ClientInfo ci = server.connectClientInfo(info.scoid());
+                    text = info.pid() + " " + info.tid() + " " + info.priority() + " " + info.scoid() + " " + ci.uid()
+                            + " " + ci.gid();
+                }
+                server.msgReply(rcvid, 0, java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
                 continue;
             }
             if (start.startsWith("ERR")) {

@@ -1,0 +1,189 @@
+package io.courier.kernel.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.kernel.Credentials;
+import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.SigEvent;
+import io.courier.kernel.internal.node.NodeKernelChild;
+import io.courier.kernel.internal.node.NodeTestSupport;
+import java.io.BufferedReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 20 (B2): a client in one JVM as a server in another sees it, and how it leaves a call.
+ * The server's kernel keeps a stand-in for each client process and thread, so {@code msgInfo}
+ * gives the client's own pid, tid and priority and {@code connectClientInfo} its credentials
+ * (K7); a timeout, a signal or an interrupt is decided by the server's kernel as in one JVM
+ * (K13: on the name's UNBLOCK channel the server hears of it and ends the call); pulses and
+ * pulse events cross JVMs with the sender's priority (K8, K17).
+ */
+class NodeClientsTest extends NodeTestSupport {
+    private static final Duration LIMIT = Duration.ofSeconds(10);
+
+    private record Server(Process process, BufferedReader out, int pid, int chid) {
+    }
+
+    private Server startServer(String name) throws Exception {
+        Process child = NodeKernelChild.start("attach", root.toString(), nodeName, name);
+        BufferedReader out = NodeKernelChild.output(child);
+        String[] f = NodeKernelChild.expectLine(child, out, "ATTACHED ").split(" ");
+        return new Server(child, out, Integer.parseInt(f[1]), Integer.parseInt(f[2]));
+    }
+
+    private static String ask(Kernel k, int coid, String what) {
+        ByteBuffer reply = ByteBuffer.allocate(128);
+        k.msgSend(coid, ByteBuffer.wrap(what.getBytes(StandardCharsets.US_ASCII)), reply, LIMIT);
+        return new String(reply.array(), 0, reply.position(), StandardCharsets.US_ASCII);
+    }
+
+    /** The errno a call on another thread fails with (within 10 s), or null when it succeeds. */
+    private static Errno errnoOf(Runnable call) throws Exception {
+        try {
+            CompletableFuture.runAsync(call).get(10, TimeUnit.SECONDS);
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return assertInstanceOf(KernelException.class, e.getCause()).errno();
+        }
+    }
+
+    private static int crcOf(String text) {
+        CRC32 crc = new CRC32();
+        crc.update(text.getBytes(StandardCharsets.US_ASCII));
+        return (int) crc.getValue();
+    }
+
+    @Test
+    void k7TheServerSeesTheClientsOwnPidTidPriorityAndCredentials() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("info");
+            Kernel k = mk.process("client", new Credentials(1234, 567));
+            Kernel other = mk.process("other", new Credentials(99, 98));
+            String[] mine = CompletableFuture.supplyAsync(() -> {
+                int coid = k.nameOpen("info", 0);
+                k.setPriority(17);
+                String[] f = ask(k, coid, "INFO").split(" ");
+                assertEquals(Integer.toString(k.tid()), f[1], "the client's own tid");
+                return f;
+            }).get(20, TimeUnit.SECONDS);
+            assertEquals(Integer.toString(k.pid()), mine[0], "the client's own pid, not a stand-in's");
+            assertEquals("17", mine[2], "the message carries the client's priority");
+            assertEquals("1234", mine[4], "connectClientInfo: the client's uid");
+            assertEquals("567", mine[5], "connectClientInfo: the client's gid");
+            // Another process: another server connection (scoid), its own pid and credentials.
+            String[] theirs = CompletableFuture.supplyAsync(() -> ask(other, other.nameOpen("info", 0), "INFO").split(" "))
+                    .get(20, TimeUnit.SECONDS);
+            assertEquals(Integer.toString(other.pid()), theirs[0]);
+            assertEquals("99", theirs[4]);
+            assertTrue(!theirs[3].equals(mine[3]), "one server connection per client process: " + theirs[3]);
+            assertEquals(Integer.toString(io.courier.kernel.Kernel.PRIORITY_DEFAULT), theirs[2]);
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
+    @Test
+    void k13ATimeoutOrAnInterruptIsDecidedByTheServersKernelAndTheClientMovesOn() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("unblock");
+            Kernel k = mk.process("client");
+            int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("unblock", 0)).get(10, TimeUnit.SECONDS);
+            // The name's channel is an UNBLOCK channel: the server gets the UNBLOCK pulse and ends
+            // the call with msgError(rcvid, -1), which gives the client its own reason.
+            long t0 = System.nanoTime();
+            Errno timedOut = errnoOf(() -> k.msgSend(coid, ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII)),
+                    ByteBuffer.allocate(8), Duration.ofMillis(200)));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertEquals(Errno.ETIMEDOUT, timedOut);
+            assertTrue(ms >= 150 && ms < 5_000, "left after " + ms + " ms");
+            // The same thread of the client sends again at once: its stand-in is free.
+            CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 3; i++) {
+                    try {
+                        k.msgSend(coid, ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII)), null,
+                                Duration.ofMillis(50));
+                        throw new AssertionError("a held message was answered");
+                    } catch (KernelException e) {
+                        assertEquals(Errno.ETIMEDOUT, e.errno());
+                    }
+                    assertEquals(crcOf("after"), k.msgSend(coid, ByteBuffer.wrap("after".getBytes(StandardCharsets.US_ASCII)),
+                            ByteBuffer.allocate(5), LIMIT));
+                }
+            }).get(20, TimeUnit.SECONDS);
+
+            // An interrupt of the blocked client: EINTR, the thread's interrupt consumed as in one JVM.
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread client = Thread.ofPlatform().start(() -> {
+                try {
+                    k.msgSend(coid, ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII)), null);
+                    outcome.complete(null);
+                } catch (Throwable e) {
+                    outcome.complete(e);
+                }
+            });
+            long limit = System.nanoTime() + LIMIT.toNanos();
+            while (mk.sends().stream().noneMatch(s -> s.state() == io.courier.kernel.ThreadState.REPLY)
+                    && System.nanoTime() < limit) {
+                Thread.sleep(5);
+            }
+            client.interrupt();
+            Throwable e = outcome.get(10, TimeUnit.SECONDS);
+            assertEquals(Errno.EINTR, assertInstanceOf(KernelException.class, e).errno());
+            client.join(5_000);
+            // The server still answers everyone.
+            assertEquals(crcOf("still"), CompletableFuture.supplyAsync(() -> k.msgSend(coid,
+                    ByteBuffer.wrap("still".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(5), LIMIT))
+                    .get(10, TimeUnit.SECONDS));
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
+    @Test
+    void k8PulsesAndPulseEventsCrossJvmsWithTheirErrors() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("pulses");
+            Kernel k = mk.process("client");
+            CompletableFuture.runAsync(() -> {
+                int coid = k.nameOpen("pulses", 0);
+                assertEquals("none", ask(k, coid, "PULS"));
+                // A pulse above the message's priority is received before the message that follows it.
+                for (int i = 1; i <= 50; i++) {
+                    k.msgSendPulse(coid, 30, 5, 4_000 + i);
+                    assertEquals("5 " + (4_000 + i), ask(k, coid, "PULS"), "pulse " + i);
+                }
+                // An event the kernel delivers for this process to the server's channel: a pulse too.
+                k.msgDeliverEvent(0, SigEvent.pulse(coid, 30, 6, 77));
+                assertEquals("6 77", ask(k, coid, "PULS"));
+                // The errors of one JVM: bad code or priority before anything goes; a dead connection EBADF.
+                assertEquals(Errno.EINVAL, assertThrows(KernelException.class, () -> k.msgSendPulse(coid, 300, 5, 1)).errno());
+                assertEquals(Errno.EINVAL, assertThrows(KernelException.class, () -> k.msgSendPulse(coid, 10, 500, 1)).errno());
+                k.nameClose(coid);
+                assertEquals(Errno.EBADF, assertThrows(KernelException.class, () -> k.msgSendPulse(coid, 10, 5, 1)).errno());
+            }).get(30, TimeUnit.SECONDS);
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+}
