@@ -167,6 +167,10 @@ final class Connections {
                     null));
         } else if (free) {
             ch.owner.scoids.remove(sc.scoid, sc);
+            if (ch.remote != null) {
+                // A channel of another JVM: its kernel hears that this client's last connection went.
+                ch.remote.detached(sc.client);
+            }
         }
     }
 

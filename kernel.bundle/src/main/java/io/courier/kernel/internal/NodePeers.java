@@ -59,6 +59,7 @@ final class NodePeers implements AutoCloseable {
     static final int OP_SEND = 2;
     static final int OP_UNBLOCK = 3;
     static final int OP_PULSE = 4;
+    static final int OP_DETACH = 5;
     /**
      * op, reserved, call id (the client's rcvid in its JVM), client pid, server pid, chid, reply
      * capacity, client tid, priority, uid, gid, pulse code or errno, reserved, pulse value.
@@ -200,6 +201,25 @@ final class NodePeers implements AutoCloseable {
         void pulse(Proc client, KThread t, int priority, int code, long value) {
             peer.call(client, t, OP_PULSE, pid, chid, Iov.NONE, Iov.NONE, Blocking.NO_DEADLINE, priority, code, value);
         }
+
+        /**
+         * The last connection of {@code client} to this channel went (detached, or the client
+         * died): the server's kernel detaches the client's stand-in connection, and the server
+         * gets DISCONNECT as from a local client (K12). Nobody waits for it.
+         */
+        void detached(Proc client) {
+            if (peer.isClosed()) {
+                return;
+            }
+            ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+            header.putInt(0, OP_DETACH).putInt(16, client.pid).putInt(20, pid).putInt(24, chid).putInt(32, 1)
+                    .putInt(36, Kernel.PRIORITY_DEFAULT);
+            try {
+                peer.offer(REQUEST, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
+            } catch (KernelException e) {
+                // Gone: its death detaches everything there.
+            }
+        }
     }
 
     // ------------------------------------------------------------------ server side: stand-ins
@@ -254,6 +274,30 @@ final class NodePeers implements AutoCloseable {
                 made = had;
             }
             return proc.connection(made);
+        }
+
+        /**
+         * Detaches this process's connection to {@code chid} of {@code serverPid} (DISCONNECT to
+         * the server if it asked for it); returns whether the process now has no connection here
+         * and no thread in a call.
+         */
+        boolean detach(int serverPid, int chid) {
+            Integer coid = coids.remove(((long) serverPid << 32) | (chid & 0xFFFF_FFFFL));
+            if (coid != null) {
+                Connection c = proc.connection(coid);
+                if (c != null && proc.sideConns.remove(coid, c)) {
+                    Connections.detach(c);
+                }
+            }
+            if (!coids.isEmpty()) {
+                return false;
+            }
+            for (StandIn s : byThread.values()) {
+                if (s.t.sendPhase() != KThread.IDLE) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** The stand-in for thread {@code tid}, made on first use. */
@@ -617,12 +661,21 @@ final class NodePeers implements AutoCloseable {
             int gid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 44);
             int code = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 48);
             long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
-            if (op < OP_CONNECT || op > OP_PULSE || replyCapacity < 0
+            if (op < OP_CONNECT || op > OP_DETACH || replyCapacity < 0
                     || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
                     || NodeLink.memberSlot(clientPid) != member.slot() || tid <= 0
                     || priority < Kernel.PRIORITY_MIN || priority > Kernel.PRIORITY_MAX) {
                 throw new CorruptRingException(in.peer(), inName, "a request with op " + op + ", reply capacity "
                         + replyCapacity + ", client pid " + clientPid + ", tid " + tid + ", priority " + priority);
+            }
+            if (op == OP_DETACH) {
+                RemoteProc rp = remoteProcs.get(clientPid);
+                if (rp != null && rp.detach(serverPid, chid)) {
+                    // Its last connection here went and none of its threads is in a call: as good as gone.
+                    remoteProcs.remove(clientPid, rp);
+                    rp.exit();
+                }
+                return;
             }
             RemoteProc rp = remoteProc(clientPid, uid, gid);
             switch (op) {

@@ -158,6 +158,50 @@ class NodeClientsTest extends NodeTestSupport {
     }
 
     @Test
+    void k12TheServerGetsDisconnectWhenAClientInAnotherJvmDetachesOrDies() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("disc");
+            Kernel watcher = mk.process("watcher");
+            Kernel leaving = mk.process("leaving");
+            Kernel dying = mk.process("dying");
+            int w = CompletableFuture.supplyAsync(() -> watcher.nameOpen("disc", 0)).get(10, TimeUnit.SECONDS);
+            assertEquals("0", CompletableFuture.supplyAsync(() -> ask(watcher, w, "DISC")).get(10, TimeUnit.SECONDS));
+            CompletableFuture.runAsync(() -> {
+                // Two connections of one process: DISCONNECT only when the last goes.
+                int a = leaving.nameOpen("disc", 0);
+                io.courier.kernel.ServerInfo si = leaving.connectServerInfo(a);
+                int b = leaving.connectAttach(0, si.pid(), si.chid(), 0, 0);
+                ask(leaving, b, "INFO");
+                leaving.nameClose(a);
+                assertEquals("0", ask(watcher, w, "DISC"), "one connection of the process is left");
+                leaving.connectDetach(b);
+                assertEquals("1", awaitAnswer(watcher, w, "DISC", "1"));
+                // A client process that dies with its connection open: DISCONNECT too.
+                int d = dying.nameOpen("disc", 0);
+                ask(dying, d, "INFO");
+                dying.exit();
+                assertEquals("2", awaitAnswer(watcher, w, "DISC", "2"));
+            }).get(30, TimeUnit.SECONDS);
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
+    /** Asks until the answer is {@code expected} (the record that causes it is on its way), at most 10 s. */
+    private static String awaitAnswer(Kernel k, int coid, String what, String expected) {
+        long end = System.nanoTime() + LIMIT.toNanos();
+        String got = ask(k, coid, what);
+        while (!got.equals(expected) && System.nanoTime() < end) {
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            got = ask(k, coid, what);
+        }
+        return got;
+    }
+
+    @Test
     void k8PulsesAndPulseEventsCrossJvmsWithTheirErrors() throws Exception {
         Server server = null;
         try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {

@@ -71,12 +71,13 @@ public final class NodeKernelChild {
      * UNBLOCK pulse for it ends it with msgError(rcvid, -1)), one starting {@code ERR} gets EINVAL,
      * {@code INFO} gets its msgInfo and the connection's client info as text ({@code pid tid
      * priority scoid uid gid}), {@code PULS} the last pulse received ({@code code value}, or
-     * {@code none}), any other the CRC32 of its bytes as status and its bytes reversed as reply.
+     * {@code none}), {@code DISC} how many DISCONNECT pulses came (each scoid then detached), any other the CRC32 of its bytes as status and its bytes reversed as reply.
      */
     static void serve(Kernel server, int chid) {
         java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(64);
         io.courier.kernel.MsgInfo info = new io.courier.kernel.MsgInfo();
         String lastPulse = "none";
+        int disconnects = 0;
         while (true) {
             head.clear();
             long rcvid = server.msgReceive(chid, head, info);
@@ -89,6 +90,9 @@ public final class NodeKernelChild {
                     } catch (io.courier.kernel.KernelException gone) {
                         // Replied meanwhile.
                     }
+                } else if (pulse.code() == io.courier.kernel.PulseCode.DISCONNECT) {
+                    disconnects++;
+                    server.connectDetach(pulse.scoid());
                 } else if (pulse.code() >= 0) {
                     lastPulse = pulse.code() + " " + pulse.value();
                 }
@@ -106,8 +110,8 @@ public final class NodeKernelChild {
             if (start.equals("HOLD")) {
                 continue;
             }
-            if (start.equals("INFO") || start.equals("PULS")) {
-                String text = lastPulse;
+            if (start.equals("INFO") || start.equals("PULS") || start.equals("DISC")) {
+                String text = start.equals("DISC") ? Integer.toString(disconnects) : lastPulse;
                 if (start.equals("INFO")) {
                     io.courier.kernel.ClientInfo ci = server.connectClientInfo(info.scoid());
                     text = info.pid() + " " + info.tid() + " " + info.priority() + " " + info.scoid() + " " + ci.uid()
