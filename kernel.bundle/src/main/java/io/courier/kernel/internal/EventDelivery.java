@@ -96,9 +96,6 @@ final class EventDelivery {
         if (rcvid > 0) {
             thread = clientOf(server, rcvid);
             target = thread.proc;
-            if (target.node != null) {
-                throw new KernelException(Errno.ENOSYS, "events to a client in another JVM of the node are not carried yet");
-            }
             ServerConn sc = connectionTo(server, thread);
             if (sc == null) {
                 throw new KernelException(Errno.EBADF, "the client of rcvid " + rcvid + " detached its connection");
@@ -108,10 +105,17 @@ final class EventDelivery {
                 throw new KernelException(Errno.EACCES, "the client's connection takes no events (NOEVENT)");
             }
             boolean regOnly = (events & ServerConn.REGISTERED_EVENTS_ONLY) != 0;
+            if (ev.handle() == 0 && regOnly) {
+                throw new KernelException(Errno.EACCES, "the client's connection takes registered events only");
+            }
+            if (target.node != null) {
+                // A client of another JVM of the node: its kernel delivers the event (and resolves
+                // a registered one) as if this server were there.
+                target.node.deliverEvent(server, caller, thread, ev, verifyOnly);
+                return;
+            }
             if (ev.handle() != 0) {
                 ev = registered(server, target, ev);
-            } else if (regOnly) {
-                throw new KernelException(Errno.EACCES, "the client's connection takes registered events only");
             }
         } else if (rcvid == 0) {
             thread = caller;
@@ -130,21 +134,43 @@ final class EventDelivery {
                 ev = registered(server, target, ev);
             }
         }
+        deliverTo(server, server.pid, target, thread, caller, caller.effPriority, ev, verifyOnly);
+    }
+
+    /**
+     * An event a server of another JVM of the node delivers to thread {@code tid} of {@code
+     * target} here ({@link NodePeers}): as {@code deliver} would there, with {@code server} the
+     * stand-in of the server's process and {@code inherit} the delivering thread's priority. On
+     * a thread of its own, never the ring's consumer: a pulse may have to cross JVMs again.
+     */
+    static void deliverFromNode(Proc server, int serverPid, Proc target, int tid, int inherit, SigEvent event,
+            boolean verifyOnly) {
+        validate(event);
+        KThread thread = target.tids.get(tid);
+        if (thread == null || thread.dead) {
+            throw new KernelException(Errno.ESRCH, "no thread " + tid + " in process " + target.pid);
+        }
+        SigEvent ev = event.handle() != 0 ? registered(server, target, event) : event;
+        deliverTo(server, serverPid, target, thread, server.self(), inherit, ev, verifyOnly);
+    }
+
+    private static void deliverTo(Proc server, int serverPid, Proc target, KThread thread, KThread caller, int inherit,
+            SigEvent ev, boolean verifyOnly) {
         if (target.life != Proc.Life.ALIVE) {
             throw new KernelException(ev.type() == SigEvent.Type.PULSE ? Errno.ENXIO : Errno.EACCES,
                     "process " + target.pid + " is terminating");
         }
         switch (ev.type()) {
-            case PULSE -> pulse(target, caller, ev, verifyOnly);
+            case PULSE -> pulse(target, caller, inherit, ev, verifyOnly);
             case SIGNAL, SIGNAL_CODE -> {
                 if (!verifyOnly) {
                     SignalDelivery.signal(target, 0, new SigInfo(ev.signo(), ev.type() == SigEvent.Type.SIGNAL ? Signals.SI_USER
-                            : ev.code(), ev.value(), server.pid));
+                            : ev.code(), ev.value(), serverPid));
                 }
             }
             case SIGNAL_THREAD -> {
                 if (!verifyOnly) {
-                    SignalDelivery.signal(target, thread.tid, new SigInfo(ev.signo(), ev.code(), ev.value(), server.pid));
+                    SignalDelivery.signal(target, thread.tid, new SigInfo(ev.signo(), ev.code(), ev.value(), serverPid));
                 }
             }
             case THREAD -> {
@@ -171,7 +197,7 @@ final class EventDelivery {
         }
     }
 
-    private static void pulse(Proc target, KThread caller, SigEvent ev, boolean verifyOnly) {
+    private static void pulse(Proc target, KThread caller, int inherit, SigEvent ev, boolean verifyOnly) {
         Connection c = ev.coid() < 0 ? null : target.connection(ev.coid());
         if (c == null) {
             throw new KernelException(Errno.EBADF, "process " + target.pid + " has no connection " + ev.coid());
@@ -184,7 +210,7 @@ final class EventDelivery {
             throw new KernelException(Errno.EBADF, "the channel of connection " + ev.coid() + " is gone");
         }
         // SIGEV_PULSE_PRIO_INHERIT (-1): the delivering thread's priority; 0 is the idle thread's: 1.
-        int prio = ev.priority() == SigEvent.SIGEV_PULSE_PRIO_INHERIT ? caller.effPriority : Math.max(1, ev.priority());
+        int prio = ev.priority() == SigEvent.SIGEV_PULSE_PRIO_INHERIT ? inherit : Math.max(1, ev.priority());
         if (prio > Kernel.PRIORITY_UNPRIVILEGED_MAX && !receiver.hasAbility(io.courier.kernel.Ability.PRIORITY)) {
             throw new KernelException(Errno.EPERM, "pulse priority " + prio + " is above the non-privileged range and"
                     + " process " + receiver.pid + " lacks the PRIORITY ability");

@@ -60,6 +60,7 @@ final class NodePeers implements AutoCloseable {
     static final int OP_UNBLOCK = 3;
     static final int OP_PULSE = 4;
     static final int OP_DETACH = 5;
+    static final int OP_EVENT = 6;
     /**
      * op, reserved, call id (the client's rcvid in its JVM), client pid, server pid, chid, reply
      * capacity, client tid, priority, uid, gid, pulse code or errno, reserved, pulse value.
@@ -306,7 +307,7 @@ final class NodePeers implements AutoCloseable {
             if (s == null) {
                 KThread t = mk.newStandIn(proc, peer.consumer, tid);
                 t.name = "tid " + tid + " of pid " + proc.pid;
-                s = new StandIn(this, t);
+                s = new StandIn(this, t, tid);
                 byTid.put(tid, s);
                 byThread.put(t, s);
             }
@@ -319,6 +320,21 @@ final class NodePeers implements AutoCloseable {
             if (s != null) {
                 s.outcome(status, error);
             }
+        }
+
+        /**
+         * A server here delivers {@code ev} to the client behind stand-in {@code client} (K17):
+         * the client's JVM delivers it, resolving a registered event there, and says how it went.
+         */
+        void deliverEvent(Proc server, KThread caller, KThread client, io.courier.kernel.SigEvent ev, boolean verifyOnly) {
+            StandIn s = byThread.get(client);
+            if (s == null) {
+                throw new KernelException(Errno.ESRCH, "the client is gone");
+            }
+            ByteBuffer bytes = ByteBuffer.allocate(io.courier.kernel.SigEventLayout.SIZE).order(ByteOrder.nativeOrder());
+            io.courier.kernel.SigEventLayout.put(bytes, 0, ev);
+            peer.call(server, caller, OP_EVENT, proc.pid, s.remoteTid, new ByteBuffer[] {bytes}, Iov.NONE,
+                    Blocking.NO_DEADLINE, caller.effPriority, verifyOnly ? 1 : 0, 0);
         }
 
         /** The process is gone with its JVM (or that JVM left the node): as a local process's death. */
@@ -346,6 +362,8 @@ final class NodePeers implements AutoCloseable {
     final class StandIn {
         final RemoteProc rp;
         final KThread t;
+        /** The tid of the thread it stands for, in its own JVM. */
+        final int remoteTid;
         final ByteBuffer[] siov = new ByteBuffer[1];
         final ByteBuffer[] riov = new ByteBuffer[1];
         private final ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
@@ -355,9 +373,10 @@ final class NodePeers implements AutoCloseable {
         /** The client's call: its rcvid in its JVM. */
         long callId;
 
-        StandIn(RemoteProc rp, KThread t) {
+        StandIn(RemoteProc rp, KThread t, int remoteTid) {
             this.rp = rp;
             this.t = t;
+            this.remoteTid = remoteTid;
         }
 
         /** The message buffer, with room for {@code n} bytes, cleared. */
@@ -451,8 +470,7 @@ final class NodePeers implements AutoCloseable {
         Channel stub(int pid, int chid) {
             long key = ((long) pid << 32) | (chid & 0xFFFF_FFFFL);
             Channel ch = stubs.computeIfAbsent(key, k -> {
-                Proc owner = stubProcs.computeIfAbsent(pid,
-                        q -> new Proc(mk, pid, "pid " + pid + " of node member " + member.slot(), Credentials.ROOT));
+                Proc owner = stubProc(pid);
                 Channel c = new Channel(chid, owner, 0);
                 c.remote = new Remote(this, pid, chid);
                 return c;
@@ -661,12 +679,16 @@ final class NodePeers implements AutoCloseable {
             int gid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 44);
             int code = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 48);
             long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
-            if (op < OP_CONNECT || op > OP_DETACH || replyCapacity < 0
+            if (op < OP_CONNECT || op > OP_EVENT || replyCapacity < 0
                     || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
                     || NodeLink.memberSlot(clientPid) != member.slot() || tid <= 0
                     || priority < Kernel.PRIORITY_MIN || priority > Kernel.PRIORITY_MAX) {
                 throw new CorruptRingException(in.peer(), inName, "a request with op " + op + ", reply capacity "
                         + replyCapacity + ", client pid " + clientPid + ", tid " + tid + ", priority " + priority);
+            }
+            if (op == OP_EVENT) {
+                event(id, clientPid, serverPid, chid, priority, code, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
+                return;
             }
             if (op == OP_DETACH) {
                 RemoteProc rp = remoteProcs.get(clientPid);
@@ -722,6 +744,51 @@ final class NodePeers implements AutoCloseable {
                 }
                 default -> throw new IllegalStateException("op " + op);
             }
+        }
+
+        /**
+         * An event a server of the peer delivers to thread {@code tid} of process {@code pid}
+         * here: delivered on a thread of its own (its pulse may cross JVMs again, which the
+         * consumer must never wait for), and answered with how it went.
+         */
+        private void event(long id, int serverPid, int pid, int tid, int inherit, int flags, MemorySegment ring,
+                long from, int length) {
+            if (length != io.courier.kernel.SigEventLayout.SIZE || (flags & ~1) != 0) {
+                throw new CorruptRingException(in.peer(), inName, "an event of " + length + " bytes, flags " + flags);
+            }
+            ByteBuffer bytes = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
+            MemorySegment.copy(ring, from, MemorySegment.ofBuffer(bytes), 0, length);
+            Proc target = pid <= 0 ? null : mk.proc(pid);
+            if (target == null) {
+                answer(id, Errno.ESRCH, 0);
+                return;
+            }
+            Proc server = stubProc(serverPid);
+            Thread.ofVirtual().name("courier-node-" + member.slot() + "-event").start(() -> {
+                Errno err = null;
+                try {
+                    io.courier.kernel.SigEvent ev = io.courier.kernel.SigEventLayout.get(bytes, 0);
+                    EventDelivery.deliverFromNode(server, serverPid, target, tid, inherit, ev, (flags & 1) != 0);
+                } catch (KernelException e) {
+                    err = e.errno();
+                } catch (RuntimeException e) {
+                    LOG.warn("node peer {}: delivering an event failed", member, e);
+                    err = Errno.EIO;
+                }
+                ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
+                header.putLong(0, id).putInt(8, err == null ? 0 : err.code());
+                try {
+                    offer(REPLY, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
+                } catch (KernelException e) {
+                    // Gone.
+                }
+            });
+        }
+
+        /** The stand-in, in no process table, of process {@code pid} of the peer. */
+        private Proc stubProc(int pid) {
+            return stubProcs.computeIfAbsent(pid,
+                    q -> new Proc(mk, pid, "pid " + pid + " of node member " + member.slot(), Credentials.ROOT));
         }
 
         /** The stand-in of the client's process, made (with the client's credentials) on its first request. */

@@ -202,6 +202,50 @@ class NodeClientsTest extends NodeTestSupport {
     }
 
     @Test
+    void k17AServerInAnotherJvmDeliversEventsToItsClientPlainAndRegistered() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("events");
+            Kernel k = mk.process("client");
+            CompletableFuture.runAsync(() -> {
+                int coid = k.nameOpen("events", 0);
+                int chid = k.channelCreate(0);
+                int self = k.connectAttach(0, 0, chid, Kernel.SIDE_CHANNEL, 0);
+                // A plain event in the message: the server's msgDeliverEvent reaches this process.
+                assertEquals(0, sendEvent(k, coid, SigEvent.pulse(self, 15, 9, 123)));
+                io.courier.kernel.Pulse p = k.msgReceivePulse(chid, LIMIT);
+                assertEquals(9, p.code());
+                assertEquals(123, p.value());
+                // A registered event: resolved in this JVM, where it was registered.
+                SigEvent reg = k.msgRegisterEvent(SigEvent.pulse(self, 15, 10, 456), coid);
+                assertEquals(0, sendEvent(k, coid, reg));
+                p = k.msgReceivePulse(chid, LIMIT);
+                assertEquals(10, p.code());
+                assertEquals(456, p.value());
+                // The delivery's error reaches the server, as in one JVM: no such connection here.
+                assertEquals(Errno.EBADF, assertThrows(KernelException.class,
+                        () -> sendEvent(k, coid, SigEvent.pulse(self + 1, 15, 9, 1))).errno());
+                // A handle this process never registered: EACCES.
+                assertEquals(Errno.EACCES, assertThrows(KernelException.class,
+                        () -> sendEvent(k, coid, reg.withHandle(reg.handle() + 1))).errno());
+            }).get(30, TimeUnit.SECONDS);
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
+    /** Sends {@code EVNT} and the event's byte form: the server delivers it to this client. */
+    private static int sendEvent(Kernel k, int coid, SigEvent ev) {
+        ByteBuffer msg = ByteBuffer.allocate(4 + io.courier.kernel.SigEventLayout.SIZE).order(java.nio.ByteOrder.nativeOrder());
+        msg.put("EVNT".getBytes(StandardCharsets.US_ASCII));
+        io.courier.kernel.SigEventLayout.put(msg, 4, ev);
+        msg.clear();
+        return k.msgSend(coid, msg, null, LIMIT);
+    }
+
+    @Test
     void k8PulsesAndPulseEventsCrossJvmsWithTheirErrors() throws Exception {
         Server server = null;
         try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {

@@ -71,7 +71,8 @@ public final class NodeKernelChild {
      * UNBLOCK pulse for it ends it with msgError(rcvid, -1)), one starting {@code ERR} gets EINVAL,
      * {@code INFO} gets its msgInfo and the connection's client info as text ({@code pid tid
      * priority scoid uid gid}), {@code PULS} the last pulse received ({@code code value}, or
-     * {@code none}), {@code DISC} how many DISCONNECT pulses came (each scoid then detached), any other the CRC32 of its bytes as status and its bytes reversed as reply.
+     * {@code none}), {@code EVNT} delivers the event that follows (its byte form) to the client and
+     * replies 0 or the errno of the delivery, {@code DISC} how many DISCONNECT pulses came (each scoid then detached), any other the CRC32 of its bytes as status and its bytes reversed as reply.
      */
     static void serve(Kernel server, int chid) {
         java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(64);
@@ -118,6 +119,18 @@ public final class NodeKernelChild {
                             + " " + ci.gid();
                 }
                 server.msgReply(rcvid, 0, java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+                continue;
+            }
+            if (start.equals("EVNT")) {
+                // The event after the 4-byte tag, in its byte form, delivered to this client.
+                try {
+                    io.courier.kernel.SigEvent ev = io.courier.kernel.SigEventLayout.get(
+                            java.nio.ByteBuffer.wrap(all, 4, all.length - 4).slice().order(java.nio.ByteOrder.nativeOrder()), 0);
+                    server.msgDeliverEvent(rcvid, ev);
+                    server.msgReply(rcvid, 0, null);
+                } catch (io.courier.kernel.KernelException e) {
+                    server.msgError(rcvid, e.errno());
+                }
                 continue;
             }
             if (start.startsWith("ERR")) {
