@@ -61,6 +61,7 @@ final class NodePeers implements AutoCloseable {
     static final int OP_PULSE = 4;
     static final int OP_DETACH = 5;
     static final int OP_EVENT = 6;
+    static final int OP_SIGNAL = 7;
     /**
      * op, reserved, call id (the client's rcvid in its JVM), client pid, server pid, chid, reply
      * capacity, client tid, priority, uid, gid, pulse code or errno, reserved, pulse value.
@@ -171,6 +172,20 @@ final class NodePeers implements AutoCloseable {
         Peer peer = peer(m);
         peer.call(client, t, OP_CONNECT, pid, chid, Iov.NONE, Iov.NONE, Blocking.NO_DEADLINE, t.effPriority, 0, 0);
         return peer.stub(pid, chid);
+    }
+
+    /**
+     * {@code signalKill} by {@code sender}'s thread {@code t} to thread {@code tid} (0: any) of
+     * process {@code pid} of another member: that JVM's kernel delivers it and says how it went.
+     */
+    void signal(Proc sender, KThread t, int pid, int tid, int signo, int code, long value) {
+        Member m = node.member(pid);
+        if (m == null || m.slot() == node.self.slot()) {
+            throw new KernelException(Errno.ESRCH, "no process " + pid);
+        }
+        ByteBuffer what = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(0, signo).putInt(4, code);
+        peer(m).call(sender, t, OP_SIGNAL, pid, tid, new ByteBuffer[] {what}, Iov.NONE, Blocking.NO_DEADLINE,
+                t.effPriority, 0, value);
     }
 
     /** The endpoint of a remote channel: where its messages and pulses go. */
@@ -679,7 +694,7 @@ final class NodePeers implements AutoCloseable {
             int gid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 44);
             int code = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 48);
             long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
-            if (op < OP_CONNECT || op > OP_EVENT || replyCapacity < 0
+            if (op < OP_CONNECT || op > OP_SIGNAL || replyCapacity < 0
                     || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
                     || NodeLink.memberSlot(clientPid) != member.slot() || tid <= 0
                     || priority < Kernel.PRIORITY_MIN || priority > Kernel.PRIORITY_MAX) {
@@ -688,6 +703,15 @@ final class NodePeers implements AutoCloseable {
             }
             if (op == OP_EVENT) {
                 event(id, clientPid, serverPid, chid, priority, code, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
+                return;
+            }
+            if (op == OP_SIGNAL) {
+                if (length != REQUEST_HEADER + 8) {
+                    throw new CorruptRingException(in.peer(), inName, "a signal of " + length + " bytes");
+                }
+                int signo = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + REQUEST_HEADER);
+                int sigCode = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + REQUEST_HEADER + 4);
+                signal(id, remoteProc(clientPid, uid, gid), serverPid, chid, signo, sigCode, value);
                 return;
             }
             if (op == OP_DETACH) {
@@ -773,6 +797,45 @@ final class NodePeers implements AutoCloseable {
                     err = e.errno();
                 } catch (RuntimeException e) {
                     LOG.warn("node peer {}: delivering an event failed", member, e);
+                    err = Errno.EIO;
+                }
+                ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
+                header.putLong(0, id).putInt(8, err == null ? 0 : err.code());
+                try {
+                    offer(REPLY, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
+                } catch (KernelException e) {
+                    // Gone.
+                }
+            });
+        }
+
+        /**
+         * A signal from process {@code from} of the peer to thread {@code tid} (0: any) of
+         * process {@code pid} here, with the checks of a local {@code signalKill}; on a thread of
+         * its own (SIGKILL runs the process's death, and its exit hooks).
+         */
+        private void signal(long id, RemoteProc from, int pid, int tid, int signo, int code, long value) {
+            Proc target = pid <= 0 ? null : mk.proc(pid);
+            Errno refused = null;
+            if (target == null) {
+                refused = Errno.ESRCH;
+            } else if (signo < 1 || signo > io.courier.kernel.Signals.SIGMAX) {
+                refused = Errno.EINVAL;
+            } else if (!from.proc.mayNotify(target)) {
+                refused = Errno.EPERM;
+            }
+            if (refused != null) {
+                answer(id, refused, 0);
+                return;
+            }
+            Thread.ofVirtual().name("courier-node-" + member.slot() + "-signal").start(() -> {
+                Errno err = null;
+                try {
+                    SignalDelivery.signal(target, tid, new io.courier.kernel.SigInfo(signo, code, value, from.proc.pid));
+                } catch (KernelException e) {
+                    err = e.errno();
+                } catch (RuntimeException e) {
+                    LOG.warn("node peer {}: delivering a signal failed", member, e);
                     err = Errno.EIO;
                 }
                 ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());

@@ -29,6 +29,11 @@ final class SignalDelivery {
         }
         // pid 0: the caller's process group, which in Courier is the calling process alone.
         Proc target = pid == 0 ? p : p.mk.proc(pid);
+        if (target == null && p.mk.isOtherMember(pid)) {
+            // A process of another JVM of the node: its kernel delivers the signal (K18 there).
+            p.mk.node.peers.signal(p, p.self(), pid, tid, signo, code, value);
+            return;
+        }
         if (target == null) {
             throw new KernelException(Errno.ESRCH, "no process " + pid);
         }

@@ -246,6 +246,47 @@ class NodeClientsTest extends NodeTestSupport {
     }
 
     @Test
+    void k18SignalsCrossJvmsSigkillEndsAProcessOfAnotherJvm() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("victim");
+            Server srv = server;
+            Kernel k = mk.process("killer");
+            CompletableFuture.runAsync(() -> {
+                int coid = k.nameOpen("victim", 0);
+                assertEquals(crcOf("alive"), k.msgSend(coid, ByteBuffer.wrap("alive".getBytes(StandardCharsets.US_ASCII)),
+                        ByteBuffer.allocate(5), LIMIT));
+                assertEquals(Errno.EINVAL, assertThrows(KernelException.class,
+                        () -> k.signalKill(srv.pid(), 0, 99, 0, 0)).errno(), "checked before it goes");
+                assertEquals(Errno.ESRCH, assertThrows(KernelException.class,
+                        () -> k.signalKill(srv.pid() + 7, 0, io.courier.kernel.Signals.SIGKILL, 0, 0)).errno(),
+                        "no such process in that JVM");
+                k.signalKill(srv.pid(), 0, io.courier.kernel.Signals.SIGKILL, 0, 0);
+                // The process died there: its name went, its channel with it.
+                long end = System.nanoTime() + LIMIT.toNanos();
+                Errno e = null;
+                while (System.nanoTime() < end) {
+                    try {
+                        k.msgSend(coid, ByteBuffer.wrap("alive".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(5),
+                                LIMIT);
+                    } catch (KernelException x) {
+                        e = x.errno();
+                        break;
+                    }
+                }
+                assertTrue(e == Errno.EBADF || e == Errno.ESRCH, "a send to the killed server: " + e);
+                assertEquals(Errno.ENOENT, assertThrows(KernelException.class, () -> k.nameOpen("victim", 0)).errno());
+            }).get(30, TimeUnit.SECONDS);
+            NodeKernelChild.expectLine(server.process(), server.out(), "SERVER ENDED ");
+            assertTrue(server.process().isAlive(), "its JVM lives on: one process died, not the JVM");
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
+    @Test
     void k8PulsesAndPulseEventsCrossJvmsWithTheirErrors() throws Exception {
         Server server = null;
         try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {

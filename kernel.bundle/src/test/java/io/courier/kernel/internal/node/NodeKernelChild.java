@@ -181,7 +181,14 @@ public final class NodeKernelChild {
                 io.courier.kernel.NameAttach name = server.nameAttach(args[3], 0);
                 System.out.println("ATTACHED " + server.pid() + " " + name.chid());
                 System.out.flush();
-                serve(server, name.chid());
+                try {
+                    serve(server, name.chid());
+                } catch (io.courier.kernel.KernelException e) {
+                    // The server process was killed (SIGKILL from another JVM): the JVM stays.
+                    System.out.println("SERVER ENDED " + e.errno());
+                    System.out.flush();
+                    Thread.sleep(55_000);
+                }
             }
             default -> {
                 System.out.println("unknown action " + args[0]);
