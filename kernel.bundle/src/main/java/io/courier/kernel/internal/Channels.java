@@ -116,6 +116,11 @@ final class Channels {
 
     /** A server {@code client} is connected to went away: COIDDEATH to a COID_DISCONNECT channel. */
     static void coidDeath(Proc client, int coid) {
+        if (client.node != null) {
+            // A client of another JVM of the node: its kernel marks its connections and tells it.
+            client.node.coidDeath(coid);
+            return;
+        }
         for (Channel ch : client.channels.values()) {
             if (ch.has(ChannelFlags.COID_DISCONNECT) && !ch.destroyed) {
                 Pulses.postKernel(ch, new PulseItem(Kernel.PRIORITY_DEFAULT, PulseCode.COIDDEATH, coid, 0, null));

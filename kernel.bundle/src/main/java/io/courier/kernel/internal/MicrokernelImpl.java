@@ -555,6 +555,11 @@ public final class MicrokernelImpl implements Microkernel {
         }
     }
 
+    /** The processes of this JVM, alive or dying. */
+    List<Proc> allProcs() {
+        return procs.values();
+    }
+
     KThread slot(int slot) {
         return slots.get(slot);
     }

@@ -62,6 +62,7 @@ final class NodePeers implements AutoCloseable {
     static final int OP_DETACH = 5;
     static final int OP_EVENT = 6;
     static final int OP_SIGNAL = 7;
+    static final int OP_COIDDEATH = 8;
     /**
      * op, reserved, call id (the client's rcvid in its JVM), client pid, server pid, chid, reply
      * capacity, client tid, priority, uid, gid, pulse code or errno, reserved, pulse value.
@@ -350,6 +351,22 @@ final class NodePeers implements AutoCloseable {
             io.courier.kernel.SigEventLayout.put(bytes, 0, ev);
             peer.call(server, caller, OP_EVENT, proc.pid, s.remoteTid, new ByteBuffer[] {bytes}, Iov.NONE,
                     Blocking.NO_DEADLINE, caller.effPriority, verifyOnly ? 1 : 0, 0);
+        }
+
+        /**
+         * The channel behind this process's connection {@code coid} here is gone (its server
+         * died or destroyed it): the process's JVM hears of it, never waited for.
+         */
+        void coidDeath(int coid) {
+            Connection c = proc.connection(coid);
+            if (c == null || peer.isClosed()) {
+                return;
+            }
+            coids.values().remove(coid);
+            ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+            header.putInt(0, OP_COIDDEATH).putInt(16, c.channel.owner.pid).putInt(20, proc.pid)
+                    .putInt(24, c.channel.chid).putInt(32, 1).putInt(36, Kernel.PRIORITY_DEFAULT);
+            peer.send(header);
         }
 
         /** The process is gone with its JVM (or that JVM left the node): as a local process's death. */
@@ -694,7 +711,7 @@ final class NodePeers implements AutoCloseable {
             int gid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 44);
             int code = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 48);
             long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
-            if (op < OP_CONNECT || op > OP_SIGNAL || replyCapacity < 0
+            if (op < OP_CONNECT || op > OP_COIDDEATH || replyCapacity < 0
                     || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
                     || NodeLink.memberSlot(clientPid) != member.slot() || tid <= 0
                     || priority < Kernel.PRIORITY_MIN || priority > Kernel.PRIORITY_MAX) {
@@ -703,6 +720,10 @@ final class NodePeers implements AutoCloseable {
             }
             if (op == OP_EVENT) {
                 event(id, clientPid, serverPid, chid, priority, code, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
+                return;
+            }
+            if (op == OP_COIDDEATH) {
+                coidDeath(clientPid, serverPid, chid);
                 return;
             }
             if (op == OP_SIGNAL) {
@@ -848,6 +869,28 @@ final class NodePeers implements AutoCloseable {
             });
         }
 
+        /**
+         * Channel {@code chid} of process {@code from} of the peer is gone: the connections of
+         * process {@code pid} here to it are dead (EBADF), and it gets COIDDEATH for each on its
+         * COID_DISCONNECT channel, as from a local server.
+         */
+        private void coidDeath(int from, int pid, int chid) {
+            Channel stub = stubs.get(((long) from << 32) | (chid & 0xFFFF_FFFFL));
+            Proc client = pid <= 0 ? null : mk.proc(pid);
+            if (stub == null || client == null) {
+                return;
+            }
+            stub.destroyed = true;
+            for (IdTable<Connection> table : java.util.List.of(client.fdConns, client.sideConns)) {
+                for (Connection c : table.values()) {
+                    if (c.channel == stub && !c.dead) {
+                        c.dead = true;
+                        Channels.coidDeath(client, c.coid);
+                    }
+                }
+            }
+        }
+
         /** The stand-in, in no process table, of process {@code pid} of the peer. */
         private Proc stubProc(int pid) {
             return stubProcs.computeIfAbsent(pid,
@@ -929,6 +972,24 @@ final class NodePeers implements AutoCloseable {
                     return; // Done: its outcome is on its way.
                 }
             }
+        }
+
+        /** Puts a request record of one buffer without waiting: a full ring hands it to a thread. */
+        void send(ByteBuffer record) {
+            try {
+                if (out.offer(REQUEST, new ByteBuffer[] {record})) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                return; // Cut off or closed.
+            }
+            Thread.ofVirtual().name("courier-node-" + member.slot() + "-send").start(() -> {
+                try {
+                    offer(REQUEST, new ByteBuffer[] {record}, Blocking.NO_DEADLINE);
+                } catch (KernelException e) {
+                    // Gone.
+                }
+            });
         }
 
         /**
@@ -1022,6 +1083,19 @@ final class NodePeers implements AutoCloseable {
             // The remote channels first: a client woken by its failed call then finds its connection dead (EBADF).
             for (Channel ch : stubs.values()) {
                 ch.destroyed = true;
+            }
+            // Connections of this JVM's processes to them are dead; each gets COIDDEATH as from a local server's death.
+            if (!stubs.isEmpty()) {
+                for (Proc p : mk.allProcs()) {
+                    for (IdTable<Connection> table : java.util.List.of(p.fdConns, p.sideConns)) {
+                        for (Connection c : table.values()) {
+                            if (c.channel.remote != null && c.channel.remote.peer == this && !c.dead) {
+                                c.dead = true;
+                                Channels.coidDeath(p, c.coid);
+                            }
+                        }
+                    }
+                }
             }
             for (Proc p : stubProcs.values()) {
                 p.life = Proc.Life.DEAD;

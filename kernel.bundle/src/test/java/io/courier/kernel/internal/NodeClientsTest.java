@@ -246,13 +246,14 @@ class NodeClientsTest extends NodeTestSupport {
     }
 
     @Test
-    void k18SignalsCrossJvmsSigkillEndsAProcessOfAnotherJvm() throws Exception {
+    void k18SignalsCrossJvmsSigkillEndsAProcessOfAnotherJvmAndItsClientsGetCoiddeath() throws Exception {
         Server server = null;
         try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
             server = startServer("victim");
             Server srv = server;
             Kernel k = mk.process("killer");
             CompletableFuture.runAsync(() -> {
+                int deaths = k.channelCreate(io.courier.kernel.ChannelFlags.COID_DISCONNECT);
                 int coid = k.nameOpen("victim", 0);
                 assertEquals(crcOf("alive"), k.msgSend(coid, ByteBuffer.wrap("alive".getBytes(StandardCharsets.US_ASCII)),
                         ByteBuffer.allocate(5), LIMIT));
@@ -262,7 +263,11 @@ class NodeClientsTest extends NodeTestSupport {
                         () -> k.signalKill(srv.pid() + 7, 0, io.courier.kernel.Signals.SIGKILL, 0, 0)).errno(),
                         "no such process in that JVM");
                 k.signalKill(srv.pid(), 0, io.courier.kernel.Signals.SIGKILL, 0, 0);
-                // The process died there: its name went, its channel with it.
+                // The process died there: this client hears of it on its COID_DISCONNECT channel
+                // (K12), its connection is dead, its name went with its channel.
+                io.courier.kernel.Pulse death = k.msgReceivePulse(deaths, LIMIT);
+                assertEquals(io.courier.kernel.PulseCode.COIDDEATH, death.code());
+                assertEquals(coid, death.value(), "COIDDEATH names the dead connection");
                 long end = System.nanoTime() + LIMIT.toNanos();
                 Errno e = null;
                 while (System.nanoTime() < end) {
@@ -274,7 +279,7 @@ class NodeClientsTest extends NodeTestSupport {
                         break;
                     }
                 }
-                assertTrue(e == Errno.EBADF || e == Errno.ESRCH, "a send to the killed server: " + e);
+                assertEquals(Errno.EBADF, e, "a send on the dead connection");
                 assertEquals(Errno.ENOENT, assertThrows(KernelException.class, () -> k.nameOpen("victim", 0)).errno());
             }).get(30, TimeUnit.SECONDS);
             NodeKernelChild.expectLine(server.process(), server.out(), "SERVER ENDED ");

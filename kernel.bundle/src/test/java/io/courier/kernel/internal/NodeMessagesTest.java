@@ -132,6 +132,8 @@ class NodeMessagesTest extends NodeTestSupport {
         try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
             server = startServer("holder");
             Kernel k = mk.process("client");
+            int deaths = CompletableFuture.supplyAsync(() -> k.channelCreate(io.courier.kernel.ChannelFlags.COID_DISCONNECT))
+                    .get(10, TimeUnit.SECONDS);
             int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("holder", 0)).get(10, TimeUnit.SECONDS);
             CompletableFuture<Throwable> outcome = new CompletableFuture<>();
             Thread client = Thread.ofPlatform().start(() -> {
@@ -155,6 +157,11 @@ class NodeMessagesTest extends NodeTestSupport {
             assertEquals(Errno.ESRCH, assertInstanceOf(KernelException.class, t).errno());
             assertTrue(tookMs <= 1_000, "ESRCH after " + tookMs + " ms");
             client.join(TimeUnit.SECONDS.toMillis(5));
+            // K12: the client's COID_DISCONNECT channel hears that its connection's server died.
+            io.courier.kernel.Pulse death = CompletableFuture.supplyAsync(() -> k.msgReceivePulse(deaths, LIMIT))
+                    .get(10, TimeUnit.SECONDS);
+            assertEquals(io.courier.kernel.PulseCode.COIDDEATH, death.code());
+            assertEquals(coid, death.value());
             // The connection is dead now, the name gone.
             assertEquals(Errno.EBADF, assertThrows(KernelException.class,
                     () -> k.msgSend(coid, ByteBuffer.allocate(1), null)).errno());
