@@ -26,7 +26,8 @@ public final class Echo {
     /** Starts a child JVM echoing with {@code args} (the benchmark's own class path). */
     static Process startChild(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
                 Echo.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -132,7 +133,42 @@ public final class Echo {
         }
     }
 
-    /** {@code rings ROOT NODE IN OUT [SPIN_NANOS YIELD_NANOS]} (fixed strategy), {@code kernel ROOT NODE} or {@code uds PATH}. */
+    /** The Aeron IPC streams of the ping-pong peer: pings to the echo JVM, pongs back. */
+    static final int AERON_PING_STREAM = 10;
+    static final int AERON_PONG_STREAM = 11;
+
+    /**
+     * The far side of the Aeron IPC ping-pong: a client of the media driver whose folder is
+     * {@code dir} (the benchmark's embedded driver), which answers each ping on the pong stream
+     * with the same bytes. Spins briefly, then backs off, between polls.
+     */
+    static void aeron(String dir, Runnable ready) {
+        io.aeron.Aeron.Context ctx = new io.aeron.Aeron.Context().aeronDirectoryName(dir);
+        try (io.aeron.Aeron aeron = io.aeron.Aeron.connect(ctx);
+                io.aeron.Subscription pings = aeron.addSubscription("aeron:ipc", AERON_PING_STREAM);
+                io.aeron.Publication pongs = aeron.addPublication("aeron:ipc", AERON_PONG_STREAM)) {
+            ready.run();
+            org.agrona.concurrent.IdleStrategy idle = aeronIdle();
+            io.aeron.logbuffer.FragmentHandler echo = (buffer, offset, length, header) -> {
+                while (pongs.offer(buffer, offset, length) < 0) {
+                    if (pongs.isClosed()) {
+                        return;
+                    }
+                    Thread.onSpinWait();
+                }
+            };
+            while (!pings.isClosed()) {
+                idle.idle(pings.poll(echo, 16));
+            }
+        }
+    }
+
+    /** The idle strategy of both sides of the Aeron peer: spin, yield, then park from 1 µs up to 100 µs. */
+    static org.agrona.concurrent.IdleStrategy aeronIdle() {
+        return new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 100_000);
+    }
+
+    /** {@code rings ROOT NODE IN OUT [SPIN_NANOS YIELD_NANOS]} (fixed strategy), {@code kernel ROOT NODE}, {@code aeron DIR} or {@code uds PATH}. */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -152,6 +188,11 @@ public final class Echo {
                 rings(in, out, args.length > 5 ? Long.parseLong(args[5]) : -1,
                         args.length > 6 ? Long.parseLong(args[6]) : 0);
             }
+        } else if (args[0].equals("aeron")) {
+            aeron(args[1], () -> {
+                System.out.println("READY");
+                System.out.flush();
+            });
         } else if (args[0].equals("kernel")) {
             kernel(Path.of(args[1]), args[2], () -> {
                 System.out.println("READY");

@@ -31,17 +31,19 @@ import org.openjdk.jmh.annotations.Warmup;
  * SPEC B2: a Courier round trip of a 64-byte message and a 64-byte reply ({@code msgSend} on a
  * coid from {@code nameOpen}) to a server in another JVM of the node, beside the same round trip
  * to a server thread in this JVM and a 64-byte ping-pong over a UNIX-domain socket with another
- * JVM, in one run ({@code path}). The far JVMs are {@link Echo} children.
+ * JVM and an Aeron IPC ping-pong (an embedded media driver here, the echo JVM its client), in one
+ * run ({@code path}). The far JVMs are {@link Echo} children.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms256m", "-Xmx256m", "--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms256m", "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class NodeRoundTripBenchmark {
-    /** "courierAcrossJvms", "courierInJvm" or "unixSocketAcrossJvms". */
-    @Param({"courierAcrossJvms", "courierInJvm", "unixSocketAcrossJvms"})
+    /** "courierAcrossJvms", "courierInJvm", "unixSocketAcrossJvms" or "aeronIpcAcrossJvms". */
+    @Param({"courierAcrossJvms", "courierInJvm", "unixSocketAcrossJvms", "aeronIpcAcrossJvms"})
     public String path;
 
     private Path root;
@@ -51,6 +53,14 @@ public class NodeRoundTripBenchmark {
     private Kernel client;
     private int coid;
     private SocketChannel socket;
+    private io.aeron.driver.MediaDriver driver;
+    private io.aeron.Aeron aeron;
+    private io.aeron.Publication pings;
+    private io.aeron.Subscription pongs;
+    private org.agrona.concurrent.IdleStrategy aeronIdle;
+    private final org.agrona.concurrent.UnsafeBuffer ping = new org.agrona.concurrent.UnsafeBuffer(new byte[Echo.SIZE]);
+    private int pongBytes;
+    private final io.aeron.logbuffer.FragmentHandler onPong = (buffer, offset, length, header) -> pongBytes = length;
     private final ByteBuffer msg = ByteBuffer.allocateDirect(Echo.SIZE);
     private final ByteBuffer reply = ByteBuffer.allocateDirect(Echo.SIZE);
 
@@ -99,6 +109,30 @@ public class NodeRoundTripBenchmark {
                 client = mk.process("client");
                 coid = client.nameOpen("echo", 0);
             }
+            case "aeronIpcAcrossJvms" -> {
+                // An embedded media driver here; the echo JVM is a client of it over IPC (shared memory).
+                driver = io.aeron.driver.MediaDriver.launchEmbedded(new io.aeron.driver.MediaDriver.Context()
+                        .aeronDirectoryName(root.resolve("aeron").toString())
+                        .threadingMode(io.aeron.driver.ThreadingMode.SHARED)
+                        .sharedIdleStrategy(new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 1_000_000))
+                        .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+                aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                pings = aeron.addPublication("aeron:ipc", Echo.AERON_PING_STREAM);
+                pongs = aeron.addSubscription("aeron:ipc", Echo.AERON_PONG_STREAM);
+                aeronIdle = Echo.aeronIdle();
+                for (int i = 0; i < Echo.SIZE; i++) {
+                    ping.putByte(i, (byte) ('a' + i % 26));
+                }
+                child = Echo.startChild("aeron", driver.aeronDirectoryName());
+                Echo.awaitReady(child);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!(pings.isConnected() && pongs.isConnected()) && System.nanoTime() < end) {
+                    Thread.sleep(1);
+                }
+                if (!pings.isConnected() || !pongs.isConnected()) {
+                    throw new IllegalStateException("the Aeron echo JVM did not connect");
+                }
+            }
             default -> {
                 Path sock = root.resolve("echo.sock");
                 child = Echo.startChild("uds", sock.toString());
@@ -113,6 +147,9 @@ public class NodeRoundTripBenchmark {
         if (socket != null) {
             socket.close();
         }
+        if (aeron != null) {
+            aeron.close();
+        }
         if (mk != null) {
             mk.close();
         }
@@ -125,6 +162,9 @@ public class NodeRoundTripBenchmark {
                 child.destroyForcibly();
             }
         }
+        if (driver != null) {
+            driver.close();
+        }
         try (Stream<Path> s = Files.walk(root)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -133,6 +173,17 @@ public class NodeRoundTripBenchmark {
     /** One round trip by the path of this trial. */
     @Benchmark
     public int roundTrip() throws IOException {
+        if (pings != null) {
+            while (pings.offer(ping, 0, Echo.SIZE) < 0) {
+                Thread.onSpinWait();
+            }
+            pongBytes = 0;
+            while (pongBytes == 0) {
+                aeronIdle.idle(pongs.poll(onPong, 1));
+            }
+            aeronIdle.reset();
+            return pongBytes;
+        }
         if (socket == null) {
             msg.clear();
             reply.clear();

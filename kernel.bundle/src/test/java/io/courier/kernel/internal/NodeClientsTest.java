@@ -98,6 +98,55 @@ class NodeClientsTest extends NodeTestSupport {
     }
 
     @Test
+    void k9MessagesFromAnotherJvmQueueByPriorityThenAge() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("order");
+            Kernel k = mk.process("client");
+            int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("order", 0)).get(10, TimeUnit.SECONDS);
+            // The server is busy for a second; meanwhile messages of priorities 5, 30, 15 and 30 queue there.
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+            CompletableFuture<Void> busy = CompletableFuture.runAsync(
+                    () -> k.msgSend(coid, ByteBuffer.wrap("WAIT".getBytes(StandardCharsets.US_ASCII)), null, LIMIT), pool);
+            awaitBlocked(mk, 1);
+            java.util.List<CompletableFuture<Void>> sends = new java.util.ArrayList<>();
+            String[] tags = {"5a", "30a", "15a", "30b"};
+            for (int i = 0; i < tags.length; i++) {
+                String tag = tags[i];
+                int prio = Integer.parseInt(tag.substring(0, tag.length() - 1));
+                sends.add(CompletableFuture.runAsync(() -> {
+                    k.setPriority(prio);
+                    k.msgSend(coid, ByteBuffer.wrap(("ORD:" + tag).getBytes(StandardCharsets.US_ASCII)), null, LIMIT);
+                }, pool));
+                awaitBlocked(mk, 2 + i);
+                Thread.sleep(20); // in the server's queue, not only in the ring
+            }
+            busy.get(10, TimeUnit.SECONDS);
+            for (CompletableFuture<Void> f : sends) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertEquals("30a,30b,15a,5a", CompletableFuture.supplyAsync(() -> ask(k, coid, "ORDS")).get(10, TimeUnit.SECONDS),
+                    "priority first, then age, as in one JVM");
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
+    /** Waits until {@code n} threads of {@code mk} are blocked on a server (at most 10 s). */
+    private static void awaitBlocked(MicrokernelImpl mk, int n) throws InterruptedException {
+        long end = System.nanoTime() + LIMIT.toNanos();
+        while (mk.sends().stream().filter(s -> s.state() == io.courier.kernel.ThreadState.REPLY).count() < n
+                && System.nanoTime() < end) {
+            Thread.sleep(2);
+        }
+        assertTrue(mk.sends().stream().filter(s -> s.state() == io.courier.kernel.ThreadState.REPLY).count() >= n,
+                n + " clients blocked");
+    }
+
+    @Test
     void k13ATimeoutOrAnInterruptIsDecidedByTheServersKernelAndTheClientMovesOn() throws Exception {
         Server server = null;
         try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {

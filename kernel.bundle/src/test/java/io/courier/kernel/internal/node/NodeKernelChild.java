@@ -72,13 +72,15 @@ public final class NodeKernelChild {
      * {@code INFO} gets its msgInfo and the connection's client info as text ({@code pid tid
      * priority scoid uid gid}), {@code PULS} the last pulse received ({@code code value}, or
      * {@code none}), {@code EVNT} delivers the event that follows (its byte form) to the client and
-     * replies 0 or the errno of the delivery, {@code DISC} how many DISCONNECT pulses came (each scoid then detached), any other the CRC32 of its bytes as status and its bytes reversed as reply.
+     * replies 0 or the errno of the delivery, {@code WAIT} is answered after a second, {@code ORD:x}
+     * appends x to a list that {@code ORDS} returns, {@code DISC} how many DISCONNECT pulses came (each scoid then detached), any other the CRC32 of its bytes as status and its bytes reversed as reply.
      */
     static void serve(Kernel server, int chid) {
         java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(64);
         io.courier.kernel.MsgInfo info = new io.courier.kernel.MsgInfo();
         String lastPulse = "none";
         int disconnects = 0;
+        StringBuilder order = new StringBuilder();
         while (true) {
             head.clear();
             long rcvid = server.msgReceive(chid, head, info);
@@ -119,6 +121,25 @@ public final class NodeKernelChild {
                             + " " + ci.gid();
                 }
                 server.msgReply(rcvid, 0, java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+                continue;
+            }
+            if (start.equals("WAIT")) {
+                // Busy for a second: the messages that come meanwhile queue.
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                server.msgReply(rcvid, 0, null);
+                continue;
+            }
+            if (start.equals("ORD:")) {
+                order.append(order.isEmpty() ? "" : ",").append(new String(all, 4, all.length - 4, StandardCharsets.US_ASCII));
+                server.msgReply(rcvid, 0, null);
+                continue;
+            }
+            if (start.equals("ORDS")) {
+                server.msgReply(rcvid, 0, java.nio.ByteBuffer.wrap(order.toString().getBytes(StandardCharsets.US_ASCII)));
                 continue;
             }
             if (start.equals("EVNT")) {
