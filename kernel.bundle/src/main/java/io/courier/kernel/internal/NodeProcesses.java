@@ -77,6 +77,8 @@ final class NodeProcesses implements AutoCloseable {
     private static final long OWNER_MASK = 0xFF_FFFF_FF00L;
     private static final int SEQ_SHIFT = 40;
     private static final long SEQ_MASK = (1L << 23) - 1;
+    /** How long one listing waits in all for entries being written. */
+    private static final long PATIENCE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
 
     /** A process of the node, as its JVM wrote it. */
     record Entry(int pid, String name, int threads, String summary, int memberSlot) {
@@ -101,6 +103,8 @@ final class NodeProcesses implements AutoCloseable {
      * {@link #lock}.
      */
     private final long[] seqs = new long[PER_MEMBER];
+    /** Set by {@link #close} (under {@link #lock}): a process that dies after it is not written. */
+    private volatile boolean closed;
     /** Whether a full region was logged; guarded by {@link #lock}. */
     private boolean fullLogged;
     /** The malformed control words logged already, by entry, so a bad entry is logged once, not at every listing. */
@@ -156,7 +160,7 @@ final class NodeProcesses implements AutoCloseable {
     void add(int pid, String name) {
         lock.lock();
         try {
-            if (mine.containsKey(pid)) {
+            if (closed || mine.containsKey(pid)) {
                 return;
             }
             int i = 0;
@@ -173,7 +177,7 @@ final class NodeProcesses implements AutoCloseable {
             }
             used[i] = true;
             mine.put(pid, i);
-            written.put(pid, "");
+            written.put(pid, key(0, ""));
             write(i, pid, name, 0, "");
         } finally {
             lock.unlock();
@@ -185,8 +189,8 @@ final class NodeProcesses implements AutoCloseable {
         lock.lock();
         try {
             Integer i = mine.get(pid);
-            String key = threads + " " + summary;
-            if (i == null || key.equals(written.get(pid))) {
+            String key = key(threads, summary);
+            if (closed || i == null || key.equals(written.get(pid))) {
                 return;
             }
             written.put(pid, key);
@@ -196,13 +200,17 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
+    private static String key(int threads, String summary) {
+        return threads + " " + summary;
+    }
+
     /** The process {@code pid} of this JVM died: it leaves the table. */
     void remove(int pid) {
         lock.lock();
         try {
             Integer i = mine.remove(pid);
             written.remove(pid);
-            if (i == null) {
+            if (closed || i == null) {
                 return;
             }
             used[i] = false;
@@ -270,6 +278,9 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Every process of the node's living members, by member slot, each checked. */
     List<Entry> list() {
+        if (closed) {
+            return List.of();
+        }
         long[] owners = new long[MEMBERS];
         java.util.Arrays.fill(owners, -1L);
         for (Member m : members.members()) {
@@ -277,12 +288,13 @@ final class NodeProcesses implements AutoCloseable {
         }
         List<Entry> out = new ArrayList<>();
         byte[] scratch = new byte[MAX_NAME + MAX_SUMMARY];
+        long[] patience = {System.nanoTime() + PATIENCE_NANOS};
         for (int slot = 0; slot < MEMBERS; slot++) {
             if (owners[slot] < 0) {
                 continue;
             }
             for (int i = 0; i < PER_MEMBER; i++) {
-                Entry e = read(slot, i, owners[slot], scratch);
+                Entry e = read(slot, i, owners[slot], scratch, patience);
                 if (e != null) {
                     out.add(e);
                 }
@@ -291,16 +303,27 @@ final class NodeProcesses implements AutoCloseable {
         return out;
     }
 
-    /** Entry {@code i} of member {@code slot}'s region when it is LIVE, well-formed and its owner's; null otherwise. */
-    private Entry read(int slot, int i, long owner, byte[] scratch) {
+    /**
+     * Entry {@code i} of member {@code slot}'s region when it is LIVE, well-formed and its owner's;
+     * null otherwise. An entry being written is looked at again, yielding the processor, until the
+     * listing's {@code patience} (a deadline, shared by all its entries) runs out: a writer that
+     * lost its processor mid-write gets time to finish, and entries a broken peer leaves WRITING
+     * cost a listing at most that much in all.
+     */
+    private Entry read(int slot, int i, long owner, byte[] scratch, long[] patience) {
         long at = entry(slot, i);
-        for (int attempt = 0; attempt < 4; attempt++) {
+        for (int attempt = 0;; attempt++) {
+            if (attempt > 0) {
+                if (attempt >= 3 && System.nanoTime() - patience[0] > 0) {
+                    return null; // Changing under every look: shown next time.
+                }
+                Thread.yield();
+            }
             long c = (long) LONG.getAcquire(table, at + CONTROL);
             if (c == 0L || (c & OWNER_MASK) != owner) {
                 return null; // Free, or left by an earlier owner of the slot.
             }
             if ((c & 0xFF) == WRITING) {
-                Thread.onSpinWait();
                 continue;
             }
             int pid = table.get(ValueLayout.JAVA_INT, at + PID);
@@ -331,7 +354,6 @@ final class NodeProcesses implements AutoCloseable {
             }
             return new Entry(pid, name, threads, summary, slot);
         }
-        return null; // Changing under every look: its owner is busy with it, so it is shown next time.
     }
 
     private void malformed(int slot, int i, long c, String what) {
@@ -355,6 +377,9 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Clears the entries the member {@code gone} wrote: it left or died. Called on the member watcher. */
     void removeMember(Member gone) {
+        if (closed) {
+            return;
+        }
         int n = clearRegion(gone.slot(), owner(gone));
         if (n > 0 && gone.slot() != self.slot()) {
             LOG.info("node member {} is gone: its {} process(es) removed from the node's process table", gone, n);
@@ -380,13 +405,17 @@ final class NodeProcesses implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
+            if (closed) {
+                return;
+            }
             clearRegion(self.slot(), owner(self));
+            closed = true;
             mine.clear();
             written.clear();
             java.util.Arrays.fill(used, false);
+            arena.close();
         } finally {
             lock.unlock();
         }
-        arena.close();
     }
 }

@@ -153,11 +153,11 @@ class NodeProcessesTest extends NodeTestSupport {
                 do {
                     at = region + (long) random.nextInt(NodeProcesses.PER_MEMBER) * NodeProcesses.ENTRY_SIZE;
                 } while (at == keptAt);
-                long control = switch (random.nextInt(4)) {
+                // Now and then an entry is left WRITING, as a write under way (a listing waits a little for it).
+                long control = random.nextInt(50) == 0 ? ownerBits | NodeProcesses.WRITING : switch (random.nextInt(3)) {
                     case 0 -> random.nextLong();
                     case 1 -> ownerBits | random.nextInt(256);
-                    case 2 -> ownerBits | NodeProcesses.LIVE | ((long) random.nextInt(1000) << 40);
-                    default -> ownerBits | NodeProcesses.WRITING;
+                    default -> ownerBits | NodeProcesses.LIVE | ((long) random.nextInt(1000) << 40);
                 };
                 file.set(ValueLayout.JAVA_INT, at + NodeProcesses.PID, switch (random.nextInt(3)) {
                     case 0 -> random.nextInt();
@@ -191,12 +191,67 @@ class NodeProcessesTest extends NodeTestSupport {
                     assertEquals(ProcessHandle.current().pid(), p.osPid());
                 }
                 assertTrue(all.contains(good), "the good entry stays: " + all);
+                if ((control & 0xFF) == NodeProcesses.WRITING) {
+                    // The write under way is finished here by freeing the entry.
+                    file.set(ValueLayout.JAVA_LONG, at + NodeProcesses.CONTROL, 0L);
+                }
+            }
+            // Entries left WRITING for good (a broken peer) cost a listing a bounded wait, not a hang.
+            for (int i = 0; i < NodeProcesses.PER_MEMBER; i++) {
+                long at = region + (long) i * NodeProcesses.ENTRY_SIZE;
+                if (at != keptAt) {
+                    file.set(ValueLayout.JAVA_LONG, at + NodeProcesses.CONTROL, ownerBits | NodeProcesses.WRITING);
+                }
+            }
+            long start = System.nanoTime();
+            assertEquals(List.of(good), a.nodeProcesses());
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMs < 1_000, "a listing past 511 entries stuck WRITING took " + tookMs + " ms");
+            for (int i = 0; i < NodeProcesses.PER_MEMBER; i++) {
+                long at = region + (long) i * NodeProcesses.ENTRY_SIZE;
+                if (at != keptAt) {
+                    file.set(ValueLayout.JAVA_LONG, at + NodeProcesses.CONTROL, 0L);
+                }
             }
             // b's own writes go on: a new process and its exit.
             Kernel late = b.process("late");
             assertTrue(process(a, late.pid()).isPresent());
             late.exit();
             assertTrue(process(a, late.pid()).isEmpty());
+        }
+    }
+
+    @Test
+    void shouldNeverListAnEntryHalfWrittenWhileItsOwnerRewritesIt() throws Exception {
+        try (MicrokernelImpl a = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
+                MicrokernelImpl b = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            Kernel busy = b.process("busy");
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            // The owner rewrites the entry without pause, each time with a thread count and a
+            // summary (and a name) that belong together; the reader must never mix two writes.
+            Thread writer = Thread.ofPlatform().start(() -> {
+                for (int n = 0; !stop.get(); n = (n + 1) % 50) {
+                    b.node.procs.update(busy.pid(), "busy-" + n, n, n + " RECEIVE" + "x".repeat(n));
+                }
+            });
+            try {
+                int seen = 0;
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                while (System.nanoTime() < end) {
+                    for (MicrokernelImpl.NodeProcess p : a.nodeProcesses()) {
+                        assertEquals(p.pid(), busy.pid());
+                        if (p.threads() > 0) {
+                            assertEquals(p.threads() + " RECEIVE" + "x".repeat(p.threads()), p.states(), p.toString());
+                            assertEquals("busy-" + p.threads(), p.name(), p.toString());
+                            seen++;
+                        }
+                    }
+                }
+                assertTrue(seen > 100, "only " + seen + " listings saw a rewritten entry");
+            } finally {
+                stop.set(true);
+                writer.join(10_000);
+            }
         }
     }
 
