@@ -54,6 +54,26 @@ public final class MicrokernelImpl implements Microkernel {
 
         /** {@code name} was detached, or its process died. */
         void detached(NameInfo name);
+
+        /** {@code name} was attached in another JVM of the node, the one with OS pid {@code osPid}. */
+        default void attachedInNode(NameInfo name, long osPid) {
+        }
+
+        /** {@code name} of another JVM of the node was detached, or its process or JVM died. */
+        default void detachedInNode(NameInfo name, long osPid) {
+        }
+    }
+
+    /**
+     * A process of another JVM of the node, as that JVM lists it in the node's process table.
+     *
+     * @param pid its pid
+     * @param name its name
+     * @param threads how many of its threads the kernel lists (as of that JVM's last reaper round)
+     * @param states its threads' states, most common first ({@code RECEIVE}, {@code 2 RECEIVE, 1 REPLY})
+     * @param osPid the OS pid of its JVM
+     */
+    public record NodeProcess(int pid, String name, int threads, String states, long osPid) {
     }
 
     private final java.util.List<NameWatcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -161,6 +181,39 @@ public final class MicrokernelImpl implements Microkernel {
         return n == null ? null : n.member(pid);
     }
 
+    /**
+     * The processes of the other JVMs of the node, by pid (empty when this kernel joined no
+     * node): what {@code pidin} shows beside this JVM's own.
+     */
+    public List<NodeProcess> nodeProcesses() {
+        NodeLink n = node;
+        if (n == null) {
+            return List.of();
+        }
+        List<NodeProcess> out = new ArrayList<>();
+        for (NodeProcesses.Entry e : n.procs.list()) {
+            io.courier.node.Member m = e.memberSlot() == n.self.slot() ? null : n.member(e.pid());
+            if (m != null && m.slot() == e.memberSlot()) {
+                out.add(new NodeProcess(e.pid(), e.name(), e.threads(), e.summary(), m.pid()));
+            }
+        }
+        out.sort(Comparator.comparingInt(NodeProcess::pid));
+        return out;
+    }
+
+    /**
+     * The OS pid of the JVM that holds the process {@code pid}: this JVM's for a pid of this
+     * kernel, the member's for a pid of another JVM of the node; -1 when no living member has it.
+     */
+    public long osPid(int pid) {
+        NodeLink n = node;
+        if (n == null || NodeLink.memberSlot(pid) == n.self.slot()) {
+            return ProcessHandle.current().pid();
+        }
+        io.courier.node.Member m = n.member(pid);
+        return m == null ? -1 : m.pid();
+    }
+
     /** Another member of the node left or died: its processes are gone. Called on the member watcher. */
     void memberGone(io.courier.node.Member member, boolean died) {
         LOG.info("node member {} {}", member, died ? "died" : "left");
@@ -231,7 +284,11 @@ public final class MicrokernelImpl implements Microkernel {
             if (slot < 0) {
                 throw new KernelException(Errno.EAGAIN, "out of processes");
             }
-            return procs.get(slot);
+            Proc p = procs.get(slot);
+            if (node != null) {
+                node.procs.add(p.pid, name);
+            }
+            return p;
         } finally {
             life.unlock();
         }
@@ -265,6 +322,9 @@ public final class MicrokernelImpl implements Microkernel {
 
     void processGone(Proc p) {
         procs.remove(p.pid & ((1 << PID_SLOT_BITS) - 1), p);
+        if (node != null) {
+            node.procs.remove(p.pid);
+        }
         LOG.info("process {} ({}) died", p.pid, p.name);
     }
 
@@ -381,7 +441,12 @@ public final class MicrokernelImpl implements Microkernel {
         for (NameEntry e : names.values()) {
             watcher.attached(info(e));
         }
-        return () -> watchers.remove(watcher);
+        NodeLink n = node;
+        Runnable stopNode = n == null ? () -> { } : n.nameFeed.watch(watcher);
+        return () -> {
+            watchers.remove(watcher);
+            stopNode.run();
+        };
     }
 
     private static NameInfo info(NameEntry e) {
@@ -605,6 +670,9 @@ public final class MicrokernelImpl implements Microkernel {
             }
             try {
                 reapOnce();
+                if (node != null) {
+                    node.tick(procs.values());
+                }
             } catch (RuntimeException e) {
                 LOG.warn("reaping ended threads failed", e);
             }

@@ -38,6 +38,10 @@ final class NodeLink implements AutoCloseable {
     final Member self;
     /** The node's name space; set right after joining (a member may be gone before: see {@link #memberGone}). */
     volatile NodeNames names;
+    /** The node's process table (pidin of the whole node); set right after joining. */
+    volatile NodeProcesses procs;
+    /** Tells the name watchers of the other JVMs' names. */
+    final NodeNameFeed nameFeed = new NodeNameFeed(this);
     /** The rings to the other members and the calls across them; set right after joining. */
     volatile NodePeers peers;
     /** Set by {@link #start}: before, members that join are left for it. */
@@ -66,6 +70,7 @@ final class NodeLink implements AutoCloseable {
                 }
             });
             this.names = NodeNames.open(folder, members, self);
+            this.procs = NodeProcesses.open(folder, members, self);
             this.peers = new NodePeers(mk, this);
         } catch (RuntimeException e) {
             members.close();
@@ -105,11 +110,57 @@ final class NodeLink implements AutoCloseable {
         if (n != null) {
             n.removeMember(member);
         }
+        NodeProcesses ps = procs;
+        if (ps != null) {
+            ps.removeMember(member);
+        }
         NodePeers p = peers;
         if (p != null) {
             p.memberGone(member);
         }
         mk.memberGone(member, died);
+    }
+
+    /**
+     * The reaper's round, every interval: the other JVMs' name changes are told, and the thread
+     * count and states of each of this JVM's processes written to the node's process table when
+     * they changed. Off the message path.
+     */
+    void tick(Iterable<Proc> live) {
+        nameFeed.poll();
+        NodeProcesses ps = procs;
+        if (ps == null) {
+            return;
+        }
+        java.util.EnumMap<io.courier.kernel.ThreadState, Integer> states =
+                new java.util.EnumMap<>(io.courier.kernel.ThreadState.class);
+        for (Proc p : live) {
+            if (p.life == Proc.Life.DEAD) {
+                continue;
+            }
+            states.clear();
+            int n = 0;
+            for (KThread t : p.threads.values()) {
+                if (t.listed()) {
+                    n++;
+                    states.merge(t.state, 1, Integer::sum);
+                }
+            }
+            ps.update(p.pid, p.name, n, summary(states));
+        }
+    }
+
+    /** The thread states, most common first: {@code RECEIVE} for one thread, {@code 2 RECEIVE, 1 REPLY} for more. */
+    static String summary(java.util.Map<io.courier.kernel.ThreadState, Integer> states) {
+        if (states.size() == 1 && states.values().iterator().next() == 1) {
+            return states.keySet().iterator().next().name();
+        }
+        StringBuilder sb = new StringBuilder();
+        states.entrySet().stream()
+                .sorted(java.util.Map.Entry.<io.courier.kernel.ThreadState, Integer>comparingByValue().reversed())
+                .forEach(e -> sb.append(sb.isEmpty() ? "" : ", ").append(e.getValue()).append(' ')
+                        .append(e.getKey().name()));
+        return sb.toString();
     }
 
     /** Joins {@code folder}'s node for {@code mk}. */
@@ -165,9 +216,13 @@ final class NodeLink implements AutoCloseable {
         if (n != null) {
             n.removeMember(self);
         }
+        NodeProcesses ps = procs;
         members.close();
         if (n != null) {
             n.close();
+        }
+        if (ps != null) {
+            ps.close();
         }
         LOG.info("kernel left node {}", folder.name());
     }

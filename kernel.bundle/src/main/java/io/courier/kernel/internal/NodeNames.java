@@ -59,6 +59,12 @@ final class NodeNames implements AutoCloseable {
     static final int VERSION_OFFSET = 8;
     static final int ENTRIES_OFFSET = 12;
     static final int ENTRY_SIZE_OFFSET = 16;
+    /**
+     * A change counter, bumped (under the file's lock) by every attach, detach and removal, so
+     * that a JVM learns of the other JVMs' changes by reading one long ({@link #generation}).
+     * Zero in a file made before it existed, which is still a valid table.
+     */
+    static final int GENERATION_OFFSET = 24;
     // Within an entry.
     static final int CONTROL = 0;
     static final int PID = 8;
@@ -195,6 +201,21 @@ final class NodeNames implements AutoCloseable {
 
     private void free(int i) {
         LONG.setRelease(table, entry(i) + CONTROL, 0L);
+        changed();
+    }
+
+    /** Bumps the change counter; called holding the locks. */
+    private void changed() {
+        LONG.getAndAddRelease(table, (long) GENERATION_OFFSET, 1L);
+    }
+
+    /**
+     * The table's change counter: it differs from an earlier reading when any JVM of the node has
+     * attached or detached a name, or freed a gone member's, since (a peer that writes garbage
+     * into it only makes the readers look again).
+     */
+    long generation() {
+        return (long) LONG.getAcquire(table, (long) GENERATION_OFFSET);
     }
 
     /**
@@ -229,6 +250,7 @@ final class NodeNames implements AutoCloseable {
             table.set(ValueLayout.JAVA_INT, at + LENGTH, bytes.length);
             MemorySegment.copy(bytes, 0, table, ValueLayout.JAVA_BYTE, at + NAME, bytes.length);
             LONG.setRelease(table, at + CONTROL, owner(self) | LIVE);
+            changed();
             return true;
         });
     }

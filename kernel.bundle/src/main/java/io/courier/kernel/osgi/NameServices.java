@@ -7,7 +7,9 @@ import io.courier.kernel.NameInfo;
 /**
  * The {@link NameInfo} services of attached names. In OSGi the kernel bundle registers one for
  * every name a process attaches ({@code name_attach()}), with the properties below, and
- * withdraws it when the name is detached or its process dies. The kernel bundle registers them,
+ * withdraws it when the name is detached or its process dies. In a node (issue 20) it also
+ * registers the names the other JVMs of the node attach, withdrawn when they are detached there
+ * or their JVM dies. The kernel bundle registers them,
  * not the server's bundle, so a client that reacts to them is never wired to its server.
  *
  * <p>A Declarative Services client reacts to its server appearing and going with an optional,
@@ -33,6 +35,19 @@ public final class NameServices {
     public static final String PID = "courier.pid";
     /** The service property holding the chid of the name's channel ({@code Integer}). */
     public static final String CHID = "courier.chid";
+    /**
+     * The service property holding the operating-system pid of the JVM whose process attached
+     * the name ({@code Long}): this JVM's for its own names, another's for a name attached in
+     * another JVM of the node.
+     */
+    public static final String OS_PID = "courier.os.pid";
+    /**
+     * The service property saying whether another JVM of the node holds the name ({@code
+     * Boolean}). In a node, a name attached in any JVM is a service in every JVM of it, with the
+     * same properties; {@code nameOpen} and a {@link io.courier.kernel.NameConnection} reach it
+     * the same way.
+     */
+    public static final String REMOTE = "courier.remote";
 
     private NameServices() {
     }

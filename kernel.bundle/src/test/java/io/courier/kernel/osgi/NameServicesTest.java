@@ -16,6 +16,8 @@ class NameServicesTest {
         assertEquals(NamePublisher.NAME, NameServices.NAME);
         assertEquals(NamePublisher.PID, NameServices.PID);
         assertEquals(NamePublisher.CHID, NameServices.CHID);
+        assertEquals(NamePublisher.OS_PID, NameServices.OS_PID);
+        assertEquals(NamePublisher.REMOTE, NameServices.REMOTE);
     }
 
     @Test

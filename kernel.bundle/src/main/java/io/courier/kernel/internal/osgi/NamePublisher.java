@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * Publishes every attached name as a {@link NameInfo} service (SPEC K14 in OSGi), so that clients
  * find servers with a DS reference or a service tracker as well as with {@code nameOpen}:
  * {@code @Reference(target = "(courier.name=checksum)") NameInfo server}. Withdrawn by
- * {@code nameDetach} and by the server's death.
+ * {@code nameDetach} and by the server's death. In a node, the names of the other JVMs are
+ * published too ({@link #REMOTE} true, {@link #OS_PID} their JVM's), as the kernel's
+ * {@link MicrokernelImpl.NameWatcher#attachedInNode} tells them, and withdrawn when they go
+ * there or their JVM dies.
  *
  * <p>Registration runs on a thread of its own, in order: the server that attached the name is
  * still inside {@code nameAttach}, and a client activated by the new service must be free to
@@ -36,6 +39,10 @@ public final class NamePublisher implements MicrokernelImpl.NameWatcher {
     public static final String PID = "courier.pid";
     /** The service property holding the name's chid. */
     public static final String CHID = "courier.chid";
+    /** The service property holding the OS pid of the JVM that holds the name. */
+    public static final String OS_PID = "courier.os.pid";
+    /** The service property saying whether another JVM of the node holds the name. */
+    public static final String REMOTE = "courier.remote";
 
     private static final Logger LOG = LoggerFactory.getLogger(NamePublisher.class);
 
@@ -55,13 +62,40 @@ public final class NamePublisher implements MicrokernelImpl.NameWatcher {
 
     @Override
     public void attached(NameInfo name) {
+        publish(name, ProcessHandle.current().pid(), false);
+    }
+
+    @Override
+    public void attachedInNode(NameInfo name, long osPid) {
+        publish(name, osPid, true);
+    }
+
+    private void publish(NameInfo name, long osPid, boolean remote) {
         registrar.execute(() -> {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(NAME, name.name());
             props.put(PID, name.pid());
             props.put(CHID, name.chid());
-            published.put(name, context.registerService(NameInfo.class, name, props));
+            props.put(OS_PID, osPid);
+            props.put(REMOTE, remote);
+            ServiceRegistration<NameInfo> old = published.put(name, context.registerService(NameInfo.class, name, props));
+            if (old != null) {
+                unregister(old, name);
+            }
         });
+    }
+
+    @Override
+    public void detachedInNode(NameInfo name, long osPid) {
+        detached(name);
+    }
+
+    private static void unregister(ServiceRegistration<NameInfo> reg, NameInfo name) {
+        try {
+            reg.unregister();
+        } catch (IllegalStateException e) {
+            LOG.debug("name {} was unregistered already", name.name());
+        }
     }
 
     @Override

@@ -7,6 +7,9 @@ import io.courier.kernel.ProcessInfo;
 import io.courier.kernel.SendCycle;
 import io.courier.kernel.SendInfo;
 import io.courier.kernel.ThreadInfo;
+import io.courier.kernel.internal.MicrokernelImpl;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +19,9 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The Gogo commands {@code pidin}, {@code pidin fd}, {@code pidin sends} and {@code names}
- * (SPEC K16): what QNX's {@code pidin} and {@code ls /dev/name/local} show.
+ * (SPEC K16): what QNX's {@code pidin} and {@code ls /dev/name/local} show. In a node (issue 20)
+ * {@code pidin} and {@code names} show the whole node: each row starts (pidin) or ends (names)
+ * with the OS pid of the JVM that holds the process.
  */
 @Component(service = PidinCommand.class, property = {
     "osgi.command.scope=courier",
@@ -24,29 +29,66 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=names"
 })
 public final class PidinCommand {
+    private static final String ROW = "%8s %8s %4s %-28s %4s %-11s %s%n";
     private final Microkernel mk;
+    /** The kernel itself, for the node's processes and JVMs; null when {@code mk} is not Courier's kernel. */
+    private final MicrokernelImpl impl;
 
     /** The commands for {@code mk}. */
     @Activate
     public PidinCommand(@Reference(name = "microkernel") Microkernel mk) {
         this.mk = mk;
+        Microkernel inner = mk instanceof MicrokernelComponent c ? c.kernel() : mk;
+        this.impl = inner instanceof MicrokernelImpl k ? k : null;
     }
 
-    /** Every thread: pid, tid, name, priority, state and what it is blocked on. */
+    /**
+     * Every thread of this JVM: the JVM's OS pid, pid, tid, name, priority, state and what it is
+     * blocked on; then, in a node, every process of the other JVMs, one row each with its JVM's
+     * OS pid, its thread count and their states.
+     */
     public String pidin() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%8s %4s %-28s %4s %-11s %s%n", "pid", "tid", "name", "prio", "STATE", "Blocked"));
+        sb.append(String.format(ROW, "jvm", "pid", "tid", "name", "prio", "STATE", "Blocked"));
+        long me = ProcessHandle.current().pid();
         for (ProcessInfo p : mk.processes()) {
             if (p.threads().isEmpty()) {
-                sb.append(String.format("%8d %4s %-28s %4s %-11s %s%n", p.pid(), "-", p.name(), "-", "(none)",
-                        "no thread in the kernel"));
+                sb.append(String.format(ROW, me, p.pid(), "-", p.name(), "-", "(none)", "no thread in the kernel"));
             }
             for (ThreadInfo t : p.threads()) {
-                sb.append(String.format("%8d %4d %-28s %4s %-11s %s%n", p.pid(), t.tid(), p.name() + "/" + t.name(),
-                        t.priority() + "r", t.state(), t.blockedOn() < 0 ? "" : Integer.toString(t.blockedOn())));
+                sb.append(String.format(ROW, me, p.pid(), t.tid(), p.name() + "/" + t.name(), t.priority() + "r",
+                        t.state(), t.blockedOn() < 0 ? "" : Integer.toString(t.blockedOn())));
+            }
+        }
+        if (impl != null) {
+            List<MicrokernelImpl.NodeProcess> others = new ArrayList<>(impl.nodeProcesses());
+            others.sort(Comparator.comparingLong(MicrokernelImpl.NodeProcess::osPid)
+                    .thenComparingInt(MicrokernelImpl.NodeProcess::pid));
+            for (MicrokernelImpl.NodeProcess p : others) {
+                sb.append(String.format(ROW, p.osPid(), p.pid(), "-", p.name(), "-", state(p), threads(p)));
             }
         }
         return sb.toString();
+    }
+
+    /** The one state of a process of another JVM whose threads are all in it, {@code (none)} or {@code (several)}. */
+    private static String state(MicrokernelImpl.NodeProcess p) {
+        if (p.threads() == 0 || p.states().isEmpty()) {
+            return "(none)";
+        }
+        if (p.states().indexOf(',') >= 0) {
+            return "(several)";
+        }
+        int space = p.states().indexOf(' ');
+        return space < 0 ? p.states() : p.states().substring(space + 1);
+    }
+
+    private static String threads(MicrokernelImpl.NodeProcess p) {
+        if (p.threads() == 0) {
+            return "no thread in the kernel (other JVM)";
+        }
+        return p.threads() + (p.threads() == 1 ? " thread" : " threads") + " (other JVM)"
+                + (p.states().indexOf(',') >= 0 ? ": " + p.states() : "");
     }
 
     /**
@@ -104,12 +146,18 @@ public final class PidinCommand {
         return names;
     }
 
-    /** The attached names, as {@code ls /dev/name/local} lists them, with their server. */
+    /**
+     * The attached names, as {@code ls /dev/name/local} lists them, with their server and the OS
+     * pid of its JVM (in a node, the names of every JVM of it).
+     */
     public String names() {
         List<NameInfo> all = mk.names();
         StringBuilder sb = new StringBuilder();
+        long me = ProcessHandle.current().pid();
         for (NameInfo n : all) {
-            sb.append(String.format("%-32s pid %d chid %d%n", n.name(), n.pid(), n.chid()));
+            long jvm = impl == null ? me : impl.osPid(n.pid());
+            sb.append(String.format("%-32s pid %d chid %d jvm %s%n", n.name(), n.pid(), n.chid(),
+                    jvm < 0 ? "?" : Long.toString(jvm)));
         }
         return sb.toString();
     }

@@ -172,7 +172,12 @@ public final class NodeKernelChild {
      * {@code pids ROOT NAME COUNT}: makes COUNT processes and prints
      * {@code PIDS <OS pid> <member slot> <pid>...}, then stays until killed. {@code attach ROOT NAME
      * NAME}: a process attaches the name, prints {@code ATTACHED <pid> <chid>}, then serves
-     * ({@link #serve}) until killed.
+     * ({@link #serve}) until killed. {@code procs ROOT NAME}: makes the processes {@code alpha}
+     * (no thread) and {@code beta} (one thread RECEIVE-blocked), prints {@code PROCS <OS pid>
+     * <alpha's pid> <beta's pid>}, then obeys standard input: {@code exit-alpha} ends alpha
+     * ({@code EXITED}), {@code close} closes the kernel ({@code CLOSED}). {@code names ROOT NAME
+     * NAME}: a process attaches the name and prints {@code ATTACHED <pid> <chid>}; then {@code
+     * detach} on standard input detaches it ({@code DETACHED}).
      */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
@@ -210,6 +215,51 @@ public final class NodeKernelChild {
                     System.out.flush();
                     Thread.sleep(55_000);
                 }
+            }
+            case "procs" -> {
+                Kernel alpha = mk.process("alpha");
+                Kernel beta = mk.process("beta");
+                java.util.concurrent.CountDownLatch made = new java.util.concurrent.CountDownLatch(1);
+                int[] chid = new int[1];
+                Thread.ofPlatform().daemon().start(() -> {
+                    chid[0] = beta.channelCreate(0);
+                    made.countDown();
+                    beta.msgReceive(chid[0], java.nio.ByteBuffer.allocate(8), null);
+                });
+                made.await();
+                System.out.println("PROCS " + ProcessHandle.current().pid() + " " + alpha.pid() + " " + beta.pid());
+                System.out.flush();
+                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    switch (line.trim()) {
+                        case "exit-alpha" -> {
+                            alpha.exit();
+                            System.out.println("EXITED");
+                        }
+                        case "close" -> {
+                            mk.close();
+                            System.out.println("CLOSED");
+                        }
+                        default -> System.out.println("unknown command " + line);
+                    }
+                    System.out.flush();
+                }
+                Thread.sleep(55_000);
+            }
+            case "names" -> {
+                Kernel server = mk.process("namer");
+                io.courier.kernel.NameAttach name = server.nameAttach(args[3], 0);
+                System.out.println("ATTACHED " + server.pid() + " " + name.chid());
+                System.out.flush();
+                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (line.trim().equals("detach")) {
+                        server.nameDetach(name);
+                        System.out.println("DETACHED");
+                        System.out.flush();
+                    }
+                }
+                Thread.sleep(55_000);
             }
             default -> {
                 System.out.println("unknown action " + args[0]);
