@@ -31,7 +31,7 @@ import org.junit.jupiter.api.BeforeEach;
  * A node of its own for every test (a fresh root folder under {@code /dev/shm}, deleted after
  * it), a kernel of this JVM in it, and child JVMs ({@link NodeShmChild}) that join it.
  */
-abstract class NodeShmTestSupport {
+public abstract class NodeShmTestSupport {
     private static final Object BOOT = new Object();
 
     protected Path root;
@@ -41,7 +41,7 @@ abstract class NodeShmTestSupport {
     private final List<Microkernel> kernels = new ArrayList<>();
 
     @BeforeEach
-    void makeNode() throws IOException {
+    protected void makeNode() throws IOException {
         Path base = Path.of(NodeFolder.DEFAULT_ROOT);
         root = Files.createTempDirectory(Files.isDirectory(base) ? base : Path.of(System.getProperty("java.io.tmpdir")),
                 "courier-shm-node-test-");
@@ -84,7 +84,7 @@ abstract class NodeShmTestSupport {
     }
 
     @AfterEach
-    void deleteNode() throws Exception {
+    protected void deleteNode() throws Exception {
         for (Child c : children) {
             if (c.process.isAlive()) {
                 c.in.println("0 quit");

@@ -61,6 +61,8 @@ final class NodeHandles implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeHandles.class);
     /** How often the sweeper drops the handles of dead members and dead target processes. */
     static final long SWEEP_MILLIS = 200;
+    /** Every how many sweeps the node folder is searched for link files no entry holds. */
+    static final long ORPHAN_ROUNDS = 10;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     /** A checked snapshot of a READY entry. */
@@ -73,6 +75,8 @@ final class NodeHandles implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment table;
     private final AtomicLong seq = new AtomicLong();
+    /** How many corrupt entries this JVM found and dropped. */
+    private final AtomicLong corrupt = new AtomicLong();
     private final Thread sweeper;
     private volatile boolean closed;
 
@@ -102,11 +106,14 @@ final class NodeHandles implements AutoCloseable {
             throw e;
         }
         this.sweeper = Thread.ofPlatform().daemon().name("courier-shm-handles").start(() -> {
-            while (!closed) {
+            for (long round = 0; !closed; round++) {
                 try {
                     // A first round at once: handles of JVMs that died while this one had no table go now.
                     if (sweep(localAlive) > 0) {
                         memberDied.run();
+                    }
+                    if (round % ORPHAN_ROUNDS == 0) {
+                        removeOrphans();
                     }
                     Thread.sleep(SWEEP_MILLIS);
                 } catch (InterruptedException e) {
@@ -293,6 +300,9 @@ final class NodeHandles implements AutoCloseable {
             problem = "member generation " + creatorGen + " or " + targetGen + " out of 24 bits";
         } else if (NodeHandleLayout.slot(state) != creatorSlot || NodeHandleLayout.generation(state) != creatorGen) {
             problem = "state word of member " + NodeHandleLayout.slot(state) + " for a handle of member " + creatorSlot;
+        } else if (!ofSlot(targetPid, targetSlot) || !ofSlot(creatorPid, creatorSlot)) {
+            problem = "pid " + targetPid + " or " + creatorPid + " is not of member " + targetSlot + " or "
+                    + creatorSlot;
         } else if (ino <= 0) {
             problem = "serial number " + ino;
         } else if (nameLength < 0 || nameLength > NAME_BYTES) {
@@ -312,6 +322,7 @@ final class NodeHandles implements AutoCloseable {
             return null;
         }
         if (problem != null) {
+            corrupt.incrementAndGet();
             LOG.warn("node {}: entry {} of the shared-memory handle table is corrupt ({}): dropped", folder.name(),
                     i, problem);
             drop(i, state);
@@ -319,6 +330,12 @@ final class NodeHandles implements AutoCloseable {
         }
         return new Entry(i, state, handle, targetPid, perms, creatorPid, creatorSlot, creatorGen, targetSlot,
                 targetGen, ino, name);
+    }
+
+    /** Whether {@code pid}, when a living member holds it, is of member {@code slot}. */
+    private boolean ofSlot(int pid, int slot) {
+        Member m = microkernel.nodeMember(pid);
+        return m == null || m.slot() == slot;
     }
 
     private static boolean slotOk(int slot) {
@@ -403,6 +420,7 @@ final class NodeHandles implements AutoCloseable {
                     }
                 }
                 default -> {
+                    corrupt.incrementAndGet();
                     LOG.warn("node {}: entry {} of the shared-memory handle table has an unknown state {}: dropped",
                             folder.name(), i, Long.toHexString(state));
                     drop(i, state);
@@ -410,6 +428,47 @@ final class NodeHandles implements AutoCloseable {
             }
         }
         return died;
+    }
+
+    /**
+     * Removes the link files of the node folder that no entry holds: a link is made only after its
+     * entry holds its handle and goes before the entry is freed, so one that no entry holds was left
+     * by an entry whose handle field a peer overwrote.
+     *
+     * @return how many were removed
+     */
+    int removeOrphans() {
+        List<Path> links;
+        try (java.util.stream.Stream<Path> files = Files.list(folder.path())) {
+            links = files.filter(p -> p.getFileName().toString().startsWith(NodeHandleLayout.LINK_PREFIX)).toList();
+        } catch (IOException e) {
+            LOG.debug("cannot list {}", folder.path(), e);
+            return 0;
+        }
+        int removed = 0;
+        for (Path link : links) {
+            String hex = link.getFileName().toString().substring(NodeHandleLayout.LINK_PREFIX.length());
+            long handle;
+            try {
+                if (hex.length() != 16) {
+                    continue;
+                }
+                handle = Long.parseUnsignedLong(hex, 16);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (!holds(handle)) {
+                LOG.warn("node {}: removing {}, which no handle entry holds", folder.name(), link.getFileName());
+                deleteQuietly(link);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** How many corrupt entries this JVM found and dropped. */
+    long corruptEntries() {
+        return corrupt.get();
     }
 
     /** Drops the handles for process {@code pid} of this JVM, which died. */

@@ -346,6 +346,11 @@ public final class ShmRegistry {
         return namesDir;
     }
 
+    /** The node's handle table, or null when the kernel joined no node; for tests. */
+    NodeHandles nodeHandles() {
+        return nodeHandles;
+    }
+
     // ------------------------------------------------------------------ processes
 
     /** The shared memory state of {@code kernel}'s process, made on first use. */
