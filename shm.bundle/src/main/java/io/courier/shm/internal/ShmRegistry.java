@@ -983,6 +983,7 @@ public final class ShmRegistry {
      * this JVM refers to them) and opens it. Called under the lock.
      */
     private ShmObject openNodeHandle(ShmProcess p, long handle, int perms) {
+        ensureOpen();
         NodeHandles.Entry e = nodeHandles.find(handle);
         if (e == null) {
             throw new KernelException(Errno.EINVAL, "no such handle (unknown, deleted or used already)");
@@ -1071,6 +1072,7 @@ public final class ShmRegistry {
 
     /** Deletes a handle of the node's table, made by or for process {@code p}. Called under the lock. */
     private void deleteNodeHandle(ShmProcess p, long handle) {
+        ensureOpen();
         NodeHandles.Entry e = nodeHandles.find(handle);
         if (e == null) {
             throw new KernelException(Errno.EINVAL, "no such handle (unknown, deleted or used already)");
