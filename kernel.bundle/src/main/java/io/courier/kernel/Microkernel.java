@@ -1,5 +1,7 @@
 package io.courier.kernel;
 
+import io.courier.node.Member;
+import io.courier.node.NodeFolder;
 import java.util.List;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
@@ -59,6 +61,34 @@ public interface Microkernel extends AutoCloseable {
 
     /** How many refused send cycles {@link #sendCycles()} keeps. */
     int SEND_CYCLES_KEPT = 16;
+
+    /**
+     * The node this kernel joined (one Courier node across the JVMs of a machine), or null when
+     * it joined none and is alone in its JVM.
+     */
+    default NodeFolder nodeFolder() {
+        return null;
+    }
+
+    /** This JVM's member of its node, or null when the kernel joined none. */
+    default Member nodeSelf() {
+        return null;
+    }
+
+    /**
+     * The member of the node (the JVM) that holds the process {@code pid}, while that member is
+     * alive; null when the kernel joined no node or no living member has the slot the pid names.
+     * {@code nodeMember(pid) != null && !nodeMember(pid).equals(nodeSelf())}: the pid names a
+     * process of another JVM of the node.
+     */
+    default Member nodeMember(int pid) {
+        return null;
+    }
+
+    /** The members of the node alive now, this JVM's included, by slot; none without a node. */
+    default List<Member> nodeMembers() {
+        return List.of();
+    }
 
     /** Kills every process and stops the kernel's own threads. */
     @Override

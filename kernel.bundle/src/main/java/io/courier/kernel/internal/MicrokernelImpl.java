@@ -161,12 +161,14 @@ public final class MicrokernelImpl implements Microkernel {
     // ------------------------------------------------------------------ the node
 
     /** The node this kernel joined, or null. */
+    @Override
     public io.courier.node.NodeFolder nodeFolder() {
         NodeLink n = node;
         return n == null ? null : n.folder;
     }
 
     /** This kernel's member of its node, or null when it joined none. */
+    @Override
     public io.courier.node.Member nodeSelf() {
         NodeLink n = node;
         return n == null ? null : n.self;
@@ -176,6 +178,7 @@ public final class MicrokernelImpl implements Microkernel {
      * The member of the node (the JVM) that holds the process {@code pid}, while that member is
      * alive; null when this kernel joined no node or no living member has the slot the pid names.
      */
+    @Override
     public io.courier.node.Member nodeMember(int pid) {
         NodeLink n = node;
         return n == null ? null : n.member(pid);
@@ -212,6 +215,13 @@ public final class MicrokernelImpl implements Microkernel {
         }
         io.courier.node.Member m = n.member(pid);
         return m == null ? -1 : m.pid();
+    }
+
+    /** The members of this kernel's node alive now (this JVM's included); none when it joined none. */
+    @Override
+    public List<io.courier.node.Member> nodeMembers() {
+        NodeLink n = node;
+        return n == null ? List.of() : n.members.members();
     }
 
     /** Another member of the node left or died: its processes are gone. Called on the member watcher. */

@@ -26,6 +26,13 @@ final class ShmObject {
 
     /** Whether the name still refers to this object. */
     boolean linked;
+    /**
+     * A path that names the object's file, from which a handle for another JVM of the node links
+     * it into the node folder; null when none is left (unlinked by another JVM).
+     */
+    Path backing;
+    /** Whether {@link #backing} is this registry's to delete when the last reference goes (not the object's name). */
+    boolean ownsBacking;
     /** The name (while linked), fds, mappings and handles that refer to it. */
     int refs;
     /** The live mappings of it made through this registry. */
@@ -41,6 +48,7 @@ final class ShmObject {
         this.uid = meta.uid();
         this.gid = meta.gid();
         this.mode = meta.mode();
+        this.backing = path;
     }
 
     /** The current size of the object. */

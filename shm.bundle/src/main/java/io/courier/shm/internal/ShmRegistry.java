@@ -91,6 +91,10 @@ public final class ShmRegistry {
     /** The folder its settings named, null for a private one. */
     private final Path configuredDir;
     private final Path anonDir;
+    /** The folder private folders sit in: /dev/shm, or the temporary folder without it. */
+    private final Path tmpfs;
+    /** The node's handle table, when the kernel joined a node; handles for other JVMs go there. */
+    private final NodeHandles nodeHandles;
     /** The largest object size; read by each ftruncate, so a new limit applies to the next one. */
     private volatile long maxSize;
 
@@ -139,6 +143,7 @@ public final class ShmRegistry {
             tmpfs = Path.of(System.getProperty("java.io.tmpdir"));
         }
         removeFoldersOfDeadJvms(tmpfs);
+        this.tmpfs = tmpfs;
         base = Files.createTempDirectory(tmpfs, "courier-" + Owners.OS_PID + "-");
         PRIVATE_FOLDERS.add(base);
         anonDir = Files.createDirectory(base.resolve("anon"));
@@ -152,6 +157,9 @@ public final class ShmRegistry {
             throw e;
         }
         maxSize = limit(settings.maxSize());
+        nodeHandles = NodeHandles.open(microkernel,
+                pid -> microkernel.process(pid).map(Kernel::isAlive).orElse(false),
+                () -> removeFoldersOfDeadJvms(this.tmpfs));
     }
 
     /** The largest object size for a setting of {@code maxSize} (0: the folder's file store). */
@@ -338,6 +346,11 @@ public final class ShmRegistry {
         return namesDir;
     }
 
+    /** The node's handle table, or null when the kernel joined no node; for tests. */
+    NodeHandles nodeHandles() {
+        return nodeHandles;
+    }
+
     // ------------------------------------------------------------------ processes
 
     /** The shared memory state of {@code kernel}'s process, made on first use. */
@@ -385,6 +398,9 @@ public final class ShmRegistry {
                 }
                 return false;
             });
+            if (nodeHandles != null && !closed) {
+                nodeHandles.processDied(p.pid);
+            }
         } finally {
             lock.unlock();
         }
@@ -518,6 +534,7 @@ public final class ShmRegistry {
             // Unlinked (or replaced) by another JVM: the name no longer refers to our object.
             names.remove(name);
             obj.linked = false;
+            obj.backing = null;
             release(obj);
         }
         return key == null ? null : adopt(name, path);
@@ -586,9 +603,11 @@ public final class ShmRegistry {
             FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileMeta.write(path, mode, p.uid, p.gid);
             FileMeta meta = FileMeta.read(path);
-            // Unlinked at once: the open channel keeps the bytes; nothing to clean up later.
-            Files.delete(path);
+            // Kept in the private folder while referred to, so that a handle can link it into the
+            // node folder for another JVM; deleted with the last reference (or the folder).
             ShmObject obj = new ShmObject("", null, meta, ch, true);
+            obj.backing = path;
+            obj.ownsBacking = true;
             objects.add(obj);
             return obj;
         } catch (IOException e) {
@@ -641,22 +660,48 @@ public final class ShmRegistry {
             if (p.uid != 0 && p.uid != obj.uid) {
                 throw new KernelException(Errno.EACCES, "only root or uid " + obj.uid + " may unlink " + name);
             }
-            deleteQuietly(obj.path);
             names.remove(name);
             obj.linked = false;
+            keepOrDelete(obj);
             release(obj);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Drops one reference; the last one closes the file (whose name, if any, is gone already). */
+    /**
+     * The name of {@code obj} goes. While fds, mappings or handles still refer to it, its file
+     * moves into the private folder (so a handle can still link it for another JVM); otherwise,
+     * or when it cannot move there (another file system), it is deleted.
+     */
+    private void keepOrDelete(ShmObject obj) {
+        Path path = obj.path;
+        obj.backing = null;
+        if (obj.refs > 1) {
+            Path kept = anonDir.resolve("unlinked-" + Long.toHexString(RANDOM.nextLong()));
+            try {
+                Files.move(path, kept, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                obj.backing = kept;
+                obj.ownsBacking = true;
+                return;
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.debug("cannot keep the file of unlinked {} in {}: {}", obj.describe(), anonDir, e.toString());
+            }
+        }
+        deleteQuietly(path);
+    }
+
+    /** Drops one reference; the last one closes the file and deletes the private file that kept it. */
     private void release(ShmObject obj) {
         if (--obj.refs > 0) {
             return;
         }
         objects.remove(obj);
         closeQuietly(obj.channel);
+        if (obj.ownsBacking && obj.backing != null) {
+            deleteQuietly(obj.backing);
+            obj.backing = null;
+        }
     }
 
     private int attachFd(ShmProcess p) {
@@ -831,8 +876,10 @@ public final class ShmRegistry {
             throw new KernelException(Errno.EINVAL, "unknown handle flags 0x" + Integer.toHexString(flags));
         }
         checkPerms(perms);
-        Kernel target = microkernel.process(pid)
-                .orElseThrow(() -> new KernelException(Errno.ESRCH, "no process " + pid));
+        Kernel target = microkernel.process(pid).orElse(null);
+        if (target == null) {
+            return shmCreateNodeHandle(p, fd, pid, perms);
+        }
         // The target's state, so that its death drops the handle.
         ShmProcess tp = process(target);
         lock.lock();
@@ -844,11 +891,50 @@ public final class ShmRegistry {
             }
             ensureUsable(tp);
             long handle;
-            do {
-                handle = RANDOM.nextLong();
-            } while (handle == 0 || handles.containsKey(handle));
+            handle = newHandle();
             handles.put(handle, new ShmHandle(f.object(), pid, perms, p.pid));
             f.object().refs++;
+            return handle;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A handle value no handle of this JVM or of the node's table has; under the lock. */
+    private long newHandle() {
+        long handle;
+        do {
+            handle = RANDOM.nextLong();
+        } while (handle == 0 || handles.containsKey(handle) || nodeHandles != null && nodeHandles.holds(handle));
+        return handle;
+    }
+
+    /**
+     * A handle for process {@code pid} of another JVM of the node: its object's file is linked
+     * into the node folder and the handle recorded in the node's handle table, where that JVM
+     * finds it. The link keeps the bytes; this registry keeps no reference for the handle.
+     */
+    private long shmCreateNodeHandle(ShmProcess p, int fd, int pid, int perms) {
+        io.courier.node.Member target = microkernel.nodeMember(pid);
+        io.courier.node.Member self = microkernel.nodeSelf();
+        if (nodeHandles == null || target == null || self == null || target.slot() == self.slot()) {
+            throw new KernelException(Errno.ESRCH, "no process " + pid);
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            ensureUsable(p);
+            ShmProcess.OpenFd f = fd(p, fd);
+            if (perms == O_RDWR && f.access() != O_RDWR) {
+                throw new KernelException(Errno.EACCES, "fd " + fd + " is read-only: no O_RDWR handle for it");
+            }
+            ShmObject obj = f.object();
+            if (obj.backing == null) {
+                throw new KernelException(Errno.ENOTSUP, obj.describe()
+                        + " has no file left to hand to another JVM (another JVM unlinked it)");
+            }
+            long handle = newHandle();
+            nodeHandles.create(handle, obj.backing, obj.fileKey, obj.ino, obj.name, p.pid, pid, target, perms);
             return handle;
         } finally {
             lock.unlock();
@@ -863,6 +949,12 @@ public final class ShmRegistry {
         try {
             ensureUsable(p);
             ShmHandle h = handles.get(handle);
+            if (h == null && nodeHandles != null) {
+                ShmObject obj = openNodeHandle(p, handle, perms);
+                p.fds.put(fd, new ShmProcess.OpenFd(obj, perms));
+                done = true;
+                return fd;
+            }
             if (h == null) {
                 throw new KernelException(Errno.EINVAL, "no such handle (unknown, deleted or used already)");
             }
@@ -885,10 +977,86 @@ public final class ShmRegistry {
         }
     }
 
+    /**
+     * Opens the handle another JVM of the node made for process {@code p}: takes its entry
+     * (single use), moves its link file into the private folder (it then keeps the bytes while
+     * this JVM refers to them) and opens it. Called under the lock.
+     */
+    private ShmObject openNodeHandle(ShmProcess p, long handle, int perms) {
+        ensureOpen();
+        NodeHandles.Entry e = nodeHandles.find(handle);
+        if (e == null) {
+            throw new KernelException(Errno.EINVAL, "no such handle (unknown, deleted or used already)");
+        }
+        if (e.targetPid() != p.pid) {
+            throw new KernelException(Errno.EACCES, "the handle is for process " + e.targetPid());
+        }
+        if (perms == O_RDWR && e.perms() != O_RDWR) {
+            throw new KernelException(Errno.EACCES, "the handle grants O_RDONLY only");
+        }
+        if (!nodeHandles.take(e)) {
+            throw new KernelException(Errno.EINVAL, "no such handle (deleted or used already)");
+        }
+        Path link = nodeHandles.link(handle);
+        Path kept = anonDir.resolve("handle-" + Long.toHexString(handle));
+        FileChannel ch = null;
+        try {
+            try {
+                Files.move(link, kept, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException gone) {
+                throw new KernelException(Errno.EINVAL, "the handle's object is gone");
+            } catch (IOException | UnsupportedOperationException otherFileSystem) {
+                // Open it where it is, and let the link go once open: the fd keeps the bytes.
+                kept = null;
+            }
+            Path file = kept != null ? kept : link;
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            long ino = ((Number) Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
+            if (!a.isRegularFile() || ino != e.ino()) {
+                LOG.warn("node {}: the file of handle entry {} is not the object it names (regular {}, serial {} not {})",
+                        nodeHandles.folder(), e.index(), a.isRegularFile(), ino, e.ino());
+                if (kept != null) {
+                    deleteQuietly(kept);
+                }
+                throw new KernelException(Errno.EINVAL, "the handle's file is not its object");
+            }
+            boolean writable = true;
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (AccessDeniedException ro) {
+                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                writable = false;
+            }
+            ShmObject obj = new ShmObject(e.name(), null, FileMeta.read(file), ch, writable);
+            obj.backing = kept;
+            obj.ownsBacking = kept != null;
+            obj.refs = 1;
+            objects.add(obj);
+            return obj;
+        } catch (IOException io) {
+            if (ch != null) {
+                closeQuietly(ch);
+            }
+            if (kept != null) {
+                deleteQuietly(kept);
+            }
+            throw Faults.io("open of a handle of another JVM", io);
+        } finally {
+            if (kept == null) {
+                deleteQuietly(link);
+            }
+            nodeHandles.clear(e.index());
+        }
+    }
+
     void shmDeleteHandle(ShmProcess p, long handle) {
         lock.lock();
         try {
             ShmHandle h = handles.get(handle);
+            if (h == null && nodeHandles != null) {
+                deleteNodeHandle(p, handle);
+                return;
+            }
             if (h == null) {
                 throw new KernelException(Errno.EINVAL, "no such handle (unknown, deleted or used already)");
             }
@@ -899,6 +1067,21 @@ public final class ShmRegistry {
             release(h.object());
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Deletes a handle of the node's table, made by or for process {@code p}. Called under the lock. */
+    private void deleteNodeHandle(ShmProcess p, long handle) {
+        ensureOpen();
+        NodeHandles.Entry e = nodeHandles.find(handle);
+        if (e == null) {
+            throw new KernelException(Errno.EINVAL, "no such handle (unknown, deleted or used already)");
+        }
+        if (e.targetPid() != p.pid && e.creatorPid() != p.pid) {
+            throw new KernelException(Errno.EACCES, "the handle is neither made by nor for process " + p.pid);
+        }
+        if (!nodeHandles.drop(e)) {
+            throw new KernelException(Errno.EINVAL, "no such handle (deleted or used already)");
         }
     }
 
@@ -953,6 +1136,9 @@ public final class ShmRegistry {
             }
             processes.clear();
             handles.clear();
+            if (nodeHandles != null) {
+                nodeHandles.close();
+            }
             names.clear();
             for (ShmObject obj : objects) {
                 closeQuietly(obj.channel);
