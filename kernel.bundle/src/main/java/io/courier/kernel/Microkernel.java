@@ -60,6 +60,27 @@ public interface Microkernel extends AutoCloseable {
     /** How many refused send cycles {@link #sendCycles()} keeps. */
     int SEND_CYCLES_KEPT = 16;
 
+    /**
+     * The folder of the node (issue 20, B2) this kernel joined, where the node's shared tables
+     * live; null when it joined none (a kernel alone in its JVM).
+     */
+    default io.courier.node.NodeFolder nodeFolder() {
+        return null;
+    }
+
+    /** This kernel's member of its node (its JVM's slot), or null when it joined none. */
+    default io.courier.node.Member nodeSelf() {
+        return null;
+    }
+
+    /**
+     * The member of the node (the JVM) that holds the process {@code pid}, while that member is
+     * alive; null when this kernel joined no node or no living member has the slot the pid names.
+     */
+    default io.courier.node.Member nodeMember(int pid) {
+        return null;
+    }
+
     /** Kills every process and stops the kernel's own threads. */
     @Override
     void close();

@@ -141,12 +141,14 @@ public final class MicrokernelImpl implements Microkernel {
     // ------------------------------------------------------------------ the node
 
     /** The node this kernel joined, or null. */
+    @Override
     public io.courier.node.NodeFolder nodeFolder() {
         NodeLink n = node;
         return n == null ? null : n.folder;
     }
 
     /** This kernel's member of its node, or null when it joined none. */
+    @Override
     public io.courier.node.Member nodeSelf() {
         NodeLink n = node;
         return n == null ? null : n.self;
@@ -156,6 +158,7 @@ public final class MicrokernelImpl implements Microkernel {
      * The member of the node (the JVM) that holds the process {@code pid}, while that member is
      * alive; null when this kernel joined no node or no living member has the slot the pid names.
      */
+    @Override
     public io.courier.node.Member nodeMember(int pid) {
         NodeLink n = node;
         return n == null ? null : n.member(pid);

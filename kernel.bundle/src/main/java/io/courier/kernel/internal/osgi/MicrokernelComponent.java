@@ -131,6 +131,21 @@ public final class MicrokernelComponent implements Microkernel {
         return microkernel.sendCycles();
     }
 
+    @Override
+    public io.courier.node.NodeFolder nodeFolder() {
+        return microkernel.nodeFolder();
+    }
+
+    @Override
+    public io.courier.node.Member nodeSelf() {
+        return microkernel.nodeSelf();
+    }
+
+    @Override
+    public io.courier.node.Member nodeMember(int pid) {
+        return microkernel.nodeMember(pid);
+    }
+
     /**
      * Refused: the kernel bundle owns the system's life, and one user of the service must not
      * kill every other user's processes.
