@@ -343,19 +343,6 @@ final class NodePaths implements AutoCloseable {
         return s.byPath();
     }
 
-    /** Every living attachment of the other members, for {@link Resmgr#mounts}. */
-    List<MountInfo> mounts() {
-        List<MountInfo> out = new ArrayList<>();
-        for (Entry[] es : byPath().values()) {
-            for (Entry e : es) {
-                if (e.alive()) {
-                    out.add(e.info());
-                }
-            }
-        }
-        return out;
-    }
-
     /** Reads every entry, under the locks; frees the malformed ones and those of members gone. */
     private Snapshot parse() {
         long changes = (long) LONG.getAcquire(table, (long) CHANGES_OFFSET);

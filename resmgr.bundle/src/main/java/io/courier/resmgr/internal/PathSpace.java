@@ -100,18 +100,27 @@ final class PathSpace {
         return space == null ? List.of() : space.mounts();
     }
 
+    /** This JVM's mounts and, in a node, the other JVMs' living ones: by path, each path's in resolution order. */
     private List<MountInfo> mounts() {
-        List<MountInfo> out = new ArrayList<>();
-        for (Map.Entry<String, Mount[]> e : new java.util.TreeMap<>(table.get()).entrySet()) {
-            for (Mount m : e.getValue()) {
-                if (m.owner.isAlive()) {
-                    out.add(new MountInfo(m.path, m.pid, m.chid, m.flags, m.attr.mode(), m.attr.uid(), m.attr.gid()));
-                }
-            }
+        Map<String, List<Target>> byPath = new java.util.TreeMap<>();
+        for (Map.Entry<String, Mount[]> e : table.get().entrySet()) {
+            byPath.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(Arrays.asList(e.getValue()));
         }
         if (node != null) {
-            out.addAll(node.mounts());
-            out.sort(Comparator.comparing(MountInfo::path));
+            for (Map.Entry<String, NodePaths.Entry[]> e : node.byPath().entrySet()) {
+                byPath.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(Arrays.asList(e.getValue()));
+            }
+        }
+        List<MountInfo> out = new ArrayList<>();
+        for (List<Target> ts : byPath.values()) {
+            ts.sort(ORDER);
+            for (Target t : ts) {
+                if (t.alive()) {
+                    out.add(t instanceof Mount m
+                            ? new MountInfo(m.path, m.pid, m.chid, m.flags, m.attr.mode(), m.attr.uid(), m.attr.gid())
+                            : ((NodePaths.Entry) t).info());
+                }
+            }
         }
         return out;
     }

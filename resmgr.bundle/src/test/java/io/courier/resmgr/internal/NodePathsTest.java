@@ -228,8 +228,11 @@ class NodePathsTest {
 
             // One path in both JVMs: the newer resolves first, whichever JVM it is in...
             ResmgrAttachment tie = local.resmgrAttach("/tie", 0, attr, new RamFiles("local"));
-            child.ask("attach /tie 0", "ATTACHED ");
+            int remotePid = Integer.parseInt(child.ask("attach /tie 0", "ATTACHED ")[1]);
             assertEquals("remote:", cat(rm, "/tie"));
+            // mounts lists them in resolution order, the JVMs' together.
+            assertEquals(List.of(remotePid, k.pid()), Resmgr.mounts(mk).stream().filter(m -> m.path().equals("/tie"))
+                    .map(MountInfo::pid).toList());
             ResmgrAttachment newer = local.resmgrAttach("/tie", 0, attr, new RamFiles("newer"));
             assertEquals("newer:", cat(rm, "/tie"));
             local.resmgrDetach(newer);
