@@ -53,4 +53,52 @@ public class RuntimesInOneNodeTest {
                     line -> ChildRuntime.bare(line).equals("still-here"));
         }
     }
+
+    /**
+     * The pathname space is the node's: the example resource manager deployed in one runtime is
+     * listed, read and written by path from the other's shell ({@code ls}, {@code cat},
+     * {@code write}), its messages crossing JVMs; when its JVM is killed the path is gone.
+     */
+    @Test
+    public void shouldReachAResourceManagerOfAnotherRuntimeByPath() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "nodes-");
+        String node = "itp-" + ProcessHandle.current().pid();
+        try (ChildRuntime manager = new ChildRuntime().node(node, root);
+                ChildRuntime user = new ChildRuntime().node(node, root)) {
+            manager.start();
+            user.start();
+            manager.mv("example-rm-sample");
+            manager.await("the manager attached /dev/sample", ChildRuntime.START_LIMIT,
+                    line -> line.contains("/dev/sample attached by pid"));
+            user.awaitActive("io.courier.resmgr", ChildRuntime.START_LIMIT);
+
+            int mark = user.output().size();
+            user.type("ls /dev");
+            user.awaitFrom(mark, "ls in the other runtime lists the path", LIMIT,
+                    line -> line.matches(".*c[-rw]{9} .* sample"));
+            mark = user.output().size();
+            user.type("cat /dev/sample");
+            user.awaitFrom(mark, "cat in the other runtime reads the manager", LIMIT,
+                    line -> ChildRuntime.bare(line).equals("Hello from /dev/sample"));
+            user.type("write /dev/sample written across JVMs");
+            mark = user.output().size();
+            user.type("cat /dev/sample");
+            user.awaitFrom(mark, "what the other runtime wrote reads back", LIMIT,
+                    line -> ChildRuntime.bare(line).equals("written across JVMs"));
+            mark = manager.output().size();
+            manager.type("cat /dev/sample");
+            manager.awaitFrom(mark, "the manager's own runtime reads it too", LIMIT,
+                    line -> ChildRuntime.bare(line).equals("written across JVMs"));
+
+            manager.process().destroyForcibly(); // SIGKILL
+            if (!manager.process().waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the manager's runtime did not end on SIGKILL");
+            }
+            Thread.sleep(1000); // the member watcher declares the JVM dead within about 200 ms
+            mark = user.output().size();
+            user.type("cat /dev/sample");
+            user.awaitFrom(mark, "the path of the killed JVM is gone", LIMIT,
+                    line -> line.contains("ENOENT"));
+        }
+    }
 }

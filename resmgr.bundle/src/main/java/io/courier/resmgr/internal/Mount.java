@@ -4,12 +4,11 @@ import io.courier.kernel.Kernel;
 import io.courier.resmgr.Dispatch;
 import io.courier.resmgr.IoAttr;
 import io.courier.resmgr.ResmgrAttachment;
-import io.courier.resmgr.ResmgrFlags;
 import io.courier.resmgr.ResmgrHandler;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One entry of the pathname space: a path served by a handler on a channel. */
-final class Mount implements ResmgrAttachment {
+final class Mount implements ResmgrAttachment, Target {
     final PathSpace space;
     final int id;
     final String path;
@@ -23,10 +22,16 @@ final class Mount implements ResmgrAttachment {
     final ResmgrHandler handler;
     /** Set when {@code resmgrAttach} made the dispatch for this mount alone: detaching closes it. */
     final boolean ownsDispatch;
+    /**
+     * Its entry in the node's path table ({@link NodePaths}); -1 when not published there. Set
+     * after {@link #attached} is; {@link PathSpace#detach} clears that and then reads this, so one
+     * of the two withdraws it.
+     */
+    volatile int nodeIndex = -1;
     private final AtomicBoolean attached = new AtomicBoolean(true);
 
-    Mount(PathSpace space, int id, String path, int flags, long seq, DispatchImpl dispatch, IoAttr attr, ResmgrHandler handler,
-            boolean ownsDispatch) {
+    Mount(PathSpace space, int id, String path, int flags, long seq, DispatchImpl dispatch, IoAttr attr,
+            ResmgrHandler handler, boolean ownsDispatch) {
         this.space = space;
         this.id = id;
         this.path = path;
@@ -41,17 +46,29 @@ final class Mount implements ResmgrAttachment {
         this.ownsDispatch = ownsDispatch;
     }
 
-    boolean isDir() {
-        return (flags & ResmgrFlags.DIR) != 0;
+    @Override
+    public int pid() {
+        return pid;
     }
 
-    boolean isOpaque() {
-        return (flags & ResmgrFlags.OPAQUE) != 0;
+    @Override
+    public int chid() {
+        return chid;
     }
 
-    /** Resolution order among mounts of one path: BEFORE ones, then plain, then AFTER. */
-    int rank() {
-        return (flags & ResmgrFlags.BEFORE) != 0 ? 0 : (flags & ResmgrFlags.AFTER) != 0 ? 2 : 1;
+    @Override
+    public int handle() {
+        return id;
+    }
+
+    @Override
+    public long seq() {
+        return seq;
+    }
+
+    @Override
+    public boolean alive() {
+        return owner.isAlive();
     }
 
     /** Marks it detached; true the first time. */

@@ -48,11 +48,11 @@ final class PathSpace {
     /** The directories the pathname manager always has. */
     static final List<String> SPECIAL = List.of(NAMES_DIR, SHMEM_DIR);
 
-    private static final Comparator<Mount> ORDER = Comparator.comparingInt(Mount::rank)
-            .thenComparing(Comparator.comparingLong((Mount m) -> m.seq).reversed());
+    private static final Comparator<Target> ORDER = Comparator.comparingInt(Target::rank)
+            .thenComparing(Comparator.comparingLong(Target::seq).reversed());
 
-    /** A mount a path resolved to, and the rest of the path relative to it. */
-    record Candidate(Mount mount, String rel) {
+    /** An attachment (of this JVM or another of the node) a path resolved to, and the rest of the path relative to it. */
+    record Candidate(Target target, String rel) {
     }
 
     final Microkernel mk;
@@ -66,9 +66,12 @@ final class PathSpace {
     private final Object bootLock = new Object();
     /** The pathname manager's dispatch; guarded by {@link #bootLock}, read without it to skip the lock. */
     private final AtomicReference<DispatchImpl> pathmgr = new AtomicReference<>();
+    /** The node's pathname space, when the kernel joined a node; null otherwise. */
+    private final NodePaths node;
 
     private PathSpace(Microkernel mk) {
         this.mk = mk;
+        this.node = NodePaths.open(mk);
     }
 
     /** The pathname space of {@code kernel}'s system, with its pathname manager running. */
@@ -97,12 +100,25 @@ final class PathSpace {
         return space == null ? List.of() : space.mounts();
     }
 
+    /** This JVM's mounts and, in a node, the other JVMs' living ones: by path, each path's in resolution order. */
     private List<MountInfo> mounts() {
+        Map<String, List<Target>> byPath = new java.util.TreeMap<>();
+        for (Map.Entry<String, Mount[]> e : table.get().entrySet()) {
+            byPath.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(Arrays.asList(e.getValue()));
+        }
+        if (node != null) {
+            for (Map.Entry<String, NodePaths.Entry[]> e : node.byPath().entrySet()) {
+                byPath.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(Arrays.asList(e.getValue()));
+            }
+        }
         List<MountInfo> out = new ArrayList<>();
-        for (Map.Entry<String, Mount[]> e : new java.util.TreeMap<>(table.get()).entrySet()) {
-            for (Mount m : e.getValue()) {
-                if (m.owner.isAlive()) {
-                    out.add(new MountInfo(m.path, m.pid, m.chid, m.flags, m.attr.mode(), m.attr.uid(), m.attr.gid()));
+        for (List<Target> ts : byPath.values()) {
+            ts.sort(ORDER);
+            for (Target t : ts) {
+                if (t.alive()) {
+                    out.add(t instanceof Mount m
+                            ? new MountInfo(m.path, m.pid, m.chid, m.flags, m.attr.mode(), m.attr.uid(), m.attr.gid())
+                            : ((NodePaths.Entry) t).info());
                 }
             }
         }
@@ -136,7 +152,7 @@ final class PathSpace {
         proc.atExit(this::pathmgrDied);
         DispatchImpl d = new DispatchImpl(proc, "pathmgr");
         IoAttr root = new IoAttr(Mode.S_IFDIR | 0555, 0, 0);
-        attach(d, "/", ResmgrFlags.DIR | ResmgrFlags.AFTER, root, new PathManager(this), false);
+        attach(d, "/", ResmgrFlags.DIR | ResmgrFlags.AFTER, root, new PathManager(this), false, false);
         pathmgr.set(d);
         d.start(1);
     }
@@ -151,6 +167,9 @@ final class PathSpace {
             } catch (KernelException e) {
                 // ENXIO: the kernel is shut down.
                 SPACES.remove(mk, this);
+                if (node != null) {
+                    node.close();
+                }
             }
         }
     }
@@ -164,6 +183,16 @@ final class PathSpace {
      */
     Mount attach(DispatchImpl dispatch, String path, int flags, IoAttr attr, ResmgrHandler handler,
             boolean ownsDispatch) {
+        return attach(dispatch, path, flags, attr, handler, ownsDispatch, true);
+    }
+
+    /**
+     * Attaches {@code path}; with {@code published} and the kernel in a node, the node's other
+     * JVMs resolve it too ({@link NodePaths}). The pathname manager's own {@code /} is not
+     * published: every JVM has its own.
+     */
+    private Mount attach(DispatchImpl dispatch, String path, int flags, IoAttr attr, ResmgrHandler handler,
+            boolean ownsDispatch, boolean published) {
         PathNames.checkAttachPath(path);
         if ((flags & ~ResmgrFlags.ALL) != 0 || (flags & ResmgrFlags.BEFORE) != 0 && (flags & ResmgrFlags.AFTER) != 0) {
             throw new KernelException(Errno.EINVAL, "bad resmgr flags 0x" + Integer.toHexString(flags));
@@ -172,8 +201,9 @@ final class PathSpace {
             throw new KernelException(Errno.EINVAL, "an attachment needs attributes and a handler");
         }
         Kernel owner = dispatch.kernel();
-        Mount m = new Mount(this, ids.incrementAndGet(), path, flags, seqs.incrementAndGet(), dispatch, attr, handler,
-                ownsDispatch);
+        // In a node, the attach order is the node's, so that ties between JVMs resolve alike everywhere.
+        long seq = node == null ? seqs.incrementAndGet() : node.nextSeq();
+        Mount m = new Mount(this, ids.incrementAndGet(), path, flags, seq, dispatch, attr, handler, ownsDispatch);
         if (hooked.add(owner)) {
             owner.atExit(() -> ownerDied(owner));
         }
@@ -187,6 +217,13 @@ final class PathSpace {
             table.set(Map.copyOf(t));
         }
         dispatch.mounted(m);
+        if (node != null && published) {
+            // Published once its dispatch knows it, so that a connect from another JVM finds it.
+            m.nodeIndex = node.publish(path, m.pid, m.chid, m.id, flags, attr, seq);
+            if (!m.attached()) {
+                node.withdraw(m.nodeIndex, m.pid, m.chid, m.id); // detached meanwhile, before the index was set
+            }
+        }
         if (!owner.isAlive()) {
             detach(m);
             throw new KernelException(Errno.ESRCH, "process " + owner.pid() + " is dying");
@@ -212,6 +249,9 @@ final class PathSpace {
                 table.set(Map.copyOf(t));
             }
         }
+        if (node != null && m.nodeIndex >= 0) {
+            node.withdraw(m.nodeIndex, m.pid, m.chid, m.id);
+        }
         m.dispatch.unmounted(m);
         return true;
     }
@@ -230,17 +270,37 @@ final class PathSpace {
 
     // ------------------------------------------------------------------ resolution
 
-    /** The mounts {@code path} (canonical) resolves to, longest prefix first, live ones only. */
+    /**
+     * The attachments {@code path} (canonical) resolves to, longest prefix first, live ones only:
+     * this JVM's and, in a node, the other JVMs' together, ordered alike (rank, then newest first)
+     * within one prefix.
+     */
     List<Candidate> resolve(String path) {
         Map<String, Mount[]> t = table.get();
+        Map<String, NodePaths.Entry[]> remote = node == null ? Map.of() : node.byPath();
         List<Candidate> out = new ArrayList<>(4);
         String prefix = path;
         for (;;) {
             Mount[] ms = t.get(prefix);
-            if (ms != null) {
-                boolean exact = prefix.equals(path);
-                for (Mount m : ms) {
-                    if ((exact || m.isDir()) && m.owner.isAlive()) {
+            NodePaths.Entry[] rs = remote.isEmpty() ? null : remote.get(prefix);
+            boolean exact = prefix.equals(path);
+            if (rs == null) {
+                if (ms != null) {
+                    for (Mount m : ms) {
+                        if ((exact || m.isDir()) && m.alive()) {
+                            out.add(new Candidate(m, PathNames.relativeTo(prefix, path)));
+                        }
+                    }
+                }
+            } else {
+                List<Target> here = new ArrayList<>(rs.length + (ms == null ? 0 : ms.length));
+                if (ms != null) {
+                    here.addAll(Arrays.asList(ms));
+                }
+                here.addAll(Arrays.asList(rs));
+                here.sort(ORDER);
+                for (Target m : here) {
+                    if ((exact || m.isDir()) && m.alive()) {
                         out.add(new Candidate(m, PathNames.relativeTo(prefix, path)));
                     }
                 }
@@ -252,10 +312,26 @@ final class PathSpace {
         }
     }
 
+    /** Every attached path: this JVM's, and the other JVMs' of the node whose manager's JVM lives. */
+    private List<String> attachedPaths() {
+        List<String> paths = new ArrayList<>(table.get().keySet());
+        if (node != null) {
+            for (Map.Entry<String, NodePaths.Entry[]> e : node.byPath().entrySet()) {
+                for (NodePaths.Entry x : e.getValue()) {
+                    if (x.alive()) {
+                        paths.add(e.getKey());
+                        break;
+                    }
+                }
+            }
+        }
+        return paths;
+    }
+
     /** Whether something is attached (or always there) strictly below {@code dir}. */
     boolean hasBelow(String dir) {
         String p = dir.equals("/") ? "/" : dir + "/";
-        for (String path : table.get().keySet()) {
+        for (String path : attachedPaths()) {
             if (path.length() > p.length() && path.startsWith(p)) {
                 return true;
             }
@@ -272,7 +348,7 @@ final class PathSpace {
     List<String> childrenOf(String dir) {
         String p = dir.equals("/") ? "/" : dir + "/";
         TreeSet<String> names = new TreeSet<>();
-        List<String> paths = new ArrayList<>(table.get().keySet());
+        List<String> paths = attachedPaths();
         paths.addAll(SPECIAL);
         for (String path : paths) {
             if (path.length() > p.length() && path.startsWith(p)) {

@@ -198,7 +198,7 @@ public class ResmgrImpl implements Resmgr {
                 if (first == null && e.errno() != Errno.ENOENT) {
                     first = e;
                 }
-                if (c.mount().isOpaque() && e.errno() == Errno.ENOENT) {
+                if (c.target().isOpaque() && e.errno() == Errno.ENOENT) {
                     break;
                 }
             }
@@ -213,8 +213,8 @@ public class ResmgrImpl implements Resmgr {
     }
 
     private long connectTo(PathSpace.Candidate c, int subtype, int ioflag, int mode, boolean keep) {
-        Mount m = c.mount();
-        int coid = kernel.connectAttach(Kernel.ND_LOCAL_NODE, m.pid, m.chid, keep ? 0 : Kernel.SIDE_CHANNEL, 0);
+        Target m = c.target();
+        int coid = kernel.connectAttach(Kernel.ND_LOCAL_NODE, m.pid(), m.chid(), keep ? 0 : Kernel.SIDE_CHANNEL, 0);
         boolean ok = false;
         try {
             String rel = c.rel();
@@ -223,7 +223,7 @@ public class ResmgrImpl implements Resmgr {
             int statAt = IoConnectExtLayout.combinedOffset(size - IoConnectLayout.HEADER_SIZE);
             ByteBuffer msg = ByteBuffer.allocate(stat ? statAt + IoStatLayout.SIZE : size);
             IoConnectLayout.write(msg, subtype, IoConnectLayout.FTYPE_ANY, ioflag, mode, rel);
-            IoConnectExtLayout.putHandle(msg, 0, m.id);
+            IoConnectExtLayout.putHandle(msg, 0, m.handle());
             ByteBuffer reply = null;
             if (stat) {
                 IoConnectExtLayout.putExtra(msg, 0, IoMsg.IO_STAT, IoStatLayout.SIZE);
@@ -391,7 +391,7 @@ public class ResmgrImpl implements Resmgr {
                     if (refused == null) {
                         refused = e;
                     }
-                } else if (c.mount().isOpaque() && e.errno() == Errno.ENOENT) {
+                } else if (c.target().isOpaque() && e.errno() == Errno.ENOENT) {
                     break;
                 }
                 continue;
