@@ -976,6 +976,9 @@ final class Conn extends ConnFields.PadAfter {
     void close() {
         fail(Errno.ECANCELED, CLOSED);
         retire();
+        if (remote != null) {
+            remote.wake(); // its pump detaches the other JVM's end
+        }
     }
 
     /** The sender's process died: what it put is still delivered; nothing more is taken. */
