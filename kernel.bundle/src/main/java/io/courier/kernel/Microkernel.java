@@ -90,6 +90,17 @@ public interface Microkernel extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * The member slot (0 to 63) of the JVM of this kernel's node that holds process {@code pid},
+     * when that is another living JVM of the node (issue 20, B2); -1 when this kernel joined no
+     * node, the pid is this JVM's, or no living member holds it. For libraries that keep objects
+     * of their own beside the kernel's (asyncmsg) and reach their peer in that JVM.
+     */
+    int nodeMemberOf(int pid);
+
+    /** This JVM's member slot in its node (0 to 63), or -1 when this kernel joined no node. */
+    int nodeSlot();
+
     /** Kills every process and stops the kernel's own threads. */
     @Override
     void close();

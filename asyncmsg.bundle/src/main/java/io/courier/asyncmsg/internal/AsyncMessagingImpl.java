@@ -69,6 +69,7 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
             throw new KernelException(Errno.ENOMEM, bufferSize + " x " + maxNumBuffer
                     + " bytes of receive buffers exceed " + MAX_CHANNEL_BYTES);
         }
+        p.sys.ensureGateway();
         int chid = kernel.channelCreate(flags | ChannelFlags.ASYNC);
         AsyncChannel ch = new AsyncChannel(p.sys, p, chid, flags | ChannelFlags.ASYNC, mode, bufferSize, maxNumBuffer,
                 event, recvbufCallback);
@@ -152,6 +153,10 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
         int target = pid == 0 ? p.pid : pid;
         Optional<Kernel> server = kernel.microkernel().process(target);
         if (server.isEmpty()) {
+            int member = kernel.microkernel().nodeMemberOf(target);
+            if (member >= 0) {
+                return connectRemote(p, target, chid, member, attr);
+            }
             throw new KernelException(Errno.ESRCH, "no process " + target);
         }
         if (!server.get().isAlive()) {
@@ -175,6 +180,23 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
             p.removeConn(c.coid);
             c.close();
             throw new KernelException(Errno.ESRCH, "channel " + target + "/" + chid + " was destroyed meanwhile");
+        }
+        return c.coid;
+    }
+
+    /** A connection to a channel of another JVM of the node, through that JVM's gateway (issue 20, B2). */
+    private static int connectRemote(AsyncProc p, int pid, int chid, int member, AsyncConnectionAttr attr) {
+        NodeSender sender = new NodeSender(p, pid, chid, member);
+        Conn c = p.addConn(coid -> new Conn(p.sys, p, coid, attr, null, sender, p.pid, coid));
+        try {
+            sender.attach(c);
+        } catch (RuntimeException e) {
+            p.removeConn(c.coid);
+            c.close();
+            throw e;
+        }
+        if (c.timed()) {
+            p.sys.delivery.addTimed(c);
         }
         return c.coid;
     }

@@ -37,6 +37,10 @@ public final class AsyncSystem {
     final Stats stats = new Stats();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean enosysLogged = new AtomicBoolean();
+    private final java.util.concurrent.locks.ReentrantLock gatewayLock = new java.util.concurrent.locks.ReentrantLock();
+    /** The gateway for clients of other JVMs of the node; made with the first channel; under gatewayLock. */
+    private NodeGateway gateway;
+    private boolean stopped;
 
     private AsyncSystem(Microkernel mk) {
         this.mk = mk;
@@ -122,6 +126,44 @@ public final class AsyncSystem {
     private void stop() {
         delivery.stop();
         callbacks.stop();
+        gatewayLock.lock();
+        try {
+            stopped = true;
+            if (gateway != null) {
+                gateway.stop();
+                gateway = null;
+            }
+        } finally {
+            gatewayLock.unlock();
+        }
+    }
+
+    /**
+     * Makes sure that clients in other JVMs of the node can reach this system's channels (a
+     * channel is being made): starts the gateway when the kernel joined a node.
+     */
+    void ensureGateway() {
+        if (mk.nodeSlot() < 0) {
+            return;
+        }
+        gatewayLock.lock();
+        try {
+            if (gateway == null && !stopped) {
+                gateway = NodeGateway.start(this);
+            }
+        } finally {
+            gatewayLock.unlock();
+        }
+    }
+
+    /** The gateway, or null; for tests. */
+    NodeGateway gateway() {
+        gatewayLock.lock();
+        try {
+            return gateway;
+        } finally {
+            gatewayLock.unlock();
+        }
     }
 
     /** Stops every system's threads (the asyncmsg bundle is stopping). */

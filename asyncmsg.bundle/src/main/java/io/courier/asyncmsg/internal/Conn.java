@@ -109,6 +109,13 @@ final class Conn extends ConnFields.PadAfter {
     final AsyncConnectionAttr attr;
     /** The name this connection is addressed to, or null for a connection by pid and chid. */
     final NameSlot slot;
+    /** For a connection to a channel of another JVM of the node: what takes its batches there; else null. */
+    final NodeSender remote;
+    /** The pid and coid the receiver sees (a gateway's connection shows its client's). */
+    private final int srcPid;
+    private final int srcCoid;
+    /** The longest message a put takes. */
+    private final int maxLength;
     private final int capacity;
     private final int mask;
     private final long trigger;
@@ -151,11 +158,24 @@ final class Conn extends ConnFields.PadAfter {
     private boolean completionQueued;
 
     Conn(AsyncSystem sys, AsyncProc owner, int coid, AsyncConnectionAttr attr, NameSlot slot) {
+        this(sys, owner, coid, attr, slot, null, owner.pid, coid);
+    }
+
+    /**
+     * A connection whose batches {@code remote} takes to another JVM (null: a local one), or, with
+     * {@code srcPid} and {@code srcCoid}, a gateway's connection for a client of another JVM.
+     */
+    Conn(AsyncSystem sys, AsyncProc owner, int coid, AsyncConnectionAttr attr, NameSlot slot, NodeSender remote,
+            int srcPid, int srcCoid) {
         this.sys = sys;
         this.owner = owner;
         this.coid = coid;
         this.attr = attr;
         this.slot = slot;
+        this.remote = remote;
+        this.srcPid = srcPid;
+        this.srcCoid = srcCoid;
+        this.maxLength = remote == null ? attr.bufferSize() : Math.min(attr.bufferSize(), NodeBatchLayout.MAX_MESSAGE);
         this.capacity = attr.maxNumBuffer();
         int size = Integer.highestOneBit(Math.max(1, capacity - 1)) << 1;
         this.mask = size - 1;
@@ -214,9 +234,10 @@ final class Conn extends ConnFields.PadAfter {
      * @param msg a ByteBuffer (offset and length given) or a ByteBuffer[] (length is the total)
      */
     void put(Object msg, int offset, int length, long handle, AsyncCallback callback) {
-        if (length > attr.bufferSize()) {
-            throw new KernelException(Errno.EMSGSIZE,
-                    "message of " + length + " bytes is longer than the buffer size " + attr.bufferSize() + " of coid " + coid);
+        if (length > maxLength) {
+            throw new KernelException(Errno.EMSGSIZE, "message of " + length + " bytes is longer than the "
+                    + (maxLength == attr.bufferSize() ? "buffer size " : "most a connection to another JVM carries, ")
+                    + maxLength + ", of coid " + coid);
         }
         int outcome;
         if (single) {
@@ -551,6 +572,10 @@ final class Conn extends ConnFields.PadAfter {
             if ((long) DELIVERED.getVolatile(this) == (long) CONSUMED.getVolatile(this)) {
                 return;
             }
+            if (remote != null) {
+                remote.wake();
+                return;
+            }
             AsyncChannel ch = channel();
             if (ch == null) {
                 return; // stored: binding to the next receiver signals again
@@ -576,8 +601,9 @@ final class Conn extends ConnFields.PadAfter {
         long got = (long) CONSUMED.getAcquire(this);
         long del = (long) DELIVERED.getAcquire(this);
         long put = (long) TAIL.getAcquire(this);
-        return new AsyncConnectionInfo(owner.pid, coid, slot == null ? null : slot.name, ch == null ? -1 : ch.owner.pid,
-                ch == null ? -1 : ch.chid, stateName(state()), attr.bufferSize(), attr.maxNumBuffer(),
+        int serverPid = remote != null ? remote.pid : ch == null ? -1 : ch.owner.pid;
+        int serverChid = remote != null ? remote.chid : ch == null ? -1 : ch.chid;
+        return new AsyncConnectionInfo(owner.pid, coid, slot == null ? null : slot.name, serverPid, serverChid, stateName(state()), attr.bufferSize(), attr.maxNumBuffer(),
                 attr.triggerNumMsg(), attr.triggerTimeNsec(), single, put, del, got, rel);
     }
 
@@ -703,7 +729,7 @@ final class Conn extends ConnFields.PadAfter {
             }
             from = consumed;
             long d = (long) DELIVERED.getVolatile(this);
-            int pid = owner.pid;
+            int pid = srcPid;
             long i = from;
             while (i < d) {
                 Header h = ch.nextHeader();
@@ -716,7 +742,7 @@ final class Conn extends ConnFields.PadAfter {
                 long span = spans[slotIndex];
                 int length = (int) span;
                 int copied = m instanceof ByteBuffer b ? h.fill(b, (int) (span >>> 32), length) : h.fill((ByteBuffer[]) m);
-                h.describe(pid, ch.chid, coid, copied, length);
+                h.describe(pid, ch.chid, srcCoid, copied, length);
                 batch.add(h);
                 i++;
             }
@@ -739,6 +765,102 @@ final class Conn extends ConnFields.PadAfter {
         }
         afterConsumed();
         return (int) (to - from);
+    }
+
+    // ------------------------------------------------------------------ to another JVM (NodeSender)
+
+    /**
+     * The next delivered messages not yet got, for a batch to another JVM: at most
+     * {@code msgsOut.length} of them, of at most {@code maxBytes} bytes in all (at least one).
+     * They stay unconsumed (their slots held) until {@link #remoteOutcome}. Returns how many;
+     * {@code fromOut[0]} is the index of the first.
+     */
+    int takeForRemote(long[] fromOut, Object[] msgsOut, long[] spansOut, long maxBytes) {
+        takeLock.lock();
+        try {
+            long from = consumed;
+            long d = (long) DELIVERED.getVolatile(this);
+            fromOut[0] = from;
+            int n = 0;
+            long bytes = 0;
+            for (long i = from; i < d && n < msgsOut.length; i++) {
+                int s = (int) i & mask;
+                long span = spans[s];
+                bytes += (int) span;
+                if (n > 0 && bytes > maxBytes) {
+                    break;
+                }
+                msgsOut[n] = msgs[s];
+                spansOut[n] = span;
+                n++;
+            }
+            return n;
+        } finally {
+            takeLock.unlock();
+        }
+    }
+
+    /**
+     * The other JVM's outcome of the {@code n} messages from index {@code from}: 0 delivered,
+     * else an errno. Nothing when they failed here meanwhile (a detach): their callbacks ran or
+     * will run with that failure, once.
+     */
+    void remoteOutcome(long from, int n, int[] outcome) {
+        boolean viaAgent;
+        takeLock.lock();
+        try {
+            if (consumed != from) {
+                return;
+            }
+            boolean anyFailed = false;
+            for (int k = 0; k < n; k++) {
+                int e = outcome[k];
+                errs[(int) (from + k) & mask] = e;
+                anyFailed |= e != 0;
+            }
+            if (anyFailed) {
+                agentCompletes = true;
+            }
+            CONSUMED.setVolatile(this, from + n);
+            viaAgent = agentCompletes;
+            if (!viaAgent) {
+                RELEASED.setRelease(this, from + n);
+            }
+        } finally {
+            takeLock.unlock();
+        }
+        if (viaAgent) {
+            sys.callbacks.schedule(this);
+        }
+        afterConsumed();
+    }
+
+    /**
+     * The channel in another JVM is gone (destroyed, or its JVM died): as a local channel's
+     * destruction, what was not got fails with ESRCH and later puts with EBADF.
+     */
+    void remoteGone(String why) {
+        int failed = fail(Errno.ESRCH, DEAD);
+        if (failed > 0) {
+            LOG.info("asyncmsg: {} message(s) of pid {} coid {} failed with ESRCH: {}", failed, owner.pid, coid, why);
+        }
+        if (state() == SENDER_GONE) {
+            retire();
+        }
+    }
+
+    /** Whether a dead sender's connection has had all it put taken. */
+    boolean drainedAfterSender() {
+        return state() == SENDER_GONE && (long) CONSUMED.getVolatile(this) >= finalTailVolatile();
+    }
+
+    private long finalTailVolatile() {
+        lockPut();
+        try {
+            return finalTail;
+        } finally {
+            unlockPut();
+        }
     }
 
     // ------------------------------------------------------------------ completions (callback thread)
@@ -854,6 +976,9 @@ final class Conn extends ConnFields.PadAfter {
     void close() {
         fail(Errno.ECANCELED, CLOSED);
         retire();
+        if (remote != null) {
+            remote.wake(); // its pump detaches the other JVM's end
+        }
     }
 
     /** The sender's process died: what it put is still delivered; nothing more is taken. */

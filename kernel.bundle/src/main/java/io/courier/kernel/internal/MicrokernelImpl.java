@@ -224,6 +224,22 @@ public final class MicrokernelImpl implements Microkernel {
         return n == null ? List.of() : n.members.members();
     }
 
+    @Override
+    public int nodeMemberOf(int pid) {
+        NodeLink n = node;
+        if (n == null || pid <= 0) {
+            return -1;
+        }
+        io.courier.node.Member m = n.member(pid);
+        return m == null || m.slot() == n.self.slot() ? -1 : m.slot();
+    }
+
+    @Override
+    public int nodeSlot() {
+        NodeLink n = node;
+        return n == null ? -1 : n.self.slot();
+    }
+
     /** Another member of the node left or died: its processes are gone. Called on the member watcher. */
     void memberGone(io.courier.node.Member member, boolean died) {
         LOG.info("node member {} {}", member, died ? "died" : "left");

@@ -151,6 +151,16 @@ public final class MicrokernelComponent implements Microkernel {
         return microkernel.nodeMembers();
     }
 
+    @Override
+    public int nodeMemberOf(int pid) {
+        return microkernel.nodeMemberOf(pid);
+    }
+
+    @Override
+    public int nodeSlot() {
+        return microkernel.nodeSlot();
+    }
+
     /**
      * Refused: the kernel bundle owns the system's life, and one user of the service must not
      * kill every other user's processes.

@@ -1,0 +1,136 @@
+package io.courier.asyncmsg.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.courier.asyncmsg.internal.node.AsyncNodeTestSupport;
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The asyncmsg gateway of another JVM fed malformed requests on purpose (issue 20, B2: every
+ * length and count read from a message is bounds-checked): each is refused with an errno, none
+ * delivers a message or moves the connection's sequence, and the connection then carries a
+ * well-formed batch as if nothing had happened.
+ */
+@Timeout(120)
+class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
+    private static final Set<Errno> REFUSALS = Set.of(Errno.EINVAL, Errno.EMSGSIZE, Errno.ESRCH);
+
+    @Test
+    void malformedBatchesAreRefusedWithoutHarm() throws Exception {
+        Child c = child("numbers", "0");
+        String[] ready = c.expect("READY ").split(" ");
+        int pid = Integer.parseInt(ready[1]);
+        int chid = Integer.parseInt(ready[2]);
+        Kernel k = mk.process("fuzzer");
+        int member = mk.nodeMemberOf(pid);
+        assertTrue(member >= 0, "the child is another member");
+        int coid = k.nameOpen(NodeGateway.name(member), 0);
+
+        ByteBuffer attach = NodeBatchLayout.header();
+        attach.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.ATTACH)
+                .putInt(NodeBatchLayout.PID, pid).putInt(NodeBatchLayout.CHID, chid).putInt(NodeBatchLayout.CLIENT_COID, 77)
+                .putInt(NodeBatchLayout.BUFFER_SIZE, 64).putInt(NodeBatchLayout.MAX_NUM_BUFFER, 8);
+        int token = k.msgSend(coid, attach, null);
+
+        SplittableRandom rnd = new SplittableRandom(20);
+        for (int round = 0; round < 3_000; round++) {
+            ByteBuffer bad = malformed(rnd, token);
+            try {
+                int status = k.msgSend(coid, bad, NodeBatchLayout.reply(16));
+                fail("round " + round + ": a malformed request was answered " + status);
+            } catch (KernelException e) {
+                assertTrue(REFUSALS.contains(e.errno()), "round " + round + ": " + e);
+            }
+        }
+        assertEquals(null, c.poll(200), "nothing was delivered");
+
+        ByteBuffer good = batch(token, 0, new long[] {7, 8, 9});
+        ByteBuffer reply = NodeBatchLayout.reply(3);
+        assertEquals(3, k.msgSend(coid, good, reply));
+        assertEquals(0, reply.getInt(0), "not dead");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, reply.getInt(NodeBatchLayout.REPLY_HEADER + 4 * i), "delivered");
+        }
+        assertEquals("GOT " + k.pid() + " 77 7,8,9", c.expect("GOT "));
+        assertEquals(3, k.msgSend(coid, batch(token, 3, new long[] {10, 11, 12}), NodeBatchLayout.reply(3)),
+                "the sequence moved by the good batch only");
+        assertEquals("GOT " + k.pid() + " 77 10,11,12", c.expect("GOT "));
+    }
+
+    /** A well-formed batch of 8-byte numbers. */
+    static ByteBuffer batch(int token, long seq, long[] numbers) {
+        int n = numbers.length;
+        ByteBuffer b = ByteBuffer.allocate(NodeBatchLayout.HEADER + 4 * n + 8 * n).order(ByteOrder.nativeOrder());
+        b.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.BATCH)
+                .putInt(NodeBatchLayout.TOKEN, token).putInt(NodeBatchLayout.COUNT, n).putLong(NodeBatchLayout.SEQ, seq)
+                .putInt(NodeBatchLayout.BYTES, 8 * n);
+        for (int i = 0; i < n; i++) {
+            b.putInt(NodeBatchLayout.HEADER + 4 * i, 8);
+            b.order(ByteOrder.BIG_ENDIAN).putLong(NodeBatchLayout.HEADER + 4 * n + 8 * i, numbers[i]);
+            b.order(ByteOrder.nativeOrder());
+        }
+        return b;
+    }
+
+    /** A batch request broken in one of many ways, each of which makes it malformed. */
+    static ByteBuffer malformed(SplittableRandom rnd, int token) {
+        int n = 1 + rnd.nextInt(8);
+        long[] nums = new long[n];
+        ByteBuffer b = batch(token, 0, nums);
+        int table = NodeBatchLayout.HEADER;
+        switch (rnd.nextInt(11)) {
+            case 0 -> {
+                byte[] junk = new byte[rnd.nextInt(300)];
+                rnd.nextBytes(junk);
+                ByteBuffer j = ByteBuffer.wrap(junk).order(ByteOrder.nativeOrder());
+                if (junk.length >= 4 && j.getInt(0) == NodeBatchLayout.MAGIC) {
+                    j.putInt(0, 0);
+                }
+                if (junk.length >= 2 && (j.getShort(0) & 0xFFFF) == io.courier.kernel.IoMsg.IO_CONNECT) {
+                    j.putShort(0, (short) 0);
+                }
+                return j;
+            }
+            case 1 -> b.putInt(NodeBatchLayout.COUNT, pick(rnd, 0, -1, 9, 17, Integer.MAX_VALUE, Integer.MIN_VALUE, 1 << 20));
+            case 2 -> b.putInt(NodeBatchLayout.BYTES, 8 * n + pick(rnd, 1, -1, 8, -8, Integer.MAX_VALUE / 2, Integer.MIN_VALUE));
+            case 3 -> b.putInt(table + 4 * rnd.nextInt(n), pick(rnd, -1, 65, 9, 7, 0, Integer.MAX_VALUE, Integer.MIN_VALUE));
+            case 4 -> b.putLong(NodeBatchLayout.SEQ, pick(rnd, 1, 2, -1, 1_000_000, Integer.MAX_VALUE));
+            case 5 -> b.putInt(NodeBatchLayout.TOKEN, token + 1 + rnd.nextInt(1000));
+            case 6 -> b.putInt(NodeBatchLayout.OP, pick(rnd, 0, 4, -1, 99, Integer.MAX_VALUE));
+            case 7 -> b.putInt(NodeBatchLayout.RESERVED, 1 + rnd.nextInt(1000));
+            case 8 -> {
+                return b.limit(rnd.nextInt(b.limit())); // truncated
+            }
+            case 9 -> {
+                ByteBuffer longer = ByteBuffer.allocate(b.capacity() + 1 + rnd.nextInt(64)).order(ByteOrder.nativeOrder());
+                longer.put(b).clear();
+                return longer; // trailing bytes beyond the announced messages
+            }
+            default -> {
+                ByteBuffer big = ByteBuffer.allocate(NodeBatchLayout.MAX_REQUEST + 1 + rnd.nextInt(1024))
+                        .order(ByteOrder.nativeOrder());
+                big.put(b).clear();
+                return big; // longer than any request
+            }
+        }
+        return b;
+    }
+
+    private static int pick(SplittableRandom rnd, int... values) {
+        return values[rnd.nextInt(values.length)];
+    }
+
+    private static long pick(SplittableRandom rnd, long... values) {
+        return values[rnd.nextInt(values.length)];
+    }
+}

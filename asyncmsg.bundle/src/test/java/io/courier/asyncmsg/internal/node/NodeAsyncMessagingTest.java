@@ -1,0 +1,309 @@
+package io.courier.asyncmsg.internal.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.asyncmsg.AsyncCallback;
+import io.courier.asyncmsg.AsyncConnectionAttr;
+import io.courier.asyncmsg.AsyncMessaging;
+import io.courier.kernel.Credentials;
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Asynchronous messaging across the JVMs of a node (issue 20, B2; SPEC A1–A5): the server's
+ * channel is in a child JVM ({@link AsyncNodeChild}), the client puts in this one.
+ */
+@Timeout(120)
+class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
+    /** Every callback, in the order they ran. */
+    record Call(Errno err, long handle) {
+    }
+
+    static final class Calls implements AsyncCallback {
+        final List<Call> calls = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void call(Errno err, Object msg, long handle) {
+            calls.add(new Call(err, handle));
+        }
+
+        int size() {
+            return calls.size();
+        }
+    }
+
+    record Server(int pid, int chid, int ownerOnlyChid) {
+    }
+
+    static Server ready(Child c) throws InterruptedException {
+        String[] w = c.expect("READY ").split(" ");
+        return new Server(Integer.parseInt(w[1]), Integer.parseInt(w[2]), Integer.parseInt(w[3]));
+    }
+
+    static ByteBuffer number(long n) {
+        return ByteBuffer.allocate(8).putLong(0, n);
+    }
+
+    /** The numbers of a {@code GOT pid coid n1,n2,...} line. */
+    static List<Long> numbers(String got) {
+        String[] w = got.split(" ");
+        List<Long> out = new ArrayList<>();
+        for (String n : w[3].split(",")) {
+            out.add(Long.parseLong(n));
+        }
+        return out;
+    }
+
+    static List<Long> range(long from, long to) {
+        List<Long> out = new ArrayList<>();
+        for (long i = from; i <= to; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    @Test
+    void technoteExample6AcrossJvmsTheClientFindsTheServerByNameAsksForTheChidAndPuts() throws Exception {
+        Child c = child("technote");
+        c.expect("READY ");
+        Kernel client = mk.process("asynch_client");
+        AsyncMessaging am = AsyncMessaging.of(client);
+        int serverCoid = client.nameOpen("ASYNCH_RECEIVER", 0);
+        int serverPid = client.connectServerInfo(serverCoid).pid();
+        ByteBuffer query = ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort(0, AsyncNodeChild.GET_ACHID);
+        ByteBuffer reply = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
+        assertEquals(0, client.msgSend(serverCoid, query, reply));
+        int achid = reply.getInt(0);
+
+        Calls calls = new Calls();
+        AsyncConnectionAttr aca = AsyncConnectionAttr.builder().bufferSize(2048).maxNumBuffer(5).triggerNumMsg(1)
+                .callback(calls).build();
+        int acoid = am.connectAttach(0, serverPid, achid, 0, 0, aca);
+        for (int count = 1; count <= 5; count++) {
+            byte[] text = ("message #" + count).getBytes(StandardCharsets.UTF_8);
+            am.put(acoid, ByteBuffer.allocate(text.length + 1).put(text).put((byte) 0).flip(), count, null);
+            Thread.sleep(20);
+        }
+        for (int count = 1; count <= 5; count++) {
+            assertEquals("SEEN " + client.pid() + " 1 message #" + count, c.expect("SEEN "));
+        }
+        eventually("every callback ran", () -> calls.size() == 5);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(new Call(Errno.EOK, i + 1), calls.calls.get(i), "the count is the handle");
+        }
+        am.connectDetach(acoid);
+        client.nameClose(serverCoid);
+        c.expect("DISCONNECT");
+    }
+
+    @Test
+    void a4TheCountTriggerDeliversTheBatchAtItsThirdMessage() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        Kernel client = mk.process("client");
+        AsyncMessaging am = AsyncMessaging.of(client);
+        Calls calls = new Calls();
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0,
+                AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(16).triggerNumMsg(3).callback(calls).build());
+        am.put(coid, number(1), 1, null);
+        am.put(coid, number(2), 2, null);
+        assertNull(c.poll(300), "nothing before the trigger");
+        am.put(coid, number(3), 3, null);
+        String got = c.expect("GOT ");
+        assertEquals(client.pid() + " " + coid, got.split(" ")[1] + " " + got.split(" ")[2], "the client's pid and coid");
+        assertEquals(List.of(1L, 2L, 3L), numbers(got));
+        eventually("three callbacks", () -> calls.size() == 3);
+        assertEquals(List.of(new Call(Errno.EOK, 1), new Call(Errno.EOK, 2), new Call(Errno.EOK, 3)), calls.calls);
+        assertEquals(3, am.stats().callbacksRun());
+    }
+
+    @Test
+    void a4TheTimeTriggerDeliversWhatWaitsWhenItExpires() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0, AsyncConnectionAttr.builder().bufferSize(64)
+                .maxNumBuffer(16).triggerNumMsg(0).triggerTime(150_000_000L, 0).build());
+        long start = System.nanoTime();
+        for (long i = 1; i <= 4; i++) {
+            am.put(coid, number(i), i, null);
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L), numbers(c.expect("GOT ")));
+        assertTrue(System.nanoTime() - start >= 100_000_000L, "not before the trigger time");
+    }
+
+    @Test
+    void a4FlushDeliversAndWaitsUntilTheServerGotThem() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Calls calls = new Calls();
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0,
+                AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(16).triggerNumMsg(0).build());
+        for (long i = 1; i <= 5; i++) {
+            am.put(coid, number(i), i, calls);
+        }
+        assertNull(c.poll(300), "no trigger: nothing before the flush");
+        am.flush(coid, 0);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), numbers(c.expect("GOT ", 1000)));
+        eventually("five callbacks", () -> calls.size() == 5);
+        assertTrue(calls.calls.stream().allMatch(x -> x.err() == Errno.EOK));
+    }
+
+    @Test
+    void a2TheErrorsOfALocalAttach() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        AsyncConnectionAttr attr = AsyncConnectionAttr.of(64, 16, 1);
+        assertEquals(Errno.ESRCH, assertThrows(KernelException.class,
+                () -> am.connectAttach(0, s.pid(), 4242, 0, 0, attr)).errno(), "no such channel");
+        assertEquals(Errno.ESRCH, assertThrows(KernelException.class,
+                () -> am.connectAttach(0, s.pid() + 7, s.chid(), 0, 0, attr)).errno(), "no such process");
+        AsyncMessaging stranger = AsyncMessaging.of(mk.process("stranger", new Credentials(4321, 4321)));
+        assertEquals(Errno.EACCES, assertThrows(KernelException.class,
+                () -> stranger.connectAttach(0, s.pid(), s.ownerOnlyChid(), 0, 0, attr)).errno(), "mode 0600");
+        int coid = stranger.connectAttach(0, s.pid(), s.chid(), 0, 0, attr);
+        assertEquals(Errno.EMSGSIZE, assertThrows(KernelException.class,
+                () -> stranger.put(coid, ByteBuffer.allocate(65), 0, null)).errno(), "longer than the buffer size");
+        stranger.put(coid, number(9), 0, null);
+        assertEquals(List.of(9L), numbers(c.expect("GOT ")));
+    }
+
+    @Test
+    void tenThousandMessagesOnTwoConnectionsArriveOnceEachInOrder() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        Kernel client = mk.process("client");
+        AsyncMessaging am = AsyncMessaging.of(client);
+        Calls calls = new Calls();
+        AsyncConnectionAttr attr = AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(256).triggerNumMsg(50)
+                .triggerTime(5_000_000L, 0).callback(calls).build();
+        int a = am.connectAttach(0, s.pid(), s.chid(), 0, 0, attr);
+        int b = am.connectAttach(0, s.pid(), s.chid(), 0, 0, attr);
+        int each = 5_000;
+        for (long i = 0; i < each; i++) {
+            putRetrying(am, a, i);
+            putRetrying(am, b, each + i);
+        }
+        am.flush(a, 0);
+        am.flush(b, 0);
+        Map<Integer, List<Long>> byCoid = new ConcurrentHashMap<>();
+        int total = 0;
+        while (total < 2 * each) {
+            String got = c.expect("GOT ");
+            int coid = Integer.parseInt(got.split(" ")[2]);
+            List<Long> n = numbers(got);
+            byCoid.computeIfAbsent(coid, k -> new ArrayList<>()).addAll(n);
+            total += n.size();
+        }
+        assertNull(c.poll(200), "nothing more");
+        assertEquals(range(0, each - 1), byCoid.get(a), "coid a: all, once, in order");
+        assertEquals(range(each, 2L * each - 1), byCoid.get(b), "coid b: all, once, in order");
+        eventually("every callback ran", () -> calls.size() == 2 * each);
+        assertTrue(calls.calls.stream().allMatch(x -> x.err() == Errno.EOK));
+        long[] handles = calls.calls.stream().mapToLong(Call::handle).sorted().toArray();
+        long[] want = new long[2 * each];
+        Arrays.setAll(want, i -> i);
+        assertTrue(Arrays.equals(want, handles), "one callback per message");
+    }
+
+    private static void putRetrying(AsyncMessaging am, int coid, long n) throws InterruptedException {
+        for (;;) {
+            try {
+                am.put(coid, number(n), n, null);
+                return;
+            } catch (KernelException e) {
+                if (e.errno() != Errno.EAGAIN) {
+                    throw e;
+                }
+                Thread.sleep(0, 200_000);
+            }
+        }
+    }
+
+    @Test
+    void theChannelDestroyedInTheOtherJvmFailsWhatWaitsWithEsrchAndLaterPutsWithEbadf() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Calls calls = new Calls();
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0,
+                AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(16).triggerNumMsg(0).callback(calls).build());
+        am.put(coid, number(1), 1, null);
+        am.flush(coid, 0);
+        assertEquals(List.of(1L), numbers(c.expect("GOT ")));
+        c.command("destroy");
+        c.expect("DESTROYED");
+        am.put(coid, number(2), 2, null);
+        am.put(coid, number(3), 3, null);
+        am.flush(coid, 0);
+        eventually("three callbacks", () -> calls.size() == 3);
+        assertEquals(List.of(new Call(Errno.EOK, 1), new Call(Errno.ESRCH, 2), new Call(Errno.ESRCH, 3)), calls.calls);
+        assertEquals(Errno.EBADF, assertThrows(KernelException.class, () -> am.put(coid, number(4), 4, null)).errno());
+    }
+
+    @Test
+    void theServersJvmKilledUnderTrafficFailsWhatWasNotGotOnceEachWithoutAHang() throws Exception {
+        Child c = child("numbers", "20");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Map<Long, Errno> outcome = new ConcurrentHashMap<>();
+        AtomicLong twice = new AtomicLong();
+        AsyncCallback cb = (err, msg, handle) -> {
+            if (outcome.put(handle, err) != null) {
+                twice.incrementAndGet();
+            }
+        };
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0, AsyncConnectionAttr.builder().bufferSize(64)
+                .maxNumBuffer(128).triggerNumMsg(8).triggerTime(2_000_000L, 0).callback(cb).build());
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong refusedWith = new AtomicLong();
+        Thread producer = Thread.ofPlatform().start(() -> {
+            for (long i = 0;; i++) {
+                try {
+                    am.put(coid, number(i), i, null);
+                    accepted.incrementAndGet();
+                } catch (KernelException e) {
+                    if (e.errno() == Errno.EAGAIN) {
+                        i--;
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    refusedWith.set(e.errno().code());
+                    return;
+                }
+            }
+        });
+        for (int i = 0; i < 5; i++) {
+            c.expect("GOT ");
+        }
+        c.kill();
+        producer.join(30_000);
+        assertTrue(!producer.isAlive(), "the producer stopped: puts fail once the connection is dead");
+        assertEquals(Errno.EBADF.code(), refusedWith.get(), "as after a local channel's destruction");
+        eventually("a callback for every message put", () -> outcome.size() == accepted.get());
+        assertEquals(0, twice.get(), "no callback twice");
+        long ok = outcome.values().stream().filter(e -> e == Errno.EOK).count();
+        long failed = outcome.values().stream().filter(e -> e == Errno.ESRCH).count();
+        assertTrue(ok >= 5, "the batches got before the kill were delivered: " + ok);
+        assertTrue(failed > 0, "the rest failed");
+        assertEquals(accepted.get(), ok + failed, "delivered or ESRCH, nothing else: " + outcome.values().stream().distinct().toList());
+    }
+}
