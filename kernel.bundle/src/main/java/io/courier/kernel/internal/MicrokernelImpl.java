@@ -583,23 +583,7 @@ public final class MicrokernelImpl implements Microkernel {
     KThread newThread(Proc p, Thread jt) {
         threadLock.lock();
         try {
-            KThread t = new KThread(p, jt);
-            int slot = slots.add(t);
-            if (slot < 0) {
-                throw new KernelException(Errno.EAGAIN, "out of threads");
-            }
-            if (slot >= lastGen.length) {
-                lastGen = Arrays.copyOf(lastGen, Math.max(lastGen.length * 2, slot + 1));
-            }
-            t.slot = slot;
-            t.gen = lastGen[slot];
-            t.firstGen = t.gen;
-            int tid = p.tids.add(t);
-            if (tid < 0) {
-                slots.remove(slot, t);
-                throw new KernelException(Errno.EAGAIN, "out of threads in process " + p.pid);
-            }
-            t.tid = tid;
+            KThread t = register(p, jt, 1);
             KThread old = p.threads.put(jt, t);
             if (old != null) {
                 releaseThread(old, false);
@@ -620,30 +604,38 @@ public final class MicrokernelImpl implements Microkernel {
     KThread newStandIn(Proc p, Thread carrier, int tid) {
         threadLock.lock();
         try {
-            KThread t = new KThread(p, carrier);
-            int slot = slots.add(t);
-            if (slot < 0) {
-                throw new KernelException(Errno.EAGAIN, "out of threads");
-            }
-            if (slot >= lastGen.length) {
-                lastGen = Arrays.copyOf(lastGen, Math.max(lastGen.length * 2, slot + 1));
-            }
-            t.slot = slot;
-            t.gen = lastGen[slot];
-            t.firstGen = t.gen;
-            int got = p.tids.add(t, Math.max(1, tid));
-            if (got < 0) {
-                got = p.tids.add(t);
-            }
-            if (got < 0) {
-                slots.remove(slot, t);
-                throw new KernelException(Errno.EAGAIN, "out of threads in process " + p.pid);
-            }
-            t.tid = got;
-            return t;
+            return register(p, carrier, Math.max(1, tid));
         } finally {
             threadLock.unlock();
         }
+    }
+
+    /**
+     * A kernel thread of {@code p} on {@code jt} with a slot (its rcvid) and the lowest free tid
+     * from {@code tidFrom} on (any free one if none is). Under {@link #threadLock}.
+     */
+    private KThread register(Proc p, Thread jt, int tidFrom) {
+        KThread t = new KThread(p, jt);
+        int slot = slots.add(t);
+        if (slot < 0) {
+            throw new KernelException(Errno.EAGAIN, "out of threads");
+        }
+        if (slot >= lastGen.length) {
+            lastGen = Arrays.copyOf(lastGen, Math.max(lastGen.length * 2, slot + 1));
+        }
+        t.slot = slot;
+        t.gen = lastGen[slot];
+        t.firstGen = t.gen;
+        int tid = p.tids.add(t, tidFrom);
+        if (tid < 0 && tidFrom > 1) {
+            tid = p.tids.add(t);
+        }
+        if (tid < 0) {
+            slots.remove(slot, t);
+            throw new KernelException(Errno.EAGAIN, "out of threads in process " + p.pid);
+        }
+        t.tid = tid;
+        return t;
     }
 
     /** The processes of this JVM, alive or dying. */

@@ -231,11 +231,7 @@ final class NodePeers implements AutoCloseable {
             ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
             header.putInt(0, OP_DETACH).putInt(16, client.pid).putInt(20, pid).putInt(24, chid).putInt(32, 1)
                     .putInt(36, Kernel.PRIORITY_DEFAULT);
-            try {
-                peer.offer(REQUEST, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
-            } catch (KernelException e) {
-                // Gone: its death detaches everything there.
-            }
+            peer.offerWaiting(REQUEST, header); // If gone, its death detaches everything there.
         }
     }
 
@@ -624,11 +620,7 @@ final class NodePeers implements AutoCloseable {
             ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
             header.putInt(0, OP_UNBLOCK).putLong(8, t.rcvid()).putInt(16, client.pid).putInt(20, t.blockedOn)
                     .putInt(32, t.tid).putInt(36, t.effPriority).putInt(48, why.code());
-            try {
-                offer(REQUEST, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
-            } catch (KernelException e) {
-                // Gone: the wait sees it.
-            }
+            offerWaiting(REQUEST, header); // If gone, the wait sees it.
         }
 
         /** Puts a record into the outbound ring, waiting for room while the peer lives. */
@@ -809,25 +801,8 @@ final class NodePeers implements AutoCloseable {
                 return;
             }
             Proc server = stubProc(serverPid);
-            Thread.ofVirtual().name("courier-node-" + member.slot() + "-event").start(() -> {
-                Errno err = null;
-                try {
-                    io.courier.kernel.SigEvent ev = io.courier.kernel.SigEventLayout.get(bytes, 0);
-                    EventDelivery.deliverFromNode(server, serverPid, target, tid, inherit, ev, (flags & 1) != 0);
-                } catch (KernelException e) {
-                    err = e.errno();
-                } catch (RuntimeException e) {
-                    LOG.warn("node peer {}: delivering an event failed", member, e);
-                    err = Errno.EIO;
-                }
-                ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
-                header.putLong(0, id).putInt(8, err == null ? 0 : err.code());
-                try {
-                    offer(REPLY, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
-                } catch (KernelException e) {
-                    // Gone.
-                }
-            });
+            answerOnThread(id, "an event", () -> EventDelivery.deliverFromNode(server, serverPid, target, tid, inherit,
+                    io.courier.kernel.SigEventLayout.get(bytes, 0), (flags & 1) != 0));
         }
 
         /**
@@ -849,24 +824,43 @@ final class NodePeers implements AutoCloseable {
                 answer(id, refused, 0);
                 return;
             }
-            Thread.ofVirtual().name("courier-node-" + member.slot() + "-signal").start(() -> {
+            answerOnThread(id, "a signal", () -> SignalDelivery.signal(target, tid,
+                    new io.courier.kernel.SigInfo(signo, code, value, from.proc.pid)));
+        }
+
+        /**
+         * Runs {@code delivery} on a thread of its own, never the consumer (it may wait: a pulse
+         * that crosses JVMs again, a process's death), and answers call {@code id} with how it went.
+         */
+        private void answerOnThread(long id, String what, Runnable delivery) {
+            Thread.ofVirtual().name("courier-node-" + member.slot() + "-delivery").start(() -> {
                 Errno err = null;
                 try {
-                    SignalDelivery.signal(target, tid, new io.courier.kernel.SigInfo(signo, code, value, from.proc.pid));
+                    delivery.run();
                 } catch (KernelException e) {
                     err = e.errno();
                 } catch (RuntimeException e) {
-                    LOG.warn("node peer {}: delivering a signal failed", member, e);
+                    LOG.warn("node peer {}: delivering {} failed", member, what, e);
                     err = Errno.EIO;
                 }
                 ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
                 header.putLong(0, id).putInt(8, err == null ? 0 : err.code());
-                try {
-                    offer(REPLY, new ByteBuffer[] {header}, Blocking.NO_DEADLINE);
-                } catch (KernelException e) {
-                    // Gone.
-                }
+                offerWaiting(REPLY, header);
             });
+        }
+
+        /** Puts a record of one buffer from the calling thread, waiting for room while the peer lives. */
+        private void offerWaiting(int type, ByteBuffer record) {
+            try {
+                offer(type, new ByteBuffer[] {record}, Blocking.NO_DEADLINE);
+            } catch (KernelException e) {
+                // Gone: nobody waits for it.
+            }
+        }
+
+        /** Puts a record of one buffer from a thread of its own (the ring was full). */
+        private void offerLater(int type, ByteBuffer record) {
+            Thread.ofVirtual().name("courier-node-" + member.slot() + "-offer").start(() -> offerWaiting(type, record));
         }
 
         /**
@@ -983,13 +977,7 @@ final class NodePeers implements AutoCloseable {
             } catch (RuntimeException e) {
                 return; // Cut off or closed.
             }
-            Thread.ofVirtual().name("courier-node-" + member.slot() + "-send").start(() -> {
-                try {
-                    offer(REQUEST, new ByteBuffer[] {record}, Blocking.NO_DEADLINE);
-                } catch (KernelException e) {
-                    // Gone.
-                }
-            });
+            offerLater(REQUEST, record);
         }
 
         /**
@@ -1009,13 +997,7 @@ final class NodePeers implements AutoCloseable {
             }
             ByteBuffer copy = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder()).put(0, consumerHeader, 0,
                     REPLY_HEADER);
-            Thread.ofVirtual().name("courier-node-" + member.slot() + "-answer").start(() -> {
-                try {
-                    offer(REPLY, new ByteBuffer[] {copy}, Blocking.NO_DEADLINE);
-                } catch (KernelException e) {
-                    // Gone.
-                }
-            });
+            offerLater(REPLY, copy);
         }
 
         private void reply(MemorySegment ring, long at, int length) {
