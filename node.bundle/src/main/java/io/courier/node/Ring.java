@@ -8,7 +8,7 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A bounded ring of variable-length records in a shared file of the node folder, one way between
- * two JVMs: any number of threads of the sending JVM put records in ({@code offer}), one thread
+ * two JVMs (a {@link Link} one way): any number of threads of the sending JVM put records in ({@code offer}), one thread
  * of the receiving JVM takes them out ({@code poll}, {@code read}, {@code await}). Records are
  * copied straight from the sender's buffers into the ring and out of it into the receiver's;
  * nothing is allocated per record.
@@ -24,7 +24,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * A record still being written by a producer is invisible (its length is 0), not an error.
  */
 @ProviderType
-public interface Ring extends AutoCloseable {
+public interface Ring extends Link {
     /**
      * Creates the ring file {@code fileName} of the node folder with {@code capacity} bytes of
      * data (a power of two, 64 B to 1 GiB), or opens it when another JVM created it first.
@@ -47,9 +47,11 @@ public interface Ring extends AutoCloseable {
     int capacity();
 
     /** The largest payload of one record: half the capacity less the record header. */
+    @Override
     int maxPayload();
 
     /** The other side, as named when opened. */
+    @Override
     String peer();
 
     /**
@@ -59,6 +61,7 @@ public interface Ring extends AutoCloseable {
      * @return false when the ring has no room for it now
      * @throws IllegalArgumentException type &lt;= 0, or the payload exceeds {@link #maxPayload()}
      */
+    @Override
     boolean offer(int type, ByteBuffer[] srcs);
 
     /** Puts one record of {@code type} whose payload is {@code length} bytes of {@code src} at {@code offset}. */
@@ -68,6 +71,7 @@ public interface Ring extends AutoCloseable {
      * Takes up to {@code limit} records, handing each to {@code handler} in place, and returns how
      * many. Consumer side: one thread at a time.
      */
+    @Override
     int poll(RecordHandler handler, int limit);
 
     /**
@@ -92,6 +96,7 @@ public interface Ring extends AutoCloseable {
      *
      * @return whether a record is available
      */
+    @Override
     boolean await(long timeoutNanos) throws InterruptedException;
 
     /**

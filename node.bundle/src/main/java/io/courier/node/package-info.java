@@ -10,13 +10,15 @@
  *     start time), joined with a compare-and-set; a JVM that dies, even by {@code kill -9}, is
  *     noticed within a second and its slot reclaimed.</li>
  * <li>{@link io.courier.node.Futex}: sleeping on a shared word until another JVM wakes it.</li>
+ * <li>{@link io.courier.node.Link}: records between this JVM and another, as the kernel's
+ *     message passing uses them, whatever carries them.</li>
  * <li>{@link io.courier.node.Ring}: a bounded ring of variable-length records in a shared
  *     file, with a futex doorbell; everything read from it is bounds-checked, and a corrupt
  *     ring is reported as a {@link io.courier.node.CorruptRingException} naming the peer.</li>
  * </ul>
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.courier.node;
 
 import org.osgi.annotation.bundle.Export;

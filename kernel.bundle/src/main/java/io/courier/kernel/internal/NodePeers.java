@@ -7,6 +7,7 @@ import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.ThreadState;
 import io.courier.node.CorruptRingException;
+import io.courier.node.Link;
 import io.courier.node.Member;
 import io.courier.node.Ring;
 import java.lang.foreign.MemorySegment;
@@ -454,8 +455,10 @@ final class NodePeers implements AutoCloseable {
     /** The other member of a pair: the rings both ways, the consumer, the remote channels and the stand-ins. */
     final class Peer {
         final Member member;
-        final Ring out;
-        final Ring in;
+        /** Where this JVM's requests and outcomes for the peer go. */
+        final Link out;
+        /** Where the peer's come in (for a node's rings, a second ring; over the network, {@link #out} itself). */
+        final Link in;
         final String outName;
         final String inName;
         final Thread consumer;

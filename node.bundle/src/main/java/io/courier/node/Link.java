@@ -1,0 +1,52 @@
+package io.courier.node;
+
+import java.nio.ByteBuffer;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A way of records between this JVM and another Courier JVM, as the kernel's message passing
+ * uses it: records of a type (&gt; 0) and a payload go out with {@link #offer}; the records the
+ * other side sent come in through {@link #poll} on one consumer thread, which {@link #await}s
+ * them. A record is delivered whole, once, in the order offered, or the link is closed.
+ *
+ * <p>Two kinds: a pair of shared-memory {@link Ring}s between two JVMs of one node (a ring is a
+ * link one way; the kernel offers into one and polls the other), and a link to another node
+ * over the network (one object both ways). The kernel's message passing sees only this.
+ */
+@ConsumerType
+public interface Link extends AutoCloseable {
+    /** The other side, for errors and logs. */
+    String peer();
+
+    /** The largest payload of one record. */
+    int maxPayload();
+
+    /**
+     * Puts one record of {@code type} (&gt; 0) whose payload is the bytes between position and
+     * limit of each of {@code srcs}, in order (their positions are not moved). Thread-safe.
+     *
+     * @return false when there is no room for it now (the caller tries again)
+     * @throws IllegalArgumentException type &lt;= 0, or the payload exceeds {@link #maxPayload()}
+     */
+    boolean offer(int type, ByteBuffer[] srcs);
+
+    /**
+     * Takes up to {@code limit} records that came in, handing each to {@code handler} in place,
+     * and returns how many. Consumer side: one thread at a time.
+     *
+     * @throws CorruptRingException what came in breaks the protocol (the peer is to be cut off)
+     */
+    int poll(RecordHandler handler, int limit);
+
+    /**
+     * Waits until a record came in or {@code timeoutNanos} pass (negative: no limit). Consumer
+     * side.
+     *
+     * @return whether a record is there to poll
+     */
+    boolean await(long timeoutNanos) throws InterruptedException;
+
+    /** Closes the link, waking a waiting consumer. Closing twice is harmless. */
+    @Override
+    void close();
+}
