@@ -204,6 +204,20 @@ public final class MicrokernelImpl implements Microkernel {
         return out;
     }
 
+    /** The name of process {@code pid} of another JVM of the node, or null when none is listed. */
+    String nodeProcessName(int pid) {
+        NodeLink n = node;
+        if (n == null) {
+            return null;
+        }
+        for (NodeProcesses.Entry e : n.procs.list()) {
+            if (e.pid() == pid) {
+                return e.name();
+            }
+        }
+        return null;
+    }
+
     /**
      * The OS pid of the JVM that holds the process {@code pid}: this JVM's for a pid of this
      * kernel, the member's for a pid of another JVM of the node; -1 when no living member has it.

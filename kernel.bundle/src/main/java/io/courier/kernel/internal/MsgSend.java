@@ -101,6 +101,9 @@ final class MsgSend {
         Channel ch = conn.channel;
         if (ch.remote != null) {
             // A channel of another JVM of the node: its endpoint moves the message and the reply.
+            if (t.sendConn != conn) {
+                t.sendConn = conn; // What a send-cycle walk follows (K19).
+            }
             return ch.remote.send(p, t, siov, riov, timeout);
         }
         if (ch.owner.life != Proc.Life.ALIVE) {
@@ -191,6 +194,7 @@ final class MsgSend {
     private static KThread sendLocked(Proc p, KThread t, int coid, Channel ch) {
         KThread r;
         KThread back = null;
+        Deadlocks.Probe probe = null;
         ch.acquire();
         try {
             if (ch.destroyed) {
@@ -206,7 +210,7 @@ final class MsgSend {
             if (r == null) {
                 try {
                     if (p.mk.detectDeadlocks) {
-                        Deadlocks.check(t, ch);
+                        probe = Deadlocks.check(t, ch);
                     }
                 } catch (KernelException e) {
                     clearSend(t);
@@ -226,6 +230,10 @@ final class MsgSend {
             if (back != null) {
                 Pulses.comeBack(back);
             }
+        }
+        if (probe != null) {
+            // The chain goes on in another JVM of the node: its kernel walks on (K19).
+            probe.send();
         }
         return r;
     }

@@ -64,6 +64,8 @@ final class NodePeers implements AutoCloseable {
     static final int OP_EVENT = 6;
     static final int OP_SIGNAL = 7;
     static final int OP_COIDDEATH = 8;
+    /** A send-cycle walk handed on (K19): origin pid and tid, the channel reached, the chain so far. */
+    static final int OP_PROBE = 9;
     /**
      * op, reserved, call id (the client's rcvid in its JVM), client pid, server pid, chid, reply
      * capacity, client tid, priority, uid, gid, pulse code or errno, reserved, pulse value.
@@ -234,6 +236,24 @@ final class NodePeers implements AutoCloseable {
                     .putInt(36, Kernel.PRIORITY_DEFAULT);
             peer.offerWaiting(REQUEST, header); // If gone, its death detaches everything there.
         }
+
+        /**
+         * A send-cycle walk (K19) that reached a thread blocked on this channel: the kernel of
+         * its JVM walks on from the channel's server. {@code chain} holds the blocked threads so
+         * far, three ints each (pid, tid, state). Never waits: a full ring hands it to a thread.
+         */
+        void probe(int originPid, int originTid, int[] chain) {
+            if (peer.isClosed() || chain.length > 3 * Deadlocks.MAX_DEPTH) {
+                return;
+            }
+            ByteBuffer record = ByteBuffer.allocate(REQUEST_HEADER + 4 * chain.length).order(ByteOrder.nativeOrder());
+            record.putInt(0, OP_PROBE).putInt(16, originPid).putInt(20, pid).putInt(24, chid).putInt(32, originTid)
+                    .putInt(36, Kernel.PRIORITY_DEFAULT);
+            for (int i = 0; i < chain.length; i++) {
+                record.putInt(REQUEST_HEADER + 4 * i, chain[i]);
+            }
+            peer.send(record);
+        }
     }
 
     // ------------------------------------------------------------------ server side: stand-ins
@@ -257,6 +277,12 @@ final class NodePeers implements AutoCloseable {
             this.peer = peer;
             this.proc = new Proc(mk, pid, "pid " + pid + " of node member " + peer.member.slot(), credentials);
             this.proc.node = this;
+        }
+
+        /** The tid, in its own JVM, of the thread stand-in {@code t} stands for. */
+        int remoteTid(KThread t) {
+            StandIn s = byThread.get(t);
+            return s == null ? t.tid : s.remoteTid;
         }
 
         /** This process's connection to {@code chid} of local process {@code serverPid}, attached on first use. */
@@ -706,6 +732,10 @@ final class NodePeers implements AutoCloseable {
             int gid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 44);
             int code = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 48);
             long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
+            if (op == OP_PROBE) {
+                probe(clientPid, tid, serverPid, chid, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
+                return;
+            }
             if (op < OP_CONNECT || op > OP_COIDDEATH || replyCapacity < 0
                     || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
                     || NodeLink.memberSlot(clientPid) != member.slot() || tid <= 0
@@ -783,6 +813,24 @@ final class NodePeers implements AutoCloseable {
                     }
                 }
                 default -> throw new IllegalStateException("op " + op);
+            }
+        }
+
+        /**
+         * A send-cycle walk (K19) handed on by the peer: checked (the origin may be of any JVM of
+         * the node, the chain at most {@link Deadlocks#MAX_DEPTH} threads of three ints), then
+         * walked on here.
+         */
+        private void probe(int originPid, int originTid, int pid, int chid, MemorySegment ring, long from, int length) {
+            if (originPid <= 0 || originTid <= 0 || pid <= 0 || chid <= 0 || length < 0 || length % 12 != 0
+                    || length > 12 * Deadlocks.MAX_DEPTH) {
+                throw new CorruptRingException(in.peer(), inName, "a send-cycle probe from pid " + originPid + " tid "
+                        + originTid + " to pid " + pid + " chid " + chid + " of " + length + " bytes");
+            }
+            int[] chain = new int[length / 4];
+            MemorySegment.copy(ring, ValueLayout.JAVA_INT_UNALIGNED, from, chain, 0, chain.length);
+            if (mk.detectsDeadlocks()) {
+                Deadlocks.probed(mk, originPid, originTid, pid, chid, chain);
             }
         }
 

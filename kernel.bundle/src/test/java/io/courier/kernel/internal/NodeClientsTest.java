@@ -13,6 +13,7 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.SigEvent;
 import io.courier.kernel.internal.node.NodeKernelChild;
 import io.courier.kernel.internal.node.NodeTestSupport;
+import io.courier.testing.Waits;
 import java.io.BufferedReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -144,6 +145,93 @@ class NodeClientsTest extends NodeTestSupport {
         }
         assertTrue(mk.sends().stream().filter(s -> s.state() == io.courier.kernel.ThreadState.REPLY).count() >= n,
                 n + " clients blocked");
+    }
+
+    /** How many messages wait in the queue of channel {@code chid} of this JVM's process {@code pid}. */
+    private static int queued(MicrokernelImpl mk, int pid, int chid) {
+        Channel ch = mk.proc(pid).channels.get(chid);
+        ch.lock.lock();
+        try {
+            return ch.senders.size();
+        } finally {
+            ch.lock.unlock();
+        }
+    }
+
+    /** Waits (at most 10 s) until {@code n} messages wait on channel {@code chid} of process {@code pid}. */
+    private static void awaitQueued(MicrokernelImpl mk, int pid, int chid, int n) throws InterruptedException {
+        long end = System.nanoTime() + LIMIT.toNanos();
+        while (queued(mk, pid, chid) < n && System.nanoTime() < end) {
+            Thread.sleep(2);
+        }
+        assertEquals(n, queued(mk, pid, chid), "messages queued on " + pid + "/" + chid);
+    }
+
+    /**
+     * K19 across JVMs: a send that closes a cycle of blocked threads through two JVMs is refused
+     * with EDEADLK, whichever JVM the closing sender is in; the cycle is kept for introspection,
+     * the other sends of the cycle go on, and the threads can talk again afterwards.
+     */
+    @Test
+    void k19ASendClosingACycleThroughAnotherJvmIsRefusedWithEdeadlk() throws Exception {
+        Server server = null;
+        java.util.concurrent.ExecutorService alpha = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("cycle");
+            Server b = server;
+            // Process alpha has one thread and one channel; client gamma asks the other JVM's
+            // server to send to alpha, which does not receive yet: the server is SEND-blocked on alpha.
+            Kernel a = mk.process("alpha");
+            int chA = CompletableFuture.supplyAsync(() -> a.channelCreate(0), alpha).get(10, TimeUnit.SECONDS);
+            Kernel c = mk.process("gamma");
+            CompletableFuture<String> forwarded = CompletableFuture.supplyAsync(() -> {
+                int coid = c.connectAttach(0, b.pid(), b.chid(), 0, 0);
+                return ask(c, coid, "FWD:" + a.pid() + ":" + chA);
+            });
+            awaitQueued(mk, a.pid(), chA, 1);
+            // Alpha now sends to that server: alpha -> server -> alpha. Refused, on alpha's side.
+            int coidB = CompletableFuture.supplyAsync(() -> a.connectAttach(0, b.pid(), b.chid(), 0, 0), alpha)
+                    .get(10, TimeUnit.SECONDS);
+            CompletableFuture<Errno> closing = CompletableFuture.supplyAsync(() -> {
+                try {
+                    a.msgSend(coidB, ByteBuffer.wrap("PONG".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(8), LIMIT);
+                    return null;
+                } catch (KernelException e) {
+                    return e.errno();
+                }
+            }, alpha);
+            assertEquals(Errno.EDEADLK, closing.get(10, TimeUnit.SECONDS), "the send closing the cycle");
+            java.util.List<io.courier.kernel.SendCycle> cycles = mk.sendCycles();
+            assertTrue(!cycles.isEmpty(), "the refused cycle is kept");
+            io.courier.kernel.SendCycle cycle = cycles.get(cycles.size() - 1);
+            assertEquals(a.pid(), cycle.threads().get(0).pid(), "the refused sender first: " + cycle);
+            assertEquals(b.pid(), cycle.threads().get(1).pid(), "then the server in the other JVM: " + cycle);
+            // The server's own send was not touched: alpha takes it and answers; gamma hears back.
+            CompletableFuture.runAsync(() -> {
+                ByteBuffer msg = ByteBuffer.allocate(16);
+                long rcvid = a.msgReceive(chA, msg, null, LIMIT);
+                assertEquals("PING", new String(msg.array(), 0, msg.position(), StandardCharsets.US_ASCII));
+                a.msgReply(rcvid, 0, ByteBuffer.wrap("back".getBytes(StandardCharsets.US_ASCII)));
+            }, alpha).get(10, TimeUnit.SECONDS);
+            assertEquals("OK back", forwarded.get(10, TimeUnit.SECONDS));
+            assertEquals(0, queued(mk, a.pid(), chA), "nothing left queued");
+
+            // The other way round: alpha waits on the server, which then sends to alpha: the
+            // server's send closes the cycle and is refused in its own JVM; it tells alpha so.
+            String told = CompletableFuture.supplyAsync(() -> ask(a, coidB, "FWD:" + a.pid() + ":" + chA), alpha)
+                    .get(15, TimeUnit.SECONDS);
+            assertEquals("E EDEADLK", told);
+            assertEquals(0, queued(mk, a.pid(), chA), "the refused send was taken back");
+            // And they talk again.
+            assertEquals(crcOf("again"), CompletableFuture.supplyAsync(() -> a.msgSend(coidB,
+                    ByteBuffer.wrap("again".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(8), LIMIT), alpha)
+                    .get(10, TimeUnit.SECONDS));
+        } finally {
+            Waits.shutDown(alpha);
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
     }
 
     @Test

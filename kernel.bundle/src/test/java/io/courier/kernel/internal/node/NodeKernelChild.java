@@ -73,7 +73,7 @@ public final class NodeKernelChild {
      * priority scoid uid gid}), {@code PULS} the last pulse received ({@code code value}, or
      * {@code none}), {@code EVNT} delivers the event that follows (its byte form) to the client and
      * replies 0 or the errno of the delivery, {@code WAIT} is answered after a second, {@code ORD:x}
-     * appends x to a list that {@code ORDS} returns, {@code DISC} how many DISCONNECT pulses came (each scoid then detached), any other the CRC32 of its bytes as status and its bytes reversed as reply.
+     * appends x to a list that {@code ORDS} returns, {@code DISC} how many DISCONNECT pulses came (each scoid then detached), {@code FWD:pid:chid} sends {@code PING} to that channel and answers {@code OK <reply>} or {@code E <errno>}, any other the CRC32 of its bytes as status and its bytes reversed as reply.
      */
     static void serve(Kernel server, int chid) {
         java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(64);
@@ -152,6 +152,23 @@ public final class NodeKernelChild {
                 } catch (io.courier.kernel.KernelException e) {
                     server.msgError(rcvid, e.errno());
                 }
+                continue;
+            }
+            if (start.equals("FWD:")) {
+                // The server sends PING to pid:chid after the tag, then answers "OK <reply>" or "E <errno>".
+                String[] target = new String(all, 4, all.length - 4, StandardCharsets.US_ASCII).split(":");
+                String text;
+                try {
+                    int coid = server.connectAttach(0, Integer.parseInt(target[0]), Integer.parseInt(target[1]), 0, 0);
+                    java.nio.ByteBuffer r = java.nio.ByteBuffer.allocate(64);
+                    server.msgSend(coid, java.nio.ByteBuffer.wrap("PING".getBytes(StandardCharsets.US_ASCII)), r,
+                            java.time.Duration.ofSeconds(20));
+                    server.connectDetach(coid);
+                    text = "OK " + new String(r.array(), 0, r.position(), StandardCharsets.US_ASCII);
+                } catch (io.courier.kernel.KernelException e) {
+                    text = "E " + e.errno();
+                }
+                server.msgReply(rcvid, 0, java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
                 continue;
             }
             if (start.startsWith("ERR")) {
