@@ -98,6 +98,8 @@ public enum Errno {
     EMSGSIZE(240),
     /** Address already in use. */
     EADDRINUSE(248),
+    /** Network is down. */
+    ENETDOWN(250),
     /** Connection aborted. */
     ECONNABORTED(253),
     /** Connection reset by peer. */
@@ -111,7 +113,11 @@ public enum Errno {
     /** Connection timed out. */
     ETIMEDOUT(260),
     /** Connection refused. */
-    ECONNREFUSED(261);
+    ECONNREFUSED(261),
+    /** Host is down: a node of the network that is not up (issue 21). */
+    EHOSTDOWN(264),
+    /** No route to host: a node descriptor no configured node has. */
+    EHOSTUNREACH(265);
 
     private static final Errno[] BY_CODE;
 

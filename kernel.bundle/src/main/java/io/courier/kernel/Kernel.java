@@ -283,6 +283,22 @@ public interface Kernel {
     /** {@code name_close()}. */
     void nameClose(int coid);
 
+    /**
+     * {@code netmgr_ndtostr()}: the name of node {@code nd} ({@link #ND_LOCAL_NODE}: this node's;
+     * the node name of the network this kernel joined, or "localhost" without one).
+     *
+     * @throws KernelException EHOSTUNREACH for an nd no configured node has
+     */
+    String netmgrNdtostr(int nd);
+
+    /**
+     * {@code netmgr_strtond()}: the node descriptor of node {@code name} (0 for this node's own
+     * name), as this kernel's network numbers it.
+     *
+     * @throws KernelException ENOENT for a name no configured node has
+     */
+    int netmgrStrtond(String name);
+
     // ---------------------------------------------------------------- threads, signals, life
 
     /** The calling thread's priority (the effective one, after inheritance). */

@@ -101,6 +101,20 @@ public interface Microkernel extends AutoCloseable {
     /** This JVM's member slot in its node (0 to 63), or -1 when this kernel joined no node. */
     int nodeSlot();
 
+    /**
+     * Joins the network of nodes {@code net} (issue 21, B3): {@code connectAttach(nd, pid, chid,
+     * ...)} with the nd of one of its nodes reaches that node's processes while it is up (EHOSTDOWN
+     * while it is down, EHOSTUNREACH for an nd no node has), and its clients reach this kernel's
+     * processes; when a node goes down its processes are dead to this kernel's (ESRCH, DISCONNECT,
+     * COIDDEATH). Once per kernel. The network layer (the {@code io.courier.net} bundle) calls it.
+     *
+     * @throws IllegalStateException joined already, or closed
+     */
+    void joinNetwork(io.courier.node.Network net);
+
+    /** The network this kernel joined, or null. */
+    io.courier.node.Network network();
+
     /** Kills every process and stops the kernel's own threads. */
     @Override
     void close();

@@ -12,6 +12,8 @@
  * <li>{@link io.courier.node.Futex}: sleeping on a shared word until another JVM wakes it.</li>
  * <li>{@link io.courier.node.Link}: records between this JVM and another, as the kernel's
  *     message passing uses them, whatever carries them.</li>
+ * <li>{@link io.courier.node.Network}: the nodes reached over the network, each with a node
+ *     descriptor and, while it is up, a {@link io.courier.node.Link}.</li>
  * <li>{@link io.courier.node.Ring}: a bounded ring of variable-length records in a shared
  *     file, with a futex doorbell; everything read from it is bounds-checked, and a corrupt
  *     ring is reported as a {@link io.courier.node.CorruptRingException} naming the peer.</li>

@@ -231,6 +231,16 @@ abstract sealed class CallTable implements Kernel permits Proc {
     }
 
     @Override
+    public String netmgrNdtostr(int nd) {
+        return p().mk.netmgrNdtostr(nd);
+    }
+
+    @Override
+    public int netmgrStrtond(String name) {
+        return p().mk.netmgrStrtond(name);
+    }
+
+    @Override
     public int priority() {
         return Threads.priority(p());
     }

@@ -32,9 +32,6 @@ final class Connections {
      * process of another JVM of the node, which no thread of this JVM runs ({@link NodePeers}).
      */
     static int connectAttach(Proc p, KThread t, int nd, int pid, int chid, int index, int flags) {
-        if (nd != Kernel.ND_LOCAL_NODE) {
-            throw new KernelException(Errno.EINVAL, "node " + nd + " is not this node");
-        }
         if ((flags & ~ConnectFlags.ALL) != 0) {
             throw new KernelException(Errno.EINVAL, "unknown connect flags 0x" + Integer.toHexString(flags));
         }
@@ -42,9 +39,17 @@ final class Connections {
             throw new KernelException(Errno.EINVAL, "bad index " + index);
         }
         // pid 0 is the calling process, as in QNX's ConnectAttach().
-        Proc server = pid == 0 ? p : p.mk.proc(pid);
+        Proc server = nd != Kernel.ND_LOCAL_NODE ? null : pid == 0 ? p : p.mk.proc(pid);
         Channel ch;
-        if (server == null && t != null && p.mk.isOtherMember(pid)) {
+        if (nd != Kernel.ND_LOCAL_NODE) {
+            NodePeers net = p.mk.networkPeers();
+            if (nd < 0 || t == null) {
+                throw new KernelException(Errno.EHOSTUNREACH, "no node has descriptor " + nd);
+            }
+            // A process of another node: its kernel checks the channel; ours keeps a stand-in (issue 21).
+            ch = net.remoteChannel(p, t, nd, pid, chid);
+            server = ch.owner;
+        } else if (server == null && t != null && p.mk.isOtherMember(pid)) {
             // A process of another JVM of the node: its kernel checks the channel; ours keeps a stand-in.
             ch = p.mk.node.peers.remoteChannel(p, t, pid, chid);
             server = ch.owner;

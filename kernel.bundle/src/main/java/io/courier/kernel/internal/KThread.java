@@ -97,6 +97,8 @@ final class KThread extends KThreadLayout.Pad2 {
     // ---- unblocking by signals and events (K13, K17, K18)
     /** Set by a signal (EINTR) or an UNBLOCK event (ETIMEDOUT) to end the thread's blocking call. */
     volatile Errno pendingUnblock;
+    /** The peer (another JVM or node) this thread's current call waits on, if any: its reply goes only to that call. */
+    volatile NodePeers.Peer callPeer;
     /** The signal mask: bit signo-1 set blocks the signal. Written only by this thread. */
     volatile long sigmask;
     /** The signals this thread waits for in SignalWaitinfo; 0 when not waiting. */

@@ -254,6 +254,95 @@ public final class MicrokernelImpl implements Microkernel {
         return n == null ? -1 : n.self.slot();
     }
 
+    /** The peers of the other nodes of the network this kernel joined, or null (issue 21, B3). */
+    private volatile NodePeers network;
+    private volatile io.courier.node.Network networkJoined;
+
+    /**
+     * Joins {@code net}: {@code connectAttach(nd, pid, chid, ...)} reaches the processes of its
+     * nodes while they are up, and their clients reach this kernel's. Once per kernel.
+     *
+     * @throws IllegalStateException the kernel joined a network already, or is closed
+     */
+    @Override
+    public void joinNetwork(io.courier.node.Network net) {
+        java.util.Objects.requireNonNull(net, "net");
+        NodePeers peers;
+        life.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the kernel is closed");
+            }
+            if (network != null) {
+                throw new IllegalStateException("the kernel joined the network of node " + networkJoined.nodeName() + " already");
+            }
+            peers = new NodePeers(this, net);
+            network = peers;
+            networkJoined = net;
+        } finally {
+            life.unlock();
+        }
+        net.listen(new io.courier.node.NetworkListener() {
+            @Override
+            public void nodeUp(int nd, String name, long incarnation) {
+                peers.nodeUp(nd, name, net.link(nd));
+            }
+
+            @Override
+            public void nodeDown(int nd, String name, String why) {
+                peers.nodeDown(nd, "node " + name + " is down (" + why + ")");
+            }
+        });
+        LOG.info("kernel joined the network as node {}", net.nodeName());
+    }
+
+    /** The network this kernel joined, or null. */
+    @Override
+    public io.courier.node.Network network() {
+        return networkJoined;
+    }
+
+    /** {@code netmgr_ndtostr()}: see {@link io.courier.kernel.Kernel#netmgrNdtostr}. */
+    String netmgrNdtostr(int nd) {
+        io.courier.node.Network net = networkJoined;
+        if (nd == io.courier.kernel.Kernel.ND_LOCAL_NODE) {
+            return net == null ? "localhost" : net.nodeName();
+        }
+        String name = net == null || nd < 0 ? null : net.name(nd);
+        if (name == null) {
+            throw new KernelException(Errno.EHOSTUNREACH, "no node has descriptor " + nd);
+        }
+        return name;
+    }
+
+    /** {@code netmgr_strtond()}: see {@link io.courier.kernel.Kernel#netmgrStrtond}. */
+    int netmgrStrtond(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new KernelException(Errno.EINVAL, "no node name");
+        }
+        io.courier.node.Network net = networkJoined;
+        if (net == null) {
+            if (name.equals("localhost")) {
+                return io.courier.kernel.Kernel.ND_LOCAL_NODE;
+            }
+            throw new KernelException(Errno.ENOENT, "no node " + name + ": this kernel joined no network");
+        }
+        int nd = net.nd(name);
+        if (nd < 0) {
+            throw new KernelException(Errno.ENOENT, "no node " + name);
+        }
+        return nd;
+    }
+
+    /** The peers of the other nodes; EINVAL when this kernel joined no network (only nd 0 is valid then). */
+    NodePeers networkPeers() {
+        NodePeers n = network;
+        if (n == null) {
+            throw new KernelException(Errno.EINVAL, "this kernel joined no network: only nd 0 (ND_LOCAL_NODE) is valid");
+        }
+        return n;
+    }
+
     /** Another member of the node left or died: its processes are gone. Called on the member watcher. */
     void memberGone(io.courier.node.Member member, boolean died) {
         LOG.info("node member {} {}", member, died ? "died" : "left");
@@ -774,6 +863,10 @@ public final class MicrokernelImpl implements Microkernel {
         }
         if (node != null) {
             node.close();
+        }
+        NodePeers net = network;
+        if (net != null) {
+            net.close();
         }
     }
 }

@@ -9,6 +9,7 @@ import io.courier.kernel.ThreadState;
 import io.courier.node.CorruptRingException;
 import io.courier.node.Link;
 import io.courier.node.Member;
+import io.courier.node.Network;
 import io.courier.node.Ring;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -83,9 +84,77 @@ final class NodePeers implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
+    /** Peers of other nodes over the network, by nd (issue 21, B3). */
+    private final ConcurrentHashMap<Integer, Peer> nodes = new ConcurrentHashMap<>();
+    /** The network those come from, or null. */
+    private final Network network;
+
+    /** The peers of the other members of {@code node}. */
     NodePeers(MicrokernelImpl mk, NodeLink node) {
         this.mk = mk;
         this.node = node;
+        this.network = null;
+    }
+
+    /** The peers of the other nodes of {@code network}. */
+    NodePeers(MicrokernelImpl mk, Network network) {
+        this.mk = mk;
+        this.node = null;
+        this.network = network;
+    }
+
+    // ------------------------------------------------------------------ other nodes
+
+    /** Node {@code nd} came up over {@code link}: its peer, in place of one of an earlier incarnation. */
+    void nodeUp(int nd, String name, Link link) {
+        Peer old;
+        lock.lock();
+        try {
+            if (closed || link == null) {
+                return;
+            }
+            old = nodes.put(nd, new Peer(nd, name, link));
+        } finally {
+            lock.unlock();
+        }
+        if (old != null) {
+            old.close("node " + name + " came up again");
+        }
+        LOG.info("node {} (nd {}) is up", name, nd);
+    }
+
+    /** Node {@code nd} went down: its processes are dead to this JVM's (ESRCH, DISCONNECT, COIDDEATH). */
+    void nodeDown(int nd, String why) {
+        Peer p = nodes.remove(nd);
+        if (p != null) {
+            p.close(why);
+        }
+    }
+
+    /** The peer of node {@code nd}: EHOSTUNREACH when no configured node has it, EHOSTDOWN while it is down. */
+    Peer nodePeer(int nd) {
+        Peer p = nodes.get(nd);
+        if (p != null && !p.isClosed()) {
+            return p;
+        }
+        String name = network.name(nd);
+        if (name == null || nd == io.courier.kernel.Kernel.ND_LOCAL_NODE) {
+            throw new KernelException(Errno.EHOSTUNREACH, "no node has descriptor " + nd);
+        }
+        throw new KernelException(Errno.EHOSTDOWN, "node " + name + " (nd " + nd + ") is down");
+    }
+
+    /**
+     * The remote channel for {@code chid} of process {@code pid} of node {@code nd}, after that
+     * node's kernel said it exists (ESRCH, ENXIO, EPERM otherwise, as a local connect would).
+     */
+    Channel remoteChannel(Proc client, KThread t, int nd, int pid, int chid) {
+        if (pid <= 0) {
+            throw new KernelException(Errno.ESRCH, "no process " + pid + " on node " + nd);
+        }
+        Peer peer = nodePeer(nd);
+        peer.call(client, t, OP_CONNECT, pid, chid, Iov.NONE, Iov.NONE, Blocking.NO_DEADLINE, t.effPriority, 0, 0);
+        return peer.stub(pid, chid);
     }
 
     // ------------------------------------------------------------------ peers
@@ -132,6 +201,12 @@ final class NodePeers implements AutoCloseable {
     }
 
     private void cutOff(Peer p, String why) {
+        if (p.member == null) {
+            // Another node: its link is dropped until it comes up again.
+            nodes.remove(p.nd, p);
+            p.close(why);
+            return;
+        }
         lock.lock();
         try {
             cut[p.member.slot()] = 1L + p.member.generation();
@@ -159,6 +234,9 @@ final class NodePeers implements AutoCloseable {
             if (p != null) {
                 p.close("this kernel left the node");
             }
+        }
+        for (Integer nd : nodes.keySet()) {
+            nodeDown(nd, "this kernel left the network");
         }
     }
 
@@ -275,7 +353,7 @@ final class NodePeers implements AutoCloseable {
 
         RemoteProc(Peer peer, int pid, Credentials credentials) {
             this.peer = peer;
-            this.proc = new Proc(mk, pid, "pid " + pid + " of node member " + peer.member.slot(), credentials);
+            this.proc = new Proc(mk, pid, "pid " + pid + " of " + peer.label, credentials);
             this.proc.node = this;
         }
 
@@ -478,9 +556,17 @@ final class NodePeers implements AutoCloseable {
 
     // ------------------------------------------------------------------ a peer
 
-    /** The other member of a pair: the rings both ways, the consumer, the remote channels and the stand-ins. */
+    /**
+     * The other side of a pair: another member of the node (the rings both ways) or another node
+     * (one network link both ways); the consumer, the remote channels and the stand-ins.
+     */
     final class Peer {
+        /** The other member of the node, or null for another node. */
         final Member member;
+        /** The other node's descriptor as this node knows it ({@code ND_LOCAL_NODE} for a member of this node). */
+        final int nd;
+        /** The other side in logs and errors: "node member 3 (OS pid 1234)", "node beta (nd 2)". */
+        final String label;
         /** Where this JVM's requests and outcomes for the peer go. */
         final Link out;
         /** Where the peer's come in (for a node's rings, a second ring; over the network, {@link #out} itself). */
@@ -500,19 +586,38 @@ final class NodePeers implements AutoCloseable {
 
         Peer(Member m) {
             this.member = m;
+            this.nd = io.courier.kernel.Kernel.ND_LOCAL_NODE;
             Member self = node.self;
             this.outName = ringName(self, m);
             this.inName = ringName(m, self);
-            String peerName = "node member " + m.slot() + " (OS pid " + m.pid() + ")";
-            this.out = Ring.create(node.folder, outName, RING_CAPACITY, peerName);
+            this.label = "node member " + m.slot() + " (OS pid " + m.pid() + ")";
+            this.out = Ring.create(node.folder, outName, RING_CAPACITY, label);
             try {
-                this.in = Ring.create(node.folder, inName, RING_CAPACITY, peerName);
+                this.in = Ring.create(node.folder, inName, RING_CAPACITY, label);
             } catch (RuntimeException e) {
                 out.close();
                 throw e;
             }
             this.consumer = Thread.ofPlatform().daemon().name("courier-node-" + m.slot() + "-in").unstarted(this::consume);
             this.consumer.start();
+        }
+
+        /** Another node, over {@code link} (both ways). */
+        Peer(int nd, String nodeName, Link link) {
+            this.member = null;
+            this.nd = nd;
+            this.label = "node " + nodeName + " (nd " + nd + ")";
+            this.out = link;
+            this.in = link;
+            this.outName = "link to " + nodeName;
+            this.inName = "link from " + nodeName;
+            this.consumer = Thread.ofPlatform().daemon().name("courier-net-" + nodeName + "-in").unstarted(this::consume);
+            this.consumer.start();
+        }
+
+        /** Whether process {@code pid} can be the peer's: a member's pids carry its slot; another node's are its own. */
+        private boolean owns(int pid) {
+            return member == null || NodeLink.memberSlot(pid) == member.slot();
         }
 
         private static String ringName(Member from, Member to) {
@@ -563,6 +668,7 @@ final class NodePeers implements AutoCloseable {
             t.status = 0;
             t.error = null;
             int gen = t.nextGen();
+            t.callPeer = this;
             t.show(op == OP_SEND ? ThreadState.SEND : ThreadState.REPLY, pid);
             t.sendPhase(KThread.REPLY);
             ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
@@ -576,6 +682,7 @@ final class NodePeers implements AutoCloseable {
             try {
                 offer(REQUEST, srcs, deadline);
             } catch (KernelException e) {
+                t.callPeer = null;
                 t.sendPhase(KThread.IDLE);
                 MsgSend.clearSend(t);
                 throw e;
@@ -602,7 +709,7 @@ final class NodePeers implements AutoCloseable {
                         // Its JVM is gone, or the client is: no outcome will come.
                         if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
                             MsgSend.clearSend(t);
-                            throw new KernelException(Errno.ESRCH, closed ? "node member " + member.slot() + " is gone"
+                            throw new KernelException(Errno.ESRCH, closed ? label + " is gone"
                                     : "the client process is gone");
                         }
                         Blocking.pause(round++);
@@ -629,6 +736,7 @@ final class NodePeers implements AutoCloseable {
                 }
             } finally {
                 t.endWait();
+                t.callPeer = null;
             }
             Iov.advance(t.riov, t.replyExtent);
             Errno err = t.error;
@@ -639,7 +747,7 @@ final class NodePeers implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             if (err != null) {
-                throw new KernelException(err, "from node member " + member.slot());
+                throw new KernelException(err, "from " + label);
             }
             return status;
         }
@@ -657,22 +765,22 @@ final class NodePeers implements AutoCloseable {
             int spins = 0;
             while (true) {
                 if (closed) {
-                    throw new KernelException(Errno.ESRCH, "node member " + member.slot() + " is gone");
+                    throw new KernelException(Errno.ESRCH, label + " is gone");
                 }
                 boolean put;
                 try {
                     put = out.offer(type, srcs);
                 } catch (CorruptRingException e) {
                     cutOff(this, e.getMessage());
-                    throw new KernelException(Errno.ESRCH, "node member " + member.slot() + " cut off: " + e.getMessage());
+                    throw new KernelException(Errno.ESRCH, label + " cut off: " + e.getMessage());
                 } catch (IllegalStateException e) {
-                    throw new KernelException(Errno.ESRCH, "node member " + member.slot() + " is gone");
+                    throw new KernelException(Errno.ESRCH, label + " is gone");
                 }
                 if (put) {
                     return;
                 }
                 if (deadline != Blocking.NO_DEADLINE && System.nanoTime() - deadline > 0) {
-                    throw new KernelException(Errno.ETIMEDOUT, "the ring to node member " + member.slot() + " stayed full");
+                    throw new KernelException(Errno.ETIMEDOUT, "the way to " + label + " stayed full");
                 }
                 if (++spins < 100) {
                     Thread.onSpinWait();
@@ -695,13 +803,13 @@ final class NodePeers implements AutoCloseable {
             } catch (InterruptedException e) {
                 // Closing.
             } catch (CorruptRingException e) {
-                LOG.error("node peer {}: {}; cut off", member, e.getMessage());
+                LOG.error("node peer {}: {}; cut off", label, e.getMessage());
                 if (!closed) {
                     cutOff(this, e.getMessage());
                 }
             } catch (RuntimeException e) {
                 if (!closed) {
-                    LOG.error("node peer {}: the consumer failed", member, e);
+                    LOG.error("node peer {}: the consumer failed", label, e);
                     cutOff(this, "its consumer failed: " + e);
                 }
             }
@@ -738,7 +846,7 @@ final class NodePeers implements AutoCloseable {
             }
             if (op < OP_CONNECT || op > OP_COIDDEATH || replyCapacity < 0
                     || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
-                    || NodeLink.memberSlot(clientPid) != member.slot() || tid <= 0
+                    || !owns(clientPid) || tid <= 0
                     || priority < Kernel.PRIORITY_MIN || priority > Kernel.PRIORITY_MAX) {
                 throw new CorruptRingException(in.peer(), inName, "a request with op " + op + ", reply capacity "
                         + replyCapacity + ", client pid " + clientPid + ", tid " + tid + ", priority " + priority);
@@ -884,14 +992,14 @@ final class NodePeers implements AutoCloseable {
          * that crosses JVMs again, a process's death), and answers call {@code id} with how it went.
          */
         private void answerOnThread(long id, String what, Runnable delivery) {
-            Thread.ofVirtual().name("courier-node-" + member.slot() + "-delivery").start(() -> {
+            Thread.ofVirtual().name("courier-node-" + label + "-delivery").start(() -> {
                 Errno err = null;
                 try {
                     delivery.run();
                 } catch (KernelException e) {
                     err = e.errno();
                 } catch (RuntimeException e) {
-                    LOG.warn("node peer {}: delivering {} failed", member, what, e);
+                    LOG.warn("node peer {}: delivering {} failed", label, what, e);
                     err = Errno.EIO;
                 }
                 ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
@@ -911,7 +1019,7 @@ final class NodePeers implements AutoCloseable {
 
         /** Puts a record of one buffer from a thread of its own (the ring was full). */
         private void offerLater(int type, ByteBuffer record) {
-            Thread.ofVirtual().name("courier-node-" + member.slot() + "-offer").start(() -> offerWaiting(type, record));
+            Thread.ofVirtual().name("courier-node-" + label + "-offer").start(() -> offerWaiting(type, record));
         }
 
         /**
@@ -939,7 +1047,7 @@ final class NodePeers implements AutoCloseable {
         /** The stand-in, in no process table, of process {@code pid} of the peer. */
         private Proc stubProc(int pid) {
             return stubProcs.computeIfAbsent(pid,
-                    q -> new Proc(mk, pid, "pid " + pid + " of node member " + member.slot(), Credentials.ROOT));
+                    q -> new Proc(mk, pid, "pid " + pid + " of " + label, Credentials.ROOT));
         }
 
         /** The stand-in of the client's process, made (with the client's credentials) on its first request. */
@@ -1074,8 +1182,7 @@ final class NodePeers implements AutoCloseable {
             // The call is the client's rcvid: its thread, if it still waits for this very call on
             // a process of this peer (it may have left: its JVM's client died, or this peer closed).
             KThread t = id <= 0 ? null : mk.slot((int) id);
-            if (t == null || t.proc.node != null || NodeLink.memberSlot(t.blockedOn) != member.slot()
-                    || !MsgSend.claim(t, (int) (id >>> 32))) {
+            if (t == null || t.proc.node != null || t.callPeer != this || !MsgSend.claim(t, (int) (id >>> 32))) {
                 return;
             }
             if (e == null && bytes > 0) {
@@ -1112,7 +1219,7 @@ final class NodePeers implements AutoCloseable {
                 return;
             }
             closed = true;
-            LOG.info("node peer {}: closing ({})", member, why);
+            LOG.info("node peer {}: closing ({})", label, why);
             // The remote channels first: a client woken by its failed call then finds its connection dead (EBADF).
             for (Channel ch : stubs.values()) {
                 ch.destroyed = true;
@@ -1133,10 +1240,9 @@ final class NodePeers implements AutoCloseable {
             for (Proc p : stubProcs.values()) {
                 p.life = Proc.Life.DEAD;
             }
-            // Clients of this JVM waiting on a process of that member: ESRCH (rare: a scan, as for a channel's end).
+            // Clients of this JVM waiting on a process over there: ESRCH (rare: a scan, as for a channel's end).
             for (KThread t : mk.allThreads()) {
-                if (t.proc.node == null && t.blockedOn > 0 && NodeLink.memberSlot(t.blockedOn) == member.slot()
-                        && mk.proc(t.blockedOn) == null) {
+                if (t.proc.node == null && t.callPeer == this) {
                     int gen = t.gen;
                     if (t.sendPhase() == KThread.REPLY && MsgSend.claim(t, gen)) {
                         MsgSend.finishSend(t, 0, Errno.ESRCH);
@@ -1159,13 +1265,15 @@ final class NodePeers implements AutoCloseable {
                 out.close();
                 in.close();
             } catch (RuntimeException e) {
-                LOG.debug("closing the rings of {}", member, e);
+                LOG.debug("closing the way to {}", label, e);
             }
-            try {
-                Files.deleteIfExists(node.folder.path().resolve(outName));
-                Files.deleteIfExists(node.folder.path().resolve(inName));
-            } catch (java.io.IOException e) {
-                LOG.debug("deleting the rings of {}", member, e);
+            if (member != null) {
+                try {
+                    Files.deleteIfExists(node.folder.path().resolve(outName));
+                    Files.deleteIfExists(node.folder.path().resolve(inName));
+                } catch (java.io.IOException e) {
+                    LOG.debug("deleting the rings of {}", label, e);
+                }
             }
         }
     }

@@ -44,6 +44,16 @@ abstract class ForwardingKernel implements Kernel {
     }
 
     @Override
+    public String netmgrNdtostr(int nd) {
+        return delegate().netmgrNdtostr(nd);
+    }
+
+    @Override
+    public int netmgrStrtond(String name) {
+        return delegate().netmgrStrtond(name);
+    }
+
+    @Override
     public String name() {
         return delegate().name();
     }

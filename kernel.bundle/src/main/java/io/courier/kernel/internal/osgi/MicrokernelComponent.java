@@ -161,6 +161,16 @@ public final class MicrokernelComponent implements Microkernel {
         return microkernel.nodeSlot();
     }
 
+    @Override
+    public void joinNetwork(io.courier.node.Network net) {
+        microkernel.joinNetwork(net);
+    }
+
+    @Override
+    public io.courier.node.Network network() {
+        return microkernel.network();
+    }
+
     /**
      * Refused: the kernel bundle owns the system's life, and one user of the service must not
      * kill every other user's processes.

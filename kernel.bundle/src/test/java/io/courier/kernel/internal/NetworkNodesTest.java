@@ -1,0 +1,209 @@
+package io.courier.kernel.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.kernel.ChannelFlags;
+import io.courier.kernel.Errno;
+import io.courier.kernel.IdleStrategy;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.MsgInfo;
+import io.courier.kernel.Pulse;
+import io.courier.kernel.PulseCode;
+import io.courier.kernel.internal.node.NodeTestSupport;
+import io.courier.kernel.internal.node.RingPairNetwork;
+import io.courier.testing.Waits;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 21 (B3): node descriptors in the kernel. Two kernels, each its own node with its own pid
+ * space, joined by a {@link io.courier.node.Network} (here a pair of rings: the kernel's seam;
+ * the Aeron network is tested in {@code io.courier.net}): {@code connectAttach(nd, pid, chid)}
+ * reaches the other node's process, Send/Receive/Reply work with IOVs as locally, the errors of
+ * an nd no node has (EHOSTUNREACH), a node that is down (EHOSTDOWN) and a process it lacks
+ * (ESRCH); a node that goes down fails its blocked clients with ESRCH, its server connections
+ * are DISCONNECTed, and a node that comes back is reached again.
+ */
+class NetworkNodesTest extends NodeTestSupport {
+    private static final Duration LIMIT = Duration.ofSeconds(10);
+    private MicrokernelImpl alpha;
+    private MicrokernelImpl beta;
+    private RingPairNetwork[] net;
+    private ExecutorService serverThread;
+
+    @BeforeEach
+    void nodes() {
+        alpha = new MicrokernelImpl(IdleStrategy.BACKOFF);
+        beta = new MicrokernelImpl(IdleStrategy.BACKOFF);
+        net = RingPairNetwork.pair(folder, "alpha", "beta");
+        alpha.joinNetwork(net[0]);
+        beta.joinNetwork(net[1]);
+        serverThread = Executors.newSingleThreadExecutor();
+    }
+
+    @AfterEach
+    void close() throws InterruptedException {
+        alpha.close();
+        beta.close();
+        Waits.shutDown(serverThread);
+    }
+
+    private record Server(Kernel k, int chid, CompletableFuture<Void> done) {
+    }
+
+    /**
+     * A server on beta: replies to each message with its bytes reversed and the client's pid as
+     * status; a message starting HOLD is never answered; pulses are counted by code.
+     */
+    private Server startServer(int flags, java.util.Map<Integer, Integer> pulses) throws Exception {
+        Kernel s = beta.process("server");
+        int chid = CompletableFuture.supplyAsync(() -> s.channelCreate(flags), serverThread).get(10, TimeUnit.SECONDS);
+        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+            ByteBuffer msg = ByteBuffer.allocate(256);
+            MsgInfo info = new MsgInfo();
+            while (true) {
+                msg.clear();
+                long rcvid;
+                try {
+                    rcvid = s.msgReceive(chid, msg, info);
+                } catch (KernelException e) {
+                    return; // the kernel closed
+                }
+                if (rcvid == 0) {
+                    Pulse p = Pulse.from(msg.flip());
+                    pulses.merge(p.code(), 1, Integer::sum);
+                    continue;
+                }
+                byte[] b = new byte[msg.position()];
+                msg.flip().get(b);
+                if (new String(b, StandardCharsets.US_ASCII).startsWith("HOLD")) {
+                    continue;
+                }
+                byte[] r = new byte[b.length];
+                for (int i = 0; i < b.length; i++) {
+                    r[i] = b[b.length - 1 - i];
+                }
+                s.msgReply(rcvid, info.pid(), ByteBuffer.wrap(r));
+            }
+        }, serverThread);
+        return new Server(s, chid, done);
+    }
+
+    private static <T> T on(Kernel k, java.util.function.Supplier<T> call) throws Exception {
+        try {
+            return CompletableFuture.supplyAsync(call).get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw assertInstanceOf(KernelException.class, e.getCause());
+        }
+    }
+
+    private static Errno errnoOf(java.util.concurrent.Callable<?> call) {
+        KernelException e = assertThrows(KernelException.class, () -> {
+            try {
+                call.call();
+            } catch (KernelException k) {
+                throw k;
+            }
+        });
+        return e.errno();
+    }
+
+    @Test
+    void b3NodeNamesAndDescriptorsMapBothWays() throws Exception {
+        Kernel c = alpha.process("client");
+        assertEquals(1, c.netmgrStrtond("beta"));
+        assertEquals(0, c.netmgrStrtond("alpha"), "this node's own name is ND_LOCAL_NODE");
+        assertEquals("beta", c.netmgrNdtostr(1));
+        assertEquals("alpha", c.netmgrNdtostr(Kernel.ND_LOCAL_NODE));
+        assertEquals(Errno.ENOENT, errnoOf(() -> c.netmgrStrtond("gamma")));
+        assertEquals(Errno.EINVAL, errnoOf(() -> c.netmgrStrtond("")));
+        assertEquals(Errno.EHOSTUNREACH, errnoOf(() -> c.netmgrNdtostr(7)));
+        assertEquals(Errno.EHOSTUNREACH, errnoOf(() -> c.netmgrNdtostr(-1)));
+        // A kernel that joined no network knows only itself.
+        try (MicrokernelImpl alone = new MicrokernelImpl(IdleStrategy.BACKOFF)) {
+            Kernel k = alone.process("alone");
+            assertEquals("localhost", k.netmgrNdtostr(0));
+            assertEquals(Errno.ENOENT, errnoOf(() -> k.netmgrStrtond("beta")));
+            assertEquals(Errno.EINVAL, errnoOf(() -> k.connectAttach(1, 1, 1, 0, 0)), "no network: only nd 0");
+        }
+        assertThrows(IllegalStateException.class, () -> alpha.joinNetwork(net[0]), "once per kernel");
+    }
+
+    @Test
+    void b3SendReceiveReplyToAProcessOfAnotherNodeByNd() throws Exception {
+        net[0].up();
+        Server server = startServer(0, new java.util.concurrent.ConcurrentHashMap<>());
+        Kernel c = alpha.process("client");
+        int nd = c.netmgrStrtond("beta");
+        int coid = on(c, () -> c.connectAttach(nd, server.k().pid(), server.chid(), 0, 0));
+        // Two IOVs out, two in: gathered there, scattered here.
+        ByteBuffer[] out = {ByteBuffer.wrap("hello ".getBytes(StandardCharsets.US_ASCII)),
+                ByteBuffer.wrap("node".getBytes(StandardCharsets.US_ASCII))};
+        ByteBuffer r1 = ByteBuffer.allocate(4);
+        ByteBuffer r2 = ByteBuffer.allocate(16);
+        int status = on(c, () -> c.msgSendv(coid, out, new ByteBuffer[] {r1, r2}));
+        assertEquals(c.pid(), status, "the server saw the client's own pid");
+        assertEquals("edon", new String(r1.array(), 0, r1.position(), StandardCharsets.US_ASCII));
+        assertEquals(" olleh", new String(r2.array(), 0, r2.position(), StandardCharsets.US_ASCII));
+        // The errors of a connect: a process the node lacks, an nd no node has.
+        assertEquals(Errno.ESRCH, errnoOf(() -> on(c, () -> c.connectAttach(nd, server.k().pid() + 1000, server.chid(), 0, 0))));
+        assertEquals(Errno.ESRCH, errnoOf(() -> on(c, () -> c.connectAttach(nd, server.k().pid(), server.chid() + 5, 0, 0))));
+        assertEquals(Errno.EHOSTUNREACH, errnoOf(() -> on(c, () -> c.connectAttach(9, server.k().pid(), server.chid(), 0, 0))));
+        // Many calls, each answered once, in order.
+        for (int i = 0; i < 200; i++) {
+            String text = "m" + i;
+            ByteBuffer reply = ByteBuffer.allocate(16);
+            on(c, () -> c.msgSend(coid, ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)), reply));
+            assertEquals(new StringBuilder(text).reverse().toString(),
+                    new String(reply.array(), 0, reply.position(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void b3ANodeThatGoesDownFailsItsClientsAndIsReachedAgainWhenItReturns() throws Exception {
+        Errno before = errnoOf(() -> alpha.process("early").connectAttach(1, 1, 1, 0, 0));
+        assertEquals(Errno.EHOSTDOWN, before, "a configured node that is not up");
+        net[0].up();
+        java.util.Map<Integer, Integer> pulses = new java.util.concurrent.ConcurrentHashMap<>();
+        Server server = startServer(ChannelFlags.DISCONNECT, pulses);
+        Kernel c = alpha.process("client");
+        int coid = on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
+        CompletableFuture<Errno> held = CompletableFuture.supplyAsync(() -> {
+            try {
+                c.msgSend(coid, ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(4));
+                return null;
+            } catch (KernelException e) {
+                return e.errno();
+            }
+        });
+        Waits.eventually("the client is REPLY-blocked on the other node",
+                () -> alpha.sends().stream().anyMatch(s -> s.state() == io.courier.kernel.ThreadState.REPLY));
+        net[0].down("cut");
+        assertEquals(Errno.ESRCH, held.get(10, TimeUnit.SECONDS), "a client blocked on a node that went down");
+        assertEquals(Errno.EBADF, errnoOf(() -> on(c, () -> c.msgSend(coid, ByteBuffer.allocate(1), null))),
+                "its connection is dead");
+        assertEquals(Errno.EHOSTDOWN,
+                errnoOf(() -> on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0))));
+        Waits.eventually("the server got DISCONNECT for the client of the node that went",
+                () -> pulses.getOrDefault(PulseCode.DISCONNECT, 0) == 1);
+        // Back up: reached again by nd.
+        net[0].up();
+        int again = on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
+        ByteBuffer reply = ByteBuffer.allocate(8);
+        assertEquals(c.pid(), (int) on(c, () -> c.msgSend(again, ByteBuffer.wrap("back".getBytes(StandardCharsets.US_ASCII)), reply)));
+        assertEquals("kcab", new String(reply.array(), 0, reply.position(), StandardCharsets.US_ASCII));
+        assertTrue(server.done().isDone() == false, "the server lives on");
+    }
+}
