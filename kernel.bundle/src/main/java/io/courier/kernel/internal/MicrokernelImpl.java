@@ -44,7 +44,10 @@ public final class MicrokernelImpl implements Microkernel {
     private static final long REAP_INTERVAL_MS = 200;
 
     /** The name and channel of an attached name. */
-    record NameEntry(Proc proc, NameAttach attach) {
+    record NameEntry(Proc proc, NameAttach attach, boolean global) {
+        NameEntry(Proc proc, NameAttach attach) {
+            this(proc, attach, false);
+        }
     }
 
     /** Told of every name attached and detached (the OSGi glue publishes names as services). */
@@ -603,7 +606,12 @@ public final class MicrokernelImpl implements Microkernel {
      * refuses a name another JVM of the node holds.
      */
     boolean attachName(Proc p, NameAttach attach) {
-        NameEntry e = new NameEntry(p, attach);
+        return attachName(p, attach, false);
+    }
+
+    /** Attaches a name; a global one ({@code NAME_FLAG_ATTACH_GLOBAL}) is told to the nodes of the network too. */
+    boolean attachName(Proc p, NameAttach attach, boolean global) {
+        NameEntry e = new NameEntry(p, attach, global);
         if (names.putIfAbsent(attach.name(), e) != null) {
             return false;
         }
@@ -613,7 +621,28 @@ public final class MicrokernelImpl implements Microkernel {
             return false;
         }
         tell(e, true);
+        NodePeers net = network;
+        if (global && net != null) {
+            net.globalName(attach.name(), p.pid, attach.chid(), true);
+        }
         return true;
+    }
+
+    /** This kernel's global names (name, pid, chid), for a node that comes up. */
+    List<NameEntry> globalNames() {
+        List<NameEntry> out = new ArrayList<>();
+        for (NameEntry e : names.values()) {
+            if (e.global() && e.proc().life == Proc.Life.ALIVE) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** A global name of another node of the network, or null (none, or no network). */
+    NodePeers.GlobalName lookupGlobalName(String name) {
+        NodePeers net = network;
+        return net == null ? null : net.lookupGlobal(name);
     }
 
     boolean detachName(Proc p, NameAttach attach) {
@@ -630,6 +659,10 @@ public final class MicrokernelImpl implements Microkernel {
         NodeLink n = node;
         if (n != null) {
             n.names.detach(e.attach().name(), e.proc().pid, e.attach().chid());
+        }
+        NodePeers net = network;
+        if (e.global() && net != null) {
+            net.globalName(e.attach().name(), e.proc().pid, e.attach().chid(), false);
         }
         tell(e, false);
     }

@@ -35,7 +35,7 @@ final class Names {
         int chid = Channels.channelCreate(p,
                 ChannelFlags.DISCONNECT | ChannelFlags.COID_DISCONNECT | ChannelFlags.UNBLOCK);
         NameAttach attach = new NameAttach(name, chid);
-        if (!p.mk.attachName(p, attach)) {
+        if (!p.mk.attachName(p, attach, (flags & NAME_FLAG_ATTACH_GLOBAL) != 0)) {
             Channels.destroy(p.channels.get(chid));
             throw new KernelException(Errno.EEXIST, "name " + name + " is taken");
         }
@@ -72,7 +72,7 @@ final class Names {
 
     static int nameOpen(Proc p, String name, int flags) {
         KThread t = p.self();
-        if (flags != 0) {
+        if ((flags & ~NAME_FLAG_ATTACH_GLOBAL) != 0) {
             throw new KernelException(Errno.EINVAL, "unknown name_open flags 0x" + Integer.toHexString(flags));
         }
         checkName(name);
@@ -82,13 +82,18 @@ final class Names {
             coid = Connections.connectAttach(p, Kernel.ND_LOCAL_NODE, e.proc().pid, e.attach().chid(),
                     Kernel.SIDE_CHANNEL, 0);
         } else {
-            // A name of another JVM of the node.
+            // A name of another JVM of the node, or with NAME_FLAG_ATTACH_GLOBAL a global name of another node.
             NodeNames.Entry remote = p.mk.lookupNodeName(name);
-            if (remote == null) {
+            NodePeers.GlobalName global = remote != null || (flags & NAME_FLAG_ATTACH_GLOBAL) == 0 ? null
+                    : p.mk.lookupGlobalName(name);
+            if (remote != null) {
+                coid = Connections.connectAttach(p, Kernel.ND_LOCAL_NODE, remote.pid(), remote.chid(),
+                        Kernel.SIDE_CHANNEL, 0);
+            } else if (global != null) {
+                coid = Connections.connectAttach(p, global.nd(), global.pid(), global.chid(), Kernel.SIDE_CHANNEL, 0);
+            } else {
                 throw new KernelException(Errno.ENOENT, "no name " + name);
             }
-            coid = Connections.connectAttach(p, Kernel.ND_LOCAL_NODE, remote.pid(), remote.chid(),
-                    Kernel.SIDE_CHANNEL, 0);
         }
         ByteBuffer msg = ByteBuffer.allocate(IoConnectLayout.size(name));
         IoConnectLayout.write(msg, IoConnectLayout.SUBTYPE_COMBINE, IoConnectLayout.FTYPE_NAME, 0, 0, name);

@@ -67,6 +67,10 @@ final class NodePeers implements AutoCloseable {
     static final int OP_COIDDEATH = 8;
     /** A send-cycle walk handed on (K19): origin pid and tid, the channel reached, the chain so far. */
     static final int OP_PROBE = 9;
+    /** A global name of the peer node attached (code 1) or detached (code 0), issue 21: pid, chid, the name in UTF-8. */
+    static final int OP_NAME = 10;
+    /** The longest name record: {@code NAME_MAX} characters of up to 3 bytes. */
+    private static final int NAME_BYTES_MAX = 3 * Names.NAME_MAX;
     /**
      * op, reserved, call id (the client's rcvid in its JVM), client pid, server pid, chid, reply
      * capacity, client tid, priority, uid, gid, pulse code or errno, reserved, pulse value.
@@ -105,30 +109,69 @@ final class NodePeers implements AutoCloseable {
 
     // ------------------------------------------------------------------ other nodes
 
-    /** Node {@code nd} came up over {@code link}: its peer, in place of one of an earlier incarnation. */
+    /** A global name of another node ({@code NAME_FLAG_ATTACH_GLOBAL}): where {@code nameOpen} connects. */
+    record GlobalName(int nd, int pid, int chid) {
+    }
+
+    /**
+     * Node {@code nd} came up over {@code link}: its peer, in place of one of an earlier
+     * incarnation (closed on a thread of its own: the network's thread must not wait), and this
+     * kernel's global names told to it.
+     */
     void nodeUp(int nd, String name, Link link) {
         Peer old;
+        Peer fresh;
         lock.lock();
         try {
             if (closed || link == null) {
                 return;
             }
-            old = nodes.put(nd, new Peer(nd, name, link));
+            fresh = new Peer(nd, name, link);
+            old = nodes.put(nd, fresh);
         } finally {
             lock.unlock();
         }
         if (old != null) {
-            old.close("node " + name + " came up again");
+            closeLater(old, "node " + name + " came up again");
+        }
+        for (MicrokernelImpl.NameEntry e : mk.globalNames()) {
+            fresh.sendName(e.attach().name(), e.proc().pid, e.attach().chid(), true);
         }
         LOG.info("node {} (nd {}) is up", name, nd);
     }
 
-    /** Node {@code nd} went down: its processes are dead to this JVM's (ESRCH, DISCONNECT, COIDDEATH). */
+    /**
+     * Node {@code nd} went down: its processes are dead to this JVM's (ESRCH, DISCONNECT,
+     * COIDDEATH), its global names gone. Unreachable at once; the rest on a thread of its own.
+     */
     void nodeDown(int nd, String why) {
         Peer p = nodes.remove(nd);
         if (p != null) {
-            p.close(why);
+            closeLater(p, why);
         }
+    }
+
+    private static void closeLater(Peer p, String why) {
+        p.names.clear();
+        Thread.ofVirtual().name("courier-net-close").start(() -> p.close(why));
+    }
+
+    /** Tells every node that is up that this kernel's global name was attached or detached. */
+    void globalName(String name, int pid, int chid, boolean attached) {
+        for (Peer p : nodes.values()) {
+            p.sendName(name, pid, chid, attached);
+        }
+    }
+
+    /** A global name of a node that is up, or null. */
+    GlobalName lookupGlobal(String name) {
+        for (Peer p : nodes.values()) {
+            GlobalName g = p.names.get(name);
+            if (g != null && !p.isClosed()) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** The peer of node {@code nd}: EHOSTUNREACH when no configured node has it, EHOSTDOWN while it is down. */
@@ -580,6 +623,8 @@ final class NodePeers implements AutoCloseable {
         private final ConcurrentHashMap<Integer, Proc> stubProcs = new ConcurrentHashMap<>();
         /** Server side: the peer's processes as this JVM's servers see them. Touched by the consumer, and by close. */
         private final ConcurrentHashMap<Integer, RemoteProc> remoteProcs = new ConcurrentHashMap<>();
+        /** Another node's global names, as it told them. */
+        final ConcurrentHashMap<String, GlobalName> names = new ConcurrentHashMap<>();
         /** The consumer's own header for the outcomes it sends itself. */
         private final ByteBuffer consumerHeader = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
         private final ByteBuffer[] consumerRecord = {consumerHeader};
@@ -613,6 +658,41 @@ final class NodePeers implements AutoCloseable {
             this.inName = "link from " + nodeName;
             this.consumer = Thread.ofPlatform().daemon().name("courier-net-" + nodeName + "-in").unstarted(this::consume);
             this.consumer.start();
+        }
+
+        /** Tells the other node of a global name of this kernel's. Never waits. */
+        void sendName(String name, int pid, int chid, boolean attached) {
+            byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ByteBuffer record = ByteBuffer.allocate(REQUEST_HEADER + utf8.length).order(ByteOrder.nativeOrder());
+            record.putInt(0, OP_NAME).putInt(16, pid).putInt(20, pid).putInt(24, chid).putInt(32, 1)
+                    .putInt(36, Kernel.PRIORITY_DEFAULT).putInt(48, attached ? 1 : 0);
+            record.put(REQUEST_HEADER, utf8);
+            send(record);
+        }
+
+        /** A global name the other node attached or detached: checked as {@code nameAttach} checks a name. */
+        private void name(int pid, int chid, int code, MemorySegment ring, long from, int length) {
+            if (member != null || pid <= 0 || chid <= 0 || (code != 0 && code != 1) || length <= 0
+                    || length > NAME_BYTES_MAX) {
+                throw new CorruptRingException(in.peer(), inName, "a name record of " + length + " bytes, pid " + pid
+                        + ", chid " + chid + ", code " + code);
+            }
+            byte[] utf8 = new byte[length];
+            MemorySegment.copy(ring, ValueLayout.JAVA_BYTE, from, utf8, 0, length);
+            String name;
+            try {
+                name = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(utf8)).toString();
+                Names.checkName(name);
+            } catch (java.nio.charset.CharacterCodingException | KernelException e) {
+                throw new CorruptRingException(in.peer(), inName, "a name record with a bad name: " + e.getMessage());
+            }
+            if (code == 1) {
+                names.put(name, new GlobalName(nd, pid, chid));
+            } else {
+                names.remove(name, new GlobalName(nd, pid, chid));
+            }
         }
 
         /** Whether process {@code pid} can be the peer's: a member's pids carry its slot; another node's are its own. */
@@ -840,6 +920,10 @@ final class NodePeers implements AutoCloseable {
             int gid = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 44);
             int code = ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 48);
             long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
+            if (op == OP_NAME) {
+                name(serverPid, chid, code, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
+                return;
+            }
             if (op == OP_PROBE) {
                 probe(clientPid, tid, serverPid, chid, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
                 return;
@@ -1219,6 +1303,7 @@ final class NodePeers implements AutoCloseable {
                 return;
             }
             closed = true;
+            names.clear();
             LOG.info("node peer {}: closing ({})", label, why);
             // The remote channels first: a client woken by its failed call then finds its connection dead (EBADF).
             for (Channel ch : stubs.values()) {

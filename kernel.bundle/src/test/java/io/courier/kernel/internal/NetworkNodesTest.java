@@ -42,6 +42,7 @@ class NetworkNodesTest extends NodeTestSupport {
     private MicrokernelImpl beta;
     private RingPairNetwork[] net;
     private ExecutorService serverThread;
+    private final java.util.List<ExecutorService> moreThreads = new java.util.ArrayList<>();
 
     @BeforeEach
     void nodes() {
@@ -58,6 +59,9 @@ class NetworkNodesTest extends NodeTestSupport {
         alpha.close();
         beta.close();
         Waits.shutDown(serverThread);
+        for (ExecutorService e : moreThreads) {
+            Waits.shutDown(e);
+        }
     }
 
     private record Server(Kernel k, int chid, CompletableFuture<Void> done) {
@@ -99,6 +103,87 @@ class NetworkNodesTest extends NodeTestSupport {
             }
         }, serverThread);
         return new Server(s, chid, done);
+    }
+
+    /** A server on beta that attaches {@code name} with {@code flags} and replies to each message with its bytes reversed. */
+    private Server startNamedServer(String name, int flags) throws Exception {
+        Kernel s = beta.process("named-" + name);
+        ExecutorService own = Executors.newSingleThreadExecutor();
+        moreThreads.add(own);
+        io.courier.kernel.NameAttach attach = CompletableFuture.supplyAsync(() -> s.nameAttach(name, flags), own)
+                .get(10, TimeUnit.SECONDS);
+        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+            ByteBuffer msg = ByteBuffer.allocate(512);
+            MsgInfo info = new MsgInfo();
+            while (true) {
+                msg.clear();
+                long rcvid;
+                try {
+                    rcvid = s.msgReceive(attach.chid(), msg, info);
+                } catch (KernelException e) {
+                    return;
+                }
+                if (rcvid == 0) {
+                    continue;
+                }
+                if (msg.position() == 4 && new String(msg.array(), 0, 4, StandardCharsets.US_ASCII).equals("DTCH")) {
+                    s.msgReply(rcvid, 0, null);
+                    s.nameDetach(attach);
+                    return;
+                }
+                s.msgReply(rcvid, info.pid(), null);
+            }
+        }, own);
+        return new Server(s, attach.chid(), done);
+    }
+
+    /**
+     * {@code NAME_FLAG_ATTACH_GLOBAL}: a name attached so on one node is found by {@code
+     * nameOpen(name, NAME_FLAG_ATTACH_GLOBAL)} on the others, whether it was attached before or
+     * after they came up; a local name is not; the name goes when detached and when its node goes.
+     */
+    @Test
+    void b3AGlobalNameIsFoundFromAnotherNode() throws Exception {
+        int global = 0x1;
+        Server early = startNamedServer("early-global", global);
+        net[0].up();
+        Server later = startNamedServer("later-global", global);
+        startNamedServer("only-local", 0);
+        Kernel c = alpha.process("client");
+        long end = System.nanoTime() + LIMIT.toNanos();
+        int coid = Waits.await(CompletableFuture.supplyAsync(() -> {
+            while (true) {
+                try {
+                    return c.nameOpen("later-global", global);
+                } catch (KernelException e) {
+                    if (e.errno() != Errno.ENOENT || System.nanoTime() > end) {
+                        throw e;
+                    }
+                    Thread.onSpinWait(); // told a moment after the attach
+                }
+            }
+        }));
+        assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid, ByteBuffer.wrap("hi".getBytes(StandardCharsets.US_ASCII)), null)));
+        int coid2 = on(c, () -> c.nameOpen("early-global", global));
+        assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid2, ByteBuffer.allocate(2), null)), "told when the node came up");
+        assertEquals(Errno.ENOENT, errnoOf(() -> on(c, () -> c.nameOpen("later-global", 0))), "without the flag: this node only");
+        assertEquals(Errno.ENOENT, errnoOf(() -> on(c, () -> c.nameOpen("only-local", global))), "a local name stays local");
+        assertEquals(Errno.EINVAL, errnoOf(() -> on(c, () -> c.nameOpen("later-global", 0x4))), "unknown flags");
+        // Detached over there: gone here.
+        on(c, () -> c.msgSend(coid, ByteBuffer.wrap("DTCH".getBytes(StandardCharsets.US_ASCII)), null));
+        later.done().get(10, TimeUnit.SECONDS);
+        Waits.eventually("the detached name is gone", () -> {
+            try {
+                c.nameClose(c.nameOpen("later-global", global));
+                return false;
+            } catch (KernelException e) {
+                return e.errno() == Errno.ENOENT;
+            }
+        });
+        // Its node down: its names gone.
+        net[0].down("cut");
+        assertEquals(Errno.ENOENT, errnoOf(() -> on(c, () -> c.nameOpen("early-global", global))));
+        assertTrue(!early.done().isDone(), "the server lives on");
     }
 
     private static <T> T on(Kernel k, java.util.function.Supplier<T> call) throws Exception {
@@ -205,5 +290,40 @@ class NetworkNodesTest extends NodeTestSupport {
         assertEquals(c.pid(), (int) on(c, () -> c.msgSend(again, ByteBuffer.wrap("back".getBytes(StandardCharsets.US_ASCII)), reply)));
         assertEquals("kcab", new String(reply.array(), 0, reply.position(), StandardCharsets.US_ASCII));
         assertTrue(server.done().isDone() == false, "the server lives on");
+    }
+
+    /**
+     * A node whose records break the protocol is cut off (its link dropped: EHOSTDOWN until it
+     * comes up again), never trusted: a global name that is no name, a name record longer than
+     * any name, a send-cycle probe whose chain is not whole, an unknown operation.
+     */
+    @Test
+    void b3ANodeThatSendsMalformedRecordsIsCutOff() throws Exception {
+        byte[][] payloads = {"a/b".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, (byte) 0x28},
+                new byte[3 * 255 + 1], new byte[7], new byte[0]};
+        int[] ops = {NodePeers.OP_NAME, NodePeers.OP_NAME, NodePeers.OP_NAME, NodePeers.OP_PROBE, 77};
+        Kernel c = alpha.process("client");
+        for (int i = 0; i < ops.length; i++) {
+            net[0].up();
+            ByteBuffer rec = ByteBuffer.allocate(NodePeers.REQUEST_HEADER + payloads[i].length).order(java.nio.ByteOrder.nativeOrder());
+            rec.putInt(0, ops[i]).putInt(16, 5).putInt(20, 5).putInt(24, 1).putInt(32, 1).putInt(36, 10).putInt(48, 1);
+            rec.put(NodePeers.REQUEST_HEADER, payloads[i]);
+            assertTrue(net[1].link(1).offer(NodePeers.REQUEST, new ByteBuffer[] {rec}), "record " + i + " put");
+            int n = i;
+            Waits.eventually("record " + i + " cut the node off", () -> {
+                try {
+                    c.connectAttach(1, 1, 1, 0, 0);
+                    return false;
+                } catch (KernelException e) {
+                    return e.errno() == Errno.EHOSTDOWN;
+                }
+            });
+            net[0].down("test " + n);
+        }
+        // A good node again afterwards.
+        net[0].up();
+        Server server = startServer(0, new java.util.concurrent.ConcurrentHashMap<>());
+        int coid = on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
+        assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid, ByteBuffer.allocate(3), ByteBuffer.allocate(3))));
     }
 }
