@@ -19,6 +19,7 @@ public final class MsgInfo {
     private int msglen;
     private int srcmsglen;
     private int dstmsglen;
+    private int nd;
 
     /** An empty info, to be filled by the kernel. */
     public MsgInfo() {
@@ -75,7 +76,26 @@ public final class MsgInfo {
     }
 
     /**
-     * Fills every field; the kernel's use.
+     * The client's node ({@code nd}): {@link Kernel#ND_LOCAL_NODE} for a client of this node
+     * (any JVM of it), else the node descriptor by which this node knows the client's node
+     * ({@link Kernel#netmgrNdtostr} names it).
+     */
+    public int nd() {
+        return nd;
+    }
+
+    /**
+     * Sets the client's node; the kernel's use.
+     *
+     * @return this
+     */
+    public MsgInfo nd(int nd) {
+        this.nd = nd;
+        return this;
+    }
+
+    /**
+     * Fills every field but the node (this node's, until {@link #nd(int)} says otherwise); the kernel's use.
      *
      * @return this
      */
@@ -91,12 +111,13 @@ public final class MsgInfo {
         this.msglen = msglen;
         this.srcmsglen = srcmsglen;
         this.dstmsglen = dstmsglen;
+        this.nd = Kernel.ND_LOCAL_NODE;
         return this;
     }
 
     @Override
     public String toString() {
-        return "MsgInfo[pid=" + pid + ", tid=" + tid + ", chid=" + chid + ", scoid=" + scoid + ", coid=" + coid
+        return "MsgInfo[nd=" + nd + ", pid=" + pid + ", tid=" + tid + ", chid=" + chid + ", scoid=" + scoid + ", coid=" + coid
                 + ", priority=" + priority + ", flags=0x" + Integer.toHexString(flags) + ", msglen=" + msglen
                 + ", srcmsglen=" + srcmsglen + ", dstmsglen=" + dstmsglen + "]";
     }

@@ -233,6 +233,9 @@ final class MsgReceive {
         Connection conn = c.sendConn;
         info.set(c.proc.pid, c.tid, conn.channel.chid, conn.sconn.scoid, conn.coid, c.priority,
                 c.unblockError != null ? MsgInfo.UNBLOCK_REQ : 0, msglen, c.slen, c.rlen);
+        if (c.proc.node != null && c.proc.node.peer.nd != io.courier.kernel.Kernel.ND_LOCAL_NODE) {
+            info.nd(c.proc.node.peer.nd); // A client of another node.
+        }
     }
 
     private static long awaitReceive(Proc p, KThread t, Channel ch, long deadline) {

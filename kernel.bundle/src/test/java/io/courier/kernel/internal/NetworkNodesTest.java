@@ -42,6 +42,8 @@ class NetworkNodesTest extends NodeTestSupport {
     private MicrokernelImpl beta;
     private RingPairNetwork[] net;
     private ExecutorService serverThread;
+    /** The nd of the last message's client, as the server on beta saw it. */
+    private volatile int lastNd = -1;
     private final java.util.List<ExecutorService> moreThreads = new java.util.ArrayList<>();
 
     @BeforeEach
@@ -99,6 +101,7 @@ class NetworkNodesTest extends NodeTestSupport {
                 for (int i = 0; i < b.length; i++) {
                     r[i] = b[b.length - 1 - i];
                 }
+                lastNd = info.nd();
                 s.msgReply(rcvid, info.pid(), ByteBuffer.wrap(r));
             }
         }, serverThread);
@@ -240,6 +243,7 @@ class NetworkNodesTest extends NodeTestSupport {
         ByteBuffer r2 = ByteBuffer.allocate(16);
         int status = on(c, () -> c.msgSendv(coid, out, new ByteBuffer[] {r1, r2}));
         assertEquals(c.pid(), status, "the server saw the client's own pid");
+        assertEquals(beta.process("looker").netmgrStrtond("alpha"), lastNd, "msgInfo: the client's node, as beta numbers it");
         assertEquals("edon", new String(r1.array(), 0, r1.position(), StandardCharsets.US_ASCII));
         assertEquals(" olleh", new String(r2.array(), 0, r2.position(), StandardCharsets.US_ASCII));
         // The errors of a connect: a process the node lacks, an nd no node has.
