@@ -115,6 +115,12 @@ public interface Microkernel extends AutoCloseable {
     /** The network this kernel joined, or null. */
     io.courier.node.Network network();
 
+    /**
+     * The global names ({@code NAME_FLAG_ATTACH_GLOBAL}) node {@code nd} of the network told this
+     * kernel of, while it is up; none for nd 0, an unknown or down node, or without a network.
+     */
+    List<NameInfo> globalNames(int nd);
+
     /** Kills every process and stops the kernel's own threads. */
     @Override
     void close();

@@ -146,7 +146,15 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
     public int connectAttach(int nd, int pid, int chid, int index, int flags, AsyncConnectionAttr attr) {
         AsyncProc p = proc();
         if (nd != Kernel.ND_LOCAL_NODE) {
-            throw new KernelException(Errno.EINVAL, "node " + nd + ": asynchronous messaging stays on its node");
+            if (kernel.microkernel().network() == null) {
+                throw new KernelException(Errno.EINVAL, "node " + nd + ": this kernel joined no network");
+            }
+            checkConnect(index, flags);
+            checkAttr(attr);
+            if (pid <= 0) {
+                throw new KernelException(Errno.ESRCH, "no process " + pid + " on node " + nd);
+            }
+            return connectRemote(p, NodeSender.toNode(p, nd, pid, chid), attr);
         }
         checkConnect(index, flags);
         checkAttr(attr);
@@ -155,7 +163,7 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
         if (server.isEmpty()) {
             int member = kernel.microkernel().nodeMemberOf(target);
             if (member >= 0) {
-                return connectRemote(p, target, chid, member, attr);
+                return connectRemote(p, new NodeSender(p, target, chid, member), attr);
             }
             throw new KernelException(Errno.ESRCH, "no process " + target);
         }
@@ -184,9 +192,11 @@ public final class AsyncMessagingImpl implements AsyncMessaging {
         return c.coid;
     }
 
-    /** A connection to a channel of another JVM of the node, through that JVM's gateway (issue 20, B2). */
-    private static int connectRemote(AsyncProc p, int pid, int chid, int member, AsyncConnectionAttr attr) {
-        NodeSender sender = new NodeSender(p, pid, chid, member);
+    /**
+     * A connection to a channel of another JVM of the node (issue 20, B2) or of another node
+     * (issue 21, B3), through that JVM's gateway.
+     */
+    private static int connectRemote(AsyncProc p, NodeSender sender, AsyncConnectionAttr attr) {
         Conn c = p.addConn(coid -> new Conn(p.sys, p, coid, attr, null, sender, p.pid, coid));
         try {
             sender.attach(c);

@@ -139,11 +139,12 @@ public final class AsyncSystem {
     }
 
     /**
-     * Makes sure that clients in other JVMs of the node can reach this system's channels (a
-     * channel is being made): starts the gateway when the kernel joined a node.
+     * Makes sure that clients in other JVMs of the node, or of other nodes, can reach this
+     * system's channels (a channel is being made): starts the gateway when the kernel joined a
+     * node or a network.
      */
     void ensureGateway() {
-        if (mk.nodeSlot() < 0) {
+        if (mk.nodeSlot() < 0 && mk.network() == null) {
             return;
         }
         gatewayLock.lock();

@@ -800,6 +800,16 @@ final class Conn extends ConnFields.PadAfter {
         }
     }
 
+    /** The index of the first message without an outcome yet (what a resumed connection sends from). */
+    long firstWithoutOutcome() {
+        takeLock.lock();
+        try {
+            return consumed;
+        } finally {
+            takeLock.unlock();
+        }
+    }
+
     /**
      * The other JVM's outcome of the {@code n} messages from index {@code from}: 0 delivered,
      * else an errno. Nothing when they failed here meanwhile (a detach): their callbacks ran or

@@ -20,10 +20,15 @@ import java.nio.ByteOrder;
  *  24  int  ATTACH: maxNumBuffer    BATCH: bytes of the messages, in all
  *  28  int  0
  *  BATCH: then count ints (each message's length), then the messages, back to back
+ *  ATTACH: then long: the index of the client connection's first message without an outcome
+ *          (0 on the first attach; where a connection to another node resumes after its link
+ *          came back)
  *
  *  BATCH reply: status = count; then int flags (DEAD: the channel is gone), count ints (each
  *  message's outcome: 0 delivered, else an errno)
- *  ATTACH reply: status = the token of the server-side connection; DETACH reply: status 0
+ *  ATTACH reply: status = the token of the server-side connection; then long: the index of the
+ *  next message the gateway takes (the messages before it arrived there already)
+ *  DETACH reply: status 0
  * </pre>
  *
  * Every number is checked against its limit before it is used ({@link #checkBatch}).
@@ -45,6 +50,10 @@ final class NodeBatchLayout {
     static final int BYTES = 24;
     static final int MAX_NUM_BUFFER = 24;
     static final int RESERVED = 28;
+    /** An ATTACH request: the header, then the resume index. */
+    static final int ATTACH_LENGTH = HEADER + 8;
+    /** An ATTACH reply: the gateway's next index. */
+    static final int ATTACH_REPLY = 8;
     /** The longest request: well within what one kernel message to another JVM carries. */
     static final int MAX_REQUEST = 256 << 10;
     /** The longest single message a connection to another JVM takes (longer: EMSGSIZE at put). */

@@ -49,16 +49,49 @@ final class NodeGateway {
     /** A client connection of another JVM, as this gateway keeps it; its fields are the gateway thread's. */
     private static final class Proxy {
         final Conn conn;
-        final int scoid;
-        final int maxBatch;
+        final int token;
+        /** The client's node (0: this node), pid and coid: what a connection resumes by. */
+        final Key key;
+        final int pid;
+        final int chid;
+        int scoid;
+        int maxBatch;
         long nextSeq;
 
-        Proxy(Conn conn, int scoid, int maxBatch) {
+        Proxy(Conn conn, int token, Key key, int pid, int chid, int scoid, int maxBatch) {
             this.conn = conn;
+            this.token = token;
+            this.key = key;
+            this.pid = pid;
+            this.chid = chid;
             this.scoid = scoid;
             this.maxBatch = maxBatch;
         }
     }
+
+    /** A client connection by its node, process and coid. */
+    private record Key(int nd, int pid, int coid) {
+    }
+
+    /** The most connections of clients of other nodes kept for their link to come back. */
+    static final int ORPHANS_MAX = 4096;
+
+    /**
+     * Connections of clients of other nodes whose link went down (issue 21, store and forward):
+     * kept, with what they put still delivered, until the client attaches again and resumes
+     * where the gateway stopped; the oldest beyond {@link #ORPHANS_MAX} end as a dead sender's.
+     * The gateway thread's only.
+     */
+    private final java.util.LinkedHashMap<Key, Proxy> orphans = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Key, Proxy> eldest) {
+            if (size() > ORPHANS_MAX) {
+                eldest.getValue().conn.senderGone();
+                return true;
+            }
+            return false;
+        }
+    };
 
     private NodeGateway(AsyncSystem sys, Kernel kernel, NameAttach attach) {
         this.sys = sys;
@@ -70,7 +103,7 @@ final class NodeGateway {
 
     /** The node-wide name of the gateway of member slot {@code slot}. */
     static String name(int slot) {
-        return "courier-asyncmsg-gateway-" + slot;
+        return PREFIX + "-" + slot;
     }
 
     /** The most messages a client with {@code maxNumBuffer} puts in one batch; the gateway's connection holds two. */
@@ -78,15 +111,22 @@ final class NodeGateway {
         return Math.max(1, Math.min(maxNumBuffer, NodeBatchLayout.MAX_COUNT));
     }
 
-    /** Starts the gateway of {@code sys}'s JVM, or returns null when its kernel joined no node. */
+    /** The name prefix of every gateway. */
+    static final String PREFIX = "courier-asyncmsg-gateway";
+
+    /**
+     * Starts the gateway of {@code sys}'s JVM, or returns null when its kernel joined neither a
+     * node nor a network. Its name is global ({@code NAME_FLAG_ATTACH_GLOBAL}): clients of other
+     * nodes find it among the global names of this node.
+     */
     static NodeGateway start(AsyncSystem sys) {
         int slot = sys.mk.nodeSlot();
-        if (slot < 0) {
+        if (slot < 0 && sys.mk.network() == null) {
             return null;
         }
-        Kernel k = sys.mk.process("courier-asyncmsg-gateway");
+        Kernel k = sys.mk.process(PREFIX);
         try {
-            NodeGateway g = new NodeGateway(sys, k, k.nameAttach(name(slot), 0));
+            NodeGateway g = new NodeGateway(sys, k, k.nameAttach(slot < 0 ? PREFIX + "-net" : name(slot), 0x1));
             g.thread.start();
             return g;
         } catch (KernelException e) {
@@ -155,8 +195,14 @@ final class NodeGateway {
             // The client process's last connection here went (detached, or it died): as a local
             // sender's death, what it put is still delivered.
             for (var e : proxies.entrySet()) {
-                if (e.getValue().scoid == p.scoid() && proxies.remove(e.getKey(), e.getValue())) {
-                    e.getValue().conn.senderGone();
+                Proxy x = e.getValue();
+                if (x.scoid == p.scoid() && proxies.remove(e.getKey(), x)) {
+                    if (x.key.nd() != Kernel.ND_LOCAL_NODE && x.conn.state() == Conn.OPEN) {
+                        // A client of another node: its link may come back; keep its place.
+                        orphans.put(x.key, x);
+                    } else {
+                        x.conn.senderGone();
+                    }
                 }
             }
             try {
@@ -196,10 +242,24 @@ final class NodeGateway {
         int clientCoid = buf.getInt(NodeBatchLayout.CLIENT_COID);
         int bufferSize = buf.getInt(NodeBatchLayout.BUFFER_SIZE);
         int maxNumBuffer = buf.getInt(NodeBatchLayout.MAX_NUM_BUFFER);
-        if (len != NodeBatchLayout.HEADER || buf.getInt(NodeBatchLayout.RESERVED) != 0 || bufferSize < 1
+        long from = len == NodeBatchLayout.ATTACH_LENGTH ? buf.getLong(NodeBatchLayout.HEADER) : -1;
+        if (len != NodeBatchLayout.ATTACH_LENGTH || buf.getInt(NodeBatchLayout.RESERVED) != 0 || bufferSize < 1
                 || bufferSize > AsyncMessaging.MAX_BUFFER_SIZE || maxNumBuffer < 1
-                || maxNumBuffer > AsyncMessaging.MAX_NUM_BUFFER) {
+                || maxNumBuffer > AsyncMessaging.MAX_NUM_BUFFER || from < 0) {
             throw new KernelException(Errno.EINVAL, "asyncmsg gateway: a malformed attach");
+        }
+        Key key = new Key(info.nd(), info.pid(), clientCoid);
+        Proxy orphan = info.nd() == Kernel.ND_LOCAL_NODE ? null : orphans.remove(key);
+        if (orphan != null) {
+            if (orphan.pid == pid && orphan.chid == chid && orphan.conn.state() == Conn.OPEN && orphan.nextSeq >= from) {
+                // The same client connection again, its link back: it goes on where this gateway stopped.
+                orphan.scoid = info.scoid();
+                orphan.maxBatch = Math.min(orphan.maxBatch, batchLimit(maxNumBuffer));
+                proxies.put(orphan.token, orphan);
+                kernel.msgReply(rcvid, orphan.token, attachReply(orphan.nextSeq));
+                return;
+            }
+            orphan.conn.senderGone();
         }
         Optional<Kernel> server = sys.mk.process(pid);
         if (server.isEmpty()) {
@@ -229,8 +289,16 @@ final class NodeGateway {
             c.close();
             throw new KernelException(Errno.ESRCH, "channel " + pid + "/" + chid + " was destroyed meanwhile");
         }
-        proxies.put(token, new Proxy(c, info.scoid(), maxBatch));
-        kernel.msgReply(rcvid, token, null);
+        Proxy x = new Proxy(c, token, key, pid, chid, info.scoid(), maxBatch);
+        // A connection that was orphaned and lost (its gateway restarted, or its place given up)
+        // starts where the client is: what came before reached this node's earlier gateway or nothing.
+        x.nextSeq = from;
+        proxies.put(token, x);
+        kernel.msgReply(rcvid, token, attachReply(from));
+    }
+
+    private static ByteBuffer attachReply(long next) {
+        return ByteBuffer.allocate(NodeBatchLayout.ATTACH_REPLY).order(ByteOrder.nativeOrder()).putLong(0, next);
     }
 
     private Proxy proxy(MsgInfo info, int token) {

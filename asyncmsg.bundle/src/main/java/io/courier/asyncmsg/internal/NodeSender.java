@@ -18,15 +18,25 @@ import org.slf4j.LoggerFactory;
  * {@link NodeGateway} of the server's JVM, which puts them into the channel and answers once each
  * was got or failed there. Then their slots are consumed here and their callbacks run. One batch
  * is on its way at a time, so order is kept and nothing is sent twice.
+ *
+ * <p>To a channel of another node (issue 21, B3), the same through that node's gateway, found
+ * among its global names. Store and forward: while the link to that node is down, what is put
+ * stays here (up to the connection's buffers, EAGAIN beyond, as locally); when it comes back, the
+ * connection attaches again, the gateway says where it stopped (it kept the connection), the
+ * messages it took already count as delivered, and the rest go: none lost, none twice, in order.
  */
 final class NodeSender {
     private static final Logger LOG = LoggerFactory.getLogger(NodeSender.class);
     /** How often an idle pump looks whether the server's JVM is still in the node. */
     private static final long LIVENESS_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How often a connection whose link is down looks whether it came back. */
+    private static final long RESUME_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     final AsyncProc owner;
     final int pid;
     final int chid;
+    /** The server's node: 0 for a member of this node, else its nd. */
+    final int nd;
     private final int member;
     private final Kernel kernel;
     private Conn conn;
@@ -35,11 +45,46 @@ final class NodeSender {
     private Thread pump;
 
     NodeSender(AsyncProc owner, int pid, int chid, int member) {
+        this(owner, Kernel.ND_LOCAL_NODE, pid, chid, member);
+    }
+
+    /** To process {@code pid} of node {@code nd} of the network. */
+    static NodeSender toNode(AsyncProc owner, int nd, int pid, int chid) {
+        return new NodeSender(owner, nd, pid, chid, -1);
+    }
+
+    private NodeSender(AsyncProc owner, int nd, int pid, int chid, int member) {
         this.owner = owner;
+        this.nd = nd;
         this.pid = pid;
         this.chid = chid;
         this.member = member;
         this.kernel = owner.kernel;
+    }
+
+    /** A connection to the gateway of the server's JVM: by its node-wide name, or among the global names of its node. */
+    private int openGateway() {
+        if (nd == Kernel.ND_LOCAL_NODE) {
+            return kernel.nameOpen(NodeGateway.name(member), 0);
+        }
+        for (io.courier.kernel.NameInfo n : kernel.microkernel().globalNames(nd)) {
+            if (n.name().startsWith(NodeGateway.PREFIX)) {
+                return kernel.connectAttach(nd, n.pid(), n.chid(), Kernel.SIDE_CHANNEL, 0);
+            }
+        }
+        if (kernel.microkernel().network() != null && kernel.microkernel().network().link(nd) == null) {
+            throw new KernelException(Errno.EHOSTDOWN, "node " + nd + " is down");
+        }
+        throw new KernelException(Errno.ESRCH, "node " + nd + " has no asynchronous-messaging gateway");
+    }
+
+    /** Whether the server's node is up now (a member of this node: whether its JVM lives). */
+    private boolean reachable() {
+        if (nd == Kernel.ND_LOCAL_NODE) {
+            return owner.kernel.microkernel().nodeMemberOf(pid) >= 0;
+        }
+        io.courier.node.Network net = kernel.microkernel().network();
+        return net != null && net.link(nd) != null;
     }
 
     /**
@@ -49,31 +94,99 @@ final class NodeSender {
      */
     void attach(Conn c) {
         this.conn = c;
+        long next = attachGateway(0);
+        if (next != 0) {
+            closeQuietly(kcoid);
+            throw new KernelException(Errno.EIO, "the gateway of process " + pid + " answered a first attach with " + next);
+        }
+        pump = Thread.ofVirtual().name("courier-asyncmsg-node-" + owner.pid + "-" + c.coid).unstarted(this::run);
+        pump.start();
+    }
+
+    /**
+     * Attaches through the gateway ({@code from}: the first message without an outcome here);
+     * returns the index of the next message the gateway takes.
+     */
+    private long attachGateway(long from) {
         int coid;
         try {
-            coid = kernel.nameOpen(NodeGateway.name(member), 0);
+            coid = openGateway();
         } catch (KernelException e) {
+            if (e.errno() == Errno.EHOSTDOWN || e.errno() == Errno.EHOSTUNREACH) {
+                throw e;
+            }
             throw new KernelException(Errno.ESRCH, "no asynchronous channel " + chid + " in process " + pid
                     + " (its JVM serves none: " + e.getMessage() + ")");
         }
-        ByteBuffer h = NodeBatchLayout.header();
+        ByteBuffer h = ByteBuffer.allocate(NodeBatchLayout.ATTACH_LENGTH).order(java.nio.ByteOrder.nativeOrder());
         h.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.ATTACH)
                 .putInt(NodeBatchLayout.PID, pid).putInt(NodeBatchLayout.CHID, chid)
-                .putInt(NodeBatchLayout.CLIENT_COID, c.coid).putInt(NodeBatchLayout.BUFFER_SIZE, c.attr.bufferSize())
-                .putInt(NodeBatchLayout.MAX_NUM_BUFFER, c.attr.maxNumBuffer());
+                .putInt(NodeBatchLayout.CLIENT_COID, conn.coid).putInt(NodeBatchLayout.BUFFER_SIZE, conn.attr.bufferSize())
+                .putInt(NodeBatchLayout.MAX_NUM_BUFFER, conn.attr.maxNumBuffer()).putLong(NodeBatchLayout.HEADER, from);
+        ByteBuffer r = ByteBuffer.allocate(NodeBatchLayout.ATTACH_REPLY).order(java.nio.ByteOrder.nativeOrder());
         try {
-            token = kernel.msgSend(coid, h, null);
+            token = kernel.msgSend(coid, h, r);
         } catch (KernelException e) {
             closeQuietly(coid);
             Errno err = switch (e.errno()) {
-                case ESRCH, ENXIO, EACCES -> e.errno();
+                case ESRCH, ENXIO, EACCES, EHOSTDOWN -> e.errno();
                 default -> Errno.ESRCH;
             };
             throw new KernelException(err, e.getMessage());
         }
+        long next = r.position() == NodeBatchLayout.ATTACH_REPLY ? r.getLong(0) : -1;
+        if (next < from) {
+            closeQuietly(coid);
+            throw new KernelException(Errno.EIO, "the gateway of process " + pid + " answered an attach from message "
+                    + from + " with " + next);
+        }
         kcoid = coid;
-        pump = Thread.ofVirtual().name("courier-asyncmsg-node-" + owner.pid + "-" + c.coid).unstarted(this::run);
-        pump.start();
+        return next;
+    }
+
+    /**
+     * The link to the server's node went down under a batch or between batches (issue 21): waits
+     * for it to come back, attaches again and skips what the gateway took already. False when
+     * the connection ends meanwhile (detached here, or its channel gone over there).
+     */
+    private boolean resume() {
+        closeQuietly(kcoid);
+        kcoid = -1;
+        LOG.info("asyncmsg: the link of pid {} coid {} to node {} is down; its messages wait", owner.pid, conn.coid, nd);
+        int[] delivered = new int[NodeBatchLayout.MAX_COUNT];
+        while (true) {
+            int st = conn.state();
+            if (st == Conn.CLOSED || st == Conn.DEAD) {
+                return false;
+            }
+            if (!reachable()) {
+                LockSupport.parkNanos(this, RESUME_POLL_NANOS);
+                continue;
+            }
+            long from = conn.firstWithoutOutcome();
+            long next;
+            try {
+                next = attachGateway(from);
+            } catch (KernelException e) {
+                if (e.errno() == Errno.ESRCH || e.errno() == Errno.ENXIO || e.errno() == Errno.EACCES
+                        || e.errno() == Errno.EIO) {
+                    if (reachable()) {
+                        conn.remoteGone("process " + pid + " of node " + nd + " no longer takes it: " + e.getMessage());
+                        return false;
+                    }
+                }
+                LockSupport.parkNanos(this, RESUME_POLL_NANOS);
+                continue;
+            }
+            // What the gateway took before the link went counts as delivered.
+            for (long at = from; at < next;) {
+                int n = (int) Math.min(next - at, delivered.length);
+                conn.remoteOutcome(at, n, delivered);
+                at += n;
+            }
+            LOG.info("asyncmsg: pid {} coid {} resumed to node {} from message {}", owner.pid, conn.coid, nd, next);
+            return true;
+        }
     }
 
     /** Messages were delivered (a trigger, flush, failure or detach): the pump looks. */
@@ -116,12 +229,24 @@ final class NodeSender {
                         return;
                     }
                     LockSupport.parkNanos(this, LIVENESS_NANOS);
-                    if (conn.state() == Conn.OPEN && owner.kernel.microkernel().nodeMemberOf(pid) < 0) {
-                        conn.remoteGone("the JVM of process " + pid + " left the node");
+                    if (conn.state() == Conn.OPEN && !reachable()) {
+                        if (nd == Kernel.ND_LOCAL_NODE) {
+                            conn.remoteGone("the JVM of process " + pid + " left the node");
+                        } else if (!resume()) {
+                            return;
+                        }
                     }
                     continue;
                 }
-                if (!send(header, reply, from[0], n, msgs, spans, outcome)) {
+                int sent = send(header, reply, from[0], n, msgs, spans, outcome);
+                if (sent == LINK_DOWN) {
+                    java.util.Arrays.fill(msgs, 0, n, null);
+                    if (!resume()) {
+                        return;
+                    }
+                    continue;
+                }
+                if (sent == OVER) {
                     return;
                 }
                 java.util.Arrays.fill(msgs, 0, n, null);
@@ -134,8 +259,12 @@ final class NodeSender {
         }
     }
 
-    /** Sends one batch and applies its outcome; false when the connection is over. */
-    private boolean send(ByteBuffer header, ByteBuffer reply, long first, int n, Object[] msgs, long[] spans,
+    private static final int SENT = 0;
+    private static final int OVER = 1;
+    private static final int LINK_DOWN = 2;
+
+    /** Sends one batch and applies its outcome: SENT, OVER (the connection is over) or LINK_DOWN (another node's link went). */
+    private int send(ByteBuffer header, ByteBuffer reply, long first, int n, Object[] msgs, long[] spans,
             int[] outcome) {
         int parts = 1;
         for (int i = 0; i < n; i++) {
@@ -168,11 +297,15 @@ final class NodeSender {
         } catch (KernelException e) {
             if (conn.state() == Conn.CLOSED) {
                 detach();
-                return false;
+                return OVER;
+            }
+            if (nd != Kernel.ND_LOCAL_NODE && (e.errno() == Errno.ESRCH || e.errno() == Errno.EBADF
+                    || e.errno() == Errno.EHOSTDOWN) && !reachable()) {
+                return LINK_DOWN; // Store and forward: the batch waits for the link.
             }
             conn.remoteGone("process " + pid + " (another JVM) did not take a batch: " + e.errno());
             closeQuietly(kcoid);
-            return false;
+            return OVER;
         }
         // The reply is bounds-checked as a request is: a count that is not ours, or an errno
         // that is not one, ends the connection instead of being believed.
@@ -180,7 +313,7 @@ final class NodeSender {
         if (status != n || (flags & ~NodeBatchLayout.DEAD) != 0) {
             conn.remoteGone("process " + pid + "'s JVM answered a batch of " + n + " with " + status);
             closeQuietly(kcoid);
-            return false;
+            return OVER;
         }
         for (int i = 0; i < n; i++) {
             int e = reply.getInt(NodeBatchLayout.REPLY_HEADER + 4 * i);
@@ -190,9 +323,9 @@ final class NodeSender {
         if ((flags & NodeBatchLayout.DEAD) != 0) {
             conn.remoteGone("channel " + pid + "/" + chid + " (another JVM) was destroyed");
             closeQuietly(kcoid);
-            return false;
+            return OVER;
         }
-        return true;
+        return SENT;
     }
 
     private static boolean isErrno(int code) {

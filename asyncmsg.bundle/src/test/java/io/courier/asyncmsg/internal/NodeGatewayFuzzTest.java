@@ -36,11 +36,28 @@ class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
         assertTrue(member >= 0, "the child is another member");
         int coid = k.nameOpen(NodeGateway.name(member), 0);
 
-        ByteBuffer attach = NodeBatchLayout.header();
+        ByteBuffer attach = ByteBuffer.allocate(NodeBatchLayout.ATTACH_LENGTH).order(ByteOrder.nativeOrder());
         attach.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.ATTACH)
                 .putInt(NodeBatchLayout.PID, pid).putInt(NodeBatchLayout.CHID, chid).putInt(NodeBatchLayout.CLIENT_COID, 77)
-                .putInt(NodeBatchLayout.BUFFER_SIZE, 64).putInt(NodeBatchLayout.MAX_NUM_BUFFER, 8);
-        int token = k.msgSend(coid, attach, null);
+                .putInt(NodeBatchLayout.BUFFER_SIZE, 64).putInt(NodeBatchLayout.MAX_NUM_BUFFER, 8)
+                .putLong(NodeBatchLayout.HEADER, 0);
+        // An attach without its resume index, or with a negative one, is malformed.
+        for (int len : new int[] {NodeBatchLayout.HEADER, NodeBatchLayout.ATTACH_LENGTH}) {
+            ByteBuffer bad = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
+            bad.put(0, attach, 0, len);
+            if (len == NodeBatchLayout.ATTACH_LENGTH) {
+                bad.putLong(NodeBatchLayout.HEADER, -1);
+            }
+            try {
+                k.msgSend(coid, bad, ByteBuffer.allocate(8));
+                fail("a malformed attach of " + len + " bytes was answered");
+            } catch (KernelException e) {
+                assertEquals(Errno.EINVAL, e.errno());
+            }
+        }
+        ByteBuffer next = ByteBuffer.allocate(NodeBatchLayout.ATTACH_REPLY).order(ByteOrder.nativeOrder());
+        int token = k.msgSend(coid, attach, next);
+        assertEquals(0, next.getLong(0), "a first attach starts at message 0");
 
         SplittableRandom rnd = new SplittableRandom(20);
         for (int round = 0; round < 3_000; round++) {

@@ -639,6 +639,12 @@ public final class MicrokernelImpl implements Microkernel {
         return out;
     }
 
+    @Override
+    public List<io.courier.kernel.NameInfo> globalNames(int nd) {
+        NodePeers net = network;
+        return net == null ? List.of() : net.globalNames(nd);
+    }
+
     /** A global name of another node of the network, or null (none, or no network). */
     NodePeers.GlobalName lookupGlobalName(String name) {
         NodePeers net = network;

@@ -163,6 +163,18 @@ final class NodePeers implements AutoCloseable {
         }
     }
 
+    /** The global names node {@code nd} told, while it is up, by name. */
+    java.util.List<io.courier.kernel.NameInfo> globalNames(int nd) {
+        Peer p = nodes.get(nd);
+        if (p == null || p.isClosed()) {
+            return java.util.List.of();
+        }
+        java.util.List<io.courier.kernel.NameInfo> out = new java.util.ArrayList<>();
+        p.names.forEach((name, g) -> out.add(new io.courier.kernel.NameInfo(name, g.pid(), g.chid())));
+        out.sort(java.util.Comparator.comparing(io.courier.kernel.NameInfo::name));
+        return out;
+    }
+
     /** A global name of a node that is up, or null. */
     GlobalName lookupGlobal(String name) {
         for (Peer p : nodes.values()) {

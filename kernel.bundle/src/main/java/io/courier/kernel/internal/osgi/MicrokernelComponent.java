@@ -171,6 +171,11 @@ public final class MicrokernelComponent implements Microkernel {
         return microkernel.network();
     }
 
+    @Override
+    public List<io.courier.kernel.NameInfo> globalNames(int nd) {
+        return microkernel.globalNames(nd);
+    }
+
     /**
      * Refused: the kernel bundle owns the system's life, and one user of the service must not
      * kill every other user's processes.
