@@ -112,6 +112,13 @@ public interface Microkernel extends AutoCloseable {
      */
     void joinNetwork(io.courier.node.Network net);
 
+    /**
+     * Leaves network {@code net} (the network layer is stopping): its nodes are down to this
+     * kernel, as when they die; the kernel may join a network again. Nothing when it joined
+     * another, or none.
+     */
+    void leaveNetwork(io.courier.node.Network net);
+
     /** The network this kernel joined, or null. */
     io.courier.node.Network network();
 

@@ -287,8 +287,8 @@ public final class MicrokernelImpl implements Microkernel {
         }
         net.listen(new io.courier.node.NetworkListener() {
             @Override
-            public void nodeUp(int nd, String name, long incarnation) {
-                peers.nodeUp(nd, name, net.link(nd));
+            public void nodeUp(int nd, String name, long incarnation, io.courier.node.Link link) {
+                peers.nodeUp(nd, name, link);
             }
 
             @Override
@@ -297,6 +297,24 @@ public final class MicrokernelImpl implements Microkernel {
             }
         });
         LOG.info("kernel joined the network as node {}", net.nodeName());
+    }
+
+    @Override
+    public void leaveNetwork(io.courier.node.Network net) {
+        NodePeers peers;
+        life.lock();
+        try {
+            if (net == null || networkJoined != net) {
+                return;
+            }
+            peers = network;
+            network = null;
+            networkJoined = null;
+        } finally {
+            life.unlock();
+        }
+        peers.close();
+        LOG.info("kernel left the network of node {}", net.nodeName());
     }
 
     /** The network this kernel joined, or null. */

@@ -330,4 +330,35 @@ class NetworkNodesTest extends NodeTestSupport {
         int coid = on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
         assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid, ByteBuffer.allocate(3), ByteBuffer.allocate(3))));
     }
+
+    /** Leaving the network: its nodes are down to the kernel (blocked clients: ESRCH), only nd 0 is valid, and it may join again. */
+    @Test
+    void b3AKernelThatLeavesTheNetworkMayJoinAgain() throws Exception {
+        net[0].up();
+        Server server = startServer(0, new java.util.concurrent.ConcurrentHashMap<>());
+        Kernel c = alpha.process("client");
+        int coid = on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
+        CompletableFuture<Errno> held = CompletableFuture.supplyAsync(() -> {
+            try {
+                c.msgSend(coid, ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII)), null);
+                return null;
+            } catch (KernelException e) {
+                return e.errno();
+            }
+        });
+        Waits.eventually("REPLY-blocked", () -> alpha.sends().stream().anyMatch(s -> s.state() == io.courier.kernel.ThreadState.REPLY));
+        alpha.leaveNetwork(net[1]); // not the one it joined: nothing
+        assertEquals(net[0], alpha.network());
+        alpha.leaveNetwork(net[0]);
+        assertEquals(Errno.ESRCH, held.get(10, TimeUnit.SECONDS));
+        assertEquals(null, alpha.network());
+        assertEquals(Errno.EINVAL, errnoOf(() -> on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0))));
+        RingPairNetwork[] again = RingPairNetwork.pair(folder, "alpha2", "beta2");
+        alpha.joinNetwork(again[0]);
+        beta.leaveNetwork(net[1]);
+        beta.joinNetwork(again[1]);
+        again[0].up();
+        int coid2 = on(c, () -> c.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
+        assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid2, ByteBuffer.allocate(2), ByteBuffer.allocate(2))));
+    }
 }

@@ -172,6 +172,11 @@ public final class MicrokernelComponent implements Microkernel {
     }
 
     @Override
+    public void leaveNetwork(io.courier.node.Network net) {
+        microkernel.leaveNetwork(net);
+    }
+
+    @Override
     public List<io.courier.kernel.NameInfo> globalNames(int nd) {
         return microkernel.globalNames(nd);
     }

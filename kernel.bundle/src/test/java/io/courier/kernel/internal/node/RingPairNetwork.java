@@ -50,10 +50,10 @@ public final class RingPairNetwork implements Network {
         link = new Duplex(Ring.create(folder, ab, 1 << 20, other), Ring.create(folder, ba, 1 << 20, other));
         partner.link = new Duplex(Ring.open(folder, ba, self), Ring.open(folder, ab, self));
         for (NetworkListener l : listeners) {
-            l.nodeUp(1, other, round);
+            l.nodeUp(1, other, round, link);
         }
         for (NetworkListener l : partner.listeners) {
-            l.nodeUp(1, self, round);
+            l.nodeUp(1, self, round, partner.link);
         }
     }
 
@@ -93,7 +93,7 @@ public final class RingPairNetwork implements Network {
     public void listen(NetworkListener listener) {
         listeners.add(listener);
         if (link != null) {
-            listener.nodeUp(1, other, round);
+            listener.nodeUp(1, other, round, link);
         }
     }
 
