@@ -260,6 +260,122 @@ class PulseQueueTest extends KernelTestSupport {
         assertTrue(!twice.get(), "none taken twice");
     }
 
+    /**
+     * K9, K10 with pulses set aside: a receive under the lock takes one pulse and sets the next
+     * ones of its priority aside for receives without the lock. A message of equal priority sent
+     * meanwhile still comes after every one of them, a message or pulse of higher priority
+     * before the rest, and a kernel pulse after them (K12).
+     */
+    @Test
+    void k9PulsesSetAsideForReceivesWithoutTheLockKeepPriorityThenAgeAgainstLaterMessagesAndPulses()
+            throws Exception {
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(ChannelFlags.DISCONNECT);
+        int coid = client.connectAttach(0, server.pid(), chid, 0, 0);
+        for (int i = 0; i < 40; i++) {
+            client.msgSendPulse(coid, 10, 1, i);
+        }
+        ByteBuffer b = ByteBuffer.allocate(64);
+        List<String> order = new ArrayList<>();
+        List<Integer> priorities = new ArrayList<>();
+        // The first receive sets pulses 1..39 aside; 1 and 2 are then taken without the lock.
+        for (int i = 0; i < 3; i++) {
+            order.add(receive(server, chid, b, priorities));
+        }
+        Future<Integer> same = sendAt(client, coid, 10, "same");
+        order.add(receive(server, chid, b, priorities));
+        client.msgSendPulse(coid, 30, 2, 0);
+        order.add(receive(server, chid, b, priorities));
+        Future<Integer> higher = sendAt(client, coid, 20, "higher");
+        order.add(receive(server, chid, b, priorities));
+        client.msgSendPulse(coid, 10, 3, 0);
+        for (int i = 0; i < 38; i++) {
+            order.add(receive(server, chid, b, priorities));
+        }
+        List<String> expected = new ArrayList<>(List.of("p1:0", "p1:1", "p1:2", "p1:3", "p2:0", "higher"));
+        List<Integer> expectedPriorities = new ArrayList<>(List.of(10, 10, 10, 10, 30, 20));
+        for (int i = 4; i < 40; i++) {
+            expected.add("p1:" + i);
+            expectedPriorities.add(10);
+        }
+        expected.addAll(List.of("same", "p3:0"));
+        expectedPriorities.addAll(List.of(10, 10));
+        assertEquals(expected, order);
+        assertEquals(expectedPriorities, priorities, "K10: each item's priority");
+        assertEquals(0, await(same));
+        assertEquals(0, await(higher));
+        // Set aside again, then a kernel pulse: it comes after them.
+        for (int i = 0; i < 5; i++) {
+            client.msgSendPulse(coid, 10, 4, i);
+        }
+        b.clear();
+        assertEquals(0, server.msgReceive(chid, b, null, WAIT));
+        assertEquals(0, Pulse.from(b.flip()).value());
+        client.connectDetach(coid);
+        for (int i = 1; i < 5; i++) {
+            assertEquals(i, server.msgReceivePulse(chid, WAIT).value());
+        }
+        assertEquals(PulseCode.DISCONNECT, server.msgReceivePulse(chid, WAIT).code());
+    }
+
+    private static String receive(Kernel server, int chid, ByteBuffer b, List<Integer> priorities) {
+        b.clear();
+        long rcvid = server.msgReceive(chid, b, null, WAIT);
+        priorities.add(server.priority());
+        if (rcvid == 0) {
+            Pulse p = Pulse.from(b.flip());
+            return "p" + p.code() + ":" + p.value();
+        }
+        String m = text(b);
+        server.msgReply(rcvid, 0, null);
+        return m;
+    }
+
+    /**
+     * K8 with pulses set aside: they count against the channel's limit until taken, exactly: as
+     * many pulses fit as were taken, with or without the lock, then EAGAIN; a pulse set aside
+     * and received into a buffer too small is lost with EFAULT, and the next comes after it.
+     */
+    @Test
+    void k8EagainAtTheLimitCountsPulsesSetAsideAndEfaultLosesOneOfThem() throws Exception {
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(0);
+        int coid = client.connectAttach(0, server.pid(), chid, 0, 0);
+        int limit = 1 << 16;
+        for (int i = 0; i < limit; i++) {
+            client.msgSendPulse(coid, 10, 1, i);
+        }
+        fails(Errno.EAGAIN, () -> client.msgSendPulse(coid, 10, 1, -1), "the queue holds its limit");
+        ByteBuffer b = ByteBuffer.allocate(Pulse.SIZE);
+        for (int i = 0; i < 10; i++) {
+            b.clear();
+            assertEquals(0, server.msgReceive(chid, b, null, WAIT));
+            assertEquals(i, Pulse.from(b.flip()).value());
+        }
+        for (int i = 0; i < 10; i++) {
+            client.msgSendPulse(coid, 10, 1, limit + i);
+        }
+        fails(Errno.EAGAIN, () -> client.msgSendPulse(coid, 10, 1, -1), "ten taken, ten more fit");
+        fails(Errno.EAGAIN, () -> client.msgSendPulse(coid, 200, 1, -1), "whatever the priority");
+        // A receive under the lock takes pulse 10 and sets 11.. aside; 11 is lost with EFAULT.
+        b.clear();
+        assertEquals(0, server.msgReceive(chid, b, null, WAIT));
+        assertEquals(10, Pulse.from(b.flip()).value());
+        fails(Errno.EFAULT, () -> server.msgReceive(chid, ByteBuffer.allocate(Pulse.SIZE - 1), null, WAIT),
+                "a buffer smaller than a pulse");
+        client.msgSendPulse(coid, 10, 1, limit + 10);
+        client.msgSendPulse(coid, 10, 1, limit + 11);
+        fails(Errno.EAGAIN, () -> client.msgSendPulse(coid, 10, 1, -1), "two taken, one of them lost: two fit");
+        for (int i = 12; i < limit + 12; i++) {
+            b.clear();
+            assertEquals(0, server.msgReceive(chid, b, null, WAIT));
+            assertEquals(i, Pulse.from(b.flip()).value(), "pulse " + i + " in order, pulse 11 lost");
+        }
+        fails(Errno.ETIMEDOUT, () -> server.msgReceive(chid, b.clear(), null, Duration.ofMillis(10)), "none left");
+    }
+
     private static void send(Kernel client, int coid, int priority, int code, long value) {
         for (;;) {
             try {

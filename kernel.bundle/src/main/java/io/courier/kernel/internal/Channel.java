@@ -31,6 +31,7 @@ final class Channel {
     private static final VarHandle RING;
     private static final VarHandle SLEEPERS;
     private static final VarHandle QUEUED_PULSES;
+    private static final VarHandle BATCH;
 
     static {
         try {
@@ -39,6 +40,7 @@ final class Channel {
             RING = l.findVarHandle(Channel.class, "ring", PulseRing.class);
             SLEEPERS = l.findVarHandle(Channel.class, "sleepers", int.class);
             QUEUED_PULSES = l.findVarHandle(Channel.class, "pulsesQueued", int.class);
+            BATCH = l.findVarHandle(Channel.class, "batch", PulseBatch.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -66,6 +68,8 @@ final class Channel {
     static final int MAX_PULSES = 1 << 16;
     /** Past this many in {@link #pulseLists}, every pulse is counted under the lock against {@link #MAX_PULSES}. */
     private static final int NEAR_LIMIT = MAX_PULSES - PulseRing.CAPACITY;
+    /** Pulses taken before the count senders read comes down ({@link #pulsesChanged}). */
+    private static final int PUBLISH_STEP = 64;
 
     final int chid;
     final Proc owner;
@@ -79,6 +83,12 @@ final class Channel {
     private PulseRing ring;
     /** Queued pulses by priority, drained from {@link #ring}; made on first use, under the lock. */
     private PulseLists pulseLists;
+    /**
+     * The oldest pulses, set aside for receives without the lock ({@link PulseBatch}); made on
+     * first use under the lock and kept. Read with a volatile load by receivers and by message
+     * senders about to claim a receiver without the lock.
+     */
+    private PulseBatch batch;
     /**
      * {@link #pulseLists} holds so many that the ring could take a pulse past {@link #MAX_PULSES}:
      * senders count first ({@link #pulsesQueued}). Written under the lock when it changes.
@@ -156,7 +166,8 @@ final class Channel {
      */
     KThread claimWaiting() {
         KThread r = (KThread) WAITING.getAcquire(slot);
-        return r != null && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
+        return r != null && r.recvPhase() == KThread.RECV_WAITING
+                && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
     }
 
     /** The oldest waiting receiver of messages, claimed; null when none waits. Under the lock. */
@@ -279,7 +290,8 @@ final class Channel {
 
     private static KThread claimWaitingFor(Slot s) {
         KThread r = (KThread) WAITING.getAcquire(s);
-        return r != null && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
+        return r != null && r.recvPhase() == KThread.RECV_WAITING
+                && r.casRecvPhase(KThread.RECV_WAITING, KThread.RECV_CLAIMED) ? r : null;
     }
 
     /**
@@ -312,17 +324,66 @@ final class Channel {
         return r;
     }
 
-    /** The queued pulses by priority, with every published pulse of the ring moved in; under the lock. */
+    /**
+     * The queued pulses by priority, with the batch closed and every published pulse of the ring
+     * moved in; under the lock.
+     */
     PulseLists pulses() {
-        PulseLists q = pulseLists;
+        PulseLists q = movedPulses();
         if (q == null) {
             q = pulseLists = new PulseLists();
         }
         PulseRing r = ring;
         if (r != null) {
+            int before = q.count();
             r.drainTo(q, seq);
+            if (q.count() != before) {
+                // The ring's pulses now count in the FIFOs: senders must see them there.
+                pulsesChanged(q);
+            }
         }
         return q;
+    }
+
+    /** The batch of pulses set aside for receives without the lock, or null before the first. Volatile. */
+    PulseBatch batch() {
+        return (PulseBatch) BATCH.getVolatile(this);
+    }
+
+    /** The batch, made now if there was none. Under the lock. */
+    PulseBatch ensureBatch() {
+        PulseBatch b = batch;
+        if (b == null) {
+            b = new PulseBatch();
+            // Release: the batch's arrays are made before a receiver sees it.
+            BATCH.setRelease(this, b);
+        }
+        return b;
+    }
+
+    /**
+     * Whether pulses may wait in the open batch: a message sender then takes the lock rather than
+     * claim a waiting receiver (K9). Any thread.
+     */
+    boolean batchOpen() {
+        PulseBatch b = batch();
+        return b != null && b.open();
+    }
+
+    /**
+     * The pulses moved out of the ring so far, without moving more, with the batch closed (what
+     * it held back at the front of its FIFO); null before any. Under the lock.
+     */
+    PulseLists movedPulses() {
+        PulseBatch b = batch;
+        if (b != null && b.open()) {
+            PulseLists q = pulseLists;
+            if (q == null) {
+                q = pulseLists = new PulseLists();
+            }
+            b.close(q);
+        }
+        return pulseLists;
     }
 
     /** The age stamp of a pulse queued now: the sequence the next queued sender takes. Under the lock. */
@@ -353,13 +414,23 @@ final class Channel {
         return pulseLists == null && ring == null ? null : pulses();
     }
 
-    /** After {@link #pulseLists} changed: whether senders must count, and the count. Under the lock. */
+    /**
+     * After {@link #pulseLists} changed: whether senders must count, and the count. Under the
+     * lock. The count senders read is never below the true one: it is published at once when it
+     * grows, and when it shrinks only once it is {@link #PUBLISH_STEP} behind, so a receiver that
+     * takes pulse after pulse near the limit writes the line senders read once in so many; a
+     * sender that finds no room by it counts exactly under the lock ({@link Pulses#post}).
+     */
     void pulsesChanged(PulseLists q) {
-        int n = q.count();
+        PulseBatch b = batch;
+        int n = q.count() + (b == null ? 0 : b.size());
         boolean near = n >= NEAR_LIMIT;
         if (near) {
-            // Release: read by senders without the lock; only near the limit.
-            QUEUED_PULSES.setRelease(this, n);
+            int published = pulsesQueued;
+            if (n > published || published - n >= PUBLISH_STEP) {
+                // Release: read by senders without the lock; only near the limit.
+                QUEUED_PULSES.setRelease(this, n);
+            }
         }
         if (near != pulsesNearLimit) {
             pulsesNearLimit = near;
@@ -369,7 +440,8 @@ final class Channel {
     /**
      * Whether a pulse may go into the ring without passing {@link #MAX_PULSES}: far from it, or
      * with room for it counting the ring. Senders offering at the same moment may each pass it
-     * by one; a sender alone never does.
+     * by one; a sender alone never does. False may be wrong by up to {@link #PUBLISH_STEP}
+     * pulses taken: the sender then counts under the lock.
      */
     boolean pulseRoom(PulseRing r) {
         return !pulsesNearLimit || (int) QUEUED_PULSES.getAcquire(this) + r.size() < MAX_PULSES;
@@ -382,8 +454,22 @@ final class Channel {
         return (q == null ? 0 : q.count()) + (r == null ? 0 : r.size());
     }
 
+    /** Whether a receiver waits on this channel, of messages or of pulses. Under the lock. */
+    boolean receiverWaiting() {
+        return !receivers.isEmpty() || !pulseReceivers.isEmpty() || waitsIn(slot) || waitsIn(pulseSlot);
+    }
+
+    private static boolean waitsIn(Slot s) {
+        KThread r = (KThread) WAITING.getAcquire(s);
+        return r != null && r.recvPhase() == KThread.RECV_WAITING;
+    }
+
     /** Drops every queued pulse (the channel's destruction); under the lock. */
     void clearPulses() {
+        PulseBatch b = batch;
+        if (b != null) {
+            b.close(null);
+        }
         PulseRing r = ring;
         if (r != null) {
             r.clear();

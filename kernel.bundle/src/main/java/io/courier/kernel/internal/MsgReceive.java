@@ -97,6 +97,10 @@ final class MsgReceive {
         }
         long deadline = Blocking.deadline(t, timeout, ThreadState.RECEIVE);
         t.timeoutStates = null;
+        // The next of the pulses a receive under the lock set aside, without the lock.
+        if (Pulses.takeAside(t, ch, dst)) {
+            return 0;
+        }
         for (;;) {
             long rcvid = receiveOnce(p, t, ch, dst, info, pulseOnly, deadline);
             if (rcvid != AGAIN) {
@@ -118,16 +122,52 @@ final class MsgReceive {
             if (ch.destroyed) {
                 throw new KernelException(Errno.ESRCH, "channel " + ch.chid + " is gone");
             }
-            PulseLists q = ch.pulsesIfAny();
+            // The first pulse by priority, then age: from the FIFOs when the ring holds none
+            // above their first (the ring's are younger), from the ring's head when the FIFOs
+            // are empty and the ring none above it, else after moving the ring into the FIFOs.
+            PulseLists q = ch.movedPulses();
+            PulseRing ring = ch.ring();
             int pp = q == null ? -1 : q.topPriority();
+            long head = 0;
+            if (ring != null) {
+                int top = ring.top();
+                if (pp < 0) {
+                    head = ring.peek();
+                    if (head != 0 && PulseRing.priority(head) >= top) {
+                        pp = PulseRing.priority(head);
+                    } else {
+                        head = 0;
+                        q = ch.pulses();
+                        pp = q.topPriority();
+                    }
+                } else if (pp < top) {
+                    q = ch.pulses();
+                    pp = q.topPriority();
+                }
+            }
             c = pulseOnly ? null : (KThread) ch.senders.peek();
-            // A pulse with stamp s is older than the message with sequence m when s <= m (K9).
-            if (c != null && (pp < 0 || c.priority > pp || (c.priority == pp && c.seq < q.stamp(pp)))) {
+            // A pulse with stamp s is older than the message with sequence m when s <= m; a pulse
+            // still in the ring is younger than every queued message (K9).
+            if (c != null && (pp < 0 || c.priority > pp
+                    || (c.priority == pp && (head != 0 || c.seq < q.stamp(pp))))) {
                 ch.senders.poll();
                 c.sendPhase(KThread.BUSY);
+            } else if (head != 0) {
+                try {
+                    t.recvPulse = Pulses.takeHead(t, ch, ring, head, dst);
+                } finally {
+                    next = Pulses.passOnAfterHead(ch, q, ring);
+                }
+                if (next == null) {
+                    Pulses.setAside(ch, q, ring, pp);
+                }
+                return 0;
             } else if (pp >= 0) {
                 next = Pulses.passOn(ch, q);
                 t.recvPulse = Pulses.take(t, ch, q, pp, dst);
+                if (next == null) {
+                    Pulses.setAside(ch, q, ring, pp);
+                }
                 return 0;
             } else {
                 if (deadline != Blocking.NO_DEADLINE && deadline - System.nanoTime() <= 0) {

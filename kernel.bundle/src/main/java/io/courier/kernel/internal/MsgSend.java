@@ -137,9 +137,10 @@ final class MsgSend {
         publishRequest(t, conn, siov, riov);
         t.nextGen();
         // A receiver parked in the channel's slot is taken without the lock, unless a pulse may
-        // be waiting: then the lock decides which goes first (K9).
+        // be waiting (in the ring or set aside for receivers): then the lock decides which goes
+        // first (K9).
         PulseRing ring = ch.ring();
-        KThread r = ch.destroyed || ring != null && ring.maybeNonEmpty() ? null : ch.claimWaiting();
+        KThread r = ch.destroyed || ring != null && (ring.maybeNonEmpty() || ch.batchOpen()) ? null : ch.claimWaiting();
         if (r != null) {
             t.sendPhase(KThread.BUSY);
         } else {

@@ -39,6 +39,23 @@ final class PulseLists {
         count++;
     }
 
+    /**
+     * Puts a pulse back at the head of its priority's FIFO: one a receiver set aside
+     * ({@link PulseBatch}), older than every pulse queued there since.
+     */
+    void addFirst(long meta, long value, long stamp, Object pointer) {
+        int prio = PulseRing.priority(meta);
+        Fifo f = fifos[prio];
+        if (f == null) {
+            f = fifos[prio] = new Fifo();
+        }
+        if (f.size == 0) {
+            bits[prio >>> 6] |= 1L << (prio & 63);
+        }
+        f.addFirst(value, meta, stamp, pointer);
+        count++;
+    }
+
     /** The highest priority that holds a pulse, or -1. */
     int topPriority() {
         for (int w = 3; w >= 0; w--) {
@@ -117,6 +134,27 @@ final class PulseLists {
                     pointers = new Object[cap];
                 }
                 pointers[i] = pointer;
+            }
+            size++;
+        }
+
+        void addFirst(long value, long meta, long stamp, Object pointer) {
+            int cap = data.length / 3;
+            if (size == cap) {
+                grow(cap);
+                cap = data.length / 3;
+            }
+            head = (head - 1) & (cap - 1);
+            data[head * 3] = value;
+            data[head * 3 + 1] = meta;
+            data[head * 3 + 2] = stamp;
+            if (pointer != null) {
+                if (pointers == null) {
+                    pointers = new Object[cap];
+                }
+                pointers[head] = pointer;
+            } else if (pointers != null) {
+                pointers[head] = null;
             }
             size++;
         }

@@ -1,5 +1,6 @@
 package io.courier.kernel.internal;
 
+import io.courier.kernel.Kernel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -34,6 +35,7 @@ final class PulseRing extends PulseRingLayout.PadAfter {
     private static final VarHandle TAIL;
     private static final VarHandle LIMIT;
     private static final VarHandle HEAD;
+    private static final VarHandle TOP;
 
     static {
         try {
@@ -41,6 +43,7 @@ final class PulseRing extends PulseRingLayout.PadAfter {
             TAIL = l.findVarHandle(PulseRingLayout.TailFields.class, "tail", long.class);
             LIMIT = l.findVarHandle(PulseRingLayout.TailFields.class, "limit", long.class);
             HEAD = l.findVarHandle(PulseRingLayout.HeadField.class, "head", long.class);
+            TOP = l.findVarHandle(PulseRingLayout.TopField.class, "top", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -92,6 +95,12 @@ final class PulseRing extends PulseRingLayout.PadAfter {
         } while (!TAIL.compareAndSet(this, t, t + 1));
         int i = (int) t & MASK;
         slots[2 * i + 1] = value;
+        // After the claim (its compare-and-set is the fence), before the publication: a pulse
+        // whose send is over is always under the bound; the taker's reset pairs with this.
+        int prio = priority(meta);
+        if (prio > (int) TOP.getVolatile(this)) {
+            raise(prio);
+        }
         if (pointer != null) {
             pointers[i] = pointer;
             meta |= HAS_POINTER;
@@ -99,6 +108,56 @@ final class PulseRing extends PulseRingLayout.PadAfter {
         // Release: the value (and pointer) come before the meta word that publishes them.
         LONGS.setRelease(slots, 2 * i, meta);
         return true;
+    }
+
+    /** Raises {@link #top} to at least {@code prio}. */
+    private void raise(int prio) {
+        for (int cur = (int) TOP.getVolatile(this); cur < prio; cur = (int) TOP.getVolatile(this)) {
+            if (TOP.compareAndSet(this, cur, prio)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * A bound of the priorities of the pulses in the ring whose senders are done: none of them
+     * is above it. A sender raises it after claiming its slot and before publishing it; the
+     * taker lowers it when it found the ring empty ({@link #drainTo}). A pulse at the head with
+     * this priority or more is the ring's first by priority, then age, and may be taken
+     * without moving the rest ({@link #peek}, {@link #poll}). Volatile.
+     */
+    int top() {
+        return (int) TOP.getVolatile(this);
+    }
+
+    /** The meta word of the pulse at the head, or 0 when none is published there. The taker only. */
+    long peek() {
+        long h = (long) HEAD.getOpaque(this);
+        return (long) LONGS.getAcquire(slots, 2 * ((int) h & MASK));
+    }
+
+    /**
+     * Takes the pulse at the head, which {@link #peek} found published with meta word
+     * {@code meta}: its value is returned, its pointer (if any) put in {@code pointer[0]}. The
+     * taker only, under the channel's lock.
+     */
+    long poll(long meta, Object[] pointer) {
+        long h = (long) HEAD.getOpaque(this);
+        int i = (int) h & MASK;
+        long value = slots[2 * i + 1];
+        if ((meta & HAS_POINTER) != 0) {
+            pointer[0] = pointers[i];
+            pointers[i] = null;
+        }
+        // Plain: ordered before the next lap's sender by the release store of head.
+        slots[2 * i] = 0;
+        HEAD.setRelease(this, h + 1);
+        return value;
+    }
+
+    /** The meta word without the ring's own mark of a pointer. */
+    static long bare(long meta) {
+        return meta & ~HAS_POINTER;
     }
 
     /**
@@ -112,6 +171,7 @@ final class PulseRing extends PulseRingLayout.PadAfter {
         long h = (long) HEAD.getOpaque(this);
         long start = h;
         long end = -1;
+        int seen = 0;
         for (int round = 0;;) {
             int i = (int) h & MASK;
             long meta = (long) LONGS.getAcquire(slots, 2 * i);
@@ -131,6 +191,10 @@ final class PulseRing extends PulseRingLayout.PadAfter {
                 pointers[i] = null;
                 meta &= ~HAS_POINTER;
             }
+            int prio = priority(meta);
+            if (prio > seen) {
+                seen = prio;
+            }
             if (lists != null) {
                 lists.add(meta, slots[2 * i + 1], stamp, pointer);
             }
@@ -140,6 +204,16 @@ final class PulseRing extends PulseRingLayout.PadAfter {
         }
         if (h != start) {
             HEAD.setRelease(this, h);
+        }
+        // Empty up to the tail read above: the bound may come down to what is left, nothing.
+        // Lowered first, then the tail read again (Dekker with a sender's claim and its look at
+        // the bound): a pulse claimed in between may have read the old bound, so the bound goes
+        // to the highest priority there is.
+        if (end >= 0 && (int) TOP.getOpaque(this) > seen) {
+            TOP.setVolatile(this, 0);
+            if ((long) TAIL.getVolatile(this) != h) {
+                TOP.setVolatile(this, Kernel.PRIORITY_MAX);
+            }
         }
     }
 

@@ -33,8 +33,21 @@ final class PulseRingLayout {
         long head;
     }
 
-    /** Padding after the head. */
-    abstract static class PadAfter extends HeadField {
+    /** Padding between the taker's line and the priority bound. */
+    abstract static class PadTop extends HeadField {
         long r01, r02, r03, r04, r05, r06, r07, r08;
+    }
+
+    /**
+     * The bound of the priorities in the ring: read by every sender after its claim and by the
+     * taker, written only when a sender raises it or the taker lowers it.
+     */
+    abstract static class TopField extends PadTop {
+        int top;
+    }
+
+    /** Padding after the bound. */
+    abstract static class PadAfter extends TopField {
+        long s01, s02, s03, s04, s05, s06, s07, s08;
     }
 }

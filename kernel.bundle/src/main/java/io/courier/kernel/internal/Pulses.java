@@ -24,7 +24,11 @@ import java.util.concurrent.locks.LockSupport;
  * while it spins and comes back by itself when a pulse is published; a sender wakes one only if
  * a receiver of the channel entered its park phase ({@link Channel#hasSleepers}): a slot's holder
  * without the lock, else one queued behind it. A woken receiver comes back and takes the pulse as
- * any receiver does. A pulse that finds the ring full, the
+ * any receiver does. A receiver under the lock takes the first pulse from the FIFOs without
+ * moving the ring when the ring's bound ({@link PulseRing#top}) says it holds none above it, or
+ * from the ring's head when the FIFOs are empty; and when nothing can come before them it sets
+ * the next pulses of that priority aside ({@link PulseBatch}) for the receives that follow to
+ * take without the lock. A pulse that finds the ring full, the
  * channel near its limit ({@link Channel#MAX_PULSES}: EAGAIN past it) or a kernel pulse is queued
  * under the lock, after whatever the ring held. {@link #write} lays a pulse out in a receiver's
  * buffer as {@link PulseLayout} says, without allocating.
@@ -95,7 +99,8 @@ final class Pulses {
             return postLocked(ch, priority, code, value, scoid, pointer, true);
         }
         if (!ch.pulseRoom(ring)) {
-            throw full(ch);
+            // Near the limit by the count the receivers published: counted exactly under the lock.
+            return postLocked(ch, priority, code, value, scoid, pointer, true);
         }
         if (!ring.offer(PulseRing.meta(priority, code, scoid), value, pointer)) {
             return postLocked(ch, priority, code, value, scoid, pointer, true);
@@ -167,6 +172,14 @@ final class Pulses {
         return q.count() > 1 || (ring != null && ring.hasPublished()) ? ch.pollAnyReceiver() : null;
     }
 
+    /**
+     * As {@link #passOn}, after a receiver took the ring's head ({@link #takeHead}): claims a
+     * waiting receiver if a pulse is left. Under the lock.
+     */
+    static KThread passOnAfterHead(Channel ch, PulseLists q, PulseRing ring) {
+        return (q != null && q.count() > 0) || ring.hasPublished() ? ch.pollAnyReceiver() : null;
+    }
+
     /** Ends the wait of {@code r}, which {@link #passOn} claimed; null for none. */
     static void wake(KThread r) {
         if (r != null) {
@@ -230,6 +243,128 @@ final class Pulses {
         }
         write(dst, PulseRing.code(meta), value, PulseRing.scoid(meta));
         return null;
+    }
+
+    /**
+     * As {@link #take}, for the pulse at the head of the channel's ring, published with meta word
+     * {@code meta} and first by priority, then age, of all the channel's pulses: taken where it
+     * is, without moving the others into the FIFOs (the one-priority fast path). Under the lock.
+     *
+     * @throws KernelException EFAULT when {@code dst} is too small: the pulse is lost (K8)
+     */
+    static Pulse takeHead(KThread t, Channel ch, PulseRing ring, long meta, ByteBuffer[] dst) {
+        Object pointer = null;
+        long value;
+        if (PulseRing.bare(meta) == meta) {
+            value = ring.poll(meta, null);
+        } else {
+            Object[] box = new Object[1];
+            value = ring.poll(meta, box);
+            pointer = box[0];
+        }
+        int prio = PulseRing.priority(meta);
+        if (ch.inherits() && t.effPriority != prio) {
+            t.effPriority = prio;
+        }
+        if (dst == null) {
+            return new Pulse(PulseRing.code(meta), value, PulseRing.scoid(meta), prio, pointer);
+        }
+        write(dst, PulseRing.code(meta), value, PulseRing.scoid(meta));
+        return null;
+    }
+
+    /**
+     * After a receiver under the lock took a pulse of priority {@code prio}, the first of the
+     * channel's by priority then age: sets aside the next pulses of that priority for the
+     * receives that follow to take without the lock ({@link PulseBatch}), when nothing can come
+     * before them: no sender queued, no other receiver waiting, and none of the ring's pulses
+     * above them. Oldest first: that priority's FIFO, then, once it is empty and no pulse of
+     * another priority waits in the FIFOs, the ring's head while its pulses are of that priority.
+     * Under the lock.
+     */
+    static void setAside(Channel ch, PulseLists q, PulseRing ring, int prio) {
+        if (ring == null || !ch.senders.isEmpty() || ring.top() > prio || ch.receiverWaiting()) {
+            return;
+        }
+        boolean fromLists = q != null && q.count() > 0;
+        if (!fromLists && !ring.hasPublished()) {
+            return;
+        }
+        PulseBatch b = ch.ensureBatch();
+        if (fromLists) {
+            while (b.room() > 0 && q.topPriority() == prio) {
+                b.put(q.meta(prio), q.value(prio), q.stamp(prio), q.pointer(prio));
+                q.remove(prio);
+            }
+            if (q.count() > 0) {
+                b.open(prio);
+                ch.pulsesChanged(q);
+                return;
+            }
+        }
+        Object[] box = null;
+        long stamp = ch.pulseStamp();
+        for (long meta; b.room() > 0 && (meta = ring.peek()) != 0 && PulseRing.priority(meta) == prio;) {
+            Object pointer = null;
+            long value;
+            if (PulseRing.bare(meta) == meta) {
+                value = ring.poll(meta, null);
+            } else {
+                if (box == null) {
+                    box = new Object[1];
+                }
+                value = ring.poll(meta, box);
+                pointer = box[0];
+                box[0] = null;
+            }
+            b.put(PulseRing.bare(meta), value, stamp, pointer);
+        }
+        b.open(prio);
+        if (q != null) {
+            ch.pulsesChanged(q);
+        }
+    }
+
+    /**
+     * A receive without the lock: the next pulse of the channel's open batch, when no pulse
+     * above it arrived since ({@link PulseRing#top}), written into {@code dst} or, for
+     * msgReceivePulse ({@code dst} null), put in {@code t.recvPulse}; the receiver takes its
+     * priority (K10). False when there is none to take so: the receive goes on under the lock.
+     *
+     * @throws KernelException EFAULT when {@code dst} is too small: the pulse is lost (K8)
+     */
+    static boolean takeAside(KThread t, Channel ch, ByteBuffer[] dst) {
+        PulseBatch b = ch.batch();
+        if (b == null) {
+            return false;
+        }
+        long s = b.state();
+        int i = PulseBatch.index(s);
+        if (i < 0) {
+            return false;
+        }
+        int prio = b.priority();
+        // A pulse above the batch's in the ring: the lock decides (its sender raised the bound
+        // before publishing it, and a send that is over is seen here).
+        if (ch.ring().top() > prio || ch.destroyed) {
+            return false;
+        }
+        long meta = b.metaAt(i);
+        long value = b.valueAt(i);
+        Object pointer = b.pointerAt(i);
+        if (!b.claim(s)) {
+            return false;
+        }
+        if (ch.inherits() && t.effPriority != prio) {
+            t.effPriority = prio;
+        }
+        if (dst == null) {
+            t.recvPulse = new Pulse(PulseRing.code(meta), value, PulseRing.scoid(meta), prio, pointer);
+        } else {
+            t.recvPulse = null;
+            write(dst, PulseRing.code(meta), value, PulseRing.scoid(meta));
+        }
+        return true;
     }
 
     /**
