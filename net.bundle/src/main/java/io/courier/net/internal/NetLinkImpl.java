@@ -139,9 +139,7 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     @Override
     public int poll(RecordHandler recordHandler, int recordLimit) {
         check();
-        handler = recordHandler;
-        limit = recordLimit;
-        delivered = 0;
+        begin(recordHandler, recordLimit);
         try {
             in.controlledPoll(this, Integer.MAX_VALUE);
         } finally {
@@ -151,6 +149,18 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             throw corrupt;
         }
         return delivered;
+    }
+
+    /** Starts a poll: {@link #onFragment} hands at most {@code recordLimit} records to {@code recordHandler}. */
+    void begin(RecordHandler recordHandler, int recordLimit) {
+        handler = recordHandler;
+        limit = recordLimit;
+        delivered = 0;
+    }
+
+    /** The failure that a corrupt record set, or null. */
+    CorruptRingException corrupt() {
+        return corrupt;
     }
 
     @Override

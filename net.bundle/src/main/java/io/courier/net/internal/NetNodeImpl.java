@@ -316,6 +316,10 @@ public final class NetNodeImpl implements NetNode {
         while (running) {
             int work = 0;
             try {
+                if (aeron.isClosed()) {
+                    failed();
+                    break;
+                }
                 work += control.poll(onControl, 16);
                 long now = System.nanoTime();
                 if (now - nextCheck >= 0) {
@@ -346,7 +350,32 @@ public final class NetNodeImpl implements NetNode {
                 LockSupport.parkNanos(this, park);
             }
         }
-        leave();
+        if (!aeron.isClosed()) {
+            leave();
+        }
+    }
+
+    /**
+     * The Aeron client closed under us (its media driver stopped answering): every peer is down
+     * and this node is of no more use; it says so, and the owner closes and restarts it.
+     */
+    private void failed() {
+        LOG.error("node {}: its media driver stopped (Aeron closed): every peer is down; close and restart the node",
+                config.name());
+        for (int nd = 1; nd < byNd.length; nd++) {
+            PeerState p = byNd[nd];
+            if (p.up) {
+                p.up = false;
+                NetLinkImpl l = p.link;
+                p.link = null;
+                l.close("node " + config.name() + "'s media driver stopped");
+                try {
+                    listener.nodeDown(p.nd, p.config.name(), "this node's media driver stopped");
+                } catch (RuntimeException e) {
+                    LOG.error("node {}: the listener failed on nodeDown of {}", config.name(), p, e);
+                }
+            }
+        }
     }
 
     /** Says GOODBYE to the peers that are up and closes their links (no listener calls). */
@@ -476,7 +505,9 @@ public final class NetNodeImpl implements NetNode {
         if (forUs && !handshake.verify(inFrame)) {
             refused.warn("key:" + peerName, "node {}: refused node {} at {}: its proof does not match the shared key",
                     config.name(), peerName, source);
-            return;
+            // Taken as an unsigned HELLO (which proves nothing): its nonce is still answered, so
+            // the peer sees our proof fail too and says so in its own log.
+            forUs = false;
         }
         onHello(p, kind, flags, forUs, System.nanoTime());
     }
