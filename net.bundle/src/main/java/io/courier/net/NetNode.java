@@ -17,8 +17,9 @@ public interface NetNode extends AutoCloseable {
     int ND_LOCAL_NODE = 0;
 
     /**
-     * Starts a node: its media driver (in a folder of its own under {@code /dev/shm}, deleted on
-     * close), its endpoint, and the handshakes with its peers.
+     * Starts a node: its media driver (in a folder of its own under {@code /dev/shm}, or the
+     * system property {@code courier.net.root}, deleted on close; a node killed leaves it), its
+     * endpoint, and the handshakes with its peers.
      *
      * @throws IllegalStateException the endpoint cannot be bound (in use, not a local address)
      */

@@ -58,6 +58,7 @@ final class ChildNode implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dcourier.net.root=" + dir, // a killed node leaves its driver folder: in the test folder
                 "-cp", System.getProperty("java.class.path"), NetChild.class.getName(), name, Integer.toString(port),
                 keyFile.toString(), Long.toString(heartbeatMs), Long.toString(deadAfterMs)));
         cmd.addAll(List.of(peers));

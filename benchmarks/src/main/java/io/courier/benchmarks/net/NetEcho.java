@@ -31,6 +31,9 @@ public final class NetEcho {
     static final long MAX_PARK_NANOS = Long.getLong("courier.net.maxParkNanos", 1_000_000);
     static final byte[] KEY = "courier-benchmark-key-0123456789".getBytes();
 
+    /** What the end of standard input closes before the JVM halts. */
+    private static volatile Runnable cleanUp;
+
     private NetEcho() {
     }
 
@@ -126,6 +129,10 @@ public final class NetEcho {
             } catch (IOException e) {
                 // Treated as the end.
             }
+            Runnable c = cleanUp;
+            if (c != null) {
+                c.run(); // the node's or driver's folder in /dev/shm
+            }
             Runtime.getRuntime().halt(0);
         });
         boolean echo = args.length > 3 && args[3].equals("echo");
@@ -156,6 +163,7 @@ public final class NetEcho {
                 // The benchmark is over.
             }
         });
+        cleanUp = node[0]::close;
         ready();
         Thread.currentThread().join();
     }
@@ -189,6 +197,10 @@ public final class NetEcho {
                 io.aeron.Aeron aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
                 io.aeron.Subscription in = aeron.addSubscription("aeron:udp?endpoint=127.0.0.1:" + myPort, STREAM);
                 io.aeron.ExclusivePublication out = aeron.addExclusivePublication(udp(peerPort, 1 << 20), STREAM)) {
+            cleanUp = () -> {
+                org.agrona.CloseHelper.quietCloseAll(aeron, driver);
+                dir.toFile().delete();
+            };
             ready();
             io.aeron.logbuffer.FragmentHandler handler = (buffer, offset, length, header) -> {
                 if (echo) {

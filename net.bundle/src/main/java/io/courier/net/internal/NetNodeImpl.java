@@ -140,7 +140,9 @@ public final class NetNodeImpl implements NetNode {
         Path folder;
         try {
             Path shm = Path.of("/dev/shm");
-            Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+            String root = System.getProperty("courier.net.root");
+            Path base = root != null ? Path.of(root)
+                    : Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
             folder = Files.createTempDirectory(base, "courier-net-" + config.name() + "-");
         } catch (IOException e) {
             throw new IllegalStateException("node " + config.name() + ": cannot make its media driver's folder", e);
