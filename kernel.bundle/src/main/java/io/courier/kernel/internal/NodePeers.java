@@ -899,6 +899,13 @@ final class NodePeers implements AutoCloseable {
                 if (!closed) {
                     cutOff(this, e.getMessage());
                 }
+            } catch (IllegalStateException e) {
+                // The link was closed under the consumer: the network took the node down (its
+                // nodeDown follows), or the ring was unmapped. Nothing more comes from it.
+                if (!closed) {
+                    LOG.info("node peer {}: {}", label, e.getMessage());
+                    cutOff(this, e.getMessage());
+                }
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.error("node peer {}: the consumer failed", label, e);

@@ -1,0 +1,241 @@
+package io.courier.benchmarks.net;
+
+import io.courier.net.NetConfig;
+import io.courier.net.NetListener;
+import io.courier.net.NetNode;
+import io.courier.node.Link;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The far JVM of the node-to-node benchmarks, on loopback: it answers (echo) or swallows (sink)
+ * 64-byte records over a Courier {@link Link} to another node, over a raw Aeron UDP stream pair
+ * with a media driver of its own set up as the Courier node's, or over TCP. It ends when its
+ * standard input closes.
+ */
+public final class NetEcho {
+    static final int SIZE = 64;
+    static final int STREAM = 10;
+    static final long MAX_PARK_NANOS = Long.getLong("courier.net.maxParkNanos", 1_000_000);
+    static final byte[] KEY = "courier-benchmark-key-0123456789".getBytes();
+
+    /** What the end of standard input closes before the JVM halts. */
+    private static volatile Runnable cleanUp;
+
+    private NetEcho() {
+    }
+
+    /** Starts a child JVM with {@code args} on this JVM's class path. */
+    static Process startChild(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), NetEcho.class.getName()));
+        for (String prop : new String[] {"courier.net.driverMaxParkNanos", "courier.net.maxParkNanos"}) {
+            if (System.getProperty(prop) != null) {
+                cmd.add(cmd.size() - 1, "-D" + prop + "=" + System.getProperty(prop)); // before the class name
+            }
+        }
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** Reads the child's "READY" line (bounded). */
+    static void awaitReady(Process child) throws IOException, InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        StringBuilder line = new StringBuilder();
+        InputStream in = child.getInputStream();
+        while (System.nanoTime() < end) {
+            if (in.available() > 0) {
+                int c = in.read();
+                if (c == '\n') {
+                    if (line.toString().equals("READY")) {
+                        return;
+                    }
+                    line.setLength(0);
+                } else {
+                    line.append((char) c);
+                }
+            } else if (!child.isAlive()) {
+                throw new IllegalStateException("the echo JVM ended: " + child.exitValue());
+            } else {
+                Thread.sleep(5);
+            }
+        }
+        throw new IllegalStateException("the echo JVM did not get ready within 30 s");
+    }
+
+    static void stop(Process child) throws Exception {
+        if (child != null) {
+            child.getOutputStream().close();
+            if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    /** A media driver set up as {@code NetNodeImpl}'s (shared thread, backing off to 1 ms parks). */
+    static io.aeron.driver.MediaDriver driver(Path dir) {
+        return io.aeron.driver.MediaDriver.launch(new io.aeron.driver.MediaDriver.Context()
+                .aeronDirectoryName(dir.toString())
+                .threadingMode(io.aeron.driver.ThreadingMode.SHARED)
+                .sharedIdleStrategy(new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000,
+                        Long.getLong("courier.net.driverMaxParkNanos", 1_000_000)))
+                .termBufferSparseFile(true)
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+    }
+
+    static String udp(int port, int termLength) {
+        return "aeron:udp?endpoint=127.0.0.1:" + port + "|interface=127.0.0.1:0|term-length=" + termLength;
+    }
+
+    /**
+     * Waits as a Courier link's consumer does ({@code NetLinkImpl.await}): spins 20 µs, then parks
+     * from 1 µs doubling up to 1 ms (or {@code courier.net.maxParkNanos}, as the link), until
+     * {@code ready} says so.
+     */
+    static void idle(java.util.function.BooleanSupplier ready) {
+        long start = System.nanoTime();
+        long park = 1_000;
+        while (!ready.getAsBoolean()) {
+            if (System.nanoTime() - start < 20_000) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(park);
+                park = Math.min(park * 2, MAX_PARK_NANOS);
+            }
+        }
+    }
+
+    /** {@code link MYPORT PEERPORT echo|sink}, {@code aeron MYPORT PEERPORT echo|sink} or {@code tcp PORT}. */
+    public static void main(String[] args) throws Exception {
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // Nothing is sent: we only wait for the end.
+                }
+            } catch (IOException e) {
+                // Treated as the end.
+            }
+            Runnable c = cleanUp;
+            if (c != null) {
+                c.run(); // the node's or driver's folder in /dev/shm
+            }
+            Runtime.getRuntime().halt(0);
+        });
+        boolean echo = args.length > 3 && args[3].equals("echo");
+        switch (args[0]) {
+            case "link" -> link(Integer.parseInt(args[1]), Integer.parseInt(args[2]), echo);
+            case "aeron" -> aeron(Integer.parseInt(args[1]), Integer.parseInt(args[2]), echo);
+            default -> tcp(Integer.parseInt(args[1]));
+        }
+    }
+
+    private static void ready() {
+        System.out.println("READY");
+        System.out.flush();
+    }
+
+    private static void link(int myPort, int peerPort, boolean echo) throws InterruptedException {
+        NetConfig config = NetConfig.of("echo", myPort, List.of(new NetConfig.Peer("bench", "127.0.0.1", peerPort)), KEY);
+        NetNode[] node = new NetNode[1];
+        node[0] = NetNode.start(config, new NetListener() {
+            @Override
+            public void nodeUp(int nd, String name, long incarnation) {
+                Link link = node[0].link(nd);
+                Thread.ofPlatform().daemon().name("echo").start(() -> serve(link, echo));
+            }
+
+            @Override
+            public void nodeDown(int nd, String name, String reason) {
+                // The benchmark is over.
+            }
+        });
+        cleanUp = node[0]::close;
+        ready();
+        Thread.currentThread().join();
+    }
+
+    private static void serve(Link link, boolean echo) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(link.maxPayload());
+        ByteBuffer[] bufs = {buf};
+        io.courier.node.RecordHandler handler = (type, seg, offset, length) -> {
+            if (echo) {
+                buf.clear().limit(length);
+                MemorySegment.copy(seg, offset, MemorySegment.ofBuffer(buf), 0, length);
+                while (!link.offer(type, bufs)) {
+                    Thread.onSpinWait();
+                }
+            }
+        };
+        try {
+            while (true) {
+                if (link.await(100_000_000L)) {
+                    link.poll(handler, 64);
+                }
+            }
+        } catch (IllegalStateException | InterruptedException e) {
+            // The link went down: the benchmark is over.
+        }
+    }
+
+    private static void aeron(int myPort, int peerPort, boolean echo) throws IOException {
+        Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "courier-bench-echo-");
+        try (io.aeron.driver.MediaDriver driver = driver(dir.resolve("aeron"));
+                io.aeron.Aeron aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                io.aeron.Subscription in = aeron.addSubscription("aeron:udp?endpoint=127.0.0.1:" + myPort, STREAM);
+                io.aeron.ExclusivePublication out = aeron.addExclusivePublication(udp(peerPort, 1 << 20), STREAM)) {
+            cleanUp = () -> {
+                org.agrona.CloseHelper.quietCloseAll(aeron, driver);
+                dir.toFile().delete();
+            };
+            ready();
+            io.aeron.logbuffer.FragmentHandler handler = (buffer, offset, length, header) -> {
+                if (echo) {
+                    while (out.offer(buffer, offset, length) < 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+            };
+            int[] got = {0};
+            while (true) {
+                idle(() -> (got[0] = in.poll(handler, 64)) > 0);
+            }
+        }
+    }
+
+    private static void tcp(int port) throws IOException {
+        try (ServerSocket server = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            ready();
+            try (Socket s = server.accept()) {
+                s.setTcpNoDelay(true);
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                byte[] buf = new byte[SIZE];
+                while (true) {
+                    int n = 0;
+                    while (n < SIZE) {
+                        int r = in.read(buf, n, SIZE - n);
+                        if (r < 0) {
+                            return;
+                        }
+                        n += r;
+                    }
+                    out.write(buf);
+                }
+            }
+        }
+    }
+}

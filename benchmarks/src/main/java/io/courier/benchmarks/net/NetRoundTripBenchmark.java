@@ -1,0 +1,83 @@
+package io.courier.benchmarks.net;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * SPEC B3 (issue 21): the round trip of a 64-byte record between two nodes in two JVMs on
+ * loopback, over a Courier node-to-node {@code Link} ({@code courierLink}: offer, then await and
+ * poll the echo), beside a raw Aeron UDP ping-pong with the same media-driver settings and the
+ * same waiting ({@code aeronUdp}) and a TCP socket ping-pong with TCP_NODELAY ({@code tcp}), in
+ * one run. The far JVM is a {@link NetEcho}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms256m", "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow"})
+public class NetRoundTripBenchmark {
+    @Param({"courierLink", "aeronUdp", "tcp"})
+    public String path;
+
+    private NetPeers peers;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        peers = new NetPeers(path, true);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        peers.close();
+    }
+
+    @Benchmark
+    public int roundTrip() throws Exception {
+        NetPeers p = peers;
+        p.got = 0;
+        if (p.link != null) {
+            while (!p.link.offer(1, p.iov)) {
+                Thread.onSpinWait();
+            }
+            while (p.got == 0) {
+                if (p.link.await(1_000_000_000L)) {
+                    p.link.poll(p.onRecord, 1);
+                }
+            }
+            return p.got;
+        }
+        if (p.pub != null) {
+            while (p.pub.offer(p.aeronPayload, 0, NetEcho.SIZE) < 0) {
+                Thread.onSpinWait();
+            }
+            NetEcho.idle(() -> p.sub.poll(p.onFragment, 1) > 0);
+            return p.got;
+        }
+        p.tcpOut.write(p.tcpPayload);
+        int n = 0;
+        while (n < NetEcho.SIZE) {
+            int r = p.tcpIn.read(p.tcpPayload, n, NetEcho.SIZE - n);
+            if (r < 0) {
+                throw new IOException("the echo JVM closed its socket");
+            }
+            n += r;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,83 @@
+package io.courier.itest;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+
+/**
+ * SPEC B3 as a user meets it: two runtimes started by {@code bin/start} (what {@code ./courier
+ * run} runs), each a node of a network through {@code conf/io.courier.net.cfg} (ConfigAdmin:
+ * name, port, peers, key file). Each one's {@code nodes} shows the other up, with the
+ * asynchronous-messaging gateway among its global names; when one is killed with SIGKILL the
+ * other shows it down within the dead-after time, and its shell lives on.
+ */
+public class RuntimesAcrossNodesTest {
+    private static final Duration LIMIT = Duration.ofSeconds(20);
+
+    private static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    public void twoRuntimesConfiguredAsNodesSeeEachOtherAndADeadOneGoesDown() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "net-");
+        Path key = dir.resolve("net.key");
+        Files.writeString(key, "a key shared by both nodes, not a default\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        int pa = freeUdpPort();
+        int pb = freeUdpPort();
+        try (ChildRuntime a = new ChildRuntime(); ChildRuntime b = new ChildRuntime()) {
+            a.configure("io.courier.net", Map.of("name", "alpha", "port", Integer.toString(pa),
+                    "peers", "beta@127.0.0.1:" + pb, "keyFile", key.toString(), "deadAfterMillis", "1500"));
+            b.configure("io.courier.net", Map.of("name", "beta", "port", Integer.toString(pb),
+                    "peers", "alpha@127.0.0.1:" + pa, "keyFile", key.toString(), "deadAfterMillis", "1500"));
+            a.start();
+            b.start();
+            // asyncmsg's gateway starts with the first asynchronous channel: none here, so beta's
+            // global names may be empty; what matters is that it is up.
+            awaitNodes(a, "beta is up to alpha", "beta", "up");
+            awaitNodes(b, "alpha is up to beta", "alpha", "up");
+
+            b.process().destroyForcibly(); // SIGKILL
+            if (!b.process().waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the runtime did not end on SIGKILL");
+            }
+            long t0 = System.nanoTime();
+            awaitNodes(a, "beta is down to alpha", "beta", "down");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            if (ms > 5_000) {
+                throw new AssertionError("beta seen down after " + ms + " ms");
+            }
+            int mark = a.output().size();
+            a.type("echo still-here");
+            a.awaitFrom(mark, "alpha's shell lives on", LIMIT, line -> ChildRuntime.bare(line).equals("still-here"));
+        }
+    }
+
+    /** Types {@code nodes} until its table has the row of node {@code name} in {@code state}. */
+    private static void awaitNodes(ChildRuntime r, String what, String name, String state) throws Exception {
+        long end = System.nanoTime() + LIMIT.toNanos();
+        while (true) {
+            int mark = r.output().size();
+            r.type("nodes");
+            try {
+                java.util.regex.Pattern row = java.util.regex.Pattern.compile(
+                        "^\\s*\\d+\\s+" + name + "\\s+127\\.0\\.0\\.1:\\d+\\s+" + state + "\\b.*");
+                r.awaitFrom(mark, what, Duration.ofSeconds(2), line -> row.matcher(ChildRuntime.bare(line)).matches());
+                return;
+            } catch (AssertionError e) {
+                if (System.nanoTime() > end) {
+                    throw e;
+                }
+            }
+        }
+    }
+}

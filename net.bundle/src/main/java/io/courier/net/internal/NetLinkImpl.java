@@ -1,0 +1,299 @@
+package io.courier.net.internal;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.FrameDescriptor;
+import io.aeron.logbuffer.Header;
+import io.courier.node.CorruptRingException;
+import io.courier.node.Link;
+import io.courier.node.RecordHandler;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A {@link Link} to another node for one up period: records go out on this node's record
+ * publication to it (one Aeron message each: a 4-byte type, then the payload; Aeron fragments
+ * and reassembles messages above the MTU in order), and come in from the one Aeron image of the
+ * peer's record stream that the handshake bound, polled in place by the consumer.
+ *
+ * <p>Trust: the image's bytes come from the network. Every record's length and type are checked
+ * before use: a record shorter than its type, with a type &lt;= 0, longer than
+ * {@link #MAX_PAYLOAD}, or fragments out of order make the link fail with a
+ * {@link CorruptRingException} (the peer is to be cut off), never an out-of-bounds access.
+ *
+ * <p>Payloads are copied into one native buffer of {@link #MAX_PAYLOAD} bytes (whole records in
+ * one copy, fragmented ones assembled there) and handed over as a {@link MemorySegment} of it:
+ * nothing is allocated per record.
+ */
+final class NetLinkImpl implements Link, ControlledFragmentHandler {
+    /** Term length of the record streams: the largest Aeron message is an eighth of it. */
+    static final int TERM_LENGTH = 1 << 20;
+    static final int TYPE_BYTES = 4;
+    /** The largest record payload: the largest Aeron message less the type. */
+    static final int MAX_PAYLOAD = FrameDescriptor.computeMaxMessageLength(TERM_LENGTH) - TYPE_BYTES;
+    /** How long an idle {@link #await} spins before it parks (system property {@code courier.net.spinNanos}). */
+    static final long SPIN_NANOS = Long.getLong("courier.net.spinNanos", 20_000);
+    /** The longest park of an idle {@link #await} (system property {@code courier.net.maxParkNanos}). */
+    static final long MAX_PARK_NANOS = Long.getLong("courier.net.maxParkNanos", 1_000_000);
+
+    private final String peer;
+    private final ExclusivePublication out;
+    private final Image in;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final UnsafeBuffer staging;
+    private volatile boolean closed;
+    private volatile String closedWhy = "closed";
+
+    // Consumer side.
+    private final ByteBuffer inBytes = ByteBuffer.allocateDirect(MAX_PAYLOAD);
+    private final MemorySegment inSegment = MemorySegment.ofBuffer(inBytes);
+    private int assembled = -1;
+    private int assemblingType;
+    private RecordHandler handler;
+    private int limit;
+    private int delivered;
+    private boolean peeked;
+    private CorruptRingException corrupt;
+    private final ControlledFragmentHandler peek = (buffer, offset, length, header) -> {
+        peeked = true;
+        return Action.ABORT;
+    };
+
+    NetLinkImpl(String peer, ExclusivePublication out, Image in) {
+        this.peer = peer;
+        this.out = out;
+        this.in = in;
+        this.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_PAYLOAD + TYPE_BYTES));
+    }
+
+    @Override
+    public String peer() {
+        return peer;
+    }
+
+    @Override
+    public int maxPayload() {
+        return MAX_PAYLOAD;
+    }
+
+    /** The Aeron session of the peer's record stream this link reads. */
+    int inSession() {
+        return in.sessionId();
+    }
+
+    boolean imageClosed() {
+        return in.isClosed();
+    }
+
+    // ---- producers --------------------------------------------------------------------------
+
+    @Override
+    public boolean offer(int type, ByteBuffer[] srcs) {
+        if (type <= 0) {
+            throw new IllegalArgumentException("a record's type is > 0: " + type);
+        }
+        long total = 0;
+        for (ByteBuffer b : srcs) {
+            total += b.remaining();
+        }
+        if (total > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("a record of " + total + " bytes does not fit a link to " + peer
+                    + " (at most " + MAX_PAYLOAD + ")");
+        }
+        sendLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the link to " + peer + " is closed: " + closedWhy);
+            }
+            staging.putInt(0, type, ByteOrder.LITTLE_ENDIAN);
+            int at = TYPE_BYTES;
+            int left = (int) total;
+            for (ByteBuffer b : srcs) {
+                int n = Math.min(b.remaining(), left); // never more than was counted
+                staging.putBytes(at, b, b.position(), n);
+                at += n;
+                left -= n;
+            }
+            long r = out.offer(staging, 0, at);
+            if (r > 0) {
+                return true;
+            }
+            if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) {
+                throw new IllegalStateException("the link to " + peer + " is closed: its stream ended (" + r + ")");
+            }
+            return false; // back-pressured, not connected yet, or an admin action: try again
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    // ---- consumer ---------------------------------------------------------------------------
+
+    @Override
+    public int poll(RecordHandler recordHandler, int recordLimit) {
+        check();
+        begin(recordHandler, recordLimit);
+        try {
+            in.controlledPoll(this, Integer.MAX_VALUE);
+        } finally {
+            handler = null;
+        }
+        if (corrupt != null) {
+            throw corrupt;
+        }
+        return delivered;
+    }
+
+    /** Starts a poll: {@link #onFragment} hands at most {@code recordLimit} records to {@code recordHandler}. */
+    void begin(RecordHandler recordHandler, int recordLimit) {
+        handler = recordHandler;
+        limit = recordLimit;
+        delivered = 0;
+    }
+
+    /** The failure that a corrupt record set, or null. */
+    CorruptRingException corrupt() {
+        return corrupt;
+    }
+
+    @Override
+    public Action onFragment(DirectBuffer buffer, int offset, int length, Header header) {
+        if (closed || delivered >= limit) {
+            return Action.ABORT;
+        }
+        byte flags = header.flags();
+        if ((flags & FrameDescriptor.UNFRAGMENTED) == FrameDescriptor.UNFRAGMENTED) {
+            if (assembled >= 0) {
+                return fail("a whole record inside a fragmented one");
+            }
+            int type = typeOf(buffer, offset, length);
+            if (type <= 0) {
+                return Action.ABORT;
+            }
+            buffer.getBytes(offset + TYPE_BYTES, inBytes, 0, length - TYPE_BYTES);
+            deliver(type, length - TYPE_BYTES);
+        } else if ((flags & FrameDescriptor.BEGIN_FRAG_FLAG) != 0) {
+            if (assembled >= 0) {
+                return fail("a record begun inside another");
+            }
+            int type = typeOf(buffer, offset, length);
+            if (type <= 0) {
+                return Action.ABORT;
+            }
+            buffer.getBytes(offset + TYPE_BYTES, inBytes, 0, length - TYPE_BYTES);
+            assemblingType = type;
+            assembled = length - TYPE_BYTES;
+        } else {
+            if (assembled < 0) {
+                return fail("a record's later fragment without its first");
+            }
+            if (length > MAX_PAYLOAD - assembled) {
+                return fail("a fragmented record longer than " + MAX_PAYLOAD + " bytes");
+            }
+            buffer.getBytes(offset, inBytes, assembled, length);
+            assembled += length;
+            if ((flags & FrameDescriptor.END_FRAG_FLAG) != 0) {
+                int n = assembled;
+                assembled = -1;
+                deliver(assemblingType, n);
+            }
+        }
+        return delivered >= limit ? Action.BREAK : Action.CONTINUE;
+    }
+
+    /** The type of the record (or first fragment) at {@code offset}, checked; 0 when it failed the link. */
+    private int typeOf(DirectBuffer buffer, int offset, int length) {
+        if (length < TYPE_BYTES || length - TYPE_BYTES > MAX_PAYLOAD) {
+            fail("a record of " + length + " bytes");
+            return 0;
+        }
+        int type = buffer.getInt(offset, ByteOrder.LITTLE_ENDIAN);
+        if (type <= 0) {
+            fail("a record of type " + type);
+            return 0;
+        }
+        return type;
+    }
+
+    private void deliver(int type, int length) {
+        delivered++;
+        handler.onRecord(type, inSegment, 0, length);
+    }
+
+    private Action fail(String why) {
+        corrupt = new CorruptRingException(peer, "net", why);
+        return Action.ABORT;
+    }
+
+    @Override
+    public boolean await(long timeoutNanos) throws InterruptedException {
+        long start = System.nanoTime();
+        long park = 1_000;
+        while (true) {
+            check();
+            if (hasRecord()) {
+                return true;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            long waited = System.nanoTime() - start;
+            if (timeoutNanos >= 0 && waited >= timeoutNanos) {
+                return false;
+            }
+            if (waited < SPIN_NANOS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long p = timeoutNanos >= 0 ? Math.min(park, timeoutNanos - waited) : park;
+            LockSupport.parkNanos(this, Math.max(p, 1));
+            park = Math.min(park * 2, MAX_PARK_NANOS);
+        }
+    }
+
+    /** Whether a fragment is there, without taking it. */
+    private boolean hasRecord() {
+        peeked = false;
+        in.controlledPoll(peek, 1);
+        return peeked;
+    }
+
+    private void check() {
+        if (corrupt != null) {
+            throw corrupt;
+        }
+        if (closed) {
+            throw new IllegalStateException("the link to " + peer + " is closed: " + closedWhy);
+        }
+    }
+
+    @Override
+    public void close() {
+        close("closed");
+    }
+
+    /**
+     * Closes with {@code why}: from here on offers, polls and awaits throw, and a poll under way
+     * delivers no further record. Waits for an offer under way, so the publication can go.
+     */
+    void close(String why) {
+        if (closed) {
+            return;
+        }
+        closedWhy = why;
+        closed = true;
+        sendLock.lock();
+        sendLock.unlock();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+}

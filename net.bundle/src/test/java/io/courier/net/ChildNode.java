@@ -1,0 +1,195 @@
+package io.courier.net;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A {@link NetChild} JVM as the tests drive it: its output lines kept (and waited for, with a
+ * limit), its standard error in a file (its log), killed by pid.
+ */
+final class ChildNode implements AutoCloseable {
+    static final long WAIT_MS = 20_000;
+    final String name;
+    final int port;
+    final Process process;
+    final Path log;
+    private final List<String> lines = new ArrayList<>();
+    private final OutputStream stdin;
+
+    private ChildNode(String name, int port, Process process, Path log) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+        this.log = log;
+        this.stdin = process.getOutputStream();
+        Thread.ofPlatform().daemon().name("out-" + name).start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    synchronized (lines) {
+                        lines.add(line);
+                        lines.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                // The child ended.
+            }
+        });
+    }
+
+    /** Starts node {@code name} on {@code port} with {@code peers} ("name@127.0.0.1:port"). */
+    static ChildNode start(Path dir, String name, int port, Path keyFile, long heartbeatMs, long deadAfterMs,
+            String... peers) throws IOException {
+        List<String> args = new ArrayList<>(List.of(name, Integer.toString(port), keyFile.toString(),
+                Long.toString(heartbeatMs), Long.toString(deadAfterMs)));
+        args.addAll(List.of(peers));
+        return startJava(dir, name, port, NetChild.class.getName(), args, l -> l.startsWith("READY "));
+    }
+
+    /** Starts {@code mainClass} with {@code args} in a JVM of its own (node {@code name}), once it says a line {@code ready} takes. */
+    static ChildNode startJava(Path dir, String name, int port, String mainClass, List<String> args,
+            Predicate<String> ready) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(args);
+        Path log = Files.createTempFile(dir, name + "-", ".log");
+        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+        ChildNode c = new ChildNode(name, port, p, log);
+        c.await(ready);
+        return c;
+    }
+
+    /** Sends a command line. */
+    void command(String line) {
+        try {
+            stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + name + " does not take commands", e);
+        }
+    }
+
+    /** The first line (from the start) that matches, waiting for it at most {@link #WAIT_MS}. */
+    String await(Predicate<String> p) {
+        return awaitFrom(0, p);
+    }
+
+    /** The first line at or after index {@code from} that matches. */
+    String awaitFrom(int from, Predicate<String> p) {
+        return line(awaitIndexFrom(from, p));
+    }
+
+    /** Line {@code i} of what it said. */
+    String line(int i) {
+        synchronized (lines) {
+            return lines.get(i);
+        }
+    }
+
+    /** The index of the first line at or after {@code from} that matches, waiting for it at most {@link #WAIT_MS}. */
+    int awaitIndexFrom(int from, Predicate<String> p) {
+        long end = System.currentTimeMillis() + WAIT_MS;
+        synchronized (lines) {
+            while (true) {
+                for (int i = from; i < lines.size(); i++) {
+                    if (p.test(lines.get(i))) {
+                        return i;
+                    }
+                }
+                long left = end - System.currentTimeMillis();
+                if (left <= 0 || !process.isAlive() && lines.size() == from) {
+                    fail("node " + name + " did not say what was awaited; it said " + lines + "\nits log:\n" + logText());
+                }
+                try {
+                    lines.wait(Math.min(left, 100));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
+        }
+    }
+
+    /** How many lines it said so far (a mark for {@link #awaitFrom}). */
+    int mark() {
+        synchronized (lines) {
+            return lines.size();
+        }
+    }
+
+    /** Asks for the count of records from {@code peer} on the current link: {received, error or "ok"}. */
+    String[] count(String peer) {
+        int m = mark();
+        command("COUNT " + peer);
+        String[] w = awaitFrom(m, l -> l.startsWith("COUNT " + peer + " ")).split(" ");
+        return new String[] {w[2], w[3]};
+    }
+
+    String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** How many lines of its log contain {@code s}. */
+    long logLines(String s) {
+        return logText().lines().filter(l -> l.contains(s)).count();
+    }
+
+    /** kill -9 by pid. */
+    void kill9() throws IOException, InterruptedException {
+        signal("-KILL");
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    void signal(String sig) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", sig, Long.toString(process.pid())).inheritIO().start();
+        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+            fail("kill " + sig + " " + process.pid() + " failed");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (process.isAlive()) {
+            try {
+                signal("-CONT");
+                stdin.close();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** A UDP port free on the loopback now (bound to port 0, then let go). */
+    static int freePort() {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.courier.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.courier.testing.Waits;
+import org.junit.jupiter.api.Test;
+
+/** B3 (net): two nodes in this JVM, each with its own media driver: up, records, down on close. */
+class NetNodeInJvmTest extends NetTestSupport {
+    @Test
+    void shouldComeUpCarryRecordsBothWaysAndGoDownWhenAPeerLeaves() throws Exception {
+        int pa = ChildNode.freePort();
+        int pb = ChildNode.freePort();
+        Events ea = new Events();
+        Events eb = new Events();
+        NetNode a = node("a", pa, ea, at("b", pb));
+        NetNode b = node("b", pb, eb, at("a", pa));
+        ea.await(0, l -> l.startsWith("UP b " + b.incarnation()));
+        eb.await(0, l -> l.startsWith("UP a " + a.incarnation()));
+        assertEquals(1, a.strToNd("b"));
+        assertEquals(0, a.strToNd("a"));
+        assertEquals("b", a.ndToStr(1));
+        assertThrows(UnknownNodeException.class, () -> a.strToNd("zz"));
+        assertThrows(UnknownNodeException.class, () -> a.link(2));
+        long n = 3_000;
+        Thread t = Thread.ofPlatform().start(() -> Traffic.send(b.link(1), "b", 0, n));
+        assertEquals(n, Traffic.send(a.link(1), "a", 0, n));
+        t.join(20_000);
+        Waits.eventually("b got a's records", () -> eb.checkers.get("a").received() >= n);
+        Waits.eventually("a got b's records", () -> ea.checkers.get("b").received() >= n);
+        assertNull(eb.checkers.get("a").error());
+        assertNull(ea.checkers.get("b").error());
+        assertEquals(n, eb.checkers.get("a").received());
+        int m = ea.mark();
+        long before = System.nanoTime();
+        b.close();
+        Events.Event down = ea.await(m, l -> l.startsWith("DOWN b"));
+        assertNull(a.link(1));
+        assertNull(ea.violation);
+        assertNull(eb.violation);
+        assertNotEquals(0, a.incarnation());
+        System.out.println("a heard b leave in " + (down.nanos() - before) / 1_000_000 + " ms: " + down.line());
+    }
+}
