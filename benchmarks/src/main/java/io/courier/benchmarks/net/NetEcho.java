@@ -119,7 +119,7 @@ public final class NetEcho {
         }
     }
 
-    /** {@code link MYPORT PEERPORT echo|sink}, {@code aeron MYPORT PEERPORT echo|sink} or {@code tcp PORT}. */
+    /** {@code link MYPORT PEERPORT echo|sink}, {@code kernel MYPORT PEERPORT}, {@code aeron MYPORT PEERPORT echo|sink} or {@code tcp PORT}. */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -138,6 +138,7 @@ public final class NetEcho {
         boolean echo = args.length > 3 && args[3].equals("echo");
         switch (args[0]) {
             case "link" -> link(Integer.parseInt(args[1]), Integer.parseInt(args[2]), echo);
+            case "kernel" -> kernel(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             case "aeron" -> aeron(Integer.parseInt(args[1]), Integer.parseInt(args[2]), echo);
             default -> tcp(Integer.parseInt(args[1]));
         }
@@ -165,6 +166,36 @@ public final class NetEcho {
         });
         cleanUp = node[0]::close;
         ready();
+        Thread.currentThread().join();
+    }
+
+    /** The global name of the {@code kernel} echo server. */
+    static final String KERNEL_ECHO = "bench-echo";
+
+    /**
+     * A Courier kernel on node "echo" whose server (global name {@link #KERNEL_ECHO}) replies to
+     * every message with its bytes: the far end of a kernel round trip across nodes.
+     */
+    private static void kernel(int myPort, int peerPort) throws InterruptedException {
+        NetConfig config = NetConfig.of("echo", myPort, List.of(new NetConfig.Peer("bench", "127.0.0.1", peerPort)), KEY);
+        io.courier.kernel.internal.MicrokernelImpl mk = new io.courier.kernel.internal.MicrokernelImpl();
+        io.courier.net.NetNetwork net = io.courier.net.NetNetwork.start(config);
+        mk.joinNetwork(net);
+        cleanUp = net::close;
+        io.courier.kernel.Kernel server = mk.process("echo");
+        Thread.ofPlatform().daemon().name("echo").start(() -> {
+            int chid = server.nameAttach(KERNEL_ECHO, 0x1).chid();
+            ready();
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            while (true) {
+                buf.clear();
+                long rcvid = server.msgReceive(chid, buf, null);
+                if (rcvid != 0) {
+                    buf.flip();
+                    server.msgReply(rcvid, 0, buf);
+                }
+            }
+        });
         Thread.currentThread().join();
     }
 

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
 /**
  * This JVM's side of the node-to-node benchmarks, by path: a Courier node whose {@link Link} goes
  * to the {@link NetEcho} JVM's node ("courierLink"), a raw Aeron UDP publication and subscription
- * pair with a media driver of its own ("aeronUdp"), or a TCP socket ("tcp").
+ * pair with a media driver of its own ("aeronUdp"), a TCP socket ("tcp"), or a Courier kernel
+ * whose client sends to the echo JVM's kernel server by its global name ("courierKernel").
  */
 final class NetPeers {
     final String path;
@@ -32,6 +33,12 @@ final class NetPeers {
     private Process child;
     private NetNode node;
     Link link;
+    private io.courier.kernel.internal.MicrokernelImpl mk;
+    private io.courier.net.NetNetwork net;
+    io.courier.kernel.Kernel kernel;
+    int coid = -1;
+    final ByteBuffer request = ByteBuffer.allocate(NetEcho.SIZE);
+    final ByteBuffer reply = ByteBuffer.allocate(NetEcho.SIZE);
     private io.aeron.driver.MediaDriver driver;
     private io.aeron.Aeron aeron;
     io.aeron.ExclusivePublication pub;
@@ -80,6 +87,26 @@ final class NetPeers {
                 }
                 link = node.link(1);
             }
+            case "courierKernel" -> {
+                child = NetEcho.startChild("kernel", Integer.toString(theirs), Integer.toString(mine));
+                NetEcho.awaitReady(child);
+                mk = new io.courier.kernel.internal.MicrokernelImpl();
+                net = io.courier.net.NetNetwork.start(NetConfig.of("bench", mine,
+                        List.of(new NetConfig.Peer("echo", "127.0.0.1", theirs)), NetEcho.KEY));
+                mk.joinNetwork(net);
+                kernel = mk.process("bench");
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (coid < 0) {
+                    try {
+                        coid = kernel.nameOpen(NetEcho.KERNEL_ECHO, 0x1);
+                    } catch (io.courier.kernel.KernelException e) {
+                        if (System.nanoTime() > end) {
+                            throw e;
+                        }
+                        Thread.sleep(10);
+                    }
+                }
+            }
             case "aeronUdp" -> {
                 child = NetEcho.startChild("aeron", Integer.toString(theirs), Integer.toString(mine), mode);
                 NetEcho.awaitReady(child);
@@ -121,6 +148,12 @@ final class NetPeers {
         NetEcho.stop(child);
         if (node != null) {
             node.close();
+        }
+        if (net != null) {
+            net.close();
+        }
+        if (mk != null) {
+            mk.close();
         }
         if (aeron != null) {
             aeron.close();

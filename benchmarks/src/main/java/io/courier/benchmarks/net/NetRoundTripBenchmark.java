@@ -18,7 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * SPEC B3 (issue 21): the round trip of a 64-byte record between two nodes in two JVMs on
- * loopback, over a Courier node-to-node {@code Link} ({@code courierLink}: offer, then await and
+ * loopback: a Courier kernel {@code msgSend} to a server of the other node found by its global
+ * name, answered with the same 64 bytes ({@code courierKernel}); over a Courier node-to-node
+ * {@code Link} ({@code courierLink}: offer, then await and
  * poll the echo), beside a raw Aeron UDP ping-pong with the same media-driver settings and the
  * same waiting ({@code aeronUdp}) and a TCP socket ping-pong with TCP_NODELAY ({@code tcp}), in
  * one run. The far JVM is a {@link NetEcho}.
@@ -32,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
         "--sun-misc-unsafe-memory-access=allow"})
 public class NetRoundTripBenchmark {
-    @Param({"courierLink", "aeronUdp", "tcp"})
+    @Param({"courierKernel", "courierLink", "aeronUdp", "tcp"})
     public String path;
 
     private NetPeers peers;
@@ -51,6 +53,11 @@ public class NetRoundTripBenchmark {
     public int roundTrip() throws Exception {
         NetPeers p = peers;
         p.got = 0;
+        if (p.kernel != null) {
+            p.request.clear();
+            p.reply.clear();
+            return p.kernel.msgSend(p.coid, p.request, p.reply) + p.reply.position();
+        }
         if (p.link != null) {
             while (!p.link.offer(1, p.iov)) {
                 Thread.onSpinWait();
