@@ -13,9 +13,10 @@ import org.junit.Test;
 /**
  * SPEC B3 as a user meets it: two runtimes started by {@code bin/start} (what {@code ./courier
  * run} runs), each a node of a network through {@code conf/io.courier.net.cfg} (ConfigAdmin:
- * name, port, peers, key file). Each one's {@code nodes} shows the other up, with the
- * asynchronous-messaging gateway among its global names; when one is killed with SIGKILL the
- * other shows it down within the dead-after time, and its shell lives on.
+ * name, port, peers, key file). Each one's {@code nodes} shows the other up; the checksum
+ * client deployed in one answers from the server deployed in the other, found by its global
+ * name; when the server's runtime is killed with SIGKILL the other shows it down within the
+ * dead-after time, the client's next call ends with an errno, and its shell lives on.
  */
 public class RuntimesAcrossNodesTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
@@ -46,6 +47,18 @@ public class RuntimesAcrossNodesTest {
             awaitNodes(a, "beta is up to alpha", "beta", "up");
             awaitNodes(b, "alpha is up to beta", "alpha", "up");
 
+            // The checksum pair across nodes, found by its global name: server on beta, client on alpha.
+            b.mv("example-checksum-api");
+            b.mv("example-checksum-server");
+            a.mv("example-checksum-api");
+            a.mv("example-checksum-client");
+            b.await("the server attached its name", ChildRuntime.START_LIMIT,
+                    line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
+            a.awaitActive("io.courier.example-checksum-client", ChildRuntime.START_LIMIT);
+            int mark = a.output().size();
+            a.type("checksum hello");
+            a.awaitFrom(mark, "the server on the other node answers", LIMIT, line -> ChildRuntime.bare(line).equals("532"));
+
             b.process().destroyForcibly(); // SIGKILL
             if (!b.process().waitFor(10, TimeUnit.SECONDS)) {
                 throw new AssertionError("the runtime did not end on SIGKILL");
@@ -56,7 +69,11 @@ public class RuntimesAcrossNodesTest {
             if (ms > 5_000) {
                 throw new AssertionError("beta seen down after " + ms + " ms");
             }
-            int mark = a.output().size();
+            mark = a.output().size();
+            a.type("checksum hello");
+            a.awaitFrom(mark, "a call after the server's node died ends with an errno", LIMIT,
+                    line -> java.util.regex.Pattern.compile("\\b(ESRCH|EBADF|ENOENT|EHOSTDOWN)\\b").matcher(line).find());
+            mark = a.output().size();
             a.type("echo still-here");
             a.awaitFrom(mark, "alpha's shell lives on", LIMIT, line -> ChildRuntime.bare(line).equals("still-here"));
         }

@@ -21,6 +21,12 @@ public interface Kernel {
     int SIDE_CHANNEL = 0x40000000;
     /** The node descriptor of this node ({@code ND_LOCAL_NODE}). */
     int ND_LOCAL_NODE = 0;
+    /**
+     * {@code NAME_FLAG_ATTACH_GLOBAL}: for {@link #nameAttach}, the name is told to the other
+     * nodes of the network too; for {@link #nameOpen}, a name not on this node is looked for
+     * among the other nodes' global names.
+     */
+    int NAME_FLAG_ATTACH_GLOBAL = 0x1;
     /** The lowest priority a thread or message may have. */
     int PRIORITY_MIN = 1;
     /** The highest priority a thread or message may have. */

@@ -76,6 +76,8 @@ public final class NameConnection implements AutoCloseable {
     private final String name;
     private final long reopenWaitNanos;
     private final boolean resendAfterServerDeath;
+    /** The flags of each {@code nameOpen}: {@link Kernel#NAME_FLAG_ATTACH_GLOBAL} or 0. */
+    private final int openFlags;
     /** Held while opening or dropping a coid, so that threads that find it stale open one coid, not one each. */
     private final ReentrantLock opening = new ReentrantLock();
     /** The coid open now, null when none is (yet), {@link #CLOSED} after close: read with getAcquire, written with setRelease under {@link #opening}. */
@@ -87,6 +89,7 @@ public final class NameConnection implements AutoCloseable {
         this.name = b.name;
         this.reopenWaitNanos = b.reopenWait.toNanos();
         this.resendAfterServerDeath = b.resendAfterServerDeath;
+        this.openFlags = b.global ? Kernel.NAME_FLAG_ATTACH_GLOBAL : 0;
     }
 
     /** A connection to {@code name} for {@code kernel}'s process, with the defaults; nothing is opened yet. */
@@ -278,7 +281,7 @@ public final class NameConnection implements AutoCloseable {
                     return l; // another thread opened it meanwhile
                 }
                 try {
-                    Link opened = new Link(kernel.nameOpen(name, 0));
+                    Link opened = new Link(kernel.nameOpen(name, openFlags));
                     LINK.setRelease(this, opened);
                     return opened;
                 } catch (KernelException e) {
@@ -325,7 +328,7 @@ public final class NameConnection implements AutoCloseable {
 
     /** Whether {@code err} from a call on a coid says the server behind it is gone or going. */
     private static boolean gone(Errno err) {
-        return err == Errno.EBADF || err == Errno.ESRCH || err == Errno.ENXIO;
+        return err == Errno.EBADF || err == Errno.ESRCH || err == Errno.ENXIO || err == Errno.EHOSTDOWN;
     }
 
     /**
@@ -375,6 +378,7 @@ public final class NameConnection implements AutoCloseable {
         private final String name;
         private Duration reopenWait = DEFAULT_REOPEN_WAIT;
         private boolean resendAfterServerDeath;
+        private boolean global;
 
         private Builder(Kernel kernel, String name) {
             if (kernel == null || name == null) {
@@ -404,6 +408,15 @@ public final class NameConnection implements AutoCloseable {
          */
         public Builder resendAfterServerDeath(boolean resend) {
             this.resendAfterServerDeath = resend;
+            return this;
+        }
+
+        /**
+         * Whether the name is also looked for among the global names of the other nodes of the
+         * network ({@link Kernel#NAME_FLAG_ATTACH_GLOBAL}) when this node has none. Default false.
+         */
+        public Builder global(boolean global) {
+            this.global = global;
             return this;
         }
 

@@ -44,7 +44,7 @@ public final class ChecksumClient {
     /** Ready at once; the server may come later. */
     @Activate
     public ChecksumClient(@Reference Kernel kernel) {
-        this.server = NameConnection.builder(kernel, Checksum.NAME).resendAfterServerDeath(true).build();
+        this.server = NameConnection.builder(kernel, Checksum.NAME).resendAfterServerDeath(true).global(true).build();
     }
 
     /** A server attached the name: the next call reaches it. */

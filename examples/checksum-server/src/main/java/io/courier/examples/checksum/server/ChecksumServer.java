@@ -39,7 +39,8 @@ public final class ChecksumServer {
     @Activate
     public ChecksumServer(@Reference Kernel kernel) {
         this.kernel = kernel;
-        this.attach = kernel.nameAttach(Checksum.NAME, 0);
+        // Global: clients on other nodes of a network find it too (on one node it changes nothing).
+        this.attach = kernel.nameAttach(Checksum.NAME, Kernel.NAME_FLAG_ATTACH_GLOBAL);
         this.thread = Thread.ofPlatform().name("checksum-server").start(this::serve);
         LOG.info("checksum server: pid {} attached '{}' on chid {}", kernel.pid(), Checksum.NAME, attach.chid());
     }
