@@ -1,5 +1,6 @@
 package io.courier.net;
 
+import io.courier.testing.ChildJvms;
 import io.courier.asyncmsg.AsyncMessaging;
 import io.courier.asyncmsg.AsyncMsgHeader;
 import io.courier.kernel.IdleStrategy;
@@ -64,14 +65,7 @@ public final class NetKernelChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(120_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(3);
-        });
+        ChildJvms.haltAfter(120_000);
         Thread.ofPlatform().daemon().start(() -> {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             try {

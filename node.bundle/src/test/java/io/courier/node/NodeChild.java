@@ -1,5 +1,6 @@
 package io.courier.node;
 
+import io.courier.testing.ChildJvms;
 import io.courier.node.internal.RingLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -73,15 +74,7 @@ public final class NodeChild {
      * {@code garbage ROOT NAME FILE}: writes a tail far beyond the capacity into ring FILE.
      */
     public static void main(String[] args) throws Exception {
-        // Never outlive a broken test.
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(60_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(3);
-        });
+        ChildJvms.haltAfter(60_000);
         NodeFolder folder = NodeFolder.open(Path.of(args[1]), args[2]);
         switch (args[0]) {
             case "join" -> {

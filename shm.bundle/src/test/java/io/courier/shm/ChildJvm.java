@@ -1,5 +1,6 @@
 package io.courier.shm;
 
+import io.courier.testing.ChildJvms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -77,15 +78,7 @@ final class ChildJvm {
      * Felix's stopping a bundle would, unlinks it while the JVM exits.
      */
     public static void main(String[] args) {
-        // Never outlive a broken test.
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(30_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(3);
-        });
+        ChildJvms.haltAfter(30_000);
         Microkernel mk = Microkernel.boot();
         Kernel k = mk.process("child");
         SharedMemory shm = SharedMemory.of(k);

@@ -1,5 +1,6 @@
 package io.courier.shm;
 
+import io.courier.testing.ChildJvms;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
@@ -42,15 +43,7 @@ public final class NodeShmChild {
     }
 
     public static void main(String[] args) throws IOException {
-        // Never outlive a broken test.
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(90_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(3);
-        });
+        ChildJvms.haltAfter(90_000);
         Microkernel mk = Microkernel.boot();
         if (mk.nodeSelf() == null) {
             System.out.println("ERR not in a node: " + System.getProperty(NodeFolder.NAME_PROPERTY));

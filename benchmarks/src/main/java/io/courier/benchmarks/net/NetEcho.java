@@ -52,30 +52,6 @@ public final class NetEcho {
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    /** Reads the child's "READY" line (bounded). */
-    static void awaitReady(Process child) throws IOException, InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        StringBuilder line = new StringBuilder();
-        InputStream in = child.getInputStream();
-        while (System.nanoTime() < end) {
-            if (in.available() > 0) {
-                int c = in.read();
-                if (c == '\n') {
-                    if (line.toString().equals("READY")) {
-                        return;
-                    }
-                    line.setLength(0);
-                } else {
-                    line.append((char) c);
-                }
-            } else if (!child.isAlive()) {
-                throw new IllegalStateException("the echo JVM ended: " + child.exitValue());
-            } else {
-                Thread.sleep(5);
-            }
-        }
-        throw new IllegalStateException("the echo JVM did not get ready within 30 s");
-    }
 
     static void stop(Process child) throws Exception {
         if (child != null) {

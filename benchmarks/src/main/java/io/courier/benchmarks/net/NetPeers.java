@@ -1,5 +1,6 @@
 package io.courier.benchmarks.net;
 
+import io.courier.benchmarks.node.Echo;
 import io.courier.net.NetConfig;
 import io.courier.net.NetListener;
 import io.courier.net.NetNode;
@@ -68,7 +69,7 @@ final class NetPeers {
         switch (path) {
             case "courierLink" -> {
                 child = NetEcho.startChild("link", Integer.toString(theirs), Integer.toString(mine), mode);
-                NetEcho.awaitReady(child);
+                Echo.awaitReady(child);
                 CountDownLatch up = new CountDownLatch(1);
                 node = NetNode.start(NetConfig.of("bench", mine, List.of(new NetConfig.Peer("echo", "127.0.0.1", theirs)),
                         NetEcho.KEY), new NetListener() {
@@ -89,7 +90,7 @@ final class NetPeers {
             }
             case "courierKernel" -> {
                 child = NetEcho.startChild("kernel", Integer.toString(theirs), Integer.toString(mine));
-                NetEcho.awaitReady(child);
+                Echo.awaitReady(child);
                 mk = new io.courier.kernel.internal.MicrokernelImpl();
                 net = io.courier.net.NetNetwork.start(NetConfig.of("bench", mine,
                         List.of(new NetConfig.Peer("echo", "127.0.0.1", theirs)), NetEcho.KEY));
@@ -109,7 +110,7 @@ final class NetPeers {
             }
             case "aeronUdp" -> {
                 child = NetEcho.startChild("aeron", Integer.toString(theirs), Integer.toString(mine), mode);
-                NetEcho.awaitReady(child);
+                Echo.awaitReady(child);
                 driver = NetEcho.driver(root.resolve("aeron"));
                 aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
                 sub = aeron.addSubscription("aeron:udp?endpoint=127.0.0.1:" + mine, NetEcho.STREAM);
@@ -124,7 +125,7 @@ final class NetPeers {
             }
             default -> {
                 child = NetEcho.startChild("tcp", Integer.toString(theirs));
-                NetEcho.awaitReady(child);
+                Echo.awaitReady(child);
                 socket = new Socket(InetAddress.getLoopbackAddress(), theirs);
                 socket.setTcpNoDelay(true);
                 tcpIn = socket.getInputStream();

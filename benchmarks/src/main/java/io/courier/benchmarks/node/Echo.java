@@ -33,8 +33,8 @@ public final class Echo {
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    /** Reads the child's "READY" line (bounded). */
-    static void awaitReady(Process child) throws IOException, InterruptedException {
+    /** Reads the child's "READY" line (bounded); the node and net benchmarks' echo JVMs both say it. */
+    public static void awaitReady(Process child) throws IOException, InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         StringBuilder line = new StringBuilder();
         while (System.nanoTime() < end) {

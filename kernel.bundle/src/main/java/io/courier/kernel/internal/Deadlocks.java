@@ -55,7 +55,7 @@ final class Deadlocks {
      * goes on in another JVM of the node, or null.
      */
     static Probe check(KThread sender, Channel ch) {
-        List<KThread> chain = new ArrayList<>(4);
+        List<KThread> chain = null; // made at the first blocked thread: most walks end at once
         KThread next = server(ch);
         for (int depth = 0; next != null && depth < MAX_DEPTH; depth++) {
             if (next == sender) {
@@ -63,7 +63,7 @@ final class Deadlocks {
             }
             Channel remote = remoteWait(next);
             if (remote != null) {
-                chain.add(next);
+                chain = with(chain, next);
                 // A stand-in's walk starts from the thread it stands for, in its own JVM.
                 int tid = sender.proc.node != null ? sender.proc.node.remoteTid(sender) : sender.tid;
                 return new Probe(sender.proc.pid, tid, remote, encode(chain));
@@ -72,10 +72,16 @@ final class Deadlocks {
             if (after == null) {
                 return null;
             }
-            chain.add(next);
+            chain = with(chain, next);
             next = after;
         }
         return null;
+    }
+
+    private static List<KThread> with(List<KThread> chain, KThread k) {
+        List<KThread> c = chain == null ? new ArrayList<>(4) : chain;
+        c.add(k);
+        return c;
     }
 
     /**
@@ -216,7 +222,7 @@ final class Deadlocks {
     private static KernelException report(KThread sender, List<KThread> chain) {
         List<SendCycle.Member> members = new ArrayList<>();
         members.add(new SendCycle.Member(sender.proc.pid, sender.tid, sender.proc.name, ThreadState.SEND));
-        for (KThread k : chain) {
+        for (KThread k : chain == null ? List.<KThread>of() : chain) {
             members.add(new SendCycle.Member(k.proc.pid, k.tid, k.proc.name, k.state));
         }
         SendCycle cycle = new SendCycle(Instant.now(), members);

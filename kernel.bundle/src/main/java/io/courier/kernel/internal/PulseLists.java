@@ -27,7 +27,12 @@ final class PulseLists {
 
     /** Queues a pulse at the tail of its priority's FIFO. */
     void add(long meta, long value, long stamp, Object pointer) {
-        int prio = PulseRing.priority(meta);
+        fifoToFill(PulseRing.priority(meta)).add(value, meta, stamp, pointer);
+        count++;
+    }
+
+    /** The FIFO of priority {@code prio}, made if new, its priority marked as holding a pulse. */
+    private Fifo fifoToFill(int prio) {
         Fifo f = fifos[prio];
         if (f == null) {
             f = fifos[prio] = new Fifo();
@@ -35,8 +40,7 @@ final class PulseLists {
         if (f.size == 0) {
             bits[prio >>> 6] |= 1L << (prio & 63);
         }
-        f.add(value, meta, stamp, pointer);
-        count++;
+        return f;
     }
 
     /**
@@ -44,15 +48,7 @@ final class PulseLists {
      * ({@link PulseBatch}), older than every pulse queued there since.
      */
     void addFirst(long meta, long value, long stamp, Object pointer) {
-        int prio = PulseRing.priority(meta);
-        Fifo f = fifos[prio];
-        if (f == null) {
-            f = fifos[prio] = new Fifo();
-        }
-        if (f.size == 0) {
-            bits[prio >>> 6] |= 1L << (prio & 63);
-        }
-        f.addFirst(value, meta, stamp, pointer);
+        fifoToFill(PulseRing.priority(meta)).addFirst(value, meta, stamp, pointer);
         count++;
     }
 

@@ -235,6 +235,17 @@ final class Pulses {
         Object pointer = q.pointer(prio);
         q.remove(prio);
         ch.pulsesChanged(q);
+        return deliver(t, ch, meta, value, pointer, prio, dst);
+    }
+
+    /**
+     * Gives receiver {@code t} the pulse of meta word {@code meta}: its priority inherited (K10),
+     * then a {@link Pulse} ({@code dst} null) or its bytes written into {@code dst}.
+     *
+     * @throws KernelException EFAULT when {@code dst} is too small: the pulse is lost (K8)
+     */
+    private static Pulse deliver(KThread t, Channel ch, long meta, long value, Object pointer, int prio,
+            ByteBuffer[] dst) {
         if (ch.inherits() && t.effPriority != prio) {
             t.effPriority = prio;
         }
@@ -262,15 +273,7 @@ final class Pulses {
             value = ring.poll(meta, box);
             pointer = box[0];
         }
-        int prio = PulseRing.priority(meta);
-        if (ch.inherits() && t.effPriority != prio) {
-            t.effPriority = prio;
-        }
-        if (dst == null) {
-            return new Pulse(PulseRing.code(meta), value, PulseRing.scoid(meta), prio, pointer);
-        }
-        write(dst, PulseRing.code(meta), value, PulseRing.scoid(meta));
-        return null;
+        return deliver(t, ch, meta, value, pointer, PulseRing.priority(meta), dst);
     }
 
     /**
@@ -355,15 +358,7 @@ final class Pulses {
         if (!b.claim(s)) {
             return false;
         }
-        if (ch.inherits() && t.effPriority != prio) {
-            t.effPriority = prio;
-        }
-        if (dst == null) {
-            t.recvPulse = new Pulse(PulseRing.code(meta), value, PulseRing.scoid(meta), prio, pointer);
-        } else {
-            t.recvPulse = null;
-            write(dst, PulseRing.code(meta), value, PulseRing.scoid(meta));
-        }
+        t.recvPulse = deliver(t, ch, meta, value, pointer, prio, dst);
         return true;
     }
 

@@ -1,5 +1,6 @@
 package io.courier.asyncmsg.internal.node;
 
+import io.courier.testing.ChildJvms;
 import io.courier.asyncmsg.AsyncMessaging;
 import io.courier.asyncmsg.AsyncMsgHeader;
 import io.courier.kernel.ChannelFlags;
@@ -49,14 +50,7 @@ public final class AsyncNodeChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(90_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(3);
-        });
+        ChildJvms.haltAfter(90_000);
         MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, NodeFolder.open(Path.of(args[1]), args[2]));
         Kernel k = mk.process("async-node-server");
         AsyncMessaging am = AsyncMessaging.of(k);

@@ -1,5 +1,6 @@
 package io.courier.kernel.internal.node;
 
+import io.courier.testing.ChildJvms;
 import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.internal.MicrokernelImpl;
@@ -197,14 +198,7 @@ public final class NodeKernelChild {
      * detach} on standard input detaches it ({@code DETACHED}).
      */
     public static void main(String[] args) throws Exception {
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(60_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(3);
-        });
+        ChildJvms.haltAfter(60_000);
         NodeFolder folder = NodeFolder.open(Path.of(args[1]), args[2]);
         MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
         switch (args[0]) {

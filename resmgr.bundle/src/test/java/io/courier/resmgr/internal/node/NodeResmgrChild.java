@@ -1,5 +1,6 @@
 package io.courier.resmgr.internal.node;
 
+import io.courier.testing.ChildJvms;
 import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.internal.MicrokernelImpl;
@@ -159,14 +160,7 @@ public final class NodeResmgrChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                Thread.sleep(60_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(3);
-        });
+        ChildJvms.haltAfter(60_000);
         NodeFolder folder = NodeFolder.open(Path.of(args[0]), args[1]);
         MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
         Map<String, ResmgrAttachment> attached = new HashMap<>();
