@@ -41,6 +41,30 @@ public interface Microkernel extends AutoCloseable {
      */
     List<ProcessInfo> processes();
 
+    /**
+     * The processes of the other JVMs of this kernel's node (issue 20), by pid: what {@code pidin}
+     * shows beside this JVM's own {@link #processes()}; none when the kernel joined no node.
+     */
+    default List<NodeProcessInfo> nodeProcesses() {
+        return List.of();
+    }
+
+    /**
+     * A snapshot of the processes of node {@code nd} of the network ({@code pidin -n node}, issue
+     * 21): {@link #processes()} for {@link Kernel#ND_LOCAL_NODE}; for another node, what that node's
+     * kernel lists (its JVM's processes and threads, then one entry per process of the other JVMs
+     * of its machine's node, without threads), asked over the network.
+     *
+     * @throws KernelException EHOSTUNREACH for an nd no node has (any nd but 0 without a network),
+     *     EHOSTDOWN while the node is down, ETIMEDOUT when it does not answer within 5 s
+     */
+    default List<ProcessInfo> processes(int nd) {
+        if (nd == Kernel.ND_LOCAL_NODE) {
+            return processes();
+        }
+        throw new KernelException(Errno.EHOSTUNREACH, "no node has descriptor " + nd);
+    }
+
     /** A snapshot of the attached names ({@code ls /dev/name/local}). */
     List<NameInfo> names();
 

@@ -67,18 +67,6 @@ public final class MicrokernelImpl implements Microkernel {
         }
     }
 
-    /**
-     * A process of another JVM of the node, as that JVM lists it in the node's process table.
-     *
-     * @param pid its pid
-     * @param name its name
-     * @param threads how many of its threads the kernel lists (as of that JVM's last reaper round)
-     * @param states its threads' states, most common first ({@code RECEIVE}, {@code 2 RECEIVE, 1 REPLY})
-     * @param osPid the OS pid of its JVM
-     */
-    public record NodeProcess(int pid, String name, int threads, String states, long osPid) {
-    }
-
     private final java.util.List<NameWatcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
@@ -191,19 +179,20 @@ public final class MicrokernelImpl implements Microkernel {
      * The processes of the other JVMs of the node, by pid (empty when this kernel joined no
      * node): what {@code pidin} shows beside this JVM's own.
      */
-    public List<NodeProcess> nodeProcesses() {
+    @Override
+    public List<io.courier.kernel.NodeProcessInfo> nodeProcesses() {
         NodeLink n = node;
         if (n == null) {
             return List.of();
         }
-        List<NodeProcess> out = new ArrayList<>();
+        List<io.courier.kernel.NodeProcessInfo> out = new ArrayList<>();
         for (NodeProcesses.Entry e : n.procs.list()) {
             io.courier.node.Member m = e.memberSlot() == n.self.slot() ? null : n.member(e.pid());
             if (m != null && m.slot() == e.memberSlot()) {
-                out.add(new NodeProcess(e.pid(), e.name(), e.threads(), e.summary(), m.pid()));
+                out.add(new io.courier.kernel.NodeProcessInfo(e.pid(), e.name(), e.threads(), e.summary(), m.pid()));
             }
         }
-        out.sort(Comparator.comparingInt(NodeProcess::pid));
+        out.sort(Comparator.comparingInt(io.courier.kernel.NodeProcessInfo::pid));
         return out;
     }
 

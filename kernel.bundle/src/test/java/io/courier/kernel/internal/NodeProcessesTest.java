@@ -49,7 +49,7 @@ class NodeProcessesTest extends NodeTestSupport {
         return true;
     }
 
-    private static Optional<MicrokernelImpl.NodeProcess> process(MicrokernelImpl mk, int pid) {
+    private static Optional<io.courier.kernel.NodeProcessInfo> process(MicrokernelImpl mk, int pid) {
         return mk.nodeProcesses().stream().filter(p -> p.pid() == pid).findFirst();
     }
 
@@ -72,7 +72,7 @@ class NodeProcessesTest extends NodeTestSupport {
             int beta = Integer.parseInt(f[3]);
             assertEquals(child.pid(), os);
 
-            assertEquals(Optional.of(new MicrokernelImpl.NodeProcess(alpha, "alpha", 0, "", os)), process(mk, alpha));
+            assertEquals(Optional.of(new io.courier.kernel.NodeProcessInfo(alpha, "alpha", 0, "", os)), process(mk, alpha));
             // beta's RECEIVE-blocked thread shows once the child's reaper has written it.
             assertTrue(await(() -> process(mk, beta).map(p -> p.threads() == 1 && p.states().equals("RECEIVE"))
                     .orElse(false), 5_000), "beta: " + process(mk, beta));
@@ -106,7 +106,7 @@ class NodeProcessesTest extends NodeTestSupport {
             String[] f = NodeKernelChild.expectLine(child, out, "PIDS ").split(" ");
             for (int i = 3; i < 6; i++) {
                 int pid = Integer.parseInt(f[i]);
-                assertEquals(Optional.of(new MicrokernelImpl.NodeProcess(pid, "child-" + (i - 3), 0, "",
+                assertEquals(Optional.of(new io.courier.kernel.NodeProcessInfo(pid, "child-" + (i - 3), 0, "",
                         child.pid())), process(mk, pid));
             }
             long killed = System.nanoTime();
@@ -143,7 +143,7 @@ class NodeProcessesTest extends NodeTestSupport {
                 }
             }
             assertTrue(keptAt >= 0);
-            MicrokernelImpl.NodeProcess good = process(a, kept.pid()).orElseThrow();
+            io.courier.kernel.NodeProcessInfo good = process(a, kept.pid()).orElseThrow();
             assertEquals("é".repeat(NodeProcesses.MAX_NAME / 2), good.name());
             long ownerBits = file.get(ValueLayout.JAVA_LONG, keptAt) & 0xFF_FFFF_FF00L;
 
@@ -183,8 +183,8 @@ class NodeProcessesTest extends NodeTestSupport {
                 file.set(ValueLayout.JAVA_LONG, at + NodeProcesses.CONTROL, control);
                 // Whatever the entry says, the listing answers, holds only well-formed processes of
                 // b, and keeps the good one.
-                List<MicrokernelImpl.NodeProcess> all = a.nodeProcesses();
-                for (MicrokernelImpl.NodeProcess p : all) {
+                List<io.courier.kernel.NodeProcessInfo> all = a.nodeProcesses();
+                for (io.courier.kernel.NodeProcessInfo p : all) {
                     assertEquals(slot, NodeLink.memberSlot(p.pid()), p.toString());
                     assertTrue(p.threads() >= 0 && p.threads() <= NodeProcesses.MAX_THREADS, p.toString());
                     assertTrue(!p.name().isEmpty() && p.name().length() <= NodeProcesses.MAX_NAME, p.toString());
@@ -238,7 +238,7 @@ class NodeProcessesTest extends NodeTestSupport {
                 int seen = 0;
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
                 while (System.nanoTime() < end) {
-                    for (MicrokernelImpl.NodeProcess p : a.nodeProcesses()) {
+                    for (io.courier.kernel.NodeProcessInfo p : a.nodeProcesses()) {
                         assertEquals(p.pid(), busy.pid());
                         if (p.threads() > 0) {
                             assertEquals(p.threads() + " RECEIVE" + "x".repeat(p.threads()), p.states(), p.toString());

@@ -132,6 +132,16 @@ public final class MicrokernelComponent implements Microkernel {
     }
 
     @Override
+    public List<io.courier.kernel.NodeProcessInfo> nodeProcesses() {
+        return microkernel.nodeProcesses();
+    }
+
+    @Override
+    public List<ProcessInfo> processes(int nd) {
+        return microkernel.processes(nd);
+    }
+
+    @Override
     public io.courier.node.NodeFolder nodeFolder() {
         return microkernel.nodeFolder();
     }

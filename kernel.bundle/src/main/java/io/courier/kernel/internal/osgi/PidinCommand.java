@@ -3,6 +3,7 @@ package io.courier.kernel.internal.osgi;
 import io.courier.kernel.ConnectionInfo;
 import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
+import io.courier.kernel.NodeProcessInfo;
 import io.courier.kernel.ProcessInfo;
 import io.courier.kernel.SendCycle;
 import io.courier.kernel.SendInfo;
@@ -61,10 +62,10 @@ public final class PidinCommand {
             }
         }
         if (impl != null) {
-            List<MicrokernelImpl.NodeProcess> others = new ArrayList<>(impl.nodeProcesses());
-            others.sort(Comparator.comparingLong(MicrokernelImpl.NodeProcess::osPid)
-                    .thenComparingInt(MicrokernelImpl.NodeProcess::pid));
-            for (MicrokernelImpl.NodeProcess p : others) {
+            List<NodeProcessInfo> others = new ArrayList<>(impl.nodeProcesses());
+            others.sort(Comparator.comparingLong(NodeProcessInfo::osPid)
+                    .thenComparingInt(NodeProcessInfo::pid));
+            for (NodeProcessInfo p : others) {
                 sb.append(String.format(ROW, p.osPid(), p.pid(), "-", p.name(), "-", state(p), threads(p)));
             }
         }
@@ -72,7 +73,7 @@ public final class PidinCommand {
     }
 
     /** The one state of a process of another JVM whose threads are all in it, {@code (none)} or {@code (several)}. */
-    private static String state(MicrokernelImpl.NodeProcess p) {
+    private static String state(NodeProcessInfo p) {
         if (p.threads() == 0 || p.states().isEmpty()) {
             return "(none)";
         }
@@ -83,7 +84,7 @@ public final class PidinCommand {
         return space < 0 ? p.states() : p.states().substring(space + 1);
     }
 
-    private static String threads(MicrokernelImpl.NodeProcess p) {
+    private static String threads(NodeProcessInfo p) {
         if (p.threads() == 0) {
             return "no thread in the kernel (other JVM)";
         }
