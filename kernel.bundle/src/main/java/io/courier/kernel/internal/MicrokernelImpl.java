@@ -652,6 +652,18 @@ public final class MicrokernelImpl implements Microkernel {
         return net == null ? List.of() : net.globalNames(nd);
     }
 
+    @Override
+    public List<ProcessInfo> processes(int nd) {
+        if (nd == io.courier.kernel.Kernel.ND_LOCAL_NODE) {
+            return processes();
+        }
+        NodePeers net = network;
+        if (net == null || nd < 0) {
+            throw new KernelException(Errno.EHOSTUNREACH, "no node has descriptor " + nd);
+        }
+        return net.processes(nd);
+    }
+
     /** A global name of another node of the network, or null (none, or no network). */
     NodePeers.GlobalName lookupGlobalName(String name) {
         NodePeers net = network;

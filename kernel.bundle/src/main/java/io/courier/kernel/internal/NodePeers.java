@@ -69,6 +69,12 @@ final class NodePeers implements AutoCloseable {
     static final int OP_PROBE = 9;
     /** A global name of the peer node attached (code 1) or detached (code 0), issue 21: pid, chid, the name in UTF-8. */
     static final int OP_NAME = 10;
+    /** {@code pidin -n} (issue 21): the peer node's process list, asked by query id (the call id field). */
+    static final int OP_PROCS = 11;
+    /** The answer to {@link #OP_PROCS}: the query id, then the list ({@link ProcessListLayout}). */
+    static final int OP_PROCS_ANSWER = 12;
+    /** How long {@link #processes(int)} waits for the other node's answer. */
+    static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
     /** The longest name record: {@code NAME_MAX} characters of up to 3 bytes. */
     private static final int NAME_BYTES_MAX = 3 * Names.NAME_MAX;
     /**
@@ -92,6 +98,8 @@ final class NodePeers implements AutoCloseable {
     private final ConcurrentHashMap<Integer, Peer> nodes = new ConcurrentHashMap<>();
     /** The network those come from, or null. */
     private final Network network;
+    /** Ids of the questions asked of other nodes ({@link #processes(int)}). */
+    private final java.util.concurrent.atomic.AtomicLong queries = new java.util.concurrent.atomic.AtomicLong();
 
     /** The peers of the other members of {@code node}. */
     NodePeers(MicrokernelImpl mk, NodeLink node) {
@@ -184,6 +192,40 @@ final class NodePeers implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The processes of node {@code nd} as its kernel lists them ({@code pidin -n}), asked over the
+     * link: EHOSTUNREACH, EHOSTDOWN as {@link #nodePeer}; ETIMEDOUT when no answer comes within
+     * {@link #QUERY_TIMEOUT}; EHOSTDOWN when the node goes down meanwhile; EINTR when interrupted.
+     */
+    java.util.List<io.courier.kernel.ProcessInfo> processes(int nd) {
+        Peer p = nodePeer(nd);
+        long id = queries.incrementAndGet();
+        java.util.concurrent.CompletableFuture<java.util.List<io.courier.kernel.ProcessInfo>> answer =
+                new java.util.concurrent.CompletableFuture<>();
+        p.questions.put(id, answer);
+        try {
+            if (p.isClosed()) {
+                throw new KernelException(Errno.EHOSTDOWN, p.label + " is down");
+            }
+            ByteBuffer record = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+            record.putInt(0, OP_PROCS).putLong(8, id);
+            p.offer(REQUEST, new ByteBuffer[] {record}, Blocking.NO_DEADLINE);
+            return answer.get(QUERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (KernelException e) {
+            throw e.errno() == Errno.ESRCH ? new KernelException(Errno.EHOSTDOWN, p.label + " is down") : e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new KernelException(Errno.ETIMEDOUT, p.label + " did not answer within " + QUERY_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException(Errno.EINTR, "interrupted waiting for " + p.label);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof KernelException k ? k
+                    : new KernelException(Errno.EIO, p.label + ": " + e.getCause());
+        } finally {
+            p.questions.remove(id);
+        }
     }
 
     /** The peer of node {@code nd}: EHOSTUNREACH when no configured node has it, EHOSTDOWN while it is down. */
@@ -637,6 +679,9 @@ final class NodePeers implements AutoCloseable {
         private final ConcurrentHashMap<Integer, RemoteProc> remoteProcs = new ConcurrentHashMap<>();
         /** Another node's global names, as it told them. */
         final ConcurrentHashMap<String, GlobalName> names = new ConcurrentHashMap<>();
+        /** Questions asked of another node that wait for its answer, by query id. */
+        final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<java.util.List<io.courier.kernel.ProcessInfo>>>
+                questions = new ConcurrentHashMap<>();
         /** The consumer's own header for the outcomes it sends itself. */
         private final ByteBuffer consumerHeader = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
         private final ByteBuffer[] consumerRecord = {consumerHeader};
@@ -947,6 +992,18 @@ final class NodePeers implements AutoCloseable {
                 probe(clientPid, tid, serverPid, chid, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
                 return;
             }
+            if (op == OP_PROCS || op == OP_PROCS_ANSWER) {
+                if (member != null || id <= 0) {
+                    throw new CorruptRingException(in.peer(), inName, "a process-list record (op " + op + ", id " + id
+                            + ") from a member of this node");
+                }
+                if (op == OP_PROCS) {
+                    answerProcesses(id);
+                } else {
+                    processesAnswered(id, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
+                }
+                return;
+            }
             if (op < OP_CONNECT || op > OP_COIDDEATH || replyCapacity < 0
                     || replyCapacity > out.maxPayload() - REPLY_HEADER || clientPid <= 0
                     || !owns(clientPid) || tid <= 0
@@ -1109,6 +1166,45 @@ final class NodePeers implements AutoCloseable {
                 header.putLong(0, id).putInt(8, err == null ? 0 : err.code());
                 offerWaiting(REPLY, header);
             });
+        }
+
+        /**
+         * The other node asks for this kernel's processes ({@code pidin -n}): listed and sent on
+         * a thread of its own (listing takes the kernel's locks; the consumer never waits), as
+         * many as one record holds.
+         */
+        private void answerProcesses(long id) {
+            Thread.ofVirtual().name("courier-net-" + label + "-pidin").start(() -> {
+                ByteBuffer list = ProcessListLayout.encode(mk.processes(), mk.nodeProcesses(),
+                        out.maxPayload() - REQUEST_HEADER);
+                ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+                header.putInt(0, OP_PROCS_ANSWER).putLong(8, id);
+                try {
+                    offer(REQUEST, new ByteBuffer[] {header, list}, Blocking.NO_DEADLINE);
+                } catch (KernelException e) {
+                    // Gone: nobody waits for it.
+                }
+            });
+        }
+
+        /** The other node's process list: checked, then given to the question that waits for it, if one still does. */
+        private void processesAnswered(long id, MemorySegment ring, long from, int length) {
+            ByteBuffer bytes = ByteBuffer.allocate(length);
+            MemorySegment.copy(ring, from, MemorySegment.ofBuffer(bytes), 0, length);
+            ProcessListLayout.Decoded list;
+            try {
+                list = ProcessListLayout.decode(bytes);
+            } catch (IllegalArgumentException e) {
+                throw new CorruptRingException(in.peer(), inName, "a process list: " + e.getMessage());
+            }
+            if (list.truncated()) {
+                LOG.info("node peer {}: its process list was cut to the {} processes one record holds", label,
+                        list.processes().size());
+            }
+            var q = questions.remove(id);
+            if (q != null) {
+                q.complete(list.processes());
+            }
         }
 
         /** Puts a record of one buffer from the calling thread, waiting for room while the peer lives. */
@@ -1324,6 +1420,9 @@ final class NodePeers implements AutoCloseable {
             closed = true;
             names.clear();
             LOG.info("node peer {}: closing ({})", label, why);
+            for (var q : questions.values()) {
+                q.completeExceptionally(new KernelException(Errno.EHOSTDOWN, label + " went down: " + why));
+            }
             // The remote channels first: a client woken by its failed call then finds its connection dead (EBADF).
             for (Channel ch : stubs.values()) {
                 ch.destroyed = true;

@@ -260,6 +260,59 @@ class NetworkNodesTest extends NodeTestSupport {
         }
     }
 
+    /**
+     * {@code pidin -n beta}: {@code processes(nd)} lists the other node's processes with their
+     * threads as that node's kernel sees them (a server RECEIVE-blocked on its channel), nd 0 this
+     * kernel's own; the errors of an nd no node has (EHOSTUNREACH) and of a node that is down
+     * (EHOSTDOWN).
+     */
+    @Test
+    void b3TheProcessesOfAnotherNodeAreListedByNd() throws Exception {
+        assertEquals(Errno.EHOSTDOWN, errnoOf(() -> alpha.processes(1)), "beta is configured but not up");
+        net[0].up();
+        Server server = startServer(0, new java.util.concurrent.ConcurrentHashMap<>());
+        Kernel mine = alpha.process("on-alpha");
+        Waits.eventually("beta lists its server RECEIVE-blocked on its channel, as alpha asks over the network",
+                () -> alpha.processes(1).stream().anyMatch(p -> p.pid() == server.k().pid() && p.name().equals("server")
+                        && p.channels().contains(server.chid()) && p.threads().stream().anyMatch(
+                                t -> t.state() == io.courier.kernel.ThreadState.RECEIVE && t.blockedOn() == server.chid())));
+        java.util.List<io.courier.kernel.ProcessInfo> there = alpha.processes(1);
+        assertTrue(there.stream().noneMatch(p -> p.name().equals("on-alpha")), "beta's list holds none of alpha's");
+        assertEquals(beta.processes().stream().map(io.courier.kernel.ProcessInfo::pid).toList(),
+                there.stream().map(io.courier.kernel.ProcessInfo::pid).toList(), "beta's processes, as beta lists them");
+        assertTrue(alpha.processes(0).stream().anyMatch(p -> p.pid() == mine.pid()), "nd 0: this node");
+        // Gogo's pidin -n beta, on alpha.
+        io.courier.kernel.internal.osgi.PidinCommand pidin = new io.courier.kernel.internal.osgi.PidinCommand(alpha);
+        String rows = pidin.pidin("-n", "beta");
+        assertTrue(rows.matches("(?s)\\s*node\\s+pid.*\\n\\s*beta\\s+" + server.k().pid() + "\\s+\\d+\\s+server/\\S*\\s+\\d+r\\s+RECEIVE\\s+"
+                + server.chid() + "\\n.*"), rows);
+        assertTrue(pidin.pidin("-n", "nosuch").startsWith("pidin: no node nosuch"));
+        assertTrue(pidin.pidin("-x", "beta").startsWith("usage"));
+        assertEquals(Errno.EHOSTUNREACH, errnoOf(() -> alpha.processes(9)));
+        assertEquals(Errno.EHOSTUNREACH, errnoOf(() -> alpha.processes(-1)));
+        net[0].down("test");
+        assertEquals(Errno.EHOSTDOWN, errnoOf(() -> alpha.processes(1)));
+        assertTrue(pidin.pidin("-n", "beta").startsWith("pidin: node beta: EHOSTDOWN"), pidin.pidin("-n", "beta"));
+        try (MicrokernelImpl alone = new MicrokernelImpl(IdleStrategy.BACKOFF)) {
+            assertEquals(Errno.EHOSTUNREACH, errnoOf(() -> alone.processes(1)), "no network: only nd 0");
+            assertTrue(alone.processes(0).isEmpty());
+        }
+    }
+
+    /** A node that is up but never answers: {@code processes(nd)} ends with ETIMEDOUT, and the link stays. */
+    @Test
+    void b3AProcessListThatNeverComesTimesOut() throws Exception {
+        try (MicrokernelImpl gamma = new MicrokernelImpl(IdleStrategy.BACKOFF)) {
+            RingPairNetwork[] mute = RingPairNetwork.pair(folder, "gamma", "mute");
+            gamma.joinNetwork(mute[0]); // nobody joins the other side: nothing consumes or answers
+            mute[0].up();
+            long start = System.nanoTime();
+            assertEquals(Errno.ETIMEDOUT, errnoOf(() -> gamma.processes(1)));
+            assertTrue(System.nanoTime() - start >= NodePeers.QUERY_TIMEOUT.toNanos(), "after the query's timeout");
+            mute[0].down("test");
+        }
+    }
+
     @Test
     void b3ANodeThatGoesDownFailsItsClientsAndIsReachedAgainWhenItReturns() throws Exception {
         Errno before = errnoOf(() -> alpha.process("early").connectAttach(1, 1, 1, 0, 0));
@@ -323,6 +376,29 @@ class NetworkNodesTest extends NodeTestSupport {
                 }
             });
             net[0].down("test " + n);
+        }
+        // A process list whose count says more than it holds, and one with a thread of state 99.
+        ByteBuffer lying = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 1000).putInt(4, 0);
+        ByteBuffer badState = ProcessListLayout.encode(java.util.List.of(new io.courier.kernel.ProcessInfo(5, "p",
+                io.courier.kernel.Credentials.ROOT, java.util.List.of(new io.courier.kernel.ThreadInfo(1, "t", 10,
+                        io.courier.kernel.ThreadState.RECEIVE, 1)), java.util.List.of(), java.util.List.of())),
+                java.util.List.of(), 256);
+        badState.putInt(8 + 12 + 4 + 1 + 4 + 8, 99); // pid, uid, gid, name "p", thread count, tid and priority; then the state
+        for (ByteBuffer list : new ByteBuffer[] {lying, badState}) {
+            net[0].up();
+            ByteBuffer rec = ByteBuffer.allocate(NodePeers.REQUEST_HEADER + list.remaining()).order(java.nio.ByteOrder.nativeOrder());
+            rec.putInt(0, NodePeers.OP_PROCS_ANSWER).putLong(8, 1);
+            rec.put(NodePeers.REQUEST_HEADER, list, 0, list.remaining());
+            assertTrue(net[1].link(1).offer(NodePeers.REQUEST, new ByteBuffer[] {rec}));
+            Waits.eventually("a bad process list cut the node off", () -> {
+                try {
+                    c.connectAttach(1, 1, 1, 0, 0);
+                    return false;
+                } catch (KernelException e) {
+                    return e.errno() == Errno.EHOSTDOWN;
+                }
+            });
+            net[0].down("bad list");
         }
         // A good node again afterwards.
         net[0].up();

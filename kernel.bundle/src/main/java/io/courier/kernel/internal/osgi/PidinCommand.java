@@ -51,16 +51,7 @@ public final class PidinCommand {
     public String pidin() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(ROW, "jvm", "pid", "tid", "name", "prio", "STATE", "Blocked"));
-        long me = ProcessHandle.current().pid();
-        for (ProcessInfo p : mk.processes()) {
-            if (p.threads().isEmpty()) {
-                sb.append(String.format(ROW, me, p.pid(), "-", p.name(), "-", "(none)", "no thread in the kernel"));
-            }
-            for (ThreadInfo t : p.threads()) {
-                sb.append(String.format(ROW, me, p.pid(), t.tid(), p.name() + "/" + t.name(), t.priority() + "r",
-                        t.state(), t.blockedOn() < 0 ? "" : Integer.toString(t.blockedOn())));
-            }
-        }
+        threadRows(sb, Long.toString(ProcessHandle.current().pid()), mk.processes());
         if (impl != null) {
             List<NodeProcessInfo> others = new ArrayList<>(impl.nodeProcesses());
             others.sort(Comparator.comparingLong(NodeProcessInfo::osPid)
@@ -69,6 +60,45 @@ public final class PidinCommand {
                 sb.append(String.format(ROW, p.osPid(), p.pid(), "-", p.name(), "-", state(p), threads(p)));
             }
         }
+        return sb.toString();
+    }
+
+    /** One row per thread of {@code processes} (one for a process without any), each starting with {@code where}. */
+    private static void threadRows(StringBuilder sb, String where, List<ProcessInfo> processes) {
+        for (ProcessInfo p : processes) {
+            if (p.threads().isEmpty()) {
+                sb.append(String.format(ROW, where, p.pid(), "-", p.name(), "-", "(none)", "no thread in the kernel"));
+            }
+            for (ThreadInfo t : p.threads()) {
+                sb.append(String.format(ROW, where, p.pid(), t.tid(), p.name() + "/" + t.name(), t.priority() + "r",
+                        t.state(), t.blockedOn() < 0 ? "" : Integer.toString(t.blockedOn())));
+            }
+        }
+    }
+
+    /**
+     * {@code pidin -n NODE} (issue 21): the threads of another node of the network, as its kernel
+     * lists them, each row starting with the node's name (the processes of the other JVMs of that
+     * machine's node come one row each, without threads).
+     */
+    public String pidin(String option, String node) {
+        if (!"-n".equals(option)) {
+            return "usage: pidin [fd|sends] | pidin -n NODE\n";
+        }
+        io.courier.node.Network net = mk.network();
+        int nd = net == null ? -1 : net.nd(node);
+        if (nd < 0) {
+            return "pidin: no node " + node + (net == null ? " (this node is in no network)" : "") + "\n";
+        }
+        List<ProcessInfo> there;
+        try {
+            there = mk.processes(nd);
+        } catch (io.courier.kernel.KernelException e) {
+            return "pidin: node " + node + ": " + e.errno() + " (" + e.getMessage() + ")\n";
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(ROW, "node", "pid", "tid", "name", "prio", "STATE", "Blocked"));
+        threadRows(sb, node, there);
         return sb.toString();
     }
 
@@ -102,7 +132,7 @@ public final class PidinCommand {
         return switch (what) {
             case "fd" -> connections();
             case "sends" -> sends();
-            default -> "usage: pidin [fd|sends]\n";
+            default -> "usage: pidin [fd|sends] | pidin -n NODE\n";
         };
     }
 
