@@ -51,7 +51,7 @@ final class PathManager implements ResmgrHandler {
         if (path.isEmpty()) {
             return mount;
         }
-        if (PathSpace.SPECIAL.contains(p) || space.hasBelow(p)) {
+        if (PathSpace.SPECIAL.contains(p) || space.hasBelow(p) || (p.equals(NetPaths.NET_DIR) && space.mk.network() != null)) {
             return attrs.computeIfAbsent(p, DirAttr::new);
         }
         String parent = PathNames.parent(p);
@@ -118,6 +118,10 @@ final class PathManager implements ResmgrHandler {
             for (ShmemEntry e : space.shmemObjects()) {
                 names.add(e.name());
             }
+        } else if (p.equals(NetPaths.NET_DIR)) {
+            names.addAll(NetPaths.nodes(space.mk.network()));
+        } else if (p.equals("/") && space.mk.network() != null) {
+            names.add(NetPaths.NET_DIR.substring(1));
         }
         names.addAll(space.childrenOf(p));
         List<DirEntry> out = new ArrayList<>(names.size());

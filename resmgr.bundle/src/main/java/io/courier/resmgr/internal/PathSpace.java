@@ -155,6 +155,7 @@ final class PathSpace {
         attach(d, "/", ResmgrFlags.DIR | ResmgrFlags.AFTER, root, new PathManager(this), false, false);
         pathmgr.set(d);
         d.start(1);
+        NetPaths.serve(proc, this);
     }
 
     /** The pathname manager died: with the system closing, the space goes; otherwise a new one starts. */

@@ -188,7 +188,7 @@ public class ResmgrImpl implements Resmgr {
      */
     private long connect(String p, int subtype, int ioflag, int mode, boolean keep) {
         KernelException first = null;
-        for (PathSpace.Candidate c : space().resolve(p)) {
+        for (PathSpace.Candidate c : candidates(p)) {
             try {
                 return connectTo(c, subtype, ioflag, mode, keep);
             } catch (KernelException e) {
@@ -206,6 +206,11 @@ public class ResmgrImpl implements Resmgr {
         throw new KernelException(Errno.ENOENT, "no such file or directory: " + p);
     }
 
+    /** The managers {@code p} (canonical) resolves to: in this node's pathname space, or under {@code /net} in another node's. */
+    private List<PathSpace.Candidate> candidates(String p) {
+        return NetPaths.isNet(p) ? NetPaths.resolve(kernel, space(), p) : space().resolve(p);
+    }
+
     /** Errors after which resolution tries the next manager: ENOENT, or a manager that went away. */
     private static boolean passesOn(KernelException e) {
         Errno x = e.errno();
@@ -214,7 +219,7 @@ public class ResmgrImpl implements Resmgr {
 
     private long connectTo(PathSpace.Candidate c, int subtype, int ioflag, int mode, boolean keep) {
         Target m = c.target();
-        int coid = kernel.connectAttach(Kernel.ND_LOCAL_NODE, m.pid(), m.chid(), keep ? 0 : Kernel.SIDE_CHANNEL, 0);
+        int coid = kernel.connectAttach(m.nd(), m.pid(), m.chid(), keep ? 0 : Kernel.SIDE_CHANNEL, 0);
         boolean ok = false;
         try {
             String rel = c.rel();
@@ -382,7 +387,7 @@ public class ResmgrImpl implements Resmgr {
         Map<String, DirEntry> entries = new LinkedHashMap<>();
         boolean found = false;
         KernelException refused = null;
-        for (PathSpace.Candidate c : space().resolve(p)) {
+        for (PathSpace.Candidate c : candidates(p)) {
             int fd;
             try {
                 fd = (int) connectTo(c, IoConnectLayout.SUBTYPE_OPEN, OpenFlags.O_RDONLY, 0, true);

@@ -8,6 +8,11 @@ import io.courier.resmgr.ResmgrFlags;
  * to send the connect message.
  */
 interface Target {
+    /** The node of the manager's process, as this node numbers it: 0 for this node ({@link NetPaths}). */
+    default int nd() {
+        return io.courier.kernel.Kernel.ND_LOCAL_NODE;
+    }
+
     /** The manager's process. */
     int pid();
 
