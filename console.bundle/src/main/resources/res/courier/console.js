@@ -18,7 +18,7 @@
   // From the origin: a page opened with credentials in its address must not fetch with them.
   var jsonUrl = new URL(jsonPath, location.origin).href;
   var state = {
-    live: page === 'processes' || page === 'sends',
+    live: page === 'processes' || page === 'sends' || page === 'node',
     interval: 2000,
     timer: null,
     busy: false,
@@ -213,6 +213,7 @@
 
   var drawers = {
     processes: drawProcesses,
+    node: drawNode,
     sends: drawSends,
     names: function (d) {
       replace(content, [table('courier-table-names', [
@@ -388,6 +389,77 @@
         { key: 'channels', title: 'channels', num: true }, { key: 'connections', title: 'connections', num: true }
       ], d.rows, 'No thread matches.')
     ]);
+  }
+
+  // ---------------------------------------------------------------- node: its JVMs and processes; the network
+
+  /** A pid as pidin prints it: all its digits, no grouping. */
+  function plain(key) {
+    return function (r) {
+      return r[key] === null || r[key] === undefined ? '' : String(r[key]);
+    };
+  }
+
+  function drawNode(d) {
+    var n = d.node;
+    var net = d.network;
+    var parts = [el('h3', { text: 'Node' })];
+    if (!n.joined) {
+      parts.push(el('p', { cls: 'empty', id: 'courier-node-none', text: 'Not in a node: this JVM (OS pid ' + n.osPid
+        + ') runs alone. Its processes are on the Processes page.' }));
+    } else {
+      parts.push(el('p', { id: 'courier-node-summary', text: 'Node ' + n.name + ': ' + n.jvms.length
+        + (n.jvms.length === 1 ? ' JVM, ' : ' JVMs, ') + num(n.processCount) + ' processes. This JVM: slot ' + n.slot
+        + ', OS pid ' + n.osPid + '.' }));
+      parts.push(table('courier-table-jvms', [
+        { key: 'slot', title: 'slot', num: true },
+        { key: 'osPid', title: 'OS pid', num: true, fmt: plain('osPid') },
+        { key: 'self', title: '', fmt: function (r) {
+          return r.self ? el('span', { cls: 'self', text: 'this JVM' }) : '';
+        } },
+        { key: 'processes', title: 'processes', num: true },
+        { key: 'joined', title: 'joined' }
+      ], n.jvms, 'No JVM is in the node.'));
+      parts.push(el('h3', { text: 'Processes of the node' }));
+      if (n.processCount > n.processes.length) {
+        parts.push(el('p', { cls: 'empty', text: 'The first ' + num(n.processes.length) + ' of ' + num(n.processCount)
+          + ' are listed.' }));
+      }
+      parts.push(table('courier-table-node-processes', [
+        { key: 'osPid', title: 'JVM (OS pid)', num: true, fmt: function (r) {
+          return r.self ? el('span', { cls: 'self', text: String(r.osPid) }) : String(r.osPid);
+        } },
+        { key: 'slot', title: 'slot', num: true },
+        { key: 'pid', title: 'pid', num: true, fmt: plain('pid') },
+        { key: 'process', title: 'process' },
+        { key: 'threads', title: 'threads', num: true },
+        { key: 'states', title: 'states' }
+      ], n.processes, 'No process.'));
+    }
+    parts.push(el('h3', { text: 'Network' }));
+    if (!net.configured) {
+      parts.push(el('p', { cls: 'empty', id: 'courier-network-none',
+        text: 'No network configured: this node is on no network (conf/io.courier.net.cfg).' }));
+    } else {
+      var up = net.nodes.filter(function (x) {
+        return !x.self && x.up;
+      }).length;
+      parts.push(el('p', { id: 'courier-network-summary', text: 'This node is ' + net.name + ' on the network; '
+        + up + ' of ' + (net.nodes.length - 1) + ' other nodes up.' }));
+      parts.push(table('courier-table-network', [
+        { key: 'nd', title: 'nd', num: true },
+        { key: 'name', title: 'name' },
+        { key: 'address', title: 'address', fmt: function (r) {
+          return r.self ? '(this node)' : show(r.address);
+        } },
+        { key: 'up', title: 'state', fmt: function (r) {
+          return el('span', { cls: r.up ? 'node-up' : 'node-down', text: r.up ? 'up' : 'down' });
+        } },
+        { key: 'incarnation', title: 'incarnation' },
+        { key: 'globalNames', title: 'global names' }
+      ], net.nodes, 'No node.'));
+    }
+    replace(content, parts);
   }
 
   // ---------------------------------------------------------------- sends: the graph

@@ -7,6 +7,12 @@ package io.courier.console.internal;
 public enum Page {
     /** Every process and thread, as {@code pidin}: state, what it is blocked on, priority. */
     PROCESSES("courier-processes", "Processes"),
+    /**
+     * The node and the network: the JVMs of this Courier node and every process of each (the
+     * other JVMs' ones beside this JVM's, as {@code pidin}), and each node of the network with its
+     * nd, address and state (as {@code nodes}).
+     */
+    NODE("courier-node", "Node and network"),
     /** The send hierarchy as a graph: SEND- and REPLY-blocked threads and whom they wait for. */
     SENDS("courier-sends", "Send graph"),
     /** The attached names ({@code /dev/name/local}). */

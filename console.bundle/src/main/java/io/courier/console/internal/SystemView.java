@@ -8,9 +8,15 @@ import io.courier.asyncmsg.iocp.PendingOperation;
 import io.courier.asyncmsg.iocp.PortInfo;
 import io.courier.kernel.Microkernel;
 import io.courier.kernel.NameInfo;
+import io.courier.kernel.NodeProcessInfo;
 import io.courier.kernel.ProcessInfo;
 import io.courier.kernel.ThreadInfo;
 import io.courier.kernel.ThreadState;
+import io.courier.net.NetNetwork;
+import io.courier.net.PeerStatus;
+import io.courier.node.Member;
+import io.courier.node.NodeFolder;
+import io.courier.node.Network;
 import io.courier.resmgr.Mode;
 import io.courier.resmgr.MountInfo;
 import io.courier.resmgr.Resmgr;
@@ -65,6 +71,7 @@ public final class SystemView {
         out.put("snapshot", snapshots.incrementAndGet());
         switch (page) {
             case PROCESSES -> processes(out, params);
+            case NODE -> node(out);
             case SENDS -> out.putAll(SendGraph.build(mk.processes(), mk.sends(), mk.sendCycles(), params.get("level")));
             case NAMES -> names(out);
             case ASYNC -> async(out);
@@ -165,8 +172,27 @@ public final class SystemView {
         return names;
     }
 
+    /** The names of the node's processes by pid: this JVM's, and those of the node's other JVMs. */
     private Map<Integer, String> processNames() {
-        return names(mk.processes());
+        Map<Integer, String> names = names(mk.processes());
+        for (NodeProcessInfo p : mk.nodeProcesses()) {
+            names.putIfAbsent(p.pid(), p.name());
+        }
+        return names;
+    }
+
+    // ------------------------------------------------------------------ the node and the network
+
+    private void node(Map<String, Object> out) {
+        Member self = mk.nodeSelf();
+        NodeFolder folder = mk.nodeFolder();
+        out.put("node", NodeView.node(folder == null ? null : folder.name(), self,
+                self == null ? List.of() : mk.nodeMembers(), mk.processes(),
+                self == null ? List.of() : mk.nodeProcesses(), ProcessHandle.current().pid()));
+        Network net = mk.network();
+        // The network layer's own view has each node's address; another Network gives none.
+        List<PeerStatus> peers = net instanceof NetNetwork n ? n.node().peers() : null;
+        out.put("network", NodeView.network(net == null ? null : net.nodeName(), peers, mk::globalNames));
     }
 
     // ------------------------------------------------------------------ names
