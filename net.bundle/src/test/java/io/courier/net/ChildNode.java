@@ -63,17 +63,74 @@ final class ChildNode implements AutoCloseable {
     /** Starts {@code mainClass} with {@code args} in a JVM of its own (node {@code name}), once it says a line {@code ready} takes. */
     static ChildNode startJava(Path dir, String name, int port, String mainClass, List<String> args,
             Predicate<String> ready) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return startJava(List.of(), List.of(), dir, name, port, mainClass, args, ready);
+    }
+
+    /**
+     * As {@link #startJava(Path, String, int, String, List, Predicate)}, the java command run
+     * through {@code prefix} (a command that execs the rest, such as {@code ip netns exec NS}, so
+     * that the process is the JVM and its pid the JVM's) with {@code jvmOptions} added.
+     */
+    static ChildNode startJava(List<String> prefix, List<String> jvmOptions, Path dir, String name, int port,
+            String mainClass, List<String> args, Predicate<String> ready) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Dorg.slf4j.simpleLogger.showDateTime=true"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(args);
         Path log = Files.createTempFile(dir, name + "-", ".log");
         Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
         ChildNode c = new ChildNode(name, port, p, log);
         c.await(ready);
         return c;
+    }
+
+    /**
+     * A {@link NetKernelChild} in {@code mode} ({@code serve}, {@code call} or {@code client}) as
+     * node {@code name}, started as {@link #startJava(List, List, Path, String, int, String, List,
+     * Predicate)} does; {@code extra} are the mode's arguments before the peers.
+     */
+    static ChildNode startKernel(List<String> prefix, List<String> jvmOptions, Path dir, String mode, String name,
+            int port, Path keyFile, long heartbeatMs, long deadAfterMs, List<String> extra, String... peers)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of(mode, name, Integer.toString(port), keyFile.toString(),
+                Long.toString(heartbeatMs), Long.toString(deadAfterMs)));
+        args.addAll(extra);
+        args.addAll(List.of(peers));
+        return startJava(prefix, jvmOptions, dir, name, port, NetKernelChild.class.getName(), args,
+                l -> l.startsWith("READY ") || l.startsWith("REPLY ") || l.startsWith("NONAME "));
+    }
+
+    /**
+     * The numbers a {@link NetKernelChild} server printed in its {@code GOT} lines, in the order
+     * got, once {@code total} came (or after {@code timeoutMs}); fails at a {@code GETFAILED}.
+     */
+    List<Long> awaitGot(int total, long timeoutMs) {
+        List<Long> got = new ArrayList<>();
+        int mark = 0;
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (got.size() < total && System.currentTimeMillis() < end) {
+            int at = awaitIndexFrom(mark, l -> l.startsWith("GOT ") || l.startsWith("GETFAILED"));
+            String line = line(at);
+            mark = at + 1;
+            if (!line.startsWith("GOT ")) {
+                fail("node " + name + ": " + line + " after " + got.size() + " messages");
+            }
+            for (String n : line.substring(4).split(",")) {
+                got.add(Long.parseLong(n));
+            }
+        }
+        return got;
+    }
+
+    /** What it said so far. */
+    List<String> lines() {
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
     }
 
     /** Sends a command line. */
@@ -105,7 +162,12 @@ final class ChildNode implements AutoCloseable {
 
     /** The index of the first line at or after {@code from} that matches, waiting for it at most {@link #WAIT_MS}. */
     int awaitIndexFrom(int from, Predicate<String> p) {
-        long end = System.currentTimeMillis() + WAIT_MS;
+        return awaitIndexFrom(from, p, WAIT_MS);
+    }
+
+    /** The index of the first line at or after {@code from} that matches, waiting for it at most {@code waitMs}. */
+    int awaitIndexFrom(int from, Predicate<String> p, long waitMs) {
+        long end = System.currentTimeMillis() + waitMs;
         synchronized (lines) {
             while (true) {
                 for (int i = from; i < lines.size(); i++) {

@@ -1,14 +1,18 @@
 package io.courier.net;
 
 import io.courier.testing.ChildJvms;
+import io.courier.asyncmsg.AsyncConnectionAttr;
 import io.courier.asyncmsg.AsyncMessaging;
 import io.courier.asyncmsg.AsyncMsgHeader;
+import io.courier.kernel.Errno;
 import io.courier.kernel.IdleStrategy;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.MsgInfo;
 import io.courier.kernel.NameAttach;
 import io.courier.kernel.internal.MicrokernelImpl;
+import io.courier.node.Link;
+import io.courier.node.NetworkListener;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,12 +23,16 @@ import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.StringJoiner;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A node of the cross-node kernel tests in a JVM of its own: a kernel that joins the network as
  * node NAME and then serves or calls, printing a line per step. It halts itself after 120 s so
- * that it never outlives a broken test; {@code exit} on standard input ends it.
+ * that it never outlives a broken test; {@code exit} on standard input, or the end of it, ends it.
+ * In every mode it prints {@code NODEUP <name> <incarnation>} and {@code NODEDOWN <name> <why>} as
+ * its kernel's network tells them.
  *
  * <ul>
  *   <li>{@code serve NAME PORT KEYFILE HEARTBEATMS DEADMS PEER...}: process {@code svc-server} attaches the global name
@@ -33,7 +41,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *       asynchronous channel (64-byte messages, 4096 buffers) whose gets it prints as
  *       {@code GOT n1,n2,...}; prints {@code READY pid chid achid}.
  *   <li>{@code call NAME PORT KEYFILE HEARTBEATMS DEADMS TEXT PEER...}: opens the global name {@code svc} (waiting up to
- *       20 s for it), sends TEXT and prints {@code REPLY <reply> <status>}.
+ *       20 s for it), sends TEXT and prints {@code REPLY <reply> <status> <microseconds>}.
+ *   <li>{@code client NAME PORT KEYFILE HEARTBEATMS DEADMS PEER...}: process {@code svc-client}; prints
+ *       {@code READY pid}, then obeys, one at a time, the commands on standard input:
+ *       <ul>
+ *         <li>{@code CALLS N PREFIX}: opens the global name {@code svc} (as {@code call}) and sends
+ *             PREFIX-0 to PREFIX-(N-1), printing a {@code REPLY} line for each, then
+ *             {@code CALLED N} ({@code CALLFAILED errno} instead, at the first that fails);
+ *         <li>{@code PUT NODE PID ACHID N}: once NODE's asyncmsg gateway is told, connects to
+ *             asynchronous channel ACHID of process PID there and puts the numbers 0 to N-1 (8
+ *             bytes each, waiting while the connection is full), flushes, and prints {@code PUT N}
+ *             ({@code PUTFAILED errno} instead).
+ *       </ul>
  * </ul>
  * A PEER is {@code name@host:port}.
  */
@@ -66,6 +85,7 @@ public final class NetKernelChild {
 
     public static void main(String[] args) throws Exception {
         ChildJvms.haltAfter(120_000);
+        BlockingQueue<String> commands = new LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().start(() -> {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             try {
@@ -73,6 +93,7 @@ public final class NetKernelChild {
                     if (line.equals("exit")) {
                         Runtime.getRuntime().halt(0);
                     }
+                    commands.add(line);
                 }
             } catch (IOException e) {
                 Runtime.getRuntime().halt(4);
@@ -83,9 +104,22 @@ public final class NetKernelChild {
         boolean call = args[0].equals("call");
         NetNetwork net = NetNetwork.start(config(args, call ? 7 : 6));
         mk.joinNetwork(net);
+        // After the kernel's own listener: the kernel hears each transition first, as without this one.
+        net.listen(new NetworkListener() {
+            @Override
+            public void nodeUp(int nd, String name, long incarnation, Link link) {
+                say("NODEUP " + name + " " + incarnation);
+            }
+
+            @Override
+            public void nodeDown(int nd, String name, String why) {
+                say("NODEDOWN " + name + " " + why);
+            }
+        });
         switch (args[0]) {
             case "serve" -> serve(mk);
             case "call" -> call(mk, args[6]);
+            case "client" -> client(mk, commands);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -146,22 +180,94 @@ public final class NetKernelChild {
 
     private static void call(MicrokernelImpl mk, String text) throws Exception {
         Kernel k = mk.process("svc-client");
+        int coid = openGlobal(k);
+        if (coid >= 0) {
+            say(callLine(k, coid, text));
+        }
+    }
+
+    /** Opens the global name {@code svc}, waiting up to 20 s for it; -1 (having printed NONAME errno) when it is not there. */
+    private static int openGlobal(Kernel k) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        int coid;
         while (true) {
             try {
-                coid = k.nameOpen("svc", 0x1);
-                break;
+                return k.nameOpen("svc", 0x1);
             } catch (KernelException e) {
                 if (System.nanoTime() > end) {
                     say("NONAME " + e.errno());
-                    return;
+                    return -1;
                 }
                 Thread.sleep(50);
             }
         }
+    }
+
+    /** Sends {@code text} on {@code coid}: {@code REPLY <reply> <status> <microseconds from send to reply>}. */
+    private static String callLine(Kernel k, int coid, String text) {
         ByteBuffer reply = ByteBuffer.allocate(4096);
+        long t0 = System.nanoTime();
         int status = k.msgSend(coid, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), reply);
-        say("REPLY " + new String(reply.array(), 0, reply.position(), StandardCharsets.UTF_8) + " " + status);
+        long micros = (System.nanoTime() - t0) / 1_000;
+        return "REPLY " + new String(reply.array(), 0, reply.position(), StandardCharsets.UTF_8) + " " + status + " " + micros;
+    }
+
+    private static void client(MicrokernelImpl mk, BlockingQueue<String> commands) throws Exception {
+        Kernel k = mk.process("svc-client");
+        say("READY " + k.pid());
+        int coid = -1;
+        while (true) {
+            String[] w = commands.take().trim().split(" ");
+            switch (w[0]) {
+                case "CALLS" -> {
+                    if (coid < 0 && (coid = openGlobal(k)) < 0) {
+                        continue;
+                    }
+                    int n = Integer.parseInt(w[1]);
+                    try {
+                        for (int i = 0; i < n; i++) {
+                            say(callLine(k, coid, w[2] + "-" + i));
+                        }
+                        say("CALLED " + n);
+                    } catch (KernelException e) {
+                        say("CALLFAILED " + e.errno());
+                    }
+                }
+                case "PUT" -> put(mk, k, w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]), Integer.parseInt(w[4]));
+                default -> say("HUH " + String.join(" ", w));
+            }
+        }
+    }
+
+    private static void put(MicrokernelImpl mk, Kernel k, String node, int pid, int achid, int count) throws InterruptedException {
+        try {
+            int nd = k.netmgrStrtond(node);
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (mk.globalNames(nd).stream().noneMatch(n -> n.name().startsWith("courier-asyncmsg-gateway"))
+                    && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            AsyncMessaging am = AsyncMessaging.of(k);
+            AsyncConnectionAttr attr = AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(4096).triggerNumMsg(16).build();
+            int acoid = am.connectAttach(nd, pid, achid, 0, 0, attr);
+            long putsEnd = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            for (long i = 0; i < count; i++) {
+                ByteBuffer msg = ByteBuffer.allocate(8).putLong(0, i);
+                while (true) {
+                    try {
+                        am.put(acoid, msg, i, null);
+                        break;
+                    } catch (KernelException e) {
+                        if (e.errno() != Errno.EAGAIN || System.nanoTime() > putsEnd) {
+                            throw e;
+                        }
+                        Thread.sleep(1);
+                    }
+                }
+            }
+            am.flush(acoid, 0);
+            say("PUT " + count);
+        } catch (KernelException e) {
+            say("PUTFAILED " + e.errno());
+        }
     }
 }
