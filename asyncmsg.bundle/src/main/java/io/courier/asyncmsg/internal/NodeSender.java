@@ -29,6 +29,8 @@ final class NodeSender {
     private static final Logger LOG = LoggerFactory.getLogger(NodeSender.class);
     /** How often an idle pump looks whether the server's JVM is still in the node. */
     private static final long LIVENESS_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How long a node whose link came back may take to tell its gateway's name. */
+    static final long GATEWAY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** How often a connection whose link is down looks whether it came back. */
     private static final long RESUME_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -76,6 +78,23 @@ final class NodeSender {
             throw new KernelException(Errno.EHOSTDOWN, "node " + nd + " is down");
         }
         throw new KernelException(Errno.ESRCH, "node " + nd + " has no asynchronous-messaging gateway");
+    }
+
+    /**
+     * Whether the gateway of the server's node is known here: always for a member of this node
+     * (its name is node-wide); for another node, once that node told its global names, which
+     * follows its link's coming up by a moment.
+     */
+    private boolean gatewayKnown() {
+        if (nd == Kernel.ND_LOCAL_NODE) {
+            return true;
+        }
+        for (io.courier.kernel.NameInfo n : kernel.microkernel().globalNames(nd)) {
+            if (n.name().startsWith(NodeGateway.PREFIX)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the server's node is up now (a member of this node: whether its JVM lives). */
@@ -154,12 +173,23 @@ final class NodeSender {
         kcoid = -1;
         LOG.info("asyncmsg: the link of pid {} coid {} to node {} is down; its messages wait", owner.pid, conn.coid, nd);
         int[] delivered = new int[NodeBatchLayout.MAX_COUNT];
+        long upSince = 0;
         while (true) {
             int st = conn.state();
             if (st == Conn.CLOSED || st == Conn.DEAD) {
                 return false;
             }
             if (!reachable()) {
+                upSince = 0;
+                LockSupport.parkNanos(this, RESUME_POLL_NANOS);
+                continue;
+            }
+            if (upSince == 0) {
+                upSince = System.nanoTime();
+            }
+            // A node that came back tells its global names just after its link is up: its gateway
+            // is waited for a while before the connection ends as one the node no longer serves.
+            if (!gatewayKnown() && System.nanoTime() - upSince < GATEWAY_GRACE_NANOS) {
                 LockSupport.parkNanos(this, RESUME_POLL_NANOS);
                 continue;
             }
