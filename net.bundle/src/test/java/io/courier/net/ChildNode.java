@@ -79,6 +79,10 @@ final class ChildNode implements AutoCloseable {
                 "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Dorg.slf4j.simpleLogger.showDateTime=true"));
         cmd.addAll(jvmOptions);
+        if (jvmOptions.stream().noneMatch(o -> o.startsWith("-Dcourier.net.root="))) {
+            // Its media driver's folder in the test's own, deleted with it even when the child is killed.
+            cmd.add("-Dcourier.net.root=" + dir.toAbsolutePath());
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(args);
         Path log = Files.createTempFile(dir, name + "-", ".log");

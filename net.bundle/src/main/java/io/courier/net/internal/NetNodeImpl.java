@@ -143,6 +143,7 @@ public final class NetNodeImpl implements NetNode {
             String root = System.getProperty("courier.net.root");
             Path base = root != null ? Path.of(root)
                     : Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+            sweepStale(base, config.name());
             folder = Files.createTempDirectory(base, "courier-net-" + config.name() + "-");
         } catch (IOException e) {
             throw new IllegalStateException("node " + config.name() + ": cannot make its media driver's folder", e);
@@ -156,6 +157,39 @@ public final class NetNodeImpl implements NetNode {
                     + config.port() + ": " + e.getMessage(), e);
         }
         return node;
+    }
+
+    /** A media driver whose heartbeat is older than this is dead (Aeron's own default driver timeout). */
+    static final long STALE_DRIVER_MS = 10_000;
+
+    /**
+     * Deletes the folders an earlier run of node {@code name} left under {@code base} (it was
+     * killed before it could delete its own): each one older than {@link #STALE_DRIVER_MS} whose
+     * media driver's heartbeat stopped. A folder of a node that runs is never touched.
+     */
+    static void sweepStale(Path base, String name) {
+        java.util.regex.Pattern mine = java.util.regex.Pattern.compile("courier-net-" + java.util.regex.Pattern.quote(name)
+                + "-\\d+");
+        long now = System.currentTimeMillis();
+        try (Stream<Path> s = Files.list(base)) {
+            for (Path d : s.filter(p -> mine.matcher(p.getFileName().toString()).matches()).toList()) {
+                try {
+                    if (now - Files.getLastModifiedTime(d).toMillis() < STALE_DRIVER_MS
+                            || io.aeron.CommonContext.isDriverActive(d.resolve("aeron").toFile(), STALE_DRIVER_MS, m -> {
+                            })) {
+                        continue;
+                    }
+                    try (Stream<Path> w = Files.walk(d)) {
+                        w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    }
+                    LOG.info("node {}: deleted {}, left by an earlier run that ended without deleting it", name, d);
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("node {}: cannot look at {}: {}", name, d, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("node {}: cannot list {}: {}", name, base, e.toString());
+        }
     }
 
     private void open() {
