@@ -38,6 +38,8 @@ public final class MemberTableImpl implements MemberTable {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     /** A slot left JOINING this long by a process that still runs is taken back (the joiner stalled). */
     static final long JOIN_STALL_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long a member's heartbeat stands still before its process is looked at: two and a half rounds. */
+    static final long STILL_NANOS = MemberTable.CHECK_INTERVAL.toNanos() * 5 / 2;
 
     private final MemorySegment table;
     private final Arena arena;
@@ -270,7 +272,12 @@ public final class MemberTableImpl implements MemberTable {
                     lastBeat[i] = beat;
                     lastBeatChange[i] = now;
                 }
-                boolean processGone = pid <= 0 || pid >= MemberTableLayout.PID_MAX || !ProcStat.isAlive(pid, start);
+                // A member whose heartbeat moves is alive: its process is looked at (a read of
+                // /proc) when first seen and once the heartbeat stood still for a while, so that
+                // an idle node costs next to nothing and a JVM killed is still seen within a few rounds.
+                boolean look = k == null || now - lastBeatChange[i] >= STILL_NANOS;
+                boolean processGone = pid <= 0 || pid >= MemberTableLayout.PID_MAX
+                        || (look && !ProcStat.isAlive(pid, start));
                 boolean leaseOut = leaseNanos > 0 && k != null && now - lastBeatChange[i] > leaseNanos;
                 if (processGone || leaseOut) {
                     Member dead = k != null ? k : read(i, c);
