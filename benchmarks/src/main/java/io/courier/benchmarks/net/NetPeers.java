@@ -134,6 +134,11 @@ final class NetPeers {
         }
     }
 
+    /** The far JVM. */
+    Process child() {
+        return child;
+    }
+
     static int freePort() {
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

@@ -49,6 +49,11 @@ public class NetRoundTripBenchmark {
         peers.close();
     }
 
+    /** The far JVM of this trial. */
+    Process echoProcess() {
+        return peers.child();
+    }
+
     @Benchmark
     public int roundTrip() throws Exception {
         NetPeers p = peers;

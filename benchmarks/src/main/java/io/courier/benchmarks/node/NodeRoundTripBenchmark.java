@@ -170,6 +170,11 @@ public class NodeRoundTripBenchmark {
         }
     }
 
+    /** The far JVM of this trial (null for the in-JVM path). */
+    public Process echoProcess() {
+        return child;
+    }
+
     /** One round trip by the path of this trial. */
     @Benchmark
     public int roundTrip() throws IOException {
