@@ -18,7 +18,7 @@ import org.junit.Test;
  * stack trace.
  */
 public class RuntimeProcessTest {
-    private static final Duration LIMIT = Duration.ofSeconds(5);
+    private static final Duration LIMIT = Duration.ofSeconds(15);
     private static final String[] COURIER_BUNDLES = {
         "io.courier.kernel", "io.courier.asyncmsg", "io.courier.shm", "io.courier.resmgr"};
     /** Every example bundle, API bundles first, as a user would drop them. */

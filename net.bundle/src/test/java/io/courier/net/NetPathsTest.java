@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * them, over the real network (two nodes of this JVM over Aeron UDP on the loopback, each with a
  * kernel of its own). A manager attached on beta is opened, read, written, stat'ed and listed from
  * alpha through {@code /net/beta/...}, and the manager sees the client's node; {@code /net} lists
- * the nodes; {@code /net/alpha/...} is alpha's own space; the errors: ENOENT for a node no
+ * the nodes; {@code /net/alpha/...} is alpha's own space; {@code processes(nd)} ({@code pidin -n})
+ * lists beta's processes; the errors: ENOENT for a node no
  * configuration names and for a path beta lacks, EINVAL from beta's pathname manager for a
  * malformed question, EHOSTDOWN once beta is down.
  */
@@ -161,6 +162,10 @@ class NetPathsTest extends NetTestSupport {
         k.connectDetach(coid);
         fd = client.open("/net/beta/dev/greeting", OpenFlags.O_RDONLY);
         client.close(fd);
+
+        // pidin -n beta over the same network: beta's processes, its manager among them.
+        assertTrue(alpha.processes(betaNd).stream().anyMatch(p -> p.name().equals("greeter")
+                && p.pid() == server.kernel().pid()), "beta's process list, asked over Aeron");
 
         // Beta leaves: its paths are out of reach.
         nb.close();
