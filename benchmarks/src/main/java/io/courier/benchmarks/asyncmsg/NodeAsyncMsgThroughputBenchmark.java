@@ -86,11 +86,15 @@ public class NodeAsyncMsgThroughputBenchmark {
             chid = made[1];
         }
         producer = AsyncMessaging.of(mk.process("producer"));
-        coid = producer.connectAttach(0, pid, chid, 0, 0, AsyncConnectionAttr.builder().bufferSize(SIZE)
-                .maxNumBuffer(4096).triggerNumMsg(trigger).build());
+        coid = producer.connectAttach(0, pid, chid, 0, 0, attr(trigger, 4096));
         for (int i = 0; i < SIZE; i++) {
             msg.put(i, (byte) i);
         }
+    }
+
+    /** The producer's connection: 64-byte messages, {@code slots} slots (4,096 here), count trigger {@code trigger}. */
+    public static AsyncConnectionAttr attr(int trigger, int slots) {
+        return AsyncConnectionAttr.builder().bufferSize(SIZE).maxNumBuffer(slots).triggerNumMsg(trigger).build();
     }
 
     private static String[] readyLine(Process p) throws IOException {
@@ -103,8 +107,11 @@ public class NodeAsyncMsgThroughputBenchmark {
         throw new IllegalStateException("the consumer JVM ended before it was ready");
     }
 
-    /** A consumer process on {@code mk}: a blocking channel and a thread getting from it; returns pid and chid. */
-    static int[] sink(MicrokernelImpl mk) {
+    /**
+     * A consumer process on {@code mk}: a blocking channel and a thread getting from it; returns pid
+     * and chid. Also the far end of the asyncmsg path across nodes ({@code net.NetEcho}).
+     */
+    public static int[] sink(MicrokernelImpl mk) {
         Kernel k = mk.process("consumer");
         AsyncMessaging am = AsyncMessaging.of(k);
         int chid = am.channelCreate(0, 0666, SIZE, 4096, null, null);

@@ -22,8 +22,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The far JVM of the node-to-node benchmarks, on loopback: it answers (echo) or swallows (sink)
  * 64-byte records over a Courier {@link Link} to another node, over a raw Aeron UDP stream pair
- * with a media driver of its own set up as the Courier node's, or over TCP. It ends when its
- * standard input closes.
+ * with a media driver of its own set up as the Courier node's, or over TCP; or it is a Courier
+ * node whose kernel serves another node: a kernel echo server, or an asynchronous channel whose
+ * consumer gets and frees. It ends when its standard input closes.
  */
 public final class NetEcho {
     static final int SIZE = 64;
@@ -95,7 +96,10 @@ public final class NetEcho {
         }
     }
 
-    /** {@code link MYPORT PEERPORT echo|sink}, {@code kernel MYPORT PEERPORT}, {@code aeron MYPORT PEERPORT echo|sink} or {@code tcp PORT}. */
+    /**
+     * {@code link MYPORT PEERPORT echo|sink}, {@code kernel MYPORT PEERPORT}, {@code async MYPORT PEERPORT},
+     * {@code aeron MYPORT PEERPORT echo|sink} or {@code tcp PORT}.
+     */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -115,13 +119,16 @@ public final class NetEcho {
         switch (args[0]) {
             case "link" -> link(Integer.parseInt(args[1]), Integer.parseInt(args[2]), echo);
             case "kernel" -> kernel(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            case "async" -> async(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             case "aeron" -> aeron(Integer.parseInt(args[1]), Integer.parseInt(args[2]), echo);
             default -> tcp(Integer.parseInt(args[1]));
         }
     }
 
-    private static void ready() {
-        System.out.println("READY");
+    /** Says READY, followed by {@code words} if any. */
+    private static void ready(String... words) {
+        System.out.println(String.join(" ", java.util.stream.Stream.concat(java.util.stream.Stream.of("READY"),
+                java.util.stream.Stream.of(words)).toList()));
         System.out.flush();
     }
 
@@ -153,12 +160,7 @@ public final class NetEcho {
      * every message with its bytes: the far end of a kernel round trip across nodes.
      */
     private static void kernel(int myPort, int peerPort) throws InterruptedException {
-        NetConfig config = NetConfig.of("echo", myPort, List.of(new NetConfig.Peer("bench", "127.0.0.1", peerPort)), KEY);
-        io.courier.kernel.internal.MicrokernelImpl mk = new io.courier.kernel.internal.MicrokernelImpl();
-        io.courier.net.NetNetwork net = io.courier.net.NetNetwork.start(config);
-        mk.joinNetwork(net);
-        cleanUp = net::close;
-        io.courier.kernel.Kernel server = mk.process("echo");
+        io.courier.kernel.Kernel server = joinedKernel(myPort, peerPort).process("echo");
         Thread.ofPlatform().daemon().name("echo").start(() -> {
             int chid = server.nameAttach(KERNEL_ECHO, 0x1).chid();
             ready();
@@ -172,6 +174,28 @@ public final class NetEcho {
                 }
             }
         });
+        Thread.currentThread().join();
+    }
+
+    /** A Courier kernel on node "echo" that joined the network of it and node "bench". */
+    private static io.courier.kernel.internal.MicrokernelImpl joinedKernel(int myPort, int peerPort) {
+        NetConfig config = NetConfig.of("echo", myPort, List.of(new NetConfig.Peer("bench", "127.0.0.1", peerPort)), KEY);
+        io.courier.kernel.internal.MicrokernelImpl mk = new io.courier.kernel.internal.MicrokernelImpl();
+        io.courier.net.NetNetwork net = io.courier.net.NetNetwork.start(config);
+        mk.joinNetwork(net);
+        cleanUp = net::close;
+        return mk;
+    }
+
+    /**
+     * A Courier kernel on node "echo" with an asynchronous channel (64-byte messages, 4,096
+     * buffers) whose consumer thread gets (blocking) and frees, as in the asyncmsg benchmark
+     * across the JVMs of a node; says {@code READY pid chid}. Clients of node "bench" reach it
+     * through this JVM's asyncmsg gateway, whose name is global.
+     */
+    private static void async(int myPort, int peerPort) throws InterruptedException {
+        int[] made = io.courier.benchmarks.asyncmsg.NodeAsyncMsgThroughputBenchmark.sink(joinedKernel(myPort, peerPort));
+        ready(Integer.toString(made[0]), Integer.toString(made[1]));
         Thread.currentThread().join();
     }
 

@@ -25,8 +25,10 @@ import java.util.stream.Stream;
 /**
  * This JVM's side of the node-to-node benchmarks, by path: a Courier node whose {@link Link} goes
  * to the {@link NetEcho} JVM's node ("courierLink"), a raw Aeron UDP publication and subscription
- * pair with a media driver of its own ("aeronUdp"), a TCP socket ("tcp"), or a Courier kernel
- * whose client sends to the echo JVM's kernel server by its global name ("courierKernel").
+ * pair with a media driver of its own ("aeronUdp"), a TCP socket ("tcp"), a Courier kernel
+ * whose client sends to the echo JVM's kernel server by its global name ("courierKernel"), or the
+ * same kernel whose client's asyncmsg connections go to the echo JVM's asynchronous channel
+ * through that node's gateway ("courierAsync").
  */
 final class NetPeers {
     final String path;
@@ -38,6 +40,21 @@ final class NetPeers {
     private io.courier.net.NetNetwork net;
     io.courier.kernel.Kernel kernel;
     int coid = -1;
+    io.courier.asyncmsg.AsyncMessaging am;
+    /** courierAsync: the connections, put to in turn. */
+    int[] acoids;
+    int turn;
+    /** courierAsync: the slots of each connection. */
+    int slots;
+    private boolean closed;
+    /** Closes what a trial that failed left open, when the benchmark JVM ends. */
+    private final Thread atExit = new Thread(() -> {
+        try {
+            close();
+        } catch (Exception e) {
+            // The JVM is ending: nothing more to do.
+        }
+    });
     final ByteBuffer request = ByteBuffer.allocate(NetEcho.SIZE);
     final ByteBuffer reply = ByteBuffer.allocate(NetEcho.SIZE);
     private io.aeron.driver.MediaDriver driver;
@@ -57,8 +74,17 @@ final class NetPeers {
     final io.aeron.logbuffer.FragmentHandler onFragment = (buffer, offset, length, header) -> got++;
 
     NetPeers(String path, boolean echo) throws Exception {
+        this(path, echo, 64, 1);
+    }
+
+    /**
+     * {@code trigger} and {@code connections} are for courierAsync: each connection's count
+     * trigger (64-byte messages, 4,096 slots, as across the JVMs of a node) and how many there are.
+     */
+    NetPeers(String path, boolean echo, int trigger, int connections) throws Exception {
         this.path = path;
         root = Files.createTempDirectory(Path.of("/dev/shm"), "courier-bench-net-");
+        Runtime.getRuntime().addShutdownHook(atExit);
         for (int i = 0; i < NetEcho.SIZE; i++) {
             payload.put(i, (byte) ('a' + i % 26));
             aeronPayload.putByte(i, (byte) ('a' + i % 26));
@@ -88,16 +114,20 @@ final class NetPeers {
                 }
                 link = node.link(1);
             }
-            case "courierKernel" -> {
-                child = NetEcho.startChild("kernel", Integer.toString(theirs), Integer.toString(mine));
-                Echo.awaitReady(child);
+            case "courierKernel", "courierAsync" -> {
+                boolean async = path.equals("courierAsync");
+                child = NetEcho.startChild(async ? "async" : "kernel", Integer.toString(theirs), Integer.toString(mine));
+                String[] ready = Echo.awaitReady(child);
                 mk = new io.courier.kernel.internal.MicrokernelImpl();
                 net = io.courier.net.NetNetwork.start(NetConfig.of("bench", mine,
                         List.of(new NetConfig.Peer("echo", "127.0.0.1", theirs)), NetEcho.KEY));
                 mk.joinNetwork(net);
                 kernel = mk.process("bench");
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (coid < 0) {
+                if (async) {
+                    connectAsync(Integer.parseInt(ready[1]), Integer.parseInt(ready[2]), trigger, connections, end);
+                }
+                while (!async && coid < 0) {
                     try {
                         coid = kernel.nameOpen(NetEcho.KERNEL_ECHO, 0x1);
                     } catch (io.courier.kernel.KernelException e) {
@@ -134,6 +164,53 @@ final class NetPeers {
         }
     }
 
+    /**
+     * courierAsync: waits until node "echo" told its asyncmsg gateway's global name (it follows
+     * the link's coming up), then makes {@code connections} connections to channel {@code chid}
+     * of process {@code pid} there.
+     */
+    private void connectAsync(int pid, int chid, int trigger, int connections, long end) throws InterruptedException {
+        int nd = -1;
+        while (nd < 0 || mk.globalNames(nd).stream().noneMatch(n -> n.name().startsWith("courier-asyncmsg-gateway"))) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("node echo did not tell its asyncmsg gateway");
+            }
+            Thread.sleep(10);
+            try {
+                nd = kernel.netmgrStrtond("echo");
+            } catch (io.courier.kernel.KernelException e) {
+                // Not known yet.
+            }
+        }
+        // A batch is one kernel message, and a kernel message crosses nodes as one record of the
+        // link: 64 bytes of kernel header, asyncmsg's 32-byte batch header, then a 4-byte length and
+        // the bytes of each message. A full ring goes as one batch, and one the link cannot carry
+        // fails the connection (EMSGSIZE): the ring holds what one record carries, 4,096 at most.
+        slots = Math.min(4096, (net.link(nd).maxPayload() - 64 - 32) / (NetEcho.SIZE + 4));
+        am = io.courier.asyncmsg.AsyncMessaging.of(kernel);
+        acoids = new int[connections];
+        for (int i = 0; i < connections; i++) {
+            acoids[i] = am.connectAttach(nd, pid, chid, 0, 0,
+                    io.courier.benchmarks.asyncmsg.NodeAsyncMsgThroughputBenchmark.attr(trigger, slots));
+        }
+    }
+
+    /** courierAsync: one put of the 64-byte payload to the next connection, yielding while it is full; one message accepted. */
+    void put() {
+        int c = acoids[turn++ % acoids.length];
+        while (true) {
+            try {
+                am.put(c, payload, 0, null);
+                return;
+            } catch (io.courier.kernel.KernelException e) {
+                if (e.errno() != io.courier.kernel.Errno.EAGAIN) {
+                    throw e;
+                }
+                Thread.yield(); // the CPU goes to the connection's pump, as in the asyncmsg benchmarks
+            }
+        }
+    }
+
     /** The far JVM. */
     Process child() {
         return child;
@@ -147,7 +224,45 @@ final class NetPeers {
         }
     }
 
-    void close() throws Exception {
+    /** Ends the far JVM and closes everything here; the folders go. Once. */
+    synchronized void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (Thread.currentThread() != atExit) {
+            Runtime.getRuntime().removeShutdownHook(atExit);
+        }
+        try {
+            closeAsync();
+        } finally {
+            closeRest();
+        }
+    }
+
+    private void closeAsync() {
+        if (acoids != null) {
+            long put = 0;
+            long got = 0;
+            for (io.courier.asyncmsg.AsyncConnectionInfo c : io.courier.asyncmsg.AsyncMessaging.connections(mk)) {
+                if (c.pid() == kernel.pid()) {
+                    put += c.put();
+                    got += c.got();
+                }
+            }
+            System.err.println("courierAsync: " + put + " messages put, " + got + " got by the server (the rest in flight; "
+                    + acoids.length + " connection(s) of " + slots + " slots)");
+            for (int c : acoids) {
+                try {
+                    am.connectDetach(c);
+                } catch (io.courier.kernel.KernelException e) {
+                    // Gone already (a failed trial): the kernel's close ends the rest.
+                }
+            }
+        }
+    }
+
+    private void closeRest() throws Exception {
         if (socket != null) {
             socket.close();
         }

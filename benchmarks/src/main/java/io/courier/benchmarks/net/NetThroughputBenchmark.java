@@ -21,6 +21,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code courierLink}) beside a raw Aeron UDP stream with the same media-driver settings
  * ({@code aeronUdp}), in one run. One op is one record accepted by the sender; Aeron's flow
  * control holds the sender to what the receiver takes, so this is the rate the receiver keeps.
+ *
+ * <p>{@code courierAsync}: asyncmsg across nodes. This node's client puts 64-byte messages on
+ * {@link #connections} connections in turn (4,096 slots each, count trigger {@link #trigger}) to
+ * an asynchronous channel of the other node, whose consumer thread gets (blocking) and frees; each
+ * batch is one kernel message to that node's asyncmsg gateway. One op is one put accepted (a full
+ * connection is waited for, yielding): a connection holds at most 4,096 messages without an
+ * outcome, so over an iteration what is accepted is what the consumer got, give or take those.
+ * {@code trigger} and {@code connections} mean nothing to the other paths.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -31,14 +39,22 @@ import org.openjdk.jmh.annotations.Warmup;
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
         "--sun-misc-unsafe-memory-access=allow"})
 public class NetThroughputBenchmark {
-    @Param({"courierLink", "aeronUdp"})
+    @Param({"courierLink", "courierAsync", "aeronUdp"})
     public String path;
+
+    /** courierAsync: each connection's count trigger. */
+    @Param({"64"})
+    public int trigger;
+
+    /** courierAsync: the connections put to in turn (each has one batch on its way at a time). */
+    @Param({"1"})
+    public int connections;
 
     private NetPeers peers;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        peers = new NetPeers(path, false);
+        peers = new NetPeers(path, false, trigger, connections);
     }
 
     @TearDown(Level.Trial)
@@ -49,6 +65,10 @@ public class NetThroughputBenchmark {
     @Benchmark
     public boolean send() {
         NetPeers p = peers;
+        if (p.am != null) {
+            p.put();
+            return true;
+        }
         if (p.link != null) {
             while (!p.link.offer(1, p.iov)) {
                 Thread.onSpinWait();

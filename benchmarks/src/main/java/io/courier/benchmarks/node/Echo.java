@@ -33,16 +33,20 @@ public final class Echo {
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    /** Reads the child's "READY" line (bounded); the node and net benchmarks' echo JVMs both say it. */
-    public static void awaitReady(Process child) throws IOException, InterruptedException {
+    /**
+     * Reads the child's "READY" line (bounded); the node and net benchmarks' echo JVMs both say it.
+     * Returns its words: "READY" and whatever the child added (the net benchmarks' asyncmsg server
+     * says its pid and chid).
+     */
+    public static String[] awaitReady(Process child) throws IOException, InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         StringBuilder line = new StringBuilder();
         while (System.nanoTime() < end) {
             if (child.getInputStream().available() > 0) {
                 int c = child.getInputStream().read();
                 if (c == '\n') {
-                    if (line.toString().equals("READY")) {
-                        return;
+                    if (line.toString().equals("READY") || line.toString().startsWith("READY ")) {
+                        return line.toString().split(" ");
                     }
                     line.setLength(0);
                 } else {
