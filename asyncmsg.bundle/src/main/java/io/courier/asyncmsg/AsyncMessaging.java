@@ -127,7 +127,10 @@ public interface AsyncMessaging {
      * {@code asyncmsg_connect_attach()}: an asynchronous connection to channel {@code chid} of
      * process {@code pid}.
      *
-     * @param nd the node, {@link Kernel#ND_LOCAL_NODE} (asynchronous messaging stays on its node)
+     * @param nd the node: {@link Kernel#ND_LOCAL_NODE} (a process of this JVM or of another JVM
+     *     of the node), or another node's descriptor when the kernel joined a network (through
+     *     that node's gateway, with store and forward; EHOSTDOWN while it is down, EHOSTUNREACH
+     *     for an nd no node has)
      * @param index 0 or {@link Kernel#SIDE_CHANNEL}; both give ids from {@link #COID_BASE}
      * @param flags {@link io.courier.kernel.ConnectFlags}
      * @param attr the connection's attributes

@@ -175,7 +175,7 @@ final class Conn extends ConnFields.PadAfter {
         this.remote = remote;
         this.srcPid = srcPid;
         this.srcCoid = srcCoid;
-        this.maxLength = remote == null ? attr.bufferSize() : Math.min(attr.bufferSize(), NodeBatchLayout.MAX_MESSAGE);
+        this.maxLength = remote == null ? attr.bufferSize() : Math.min(attr.bufferSize(), remote.maxMessage());
         this.capacity = attr.maxNumBuffer();
         int size = Integer.highestOneBit(Math.max(1, capacity - 1)) << 1;
         this.mask = size - 1;

@@ -41,6 +41,12 @@ final class NodeSender {
     final int nd;
     private final int member;
     private final Kernel kernel;
+    /**
+     * The longest batch request to the server's gateway: {@link NodeBatchLayout#MAX_REQUEST}
+     * within the node; to another node, what one record of its link carries less the kernel's
+     * own header ({@link #KERNEL_HEADER_ROOM}), when that is less.
+     */
+    final int maxRequest;
     private Conn conn;
     private int kcoid = -1;
     private int token;
@@ -62,6 +68,38 @@ final class NodeSender {
         this.chid = chid;
         this.member = member;
         this.kernel = owner.kernel;
+        this.maxRequest = maxRequest(kernel, nd);
+    }
+
+    /** Room kept in a network record for the kernel's own header of a message to another node (64 bytes today). */
+    static final int KERNEL_HEADER_ROOM = 256;
+
+    /**
+     * The longest batch request to node {@code nd}'s gateway: a network link's record carries
+     * less than a node's rings (about 128 KiB against 512 KiB).
+     *
+     * @throws KernelException EHOSTDOWN when the node's link is down (nothing to size it by)
+     */
+    private static int maxRequest(Kernel kernel, int nd) {
+        if (nd == Kernel.ND_LOCAL_NODE) {
+            return NodeBatchLayout.MAX_REQUEST;
+        }
+        io.courier.node.Network net = kernel.microkernel().network();
+        io.courier.node.Link link = net == null ? null : net.link(nd);
+        if (link == null) {
+            throw new KernelException(Errno.EHOSTDOWN, "node " + nd + " is down");
+        }
+        return Math.min(NodeBatchLayout.MAX_REQUEST, link.maxPayload() - KERNEL_HEADER_ROOM);
+    }
+
+    /** Where the server is, for messages: " (another JVM)" or " (node N)". */
+    private String where() {
+        return nd == Kernel.ND_LOCAL_NODE ? " (another JVM)" : " (node " + nd + ")";
+    }
+
+    /** The longest single message a connection through this sender takes (longer: EMSGSIZE at put). */
+    int maxMessage() {
+        return maxRequest - NodeBatchLayout.HEADER - 4;
     }
 
     /** A connection to the gateway of the server's JVM: by its node-wide name, or among the global names of its node. */
@@ -252,7 +290,7 @@ final class NodeSender {
                     closeQuietly(kcoid);
                     return;
                 }
-                int n = conn.takeForRemote(from, msgs, spans, NodeBatchLayout.MAX_REQUEST - NodeBatchLayout.HEADER - 4L * max);
+                int n = conn.takeForRemote(from, msgs, spans, maxRequest - NodeBatchLayout.HEADER - 4L * max);
                 if (n == 0) {
                     if (st == Conn.SENDER_GONE && conn.drainedAfterSender()) {
                         conn.retire();
@@ -333,7 +371,7 @@ final class NodeSender {
                     || e.errno() == Errno.EHOSTDOWN) && !reachable()) {
                 return LINK_DOWN; // Store and forward: the batch waits for the link.
             }
-            conn.remoteGone("process " + pid + " (another JVM) did not take a batch: " + e.errno());
+            conn.remoteGone("process " + pid + where() + " did not take a batch: " + e.errno());
             closeQuietly(kcoid);
             return OVER;
         }
@@ -351,7 +389,7 @@ final class NodeSender {
         }
         conn.remoteOutcome(first, n, outcome);
         if ((flags & NodeBatchLayout.DEAD) != 0) {
-            conn.remoteGone("channel " + pid + "/" + chid + " (another JVM) was destroyed");
+            conn.remoteGone("channel " + pid + "/" + chid + where() + " was destroyed");
             closeQuietly(kcoid);
             return OVER;
         }

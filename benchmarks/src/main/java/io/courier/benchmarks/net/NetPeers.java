@@ -184,8 +184,9 @@ final class NetPeers {
         }
         // A batch is one kernel message, and a kernel message crosses nodes as one record of the
         // link: 64 bytes of kernel header, asyncmsg's 32-byte batch header, then a 4-byte length and
-        // the bytes of each message. A full ring goes as one batch, and one the link cannot carry
-        // fails the connection (EMSGSIZE): the ring holds what one record carries, 4,096 at most.
+        // the bytes of each message. The ring holds what one record carries (4,096 at most), so
+        // that a full ring still goes as one batch (the node sender splits a bigger ring into
+        // batches of a record each; the figures in RESULTS were taken with this size).
         slots = Math.min(4096, (net.link(nd).maxPayload() - 64 - 32) / (NetEcho.SIZE + 4));
         am = io.courier.asyncmsg.AsyncMessaging.of(kernel);
         acoids = new int[connections];

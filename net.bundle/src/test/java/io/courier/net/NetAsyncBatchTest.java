@@ -1,0 +1,94 @@
+package io.courier.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.courier.asyncmsg.AsyncConnectionAttr;
+import io.courier.asyncmsg.AsyncMessaging;
+import io.courier.asyncmsg.AsyncMsgHeader;
+import io.courier.kernel.Errno;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.Microkernel;
+import io.courier.kernel.NameInfo;
+import io.courier.testing.Waits;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 21 (B3): asyncmsg to another node with the whole ring in one flush. A record of the
+ * network link carries about 128 KiB, a node's ring twice that: 4,096 messages of 64 bytes
+ * flushed at once (about 278 KB with their lengths) go as several batches, each within a record,
+ * and arrive once, in order; a message longer than a record can carry is refused at put with
+ * EMSGSIZE, as a message longer than the connection's buffers is. Two nodes of this JVM over
+ * Aeron UDP on the loopback, each with a kernel of its own.
+ */
+class NetAsyncBatchTest extends NetTestSupport {
+    private NetNetwork network(String name, int port, String peer) {
+        NetNetwork n = NetNetwork.start(new NetConfig(name, NetConfig.DEFAULT_BIND_HOST, port,
+                List.of(NetConfig.Peer.parse(peer)), NetConfig.keyFromFile(keyFile), Duration.ofMillis(HEARTBEAT_MS),
+                Duration.ofMillis(DEAD_AFTER_MS)));
+        started.add(n);
+        return n;
+    }
+
+    @Test
+    void aFullRingFlushedAtOnceCrossesAsBatchesThatFitARecord() throws Exception {
+        int pa = ChildNode.freePort();
+        int pb = ChildNode.freePort();
+        Microkernel alpha = Microkernel.boot();
+        started.add(alpha);
+        Microkernel beta = Microkernel.boot();
+        started.add(beta);
+        alpha.joinNetwork(network("alpha", pa, at("beta", pb)));
+        beta.joinNetwork(network("beta", pb, at("alpha", pa)));
+        Kernel server = beta.process("async-server");
+        AsyncMessaging sam = AsyncMessaging.of(server);
+        int total = 4096;
+        int achid = sam.channelCreate(0, 0666, 64, total, null, null);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        started.add(threads::shutdownNow);
+        List<Long> got = new ArrayList<>();
+        CompletableFuture<Void> getter = CompletableFuture.runAsync(() -> {
+            while (got.size() < total) {
+                List<AsyncMsgHeader> batch = new ArrayList<>();
+                for (AsyncMsgHeader h = sam.get(achid, Duration.ofSeconds(20)); h != null; h = h.next()) {
+                    ByteBuffer m = h.iov()[0];
+                    got.add(m.getLong(m.position()));
+                    batch.add(h);
+                }
+                batch.forEach(sam::free);
+            }
+        }, threads);
+        Kernel client = alpha.process("async-client");
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta's asyncmsg gateway is told to alpha", () -> alpha.globalNames(nd).stream()
+                .map(NameInfo::name).anyMatch(n -> n.startsWith("courier-asyncmsg-gateway")));
+        AsyncMessaging am = AsyncMessaging.of(client);
+        AsyncConnectionAttr attr = AsyncConnectionAttr.builder().bufferSize(200_000).maxNumBuffer(total)
+                .triggerNumMsg(0).build();
+        int coid = CompletableFuture.supplyAsync(() -> am.connectAttach(nd, server.pid(), achid, 0, 0, attr), threads)
+                .get(20, TimeUnit.SECONDS);
+        CompletableFuture.runAsync(() -> {
+            // Longer than a record of the link can carry: refused at put, as locally beyond the buffers.
+            KernelException big = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                    () -> am.put(coid, ByteBuffer.allocate(150_000), 0, null));
+            assertEquals(Errno.EMSGSIZE, big.errno());
+            for (long i = 0; i < total; i++) {
+                am.put(coid, ByteBuffer.allocate(64).putLong(0, i), i, null);
+            }
+            am.flush(coid, 0);
+        }, threads).get(30, TimeUnit.SECONDS);
+        getter.get(60, TimeUnit.SECONDS);
+        assertEquals(total, got.size());
+        for (int i = 0; i < total; i++) {
+            assertEquals(i, (long) got.get(i), "message " + i + " once, in order");
+        }
+        assertTrue(alpha.network().link(nd) != null, "the link stayed up");
+    }
+}
