@@ -175,6 +175,15 @@ class NetPathsTest extends NetTestSupport {
             Thread.sleep(20);
         }
         assertEquals(Errno.EHOSTDOWN, seen, "beta is down to alpha");
+
+        // Beta comes back: the first open once alpha sees its link reaches its manager again,
+        // though beta's names follow the link by a moment.
+        beta.leaveNetwork(nb);
+        beta.joinNetwork(network("beta", pb, at("alpha", pa)));
+        Waits.eventually("beta is up to alpha again", () -> alpha.network().link(betaNd) != null);
+        fd = client.open("/net/beta/dev/greeting", OpenFlags.O_RDONLY);
+        assertEquals("howdy", read(client, fd));
+        client.close(fd);
     }
 
     private static Errno errnoOrNull(Resmgr client) {

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,9 @@ final class NetPaths {
     /** An answer's most bytes: the count, then per manager five ints and its relative path. */
     static final int ANSWER_MAX = 4 + MAX_CANDIDATES * 20 + 16 * Resmgr.PATH_MAX;
     private static final Duration WAIT_FOR_NETWORK = Duration.ofMillis(500);
+    /** How long a node that is up may take to tell its pathname manager's name before ENOENT. */
+    static final Duration NAMES_GRACE = Duration.ofSeconds(1);
+    private static final long NAMES_POLL_NANOS = 10_000_000;
 
     private NetPaths() {
     }
@@ -113,11 +117,12 @@ final class NetPaths {
         if (nd == Kernel.ND_LOCAL_NODE) {
             return space.resolve(rest);
         }
-        NameInfo pathmgr = null;
-        for (NameInfo n : space.mk.globalNames(nd)) {
-            if (n.name().equals(NAME)) {
-                pathmgr = n;
-            }
+        NameInfo pathmgr = pathmgr(space, nd);
+        // A node whose link just came up tells its global names a moment later: waited for, briefly.
+        long end = System.nanoTime() + NAMES_GRACE.toNanos();
+        while (pathmgr == null && net.link(nd) != null && System.nanoTime() - end < 0) {
+            LockSupport.parkNanos(NAMES_POLL_NANOS);
+            pathmgr = pathmgr(space, nd);
         }
         if (pathmgr == null) {
             if (net.link(nd) == null) {
@@ -137,6 +142,16 @@ final class NetPaths {
                 // Gone already.
             }
         }
+    }
+
+    /** Node {@code nd}'s pathname manager among the global names it told, or null. */
+    private static NameInfo pathmgr(PathSpace space, int nd) {
+        for (NameInfo n : space.mk.globalNames(nd)) {
+            if (n.name().equals(NAME)) {
+                return n;
+            }
+        }
+        return null;
     }
 
     static ByteBuffer question(String path) {
