@@ -86,6 +86,31 @@ final class ChildRuntime implements AutoCloseable {
         return httpPort;
     }
 
+    /** A UDP port free on the loopback now, for a network node. */
+    static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The network's shared key, owner-only, in a new {@code net.key} file of a new folder under {@code target}. */
+    static Path netKey() throws IOException {
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "net-");
+        Path key = dir.resolve("net.key");
+        Files.writeString(key, "a key shared by both nodes, not a default\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return key;
+    }
+
+    /**
+     * Configures this runtime as network node {@code name} on loopback {@code port} with the one
+     * peer {@code peer} at {@code peerPort}, sharing {@code key}, dead after 1.5 s of silence.
+     */
+    void netNode(String name, int port, String peer, int peerPort, Path key) throws IOException {
+        configure("io.courier.net", Map.of("name", name, "port", Integer.toString(port),
+                "peers", peer + "@127.0.0.1:" + peerPort, "keyFile", key.toString(), "deadAfterMillis", "1500"));
+    }
+
     /**
      * Writes {@code conf/<pid>.cfg} ({@code key=value} lines), whole (moved in from beside the
      * folder): FileInstall gives it to ConfigAdmin at start, or at its next poll once running.

@@ -1,12 +1,7 @@
 package io.courier.itest;
 
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
@@ -21,25 +16,14 @@ import org.junit.Test;
 public class RuntimesAcrossNodesTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
 
-    private static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     public void twoRuntimesConfiguredAsNodesSeeEachOtherAndADeadOneGoesDown() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "net-");
-        Path key = dir.resolve("net.key");
-        Files.writeString(key, "a key shared by both nodes, not a default\n");
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        int pa = freeUdpPort();
-        int pb = freeUdpPort();
+        Path key = ChildRuntime.netKey();
+        int pa = ChildRuntime.freeUdpPort();
+        int pb = ChildRuntime.freeUdpPort();
         try (ChildRuntime a = new ChildRuntime(); ChildRuntime b = new ChildRuntime()) {
-            a.configure("io.courier.net", Map.of("name", "alpha", "port", Integer.toString(pa),
-                    "peers", "beta@127.0.0.1:" + pb, "keyFile", key.toString(), "deadAfterMillis", "1500"));
-            b.configure("io.courier.net", Map.of("name", "beta", "port", Integer.toString(pb),
-                    "peers", "alpha@127.0.0.1:" + pa, "keyFile", key.toString(), "deadAfterMillis", "1500"));
+            a.netNode("alpha", pa, "beta", pb, key);
+            b.netNode("beta", pb, "alpha", pa, key);
             a.start();
             b.start();
             // asyncmsg's gateway starts with the first asynchronous channel: none here, so beta's

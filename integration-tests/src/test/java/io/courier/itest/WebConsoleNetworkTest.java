@@ -3,11 +3,7 @@ package io.courier.itest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +22,6 @@ public class WebConsoleNetworkTest {
     private static final String USER = "courier";
     private static final String PASSWORD = "pw-" + UUID.randomUUID();
     private static final Duration LIMIT = Duration.ofSeconds(20);
-
-    private static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     /** The row of node {@code name} in the console's JSON, or null when it lists none. */
     @SuppressWarnings("unchecked")
@@ -80,19 +70,13 @@ public class WebConsoleNetworkTest {
 
     @Test
     public void theConsoleListsTheOtherNodeUpAndDownOnceItIsKilled() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "net-");
-        Path key = dir.resolve("net.key");
-        Files.writeString(key, "a key shared by both nodes, not a default\n");
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        int pa = freeUdpPort();
-        int pb = freeUdpPort();
+        Path key = ChildRuntime.netKey();
+        int pa = ChildRuntime.freeUdpPort();
+        int pb = ChildRuntime.freeUdpPort();
         try (ChildRuntime b = new ChildRuntime()) {
-            b.configure("io.courier.net", Map.of("name", "beta", "port", Integer.toString(pb),
-                    "peers", "alpha@127.0.0.1:" + pa, "keyFile", key.toString(), "deadAfterMillis", "1500"));
+            b.netNode("beta", pb, "alpha", pa, key);
             b.start();
-            try (WebConsole a = WebConsole.start(USER, PASSWORD, runtime -> runtime.configure("io.courier.net",
-                    Map.of("name", "alpha", "port", Integer.toString(pa), "peers", "beta@127.0.0.1:" + pb,
-                            "keyFile", key.toString(), "deadAfterMillis", "1500")))) {
+            try (WebConsole a = WebConsole.start(USER, PASSWORD, runtime -> runtime.netNode("alpha", pa, "beta", pb, key))) {
                 Map<String, Object> data = awaitJson(a, "beta", true);
                 @SuppressWarnings("unchecked")
                 Map<String, Object> network = (Map<String, Object>) data.get("network");
