@@ -107,10 +107,9 @@ final class NodeSender {
         if (nd == Kernel.ND_LOCAL_NODE) {
             return kernel.nameOpen(NodeGateway.name(member), 0);
         }
-        for (io.courier.kernel.NameInfo n : kernel.microkernel().globalNames(nd)) {
-            if (n.name().startsWith(NodeGateway.PREFIX)) {
-                return kernel.connectAttach(nd, n.pid(), n.chid(), Kernel.SIDE_CHANNEL, 0);
-            }
+        io.courier.kernel.NameInfo n = nodeGateway();
+        if (n != null) {
+            return kernel.connectAttach(nd, n.pid(), n.chid(), Kernel.SIDE_CHANNEL, 0);
         }
         if (kernel.microkernel().network() != null && kernel.microkernel().network().link(nd) == null) {
             throw new KernelException(Errno.EHOSTDOWN, "node " + nd + " is down");
@@ -124,15 +123,17 @@ final class NodeSender {
      * follows its link's coming up by a moment.
      */
     private boolean gatewayKnown() {
-        if (nd == Kernel.ND_LOCAL_NODE) {
-            return true;
-        }
+        return nd == Kernel.ND_LOCAL_NODE || nodeGateway() != null;
+    }
+
+    /** The gateway of node {@code nd} of the network among the global names it told, or null. */
+    private io.courier.kernel.NameInfo nodeGateway() {
         for (io.courier.kernel.NameInfo n : kernel.microkernel().globalNames(nd)) {
             if (n.name().startsWith(NodeGateway.PREFIX)) {
-                return true;
+                return n;
             }
         }
-        return false;
+        return null;
     }
 
     /** Whether the server's node is up now (a member of this node: whether its JVM lives). */
