@@ -107,24 +107,13 @@ public final class NodeView {
         return r;
     }
 
-    /**
-     * A process's threads' states as the node's process table gives the other JVMs' ones: the one
-     * state of a single thread ({@code RECEIVE}), else each state with its count, most common first
-     * ({@code 2 RECEIVE, 1 REPLY}); empty without threads.
-     */
+    /** A process's threads' states as the node's process table gives the other JVMs' ones ({@link NodeProcessInfo#states}). */
     static String states(ProcessInfo p) {
         Map<ThreadState, Integer> counts = new EnumMap<>(ThreadState.class);
         for (ThreadInfo t : p.threads()) {
             counts.merge(t.state(), 1, Integer::sum);
         }
-        if (counts.size() == 1 && counts.values().iterator().next() == 1) {
-            return counts.keySet().iterator().next().name();
-        }
-        StringBuilder sb = new StringBuilder();
-        counts.entrySet().stream()
-                .sorted(Map.Entry.<ThreadState, Integer>comparingByValue().reversed())
-                .forEach(e -> sb.append(sb.isEmpty() ? "" : ", ").append(e.getValue()).append(' ').append(e.getKey().name()));
-        return sb.toString();
+        return NodeProcessInfo.states(counts);
     }
 
     /**

@@ -146,21 +146,8 @@ final class NodeLink implements AutoCloseable {
                     states.merge(t.state, 1, Integer::sum);
                 }
             }
-            ps.update(p.pid, p.name, n, summary(states));
+            ps.update(p.pid, p.name, n, io.courier.kernel.NodeProcessInfo.states(states));
         }
-    }
-
-    /** The thread states, most common first: {@code RECEIVE} for one thread, {@code 2 RECEIVE, 1 REPLY} for more. */
-    static String summary(java.util.Map<io.courier.kernel.ThreadState, Integer> states) {
-        if (states.size() == 1 && states.values().iterator().next() == 1) {
-            return states.keySet().iterator().next().name();
-        }
-        StringBuilder sb = new StringBuilder();
-        states.entrySet().stream()
-                .sorted(java.util.Map.Entry.<io.courier.kernel.ThreadState, Integer>comparingByValue().reversed())
-                .forEach(e -> sb.append(sb.isEmpty() ? "" : ", ").append(e.getValue()).append(' ')
-                        .append(e.getKey().name()));
-        return sb.toString();
     }
 
     /** Joins {@code folder}'s node for {@code mk}. */
