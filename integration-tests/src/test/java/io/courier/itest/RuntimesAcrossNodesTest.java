@@ -11,7 +11,8 @@ import org.junit.Test;
  * name, port, peers, key file). Each one's {@code nodes} shows the other up; the checksum
  * client deployed in one answers from the server deployed in the other, found by its global
  * name; when the server's runtime is killed with SIGKILL the other shows it down within the
- * dead-after time, the client's next call ends with an errno, and its shell lives on.
+ * dead-after time, the client's next call ends with an errno, and its shell lives on. Alpha's
+ * shell lists beta's names under {@code /net/beta} and beta's processes with {@code pidin -n beta}.
  */
 public class RuntimesAcrossNodesTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
@@ -36,12 +37,27 @@ public class RuntimesAcrossNodesTest {
             b.mv("example-checksum-server");
             a.mv("example-checksum-api");
             a.mv("example-checksum-client");
-            b.await("the server attached its name", ChildRuntime.START_LIMIT,
+            String attached = b.await("the server attached its name", ChildRuntime.START_LIMIT,
                     line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
+            java.util.regex.Matcher pid = java.util.regex.Pattern.compile("checksum server: pid (\\d+)").matcher(attached);
+            if (!pid.find()) {
+                throw new AssertionError("no pid in " + attached);
+            }
             a.awaitActive("io.courier.example-checksum-client", ChildRuntime.START_LIMIT);
             int mark = a.output().size();
             a.type("checksum hello");
             a.awaitFrom(mark, "the server on the other node answers", LIMIT, line -> ChildRuntime.bare(line).equals("532"));
+
+            // Beta's pathname space under /net/beta and its processes by pidin -n, from alpha's shell.
+            mark = a.output().size();
+            a.type("ls /net/beta/dev/name/local");
+            a.awaitFrom(mark, "alpha lists beta's attached names under /net/beta", LIMIT,
+                    line -> ChildRuntime.bare(line).endsWith(" checksum"));
+            mark = a.output().size();
+            a.type("pidin -n beta");
+            java.util.regex.Pattern row = java.util.regex.Pattern.compile("^\\s*beta\\s+" + pid.group(1) + "\\s.*RECEIVE.*");
+            a.awaitFrom(mark, "pidin -n beta shows the server RECEIVE-blocked", LIMIT,
+                    line -> row.matcher(ChildRuntime.bare(line)).matches());
 
             b.process().destroyForcibly(); // SIGKILL
             if (!b.process().waitFor(10, TimeUnit.SECONDS)) {
