@@ -15,7 +15,9 @@ public interface MemberListener {
     /**
      * {@code member} is gone: {@code died} when its process is gone or is no longer the one that
      * joined (killed, crashed, or it exited without leaving, or its lease ran out), false when
-     * it left cleanly and still runs.
+     * it left cleanly and still runs. A member that joined and died between two rounds of the
+     * watcher is told gone (died) without having been told joined, so that what it left behind
+     * can be cleared.
      */
     default void memberGone(Member member, boolean died) {
     }

@@ -288,10 +288,10 @@ public final class MemberTableImpl implements MemberTable {
                         // Keep the generation: the next joiner moves it on.
                         LONG.compareAndSet(table, at + CONTROL, deadControl, control(0, generation(c), FREE));
                     }
-                    if (k != null) {
-                        known[i] = null;
-                        tell(() -> listener.memberGone(dead, true), notify);
-                    }
+                    // Told even of a member this watcher never saw alive (it joined and died between
+                    // two rounds): what it left in the node's tables (names, processes) goes with it.
+                    known[i] = null;
+                    tell(() -> listener.memberGone(dead, true), notify);
                 } else if (k == null) {
                     Member m = read(i, c);
                     known[i] = m;

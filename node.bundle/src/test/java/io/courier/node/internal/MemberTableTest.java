@@ -202,6 +202,8 @@ class MemberTableTest extends NodeTestSupport {
             t.checkNow();
             assertFalse(h.has("joined 50"), "a pid alone must not make a member alive");
             assertEquals(MemberTableLayout.FREE, MemberTableLayout.state(controlOf(50)));
+            // Never seen alive, but told gone all the same: what it left in the node goes too.
+            assertTrue(h.has("died 50"), h.events.toString());
         }
     }
 
