@@ -314,8 +314,10 @@ final class NodeProcesses implements AutoCloseable {
         long at = entry(slot, i);
         for (int attempt = 0;; attempt++) {
             if (attempt > 0) {
-                if (attempt >= 3 && System.nanoTime() - patience[0] > 0) {
-                    return null; // Changing under every look: shown next time.
+                if (System.nanoTime() - patience[0] > 0) {
+                    // The listing's patience is spent: an entry being written now is shown next
+                    // time (a yield per look would cost a loaded machine a time slice each).
+                    return null;
                 }
                 Thread.yield();
             }
