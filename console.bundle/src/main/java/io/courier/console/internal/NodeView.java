@@ -5,7 +5,6 @@ import io.courier.kernel.NodeProcessInfo;
 import io.courier.kernel.ProcessInfo;
 import io.courier.kernel.ThreadInfo;
 import io.courier.kernel.ThreadState;
-import io.courier.net.PeerStatus;
 import io.courier.node.Member;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -117,6 +116,20 @@ public final class NodeView {
     }
 
     /**
+     * A configured node as the network layer sees it (the console's own copy of the net bundle's
+     * {@code PeerStatus}, so that the console runs without that bundle).
+     *
+     * @param nd          its node descriptor here
+     * @param name        its name
+     * @param host        the address it is reached at
+     * @param port        its UDP port
+     * @param up          whether it is up
+     * @param incarnation its incarnation while up, else the last one it was up with (0: never)
+     */
+    public record Peer(int nd, String name, String host, int port, boolean up, long incarnation) {
+    }
+
+    /**
      * The network section.
      *
      * @param nodeName this node's name on the network, or null when it joined none
@@ -124,7 +137,7 @@ public final class NodeView {
      *     this node is listed)
      * @param globalNames the global names a node (by nd) told this one of
      */
-    public static Map<String, Object> network(String nodeName, List<PeerStatus> peers, IntFunction<List<NameInfo>> globalNames) {
+    public static Map<String, Object> network(String nodeName, List<Peer> peers, IntFunction<List<NameInfo>> globalNames) {
         Map<String, Object> out = new LinkedHashMap<>();
         boolean configured = nodeName != null;
         out.put("configured", configured);
@@ -140,9 +153,9 @@ public final class NodeView {
             me.put("incarnation", null);
             me.put("globalNames", List.of());
             nodes.add(me);
-            List<PeerStatus> byNd = new ArrayList<>(peers == null ? List.of() : peers);
-            byNd.sort(Comparator.comparingInt(PeerStatus::nd));
-            for (PeerStatus p : byNd) {
+            List<Peer> byNd = new ArrayList<>(peers == null ? List.of() : peers);
+            byNd.sort(Comparator.comparingInt(Peer::nd));
+            for (Peer p : byNd) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("nd", p.nd());
                 r.put("name", p.name());

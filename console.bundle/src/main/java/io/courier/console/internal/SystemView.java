@@ -12,8 +12,6 @@ import io.courier.kernel.NodeProcessInfo;
 import io.courier.kernel.ProcessInfo;
 import io.courier.kernel.ThreadInfo;
 import io.courier.kernel.ThreadState;
-import io.courier.net.NetNetwork;
-import io.courier.net.PeerStatus;
 import io.courier.node.Member;
 import io.courier.node.NodeFolder;
 import io.courier.node.Network;
@@ -190,8 +188,9 @@ public final class SystemView {
                 self == null ? List.of() : mk.nodeMembers(), mk.processes(),
                 self == null ? List.of() : mk.nodeProcesses(), ProcessHandle.current().pid()));
         Network net = mk.network();
-        // The network layer's own view has each node's address; another Network gives none.
-        List<PeerStatus> peers = net instanceof NetNetwork n ? n.node().peers() : null;
+        // The network layer's own view has each node's address; another Network, or a runtime
+        // without the net bundle, gives none.
+        List<NodeView.Peer> peers = NetPeers.of(net);
         out.put("network", NodeView.network(net == null ? null : net.nodeName(), peers, mk::globalNames));
     }
 

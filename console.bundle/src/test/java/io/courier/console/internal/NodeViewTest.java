@@ -12,7 +12,6 @@ import io.courier.kernel.NodeProcessInfo;
 import io.courier.kernel.ProcessInfo;
 import io.courier.kernel.ThreadInfo;
 import io.courier.kernel.ThreadState;
-import io.courier.net.PeerStatus;
 import io.courier.node.Member;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,9 +117,9 @@ class NodeViewTest {
 
     @Test
     void networkListsThisNodeThenEveryConfiguredNodeByNdWithAddressAndState() {
-        List<PeerStatus> peers = List.of(
-                new PeerStatus(2, "gamma", "::1", 4002, false, 0x1234L),
-                new PeerStatus(1, "beta", "127.0.0.1", 4001, true, 0xabcdefL));
+        List<NodeView.Peer> peers = List.of(
+                new NodeView.Peer(2, "gamma", "::1", 4002, false, 0x1234L),
+                new NodeView.Peer(1, "beta", "127.0.0.1", 4001, true, 0xabcdefL));
         List<Integer> asked = new ArrayList<>();
         Map<String, Object> net = NodeView.network("alpha", peers, nd -> {
             asked.add(nd);
