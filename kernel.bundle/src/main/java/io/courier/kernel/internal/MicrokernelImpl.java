@@ -664,7 +664,12 @@ public final class MicrokernelImpl implements Microkernel {
         return net.processes(nd);
     }
 
-    /** A global name of another node of the network, or null (none, or no network). */
+    /**
+     * A global name of another node of the network, or null (none, or no network); a node that
+     * just came up is given a moment to tell its names ({@link NodePeers#lookupGlobal}).
+     *
+     * @throws KernelException EINTR when interrupted while waiting for them
+     */
     NodePeers.GlobalName lookupGlobalName(String name) {
         NodePeers net = network;
         return net == null ? null : net.lookupGlobal(name);
