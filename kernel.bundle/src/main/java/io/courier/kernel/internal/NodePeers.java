@@ -215,12 +215,16 @@ final class NodePeers implements AutoCloseable {
     }
 
     /**
-     * Tells every node that is up that this kernel's global name was attached or detached, under
-     * {@link #namesLock}: after the first list of a node that came up ({@link #nodeUp}).
+     * This kernel's global name {@code name} of process {@code pid}, channel {@code chid}, was
+     * attached or detached: every node that is up is told whether this kernel holds it now
+     * ({@link MicrokernelImpl#holdsGlobalName}), read under {@link #namesLock}. So what a node
+     * hears last of a name is its state after the last change, whatever order the attaching and
+     * detaching threads came in, and it follows the node's first list ({@link #nodeUp}).
      */
-    void globalName(String name, int pid, int chid, boolean attached) {
+    void globalName(String name, int pid, int chid) {
         namesLock.lock();
         try {
+            boolean attached = mk.holdsGlobalName(name, pid, chid);
             for (Peer p : nodes.values()) {
                 p.sendName(name, pid, chid, attached);
             }

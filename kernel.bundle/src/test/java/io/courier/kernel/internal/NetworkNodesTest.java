@@ -293,6 +293,59 @@ class NetworkNodesTest extends NodeTestSupport {
         }
     }
 
+    /**
+     * What a node is told of a global name follows the first list it was told and ends with the
+     * name's state after its last change, whatever order the attaching and detaching threads
+     * came in. Beta's attach of "racy" is held in a name watcher (after the name entered beta's
+     * table, before beta told the other nodes); alpha comes up meanwhile and finds it in beta's
+     * list; it is detached (beta tells alpha), then the attach goes on: alpha must not get the
+     * name back.
+     */
+    @Test
+    void b3AnAttachOvertakenByItsDetachAroundANodeComingUpLeavesNoStaleName() throws Exception {
+        Kernel racer = beta.process("racer");
+        int chid = on(racer, () -> racer.channelCreate(0));
+        Proc proc = beta.proc(racer.pid());
+        io.courier.kernel.NameAttach attach = new io.courier.kernel.NameAttach("racy", chid);
+        java.util.concurrent.CountDownLatch inWatcher = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Runnable stopWatching = beta.watchNames(new MicrokernelImpl.NameWatcher() {
+            @Override
+            public void attached(io.courier.kernel.NameInfo name) {
+                if (name.name().equals("racy")) {
+                    inWatcher.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void detached(io.courier.kernel.NameInfo name) {
+            }
+        });
+        try {
+            CompletableFuture<Boolean> attaching = CompletableFuture.supplyAsync(() -> beta.attachName(proc, attach, true));
+            assertTrue(inWatcher.await(10, TimeUnit.SECONDS), "the attach is held after the table took the name");
+            net[0].up();
+            assertTrue(holds(alpha.globalNames(1), "racy", racer.pid()), "in the list beta told when alpha came up");
+            assertTrue(beta.detachName(proc, attach));
+            release.countDown();
+            assertTrue(attaching.get(10, TimeUnit.SECONDS));
+            // A name attached after both: once alpha has it, alpha heard everything beta told before it.
+            Server later = startNamedServer("after-the-race", 0x1);
+            Waits.eventually("alpha heard of the later name",
+                    () -> holds(alpha.globalNames(1), "after-the-race", later.k().pid()));
+            assertTrue(alpha.globalNames(1).stream().noneMatch(n -> n.name().equals("racy")),
+                    "no stale name: " + alpha.globalNames(1));
+        } finally {
+            release.countDown();
+            stopWatching.run();
+        }
+    }
+
     private static <T> T on(Kernel k, java.util.function.Supplier<T> call) throws Exception {
         try {
             return CompletableFuture.supplyAsync(call).get(20, TimeUnit.SECONDS);
