@@ -149,6 +149,12 @@ public interface Microkernel extends AutoCloseable {
     /**
      * The global names ({@code NAME_FLAG_ATTACH_GLOBAL}) node {@code nd} of the network told this
      * kernel of, while it is up; none for nd 0, an unknown or down node, or without a network.
+     * A node tells its names when it comes up, ending the list with a mark: right after it came
+     * (back) up, this waits until that mark came or the node went down (at most 2 s), so that a
+     * name the node holds is not missed.
+     *
+     * @throws KernelException EINTR when the calling thread is interrupted while waiting (its
+     *     interrupt stays set)
      */
     List<NameInfo> globalNames(int nd);
 

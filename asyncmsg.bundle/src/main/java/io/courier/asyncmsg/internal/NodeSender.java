@@ -29,7 +29,12 @@ final class NodeSender {
     private static final Logger LOG = LoggerFactory.getLogger(NodeSender.class);
     /** How often an idle pump looks whether the server's JVM is still in the node. */
     private static final long LIVENESS_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** How long a node whose link came back may take to tell its gateway's name. */
+    /**
+     * How long a node whose link came back may take to attach its gateway's name. The names it
+     * holds are known at once (the kernel waits for the list a node tells when it comes up);
+     * this is for a node whose JVM restarted, whose gateway attaches its name when its
+     * asynchronous messaging starts, a little after its link is up.
+     */
     static final long GATEWAY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** How often a connection whose link is down looks whether it came back. */
     private static final long RESUME_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -118,15 +123,10 @@ final class NodeSender {
     }
 
     /**
-     * Whether the gateway of the server's node is known here: always for a member of this node
-     * (its name is node-wide); for another node, once that node told its global names, which
-     * follows its link's coming up by a moment.
+     * The gateway of node {@code nd} of the network among the global names it told, or null.
+     * Right after the node came (back) up, the kernel's {@code globalNames} waits for the list
+     * of names it tells first: a gateway it has then is never missed.
      */
-    private boolean gatewayKnown() {
-        return nd == Kernel.ND_LOCAL_NODE || nodeGateway() != null;
-    }
-
-    /** The gateway of node {@code nd} of the network among the global names it told, or null. */
     private io.courier.kernel.NameInfo nodeGateway() {
         for (io.courier.kernel.NameInfo n : kernel.microkernel().globalNames(nd)) {
             if (n.name().startsWith(NodeGateway.PREFIX)) {
@@ -170,7 +170,7 @@ final class NodeSender {
         try {
             coid = openGateway();
         } catch (KernelException e) {
-            if (e.errno() == Errno.EHOSTDOWN || e.errno() == Errno.EHOSTUNREACH) {
+            if (e.errno() == Errno.EHOSTDOWN || e.errno() == Errno.EHOSTUNREACH || e.errno() == Errno.EINTR) {
                 throw e;
             }
             throw new KernelException(Errno.ESRCH, "no asynchronous channel " + chid + " in process " + pid
@@ -226,9 +226,11 @@ final class NodeSender {
             if (upSince == 0) {
                 upSince = System.nanoTime();
             }
-            // A node that came back tells its global names just after its link is up: its gateway
-            // is waited for a while before the connection ends as one the node no longer serves.
-            if (!gatewayKnown() && System.nanoTime() - upSince < GATEWAY_GRACE_NANOS) {
+            // The names the node holds are known here once it is up (the kernel waits for the list
+            // it tells first). A node whose JVM restarted attaches its gateway's name only when its
+            // asynchronous messaging starts, a little after its link is up: that gateway is waited
+            // for a while before the connection ends as one the node no longer serves.
+            if (nodeGateway() == null && System.nanoTime() - upSince < GATEWAY_GRACE_NANOS) {
                 LockSupport.parkNanos(this, RESUME_POLL_NANOS);
                 continue;
             }

@@ -625,14 +625,29 @@ public final class MicrokernelImpl implements Microkernel {
         NodeLink n = node;
         if (n != null && !n.names.attach(attach.name(), p.pid, attach.chid())) {
             names.remove(attach.name(), e);
+            NodePeers net = network;
+            if (global && net != null) {
+                // A node that came up meanwhile may have been told it in its first list.
+                net.globalName(attach.name(), p.pid, attach.chid());
+            }
             return false;
         }
         tell(e, true);
         NodePeers net = network;
         if (global && net != null) {
-            net.globalName(attach.name(), p.pid, attach.chid(), true);
+            net.globalName(attach.name(), p.pid, attach.chid());
         }
         return true;
+    }
+
+    /**
+     * Whether this kernel holds global name {@code name} for channel {@code chid} of process
+     * {@code pid}, as {@link #globalNames()} lists it: what the other nodes are told after a change.
+     */
+    boolean holdsGlobalName(String name, int pid, int chid) {
+        NameEntry e = names.get(name);
+        return e != null && e.global() && e.proc().pid == pid && e.attach().chid() == chid
+                && e.proc().life == Proc.Life.ALIVE;
     }
 
     /** This kernel's global names (name, pid, chid), for a node that comes up. */
@@ -664,7 +679,12 @@ public final class MicrokernelImpl implements Microkernel {
         return net.processes(nd);
     }
 
-    /** A global name of another node of the network, or null (none, or no network). */
+    /**
+     * A global name of another node of the network, or null (none, or no network); a node that
+     * just came up is given a moment to tell its names ({@link NodePeers#lookupGlobal}).
+     *
+     * @throws KernelException EINTR when interrupted while waiting for them
+     */
     NodePeers.GlobalName lookupGlobalName(String name) {
         NodePeers net = network;
         return net == null ? null : net.lookupGlobal(name);
@@ -687,7 +707,7 @@ public final class MicrokernelImpl implements Microkernel {
         }
         NodePeers net = network;
         if (e.global() && net != null) {
-            net.globalName(e.attach().name(), e.proc().pid, e.attach().chid(), false);
+            net.globalName(e.attach().name(), e.proc().pid, e.attach().chid());
         }
         tell(e, false);
     }

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * remote channels to it are destroyed (later sends: EBADF), its processes' stand-ins die as a
  * local process does (servers get DISCONNECT; a reply to one is ESRCH) and its rings are deleted.
  *
+ * <p>Another node of the network (issue 21) is one more kind of peer, over its link. When it comes
+ * up, each side tells the other its global names ({@link #OP_NAME}, one record per name), then
+ * the list's end ({@link #OP_NAMES_TOLD}); each later attach or detach follows in order. Until
+ * that end is told (at most {@link #NAMES_WAIT}), {@link #globalNames} and {@link #lookupGlobal}
+ * wait for it, so that a name the node holds is never missed right after it came (back) up.
+ *
  * <p>Everything read from a ring is checked: a record's length, operation, pids, chid and reply
  * sizes; a record that breaks the protocol cuts the peer off as if it died.
  */
@@ -73,6 +80,18 @@ final class NodePeers implements AutoCloseable {
     static final int OP_PROCS = 11;
     /** The answer to {@link #OP_PROCS}: the query id, then the list ({@link ProcessListLayout}). */
     static final int OP_PROCS_ANSWER = 12;
+    /**
+     * The end of the first list of global names a node tells another that came up ({@link
+     * #OP_NAME} records, then this): the header alone, from another node only. What the node
+     * tells later (each attach and detach) follows it in order.
+     */
+    static final int OP_NAMES_TOLD = 13;
+    /**
+     * How long after another node came up its global names are waited for ({@link #globalNames},
+     * {@link #lookupGlobal}) until its first list is told: a node whose kernel never tells its
+     * list's end is answered with what it told, once that much time has passed.
+     */
+    static final Duration NAMES_WAIT = Duration.ofSeconds(2);
     /** How long {@link #processes(int)} waits for the other node's answer. */
     static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
     /** The longest name record: {@code NAME_MAX} characters of up to 3 bytes. */
@@ -85,6 +104,8 @@ final class NodePeers implements AutoCloseable {
     /** call id, errno (0: none), status, reply length, reserved. */
     static final int REPLY_HEADER = 24;
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** The highest nd looked at among the configured nodes (a network numbers them from 1 up). */
+    private static final int MAX_ND = 4096;
 
     private final MicrokernelImpl mk;
     private final NodeLink node;
@@ -92,7 +113,25 @@ final class NodePeers implements AutoCloseable {
     /** Per slot, 1 + the generation of a member cut off for breaking the protocol (0: none): never trusted again. */
     private final long[] cut = new long[64];
     private final ReentrantLock lock = new ReentrantLock();
-    private boolean closed;
+    /** Set once, under {@link #lock}; read without it by the waits for other nodes' names. */
+    private volatile boolean closed;
+    /**
+     * What the other nodes are told of this kernel's global names, in one order per node: the
+     * first list of a node that comes up ({@link #nodeUp}) and each attach or detach ({@link
+     * #globalName}). Held only while records are put (never waiting for room: a full link takes
+     * them in order from a thread of its own), and never while {@link #lock} is taken.
+     */
+    private final ReentrantLock namesLock = new ReentrantLock();
+    /**
+     * Signalled (under {@link #namesLock}) when what waits for other nodes' names may look again:
+     * a node came up or went down, or a node told the end of its first list.
+     */
+    private final Condition namesChanged = namesLock.newCondition();
+    /**
+     * Per nd, the link this kernel was last told came up: a link the network has to a node and
+     * this kernel was not told of yet is one whose {@link #nodeUp} is on its way.
+     */
+    private final ConcurrentHashMap<Integer, Link> toldLinks = new ConcurrentHashMap<>();
 
     /** Peers of other nodes over the network, by nd (issue 21, B3). */
     private final ConcurrentHashMap<Integer, Peer> nodes = new ConcurrentHashMap<>();
@@ -124,7 +163,9 @@ final class NodePeers implements AutoCloseable {
     /**
      * Node {@code nd} came up over {@code link}: its peer, in place of one of an earlier
      * incarnation (closed on a thread of its own: the network's thread must not wait), and this
-     * kernel's global names told to it.
+     * kernel's global names told to it, then {@link #OP_NAMES_TOLD}: under {@link #namesLock},
+     * so that an attach or detach meanwhile reaches it after the list, never before (a detach
+     * that slipped in between the listing and the sending would leave it a name that is gone).
      */
     void nodeUp(int nd, String name, Link link) {
         Peer old;
@@ -142,8 +183,16 @@ final class NodePeers implements AutoCloseable {
         if (old != null) {
             closeLater(old, "node " + name + " came up again");
         }
-        for (MicrokernelImpl.NameEntry e : mk.globalNames()) {
-            fresh.sendName(e.attach().name(), e.proc().pid, e.attach().chid(), true);
+        namesLock.lock();
+        try {
+            toldLinks.put(nd, link);
+            for (MicrokernelImpl.NameEntry e : mk.globalNames()) {
+                fresh.sendName(e.attach().name(), e.proc().pid, e.attach().chid(), true);
+            }
+            fresh.sendNamesTold();
+            namesChanged.signalAll();
+        } finally {
+            namesLock.unlock();
         }
         LOG.info("node {} (nd {}) is up", name, nd);
     }
@@ -157,6 +206,7 @@ final class NodePeers implements AutoCloseable {
         if (p != null) {
             closeLater(p, why);
         }
+        wakeNameWaiters();
     }
 
     private static void closeLater(Peer p, String why) {
@@ -164,15 +214,45 @@ final class NodePeers implements AutoCloseable {
         Thread.ofVirtual().name("courier-net-close").start(() -> p.close(why));
     }
 
-    /** Tells every node that is up that this kernel's global name was attached or detached. */
-    void globalName(String name, int pid, int chid, boolean attached) {
-        for (Peer p : nodes.values()) {
-            p.sendName(name, pid, chid, attached);
+    /**
+     * This kernel's global name {@code name} of process {@code pid}, channel {@code chid}, was
+     * attached or detached: every node that is up is told whether this kernel holds it now
+     * ({@link MicrokernelImpl#holdsGlobalName}), read under {@link #namesLock}. So what a node
+     * hears last of a name is its state after the last change, whatever order the attaching and
+     * detaching threads came in, and it follows the node's first list ({@link #nodeUp}).
+     */
+    void globalName(String name, int pid, int chid) {
+        namesLock.lock();
+        try {
+            boolean attached = mk.holdsGlobalName(name, pid, chid);
+            for (Peer p : nodes.values()) {
+                p.sendName(name, pid, chid, attached);
+            }
+        } finally {
+            namesLock.unlock();
         }
     }
 
-    /** The global names node {@code nd} told, while it is up, by name. */
+    /**
+     * The global names node {@code nd} told, while it is up, by name. Right after it came up
+     * (or while the network has its link and this kernel is being told so), its first list is
+     * waited for: until its end ({@link #OP_NAMES_TOLD}) is told, the node goes down, or {@link
+     * #NAMES_WAIT} passed since it came up, at most {@link #NAMES_WAIT} in all.
+     *
+     * @throws KernelException EINTR when interrupted while waiting (the interrupt stays set)
+     */
     java.util.List<io.courier.kernel.NameInfo> globalNames(int nd) {
+        if (!namesSettled(nd)) {
+            long deadline = System.nanoTime() + NAMES_WAIT.toNanos();
+            namesLock.lock();
+            try {
+                while (!namesSettled(nd) && awaitNames(deadline)) {
+                    // Looks again.
+                }
+            } finally {
+                namesLock.unlock();
+            }
+        }
         Peer p = nodes.get(nd);
         if (p == null || p.isClosed()) {
             return java.util.List.of();
@@ -183,8 +263,36 @@ final class NodePeers implements AutoCloseable {
         return out;
     }
 
-    /** A global name of a node that is up, or null. */
+    /**
+     * A global name of a node that is up, or null. Found: at once. Otherwise the first lists of
+     * the nodes that just came up are waited for as by {@link #globalNames} (one deadline, at
+     * most {@link #NAMES_WAIT} from now), then it is looked for again.
+     *
+     * @throws KernelException EINTR when interrupted while waiting (the interrupt stays set)
+     */
     GlobalName lookupGlobal(String name) {
+        GlobalName g = findGlobal(name);
+        if (g != null) {
+            return g;
+        }
+        long deadline = System.nanoTime() + NAMES_WAIT.toNanos();
+        namesLock.lock();
+        try {
+            while (true) {
+                // Settled first: a name told before a list's end is in the table by then.
+                boolean settled = allNamesSettled();
+                g = findGlobal(name);
+                if (g != null || settled || !awaitNames(deadline)) {
+                    return g;
+                }
+            }
+        } finally {
+            namesLock.unlock();
+        }
+    }
+
+    /** A global name among what the nodes that are up told, or null. */
+    private GlobalName findGlobal(String name) {
         for (Peer p : nodes.values()) {
             GlobalName g = p.names.get(name);
             if (g != null && !p.isClosed()) {
@@ -192,6 +300,68 @@ final class NodePeers implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether what node {@code nd} told of its global names is all there is to wait for: its
+     * peer is up and told its first list (or had {@link #NAMES_WAIT} to), or it has no peer and
+     * the network has no link to it this kernel was not told of yet.
+     */
+    private boolean namesSettled(int nd) {
+        if (closed) {
+            return true;
+        }
+        Peer p = nodes.get(nd);
+        if (p != null && !p.isClosed()) {
+            return p.namesComplete();
+        }
+        Link l = network == null || nd <= 0 ? null : network.link(nd);
+        return l == null || toldLinks.get(nd) == l;
+    }
+
+    /** Whether {@link #namesSettled} holds for every configured node. */
+    private boolean allNamesSettled() {
+        for (Integer nd : nodes.keySet()) {
+            if (!namesSettled(nd)) {
+                return false;
+            }
+        }
+        for (int nd = 1; nd <= MAX_ND && network != null && network.name(nd) != null; nd++) {
+            if (!namesSettled(nd)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits (holding {@link #namesLock}) for {@link #namesChanged}, a slice at most (the
+     * network's links change without word to this kernel); false once {@code deadline} passed.
+     *
+     * @throws KernelException EINTR when interrupted (the interrupt stays set)
+     */
+    private boolean awaitNames(long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        try {
+            namesChanged.awaitNanos(Math.min(left, WAIT_SLICE_NANOS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException(Errno.EINTR, "interrupted waiting for the global names of other nodes");
+        }
+        return true;
+    }
+
+    /** Wakes what waits for other nodes' names ({@link #namesChanged}). */
+    private void wakeNameWaiters() {
+        namesLock.lock();
+        try {
+            namesChanged.signalAll();
+        } finally {
+            namesLock.unlock();
+        }
     }
 
     /**
@@ -679,6 +849,18 @@ final class NodePeers implements AutoCloseable {
         private final ConcurrentHashMap<Integer, RemoteProc> remoteProcs = new ConcurrentHashMap<>();
         /** Another node's global names, as it told them. */
         final ConcurrentHashMap<String, GlobalName> names = new ConcurrentHashMap<>();
+        /** When this peer of another node came up ({@link System#nanoTime}): its first list is waited for until {@link #NAMES_WAIT} after. */
+        private final long upNanos = System.nanoTime();
+        /** Whether the other node told the end of its first list of global names ({@link #OP_NAMES_TOLD}). */
+        private volatile boolean namesTold;
+        /**
+         * Name records for the other node that found its link full, in order: put by a thread of
+         * their own ({@link #drainNames}) before any later one. Added to under {@link #namesLock}.
+         */
+        private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> namesBacklog =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** Whether {@link #namesBacklog} is being put: later name records queue behind it. Under {@link #namesLock}. */
+        private boolean namesDraining;
         /** Questions asked of another node that wait for its answer, by query id. */
         final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<java.util.List<io.courier.kernel.ProcessInfo>>>
                 questions = new ConcurrentHashMap<>();
@@ -717,14 +899,90 @@ final class NodePeers implements AutoCloseable {
             this.consumer.start();
         }
 
-        /** Tells the other node of a global name of this kernel's. Never waits. */
+        /** Tells the other node of a global name of this kernel's. Never waits; under {@link #namesLock}. */
         void sendName(String name, int pid, int chid, boolean attached) {
             byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ByteBuffer record = ByteBuffer.allocate(REQUEST_HEADER + utf8.length).order(ByteOrder.nativeOrder());
             record.putInt(0, OP_NAME).putInt(16, pid).putInt(20, pid).putInt(24, chid).putInt(32, 1)
                     .putInt(36, Kernel.PRIORITY_DEFAULT).putInt(48, attached ? 1 : 0);
             record.put(REQUEST_HEADER, utf8);
-            send(record);
+            sendInOrder(record);
+        }
+
+        /** Tells the other node that its first list of this kernel's global names is complete. Never waits; under {@link #namesLock}. */
+        void sendNamesTold() {
+            ByteBuffer record = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+            record.putInt(0, OP_NAMES_TOLD);
+            sendInOrder(record);
+        }
+
+        /**
+         * Puts a name record without waiting and after every earlier one: straight into the link
+         * when no earlier one waits for room, else behind them ({@link #namesBacklog}), which a
+         * thread of its own puts in order. Under {@link #namesLock}.
+         */
+        private void sendInOrder(ByteBuffer record) {
+            if (closed) {
+                return;
+            }
+            if (namesDraining) {
+                namesBacklog.add(record);
+                return;
+            }
+            try {
+                if (out.offer(REQUEST, new ByteBuffer[] {record})) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                return; // Cut off or closed.
+            }
+            namesDraining = true;
+            namesBacklog.add(record);
+            Thread.ofVirtual().name("courier-net-" + label + "-names").start(this::drainNames);
+        }
+
+        /** Puts the waiting name records in order, each when there is room, until none is left or the peer is gone. */
+        private void drainNames() {
+            while (true) {
+                ByteBuffer record = namesBacklog.peek();
+                if (record == null) {
+                    namesLock.lock();
+                    try {
+                        if (namesBacklog.isEmpty()) {
+                            namesDraining = false;
+                            return;
+                        }
+                    } finally {
+                        namesLock.unlock();
+                    }
+                    continue;
+                }
+                try {
+                    offer(REQUEST, new ByteBuffer[] {record}, Blocking.NO_DEADLINE);
+                } catch (KernelException e) {
+                    namesBacklog.clear(); // Gone: nobody hears them. Later ones stay behind (sendInOrder drops them).
+                    return;
+                }
+                namesBacklog.poll();
+            }
+        }
+
+        /** Whether the other node's first list of global names is all there is to wait for: told, or {@link #NAMES_WAIT} passed since it came up. */
+        boolean namesComplete() {
+            return namesTold || System.nanoTime() - upNanos >= NAMES_WAIT.toNanos();
+        }
+
+        /**
+         * The other node's first list of global names is complete ({@link #OP_NAMES_TOLD}): a
+         * header alone, from another node only; what waits for its names looks again.
+         */
+        private void namesTold(int length) {
+            if (member != null || length != REQUEST_HEADER) {
+                throw new CorruptRingException(in.peer(), inName, "a names-told record of " + length + " bytes"
+                        + (member != null ? " from a member of this node" : ""));
+            }
+            namesTold = true;
+            wakeNameWaiters();
         }
 
         /** A global name the other node attached or detached: checked as {@code nameAttach} checks a name. */
@@ -986,6 +1244,10 @@ final class NodePeers implements AutoCloseable {
             long value = ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 56);
             if (op == OP_NAME) {
                 name(serverPid, chid, code, ring, at + REQUEST_HEADER, length - REQUEST_HEADER);
+                return;
+            }
+            if (op == OP_NAMES_TOLD) {
+                namesTold(length);
                 return;
             }
             if (op == OP_PROBE) {
@@ -1419,6 +1681,9 @@ final class NodePeers implements AutoCloseable {
             }
             closed = true;
             names.clear();
+            if (member == null) {
+                wakeNameWaiters(); // What waits for its names stops waiting.
+            }
             LOG.info("node peer {}: closing ({})", label, why);
             for (var q : questions.values()) {
                 q.completeExceptionally(new KernelException(Errno.EHOSTDOWN, label + " went down: " + why));

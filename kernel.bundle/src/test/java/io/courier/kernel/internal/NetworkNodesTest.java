@@ -189,6 +189,163 @@ class NetworkNodesTest extends NodeTestSupport {
         assertTrue(!early.done().isDone(), "the server lives on");
     }
 
+    /** Whether {@code names} holds {@code name} of process {@code pid}. */
+    private static boolean holds(java.util.List<io.courier.kernel.NameInfo> names, String name, int pid) {
+        return names.stream().anyMatch(n -> n.name().equals(name) && n.pid() == pid);
+    }
+
+    /**
+     * A node that comes (back) up tells its global names, then their end ({@link
+     * NodePeers#OP_NAMES_TOLD}): {@code globalNames(nd)} and a global {@code nameOpen} asked at
+     * once after it came up find a name it holds, without a retry (they wait for that end); a
+     * name it lacks is ENOENT as soon as its list is told, well before {@link
+     * NodePeers#NAMES_WAIT}; a node that is down has none, at once.
+     */
+    @Test
+    void b3AGlobalNameIsFoundAtOnceWhenItsNodeComesBackUp() throws Exception {
+        int global = 0x1;
+        Server held = startNamedServer("held-global", global);
+        Kernel c = alpha.process("client");
+        for (int round = 0; round < 5; round++) {
+            net[0].up();
+            java.util.List<io.courier.kernel.NameInfo> told = alpha.globalNames(1);
+            assertTrue(holds(told, "held-global", held.k().pid()), "round " + round + ": " + told);
+            net[0].down("round " + round);
+            assertEquals(java.util.List.of(), alpha.globalNames(1), "a node that is down has none");
+
+            long upAt = System.nanoTime();
+            net[0].up();
+            assertEquals(Errno.ENOENT, errnoOf(() -> on(c, () -> c.nameOpen("held-by-nobody", global))));
+            assertTrue(System.nanoTime() - upAt < NodePeers.NAMES_WAIT.toNanos(),
+                    "ENOENT once beta's list was told, not after the bound");
+            net[0].down("round " + round + " again");
+
+            net[0].up();
+            int coid = on(c, () -> c.nameOpen("held-global", global));
+            assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid, ByteBuffer.allocate(2), null)), "round " + round);
+            net[0].down("round " + round + " done");
+        }
+    }
+
+    /**
+     * The network has the link to beta but has not told the kernel yet (a network layer tells its
+     * listeners a moment after it has a link): {@code globalNames(nd)} and a global {@code
+     * nameOpen} asked meanwhile wait for the kernel to be told and for beta's list.
+     */
+    @Test
+    void b3NamesAskedBeforeTheKernelIsToldOfALinkWaitForTheNodesList() throws Exception {
+        int global = 0x1;
+        Server held = startNamedServer("held-global", global);
+        Kernel c = alpha.process("client");
+        net[0].connect();
+        CompletableFuture<java.util.List<io.courier.kernel.NameInfo>> listed =
+                CompletableFuture.supplyAsync(() -> alpha.globalNames(1));
+        CompletableFuture<Integer> opened = CompletableFuture.supplyAsync(() -> c.nameOpen("held-global", global));
+        net[0].tell();
+        java.util.List<io.courier.kernel.NameInfo> told = listed.get(10, TimeUnit.SECONDS);
+        assertTrue(holds(told, "held-global", held.k().pid()), told.toString());
+        int coid = opened.get(10, TimeUnit.SECONDS);
+        assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid, ByteBuffer.allocate(2), null)));
+    }
+
+    /**
+     * A node whose kernel never tells its list's end (here nobody is on the other side at all):
+     * an interrupted wait for its names is EINTR with the interrupt kept; its going down ends a
+     * wait at once; otherwise its names are waited for until {@link NodePeers#NAMES_WAIT} after
+     * it came up, then answered with what it told (none), and at once from then on.
+     */
+    @Test
+    void b3ANodeThatNeverEndsItsListOfNamesIsWaitedForOnlyUntilTheBound() throws Exception {
+        try (MicrokernelImpl gamma = new MicrokernelImpl(IdleStrategy.BACKOFF)) {
+            RingPairNetwork[] mute = RingPairNetwork.pair(folder, "gamma", "mute");
+            gamma.joinNetwork(mute[0]);
+            mute[0].up();
+            CompletableFuture<String> interrupted = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    interrupted.complete("answered " + gamma.globalNames(1));
+                } catch (KernelException e) {
+                    interrupted.complete(e.errno() + ", interrupt kept: " + Thread.currentThread().isInterrupted());
+                }
+            });
+            assertEquals("EINTR, interrupt kept: true", interrupted.get(10, TimeUnit.SECONDS));
+
+            CompletableFuture<java.util.List<io.courier.kernel.NameInfo>> waiting = new CompletableFuture<>();
+            long asked = System.nanoTime();
+            Thread waiter = Thread.ofVirtual().start(() -> waiting.complete(gamma.globalNames(1)));
+            Waits.eventually("the look-up waits for mute's list",
+                    () -> waiter.getState() == Thread.State.TIMED_WAITING || waiting.isDone());
+            mute[0].down("test");
+            assertEquals(java.util.List.of(), waiting.get(10, TimeUnit.SECONDS));
+            assertTrue(System.nanoTime() - asked < NodePeers.NAMES_WAIT.toNanos(), "ended by the node's going down");
+
+            long upAt = System.nanoTime();
+            mute[0].up();
+            assertEquals(java.util.List.of(), gamma.globalNames(1));
+            assertTrue(System.nanoTime() - upAt >= NodePeers.NAMES_WAIT.toNanos(), "waited for until the bound");
+            long again = System.nanoTime();
+            assertEquals(java.util.List.of(), gamma.globalNames(1));
+            Kernel c = gamma.process("client");
+            assertEquals(Errno.ENOENT, errnoOf(() -> on(c, () -> c.nameOpen("anything", 0x1))));
+            assertTrue(System.nanoTime() - again < NodePeers.NAMES_WAIT.toNanos(), "at once after the bound");
+            mute[0].down("test");
+        }
+    }
+
+    /**
+     * What a node is told of a global name follows the first list it was told and ends with the
+     * name's state after its last change, whatever order the attaching and detaching threads
+     * came in. Beta's attach of "racy" is held in a name watcher (after the name entered beta's
+     * table, before beta told the other nodes); alpha comes up meanwhile and finds it in beta's
+     * list; it is detached (beta tells alpha), then the attach goes on: alpha must not get the
+     * name back.
+     */
+    @Test
+    void b3AnAttachOvertakenByItsDetachAroundANodeComingUpLeavesNoStaleName() throws Exception {
+        Kernel racer = beta.process("racer");
+        int chid = on(racer, () -> racer.channelCreate(0));
+        Proc proc = beta.proc(racer.pid());
+        io.courier.kernel.NameAttach attach = new io.courier.kernel.NameAttach("racy", chid);
+        java.util.concurrent.CountDownLatch inWatcher = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Runnable stopWatching = beta.watchNames(new MicrokernelImpl.NameWatcher() {
+            @Override
+            public void attached(io.courier.kernel.NameInfo name) {
+                if (name.name().equals("racy")) {
+                    inWatcher.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void detached(io.courier.kernel.NameInfo name) {
+            }
+        });
+        try {
+            CompletableFuture<Boolean> attaching = CompletableFuture.supplyAsync(() -> beta.attachName(proc, attach, true));
+            assertTrue(inWatcher.await(10, TimeUnit.SECONDS), "the attach is held after the table took the name");
+            net[0].up();
+            assertTrue(holds(alpha.globalNames(1), "racy", racer.pid()), "in the list beta told when alpha came up");
+            assertTrue(beta.detachName(proc, attach));
+            release.countDown();
+            assertTrue(attaching.get(10, TimeUnit.SECONDS));
+            // A name attached after both: once alpha has it, alpha heard everything beta told before it.
+            Server later = startNamedServer("after-the-race", 0x1);
+            Waits.eventually("alpha heard of the later name",
+                    () -> holds(alpha.globalNames(1), "after-the-race", later.k().pid()));
+            assertTrue(alpha.globalNames(1).stream().noneMatch(n -> n.name().equals("racy")),
+                    "no stale name: " + alpha.globalNames(1));
+        } finally {
+            release.countDown();
+            stopWatching.run();
+        }
+    }
+
     private static <T> T on(Kernel k, java.util.function.Supplier<T> call) throws Exception {
         try {
             return CompletableFuture.supplyAsync(call).get(20, TimeUnit.SECONDS);
@@ -352,13 +509,15 @@ class NetworkNodesTest extends NodeTestSupport {
     /**
      * A node whose records break the protocol is cut off (its link dropped: EHOSTDOWN until it
      * comes up again), never trusted: a global name that is no name, a name record longer than
-     * any name, a send-cycle probe whose chain is not whole, an unknown operation.
+     * any name, a send-cycle probe whose chain is not whole, an unknown operation, the end of a
+     * list of names that is more than a header.
      */
     @Test
     void b3ANodeThatSendsMalformedRecordsIsCutOff() throws Exception {
         byte[][] payloads = {"a/b".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, (byte) 0x28},
-                new byte[3 * 255 + 1], new byte[7], new byte[0]};
-        int[] ops = {NodePeers.OP_NAME, NodePeers.OP_NAME, NodePeers.OP_NAME, NodePeers.OP_PROBE, 77};
+                new byte[3 * 255 + 1], new byte[7], new byte[0], new byte[1], new byte[8]};
+        int[] ops = {NodePeers.OP_NAME, NodePeers.OP_NAME, NodePeers.OP_NAME, NodePeers.OP_PROBE, 77,
+                NodePeers.OP_NAMES_TOLD, NodePeers.OP_NAMES_TOLD};
         Kernel c = alpha.process("client");
         for (int i = 0; i < ops.length; i++) {
             net[0].up();

@@ -41,12 +41,22 @@ class NodeRingTrustTest extends NodeTestSupport {
             int refused = 0;
             for (int i = 0; i < 20_000; i++) {
                 int length = random.nextInt(8) == 0 ? random.nextInt(4096) : random.nextInt(64);
+                // Every 16th: the end of a list of global names, which only another node may send.
+                boolean namesTold = i % 16 == 0;
+                if (namesTold) {
+                    length = NodePeers.REQUEST_HEADER + (i % 32 == 0 ? 0 : random.nextInt(64));
+                }
                 for (int j = 0; j < length; j += 4) {
                     seg.set(ValueLayout.JAVA_INT_UNALIGNED, j, random.nextInt(4) == 0 ? random.nextInt(4) : random.nextInt());
                 }
                 int type = random.nextInt(4);
+                if (namesTold) {
+                    seg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, NodePeers.OP_NAMES_TOLD);
+                    type = NodePeers.REQUEST;
+                }
                 try {
                     peer.record(type, seg, 0, length);
+                    assertTrue(!namesTold, "the end of a list of names from a member was taken");
                 } catch (CorruptRingException e) {
                     refused++;
                 }
@@ -75,6 +85,38 @@ class NodeRingTrustTest extends NodeTestSupport {
             int coid = CompletableFuture.supplyAsync(() -> client.nameOpen("still-works", 0)).get(5, TimeUnit.SECONDS);
             assertEquals(7, client.msgSend(coid, ByteBuffer.allocate(3), null, java.time.Duration.ofSeconds(5)));
             serving.interrupt();
+        }
+    }
+
+    /**
+     * The end of a list of global names ({@link NodePeers#OP_NAMES_TOLD}) is a record between
+     * nodes: from another member of the node, even well formed, it breaks the protocol, and the
+     * member is cut off (a call to it fails with ESRCH).
+     */
+    @Test
+    void shouldCutOffAMemberThatSendsTheEndOfAListOfGlobalNames() throws Exception {
+        try (MicrokernelImpl a = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
+                MicrokernelImpl b = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            Kernel server = b.process("server");
+            int chid = server.channelCreate(0);
+            Kernel client = a.process("client");
+            client.connectDetach(client.connectAttach(0, server.pid(), chid, 0, 0)); // b's consumer answers a connect
+            Member am = a.nodeSelf();
+            Member bm = b.nodeSelf();
+            String toA = "msg-" + bm.slot() + "." + bm.generation() + "-" + am.slot() + "." + am.generation();
+            try (Ring ring = Ring.open(folder, toA, "test")) {
+                ByteBuffer told = ByteBuffer.allocate(NodePeers.REQUEST_HEADER).order(ByteOrder.nativeOrder());
+                told.putInt(0, NodePeers.OP_NAMES_TOLD);
+                assertTrue(ring.offer(NodePeers.REQUEST, new ByteBuffer[] {told}));
+            }
+            io.courier.testing.Waits.eventually("b is cut off", () -> {
+                try {
+                    client.connectDetach(client.connectAttach(0, server.pid(), chid, 0, 0));
+                    return false;
+                } catch (KernelException e) {
+                    return e.errno() == Errno.ESRCH;
+                }
+            });
         }
     }
 

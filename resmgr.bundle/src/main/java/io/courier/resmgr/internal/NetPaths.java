@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +48,6 @@ final class NetPaths {
     /** An answer's most bytes: the count, then per manager five ints and its relative path. */
     static final int ANSWER_MAX = 4 + MAX_CANDIDATES * 20 + 16 * Resmgr.PATH_MAX;
     private static final Duration WAIT_FOR_NETWORK = Duration.ofMillis(500);
-    /** How long a node that is up may take to tell its pathname manager's name before ENOENT. */
-    static final Duration NAMES_GRACE = Duration.ofSeconds(1);
-    private static final long NAMES_POLL_NANOS = 10_000_000;
 
     private NetPaths() {
     }
@@ -102,7 +98,8 @@ final class NetPaths {
      * node for this node's own name, else of node NODE's pathname manager.
      *
      * @throws KernelException ENOENT for a node no configuration names (or no network), EHOSTDOWN
-     *     for a node that is down, ENOENT when it has no pathname manager, EBADMSG for a
+     *     for a node that is down, ENOENT when it has no pathname manager (among the global names
+     *     it told: for a node that just came up, the kernel waits for their list), EBADMSG for a
      *     malformed answer, and what the kernel's calls to it fail with
      */
     static List<PathSpace.Candidate> resolve(Kernel k, PathSpace space, String p) {
@@ -118,12 +115,6 @@ final class NetPaths {
             return space.resolve(rest);
         }
         NameInfo pathmgr = pathmgr(space, nd);
-        // A node whose link just came up tells its global names a moment later: waited for, briefly.
-        long end = System.nanoTime() + NAMES_GRACE.toNanos();
-        while (pathmgr == null && net.link(nd) != null && System.nanoTime() - end < 0) {
-            LockSupport.parkNanos(NAMES_POLL_NANOS);
-            pathmgr = pathmgr(space, nd);
-        }
         if (pathmgr == null) {
             if (net.link(nd) == null) {
                 throw new KernelException(Errno.EHOSTDOWN, "node " + node + " is down");
@@ -144,7 +135,10 @@ final class NetPaths {
         }
     }
 
-    /** Node {@code nd}'s pathname manager among the global names it told, or null. */
+    /**
+     * Node {@code nd}'s pathname manager among the global names it told, or null. Right after
+     * the node came (back) up, {@code globalNames} waits for the list of names it tells first.
+     */
     private static NameInfo pathmgr(PathSpace space, int nd) {
         for (NameInfo n : space.mk.globalNames(nd)) {
             if (n.name().equals(NAME)) {

@@ -42,6 +42,15 @@ public final class RingPairNetwork implements Network {
 
     /** Both sides come up over fresh rings, each told so. */
     public void up() {
+        connect();
+        tell();
+    }
+
+    /**
+     * Both sides have fresh rings ({@link #link} answers them) but are not told yet, as a
+     * network layer whose listeners hear of a link a moment after it has it; {@link #tell} tells.
+     */
+    public void connect() {
         round++;
         partner.round = round;
         String ab = "net-" + self + "-" + other + "-" + round;
@@ -49,6 +58,10 @@ public final class RingPairNetwork implements Network {
         // Each side maps the files itself, as two JVMs would.
         link = new Duplex(Ring.create(folder, ab, 1 << 20, other), Ring.create(folder, ba, 1 << 20, other));
         partner.link = new Duplex(Ring.open(folder, ba, self), Ring.open(folder, ab, self));
+    }
+
+    /** Both sides are told that the other came up over the rings of the last {@link #connect}. */
+    public void tell() {
         for (NetworkListener l : listeners) {
             l.nodeUp(1, other, round, link);
         }
