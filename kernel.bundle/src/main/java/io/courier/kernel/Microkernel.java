@@ -147,6 +147,16 @@ public interface Microkernel extends AutoCloseable {
     io.courier.node.Network network();
 
     /**
+     * Waits until this kernel has joined a network ({@link #joinNetwork}), at most {@code
+     * timeout}: for what must start once there is one (the pathname manager's resolver for
+     * {@code /net}), woken the moment the kernel joins rather than polling.
+     *
+     * @return the network; null when {@code timeout} passed or the kernel closed first
+     * @throws InterruptedException when the calling thread is interrupted while waiting
+     */
+    io.courier.node.Network awaitNetwork(java.time.Duration timeout) throws InterruptedException;
+
+    /**
      * The global names ({@code NAME_FLAG_ATTACH_GLOBAL}) node {@code nd} of the network told this
      * kernel of, while it is up; none for nd 0, an unknown or down node, or without a network.
      * A node tells its names when it comes up, ending the list with a mark: right after it came

@@ -107,6 +107,8 @@ public final class MicrokernelImpl implements Microkernel {
     private int[] lastGen = new int[64];
     private final ReentrantLock life = new ReentrantLock();
     private final Condition stop = life.newCondition();
+    /** Signalled (under {@link #life}) when the kernel joins a network or closes: {@link #awaitNetwork}. */
+    private final Condition networkJoinedOrClosed = life.newCondition();
     private boolean closed;
     private final Thread reaper;
     private final AtomicLong rescues = new AtomicLong();
@@ -271,6 +273,7 @@ public final class MicrokernelImpl implements Microkernel {
             peers = new NodePeers(this, net);
             network = peers;
             networkJoined = net;
+            networkJoinedOrClosed.signalAll();
         } finally {
             life.unlock();
         }
@@ -304,6 +307,20 @@ public final class MicrokernelImpl implements Microkernel {
         }
         peers.close();
         LOG.info("kernel left the network of node {}", net.nodeName());
+    }
+
+    @Override
+    public io.courier.node.Network awaitNetwork(java.time.Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
+        life.lock();
+        try {
+            while (networkJoined == null && !closed && left > 0) {
+                left = networkJoinedOrClosed.awaitNanos(left);
+            }
+            return networkJoined;
+        } finally {
+            life.unlock();
+        }
     }
 
     /** The network this kernel joined, or null. */
@@ -928,6 +945,7 @@ public final class MicrokernelImpl implements Microkernel {
             }
             closed = true;
             stop.signalAll();
+            networkJoinedOrClosed.signalAll();
         } finally {
             life.unlock();
         }

@@ -141,6 +141,51 @@ class NetworkNodesTest extends NodeTestSupport {
     }
 
     /**
+     * What starts once the kernel is in a network (the pathname manager's resolver for {@code
+     * /net}, asyncmsg's gateway for channels made before) waits with {@code awaitNetwork}: it
+     * returns the network the moment the kernel joins, null when the time runs out or the kernel
+     * closes first, and at once when it joined already.
+     */
+    @Test
+    void b3AwaitNetworkReturnsWhenTheKernelJoinsTimesOutOrEndsWithTheKernel() throws Exception {
+        assertEquals(net[1], beta.awaitNetwork(Duration.ZERO), "joined already: at once");
+        MicrokernelImpl gamma = new MicrokernelImpl(IdleStrategy.BACKOFF);
+        MicrokernelImpl delta = new MicrokernelImpl(IdleStrategy.BACKOFF);
+        ExecutorService waiters = Executors.newFixedThreadPool(2);
+        moreThreads.add(waiters);
+        try {
+            assertEquals(null, gamma.awaitNetwork(Duration.ofMillis(50)), "no network: null after the time");
+            RingPairNetwork[] more = RingPairNetwork.pair(folder, "gamma", "delta");
+            java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+            CompletableFuture<io.courier.node.Network> joined = CompletableFuture.supplyAsync(() -> {
+                waiting.countDown();
+                try {
+                    return gamma.awaitNetwork(Duration.ofSeconds(60));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, waiters);
+            assertTrue(waiting.await(10, TimeUnit.SECONDS));
+            gamma.joinNetwork(more[0]);
+            assertEquals(more[0], joined.get(10, TimeUnit.SECONDS), "woken by the join, long before its 60 s");
+
+            CompletableFuture<io.courier.node.Network> closedFirst = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return delta.awaitNetwork(Duration.ofSeconds(60));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, waiters);
+            Thread.sleep(100); // let it wait (it is ended by the close either way)
+            delta.close();
+            assertEquals(null, closedFirst.get(10, TimeUnit.SECONDS), "the kernel closed: null");
+        } finally {
+            gamma.close();
+            delta.close();
+        }
+    }
+
+    /**
      * {@code NAME_FLAG_ATTACH_GLOBAL}: a name attached so on one node is found by {@code
      * nameOpen(name, NAME_FLAG_ATTACH_GLOBAL)} on the others, whether it was attached before or
      * after they came up; a local name is not; the name goes when detached and when its node goes.

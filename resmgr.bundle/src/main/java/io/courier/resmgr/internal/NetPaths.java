@@ -47,7 +47,7 @@ final class NetPaths {
     static final int MAX_CANDIDATES = 64;
     /** An answer's most bytes: the count, then per manager five ints and its relative path. */
     static final int ANSWER_MAX = 4 + MAX_CANDIDATES * 20 + 16 * Resmgr.PATH_MAX;
-    private static final Duration WAIT_FOR_NETWORK = Duration.ofMillis(500);
+    private static final Duration WAIT_FOR_NETWORK = Duration.ofSeconds(5);
 
     private NetPaths() {
     }
@@ -227,11 +227,11 @@ final class NetPaths {
     static void serve(Kernel pathmgr, PathSpace space) {
         Thread.ofVirtual().name("courier-pathmgr-net").start(() -> {
             try {
-                while (space.mk.network() == null) {
+                // Woken the moment the kernel joins; the slice only looks whether the process still lives.
+                while (space.mk.awaitNetwork(WAIT_FOR_NETWORK) == null) {
                     if (!pathmgr.isAlive()) {
                         return;
                     }
-                    Thread.sleep(WAIT_FOR_NETWORK);
                 }
                 NameAttach attach = pathmgr.nameAttach(NAME, Kernel.NAME_FLAG_ATTACH_GLOBAL);
                 answer(pathmgr, space, attach.chid());

@@ -187,6 +187,11 @@ public final class MicrokernelComponent implements Microkernel {
     }
 
     @Override
+    public io.courier.node.Network awaitNetwork(java.time.Duration timeout) throws InterruptedException {
+        return microkernel.awaitNetwork(timeout);
+    }
+
+    @Override
     public List<io.courier.kernel.NameInfo> globalNames(int nd) {
         return microkernel.globalNames(nd);
     }
