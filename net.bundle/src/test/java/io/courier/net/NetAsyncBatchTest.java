@@ -91,4 +91,51 @@ class NetAsyncBatchTest extends NetTestSupport {
         }
         assertTrue(alpha.network().link(nd) != null, "the link stayed up");
     }
+
+    /**
+     * A server whose channel was made before its kernel joined the network (the net bundle
+     * started after it, or was configured later): once the kernel joins, its asyncmsg gateway
+     * starts, and a client of another node reaches the channel.
+     */
+    @Test
+    void aChannelMadeBeforeTheKernelJoinedTheNetworkIsReachedFromAnotherNode() throws Exception {
+        int pa = ChildNode.freePort();
+        int pb = ChildNode.freePort();
+        Microkernel alpha = Microkernel.boot();
+        started.add(alpha);
+        Microkernel beta = Microkernel.boot();
+        started.add(beta);
+        Kernel server = beta.process("async-server");
+        AsyncMessaging sam = AsyncMessaging.of(server);
+        int achid = sam.channelCreate(0, 0666, 64, 64, null, null);
+        // Only now do the nodes start.
+        alpha.joinNetwork(network("alpha", pa, at("beta", pb)));
+        beta.joinNetwork(network("beta", pb, at("alpha", pa)));
+        Kernel client = alpha.process("async-client");
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta's asyncmsg gateway is told to alpha", () -> alpha.globalNames(nd).stream()
+                .map(NameInfo::name).anyMatch(n -> n.startsWith("courier-asyncmsg-gateway")));
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        started.add(threads::shutdownNow);
+        AsyncMessaging am = AsyncMessaging.of(client);
+        AsyncConnectionAttr attr = AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(64).triggerNumMsg(1).build();
+        int coid = CompletableFuture.supplyAsync(() -> am.connectAttach(nd, server.pid(), achid, 0, 0, attr), threads)
+                .get(20, TimeUnit.SECONDS);
+        CompletableFuture.runAsync(() -> {
+            for (long i = 0; i < 10; i++) {
+                am.put(coid, ByteBuffer.allocate(8).putLong(0, i), i, null);
+            }
+        }, threads).get(20, TimeUnit.SECONDS);
+        List<Long> got = new ArrayList<>();
+        CompletableFuture.runAsync(() -> {
+            while (got.size() < 10) {
+                for (AsyncMsgHeader h = sam.get(achid, Duration.ofSeconds(20)); h != null; h = h.next()) {
+                    ByteBuffer m = h.iov()[0];
+                    got.add(m.getLong(m.position()));
+                    sam.free(h);
+                }
+            }
+        }, threads).get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), got);
+    }
 }

@@ -41,6 +41,10 @@ public final class AsyncSystem {
     /** The gateway for clients of other JVMs of the node; made with the first channel; under gatewayLock. */
     private NodeGateway gateway;
     private boolean stopped;
+    /** Waits for the kernel to join a network when a channel was made before it did; under gatewayLock. */
+    private Thread networkWaiter;
+    /** How long the network waiter waits before it looks whether the system stopped. */
+    private static final java.time.Duration NETWORK_WAIT_SLICE = java.time.Duration.ofSeconds(5);
 
     private AsyncSystem(Microkernel mk) {
         this.mk = mk;
@@ -133,6 +137,10 @@ public final class AsyncSystem {
                 gateway.stop();
                 gateway = null;
             }
+            if (networkWaiter != null) {
+                networkWaiter.interrupt();
+                networkWaiter = null;
+            }
         } finally {
             gatewayLock.unlock();
         }
@@ -145,6 +153,7 @@ public final class AsyncSystem {
      */
     void ensureGateway() {
         if (mk.nodeSlot() < 0 && mk.network() == null) {
+            awaitNetworkForGateway();
             return;
         }
         gatewayLock.lock();
@@ -152,6 +161,46 @@ public final class AsyncSystem {
             if (gateway == null && !stopped) {
                 gateway = NodeGateway.start(this);
             }
+        } finally {
+            gatewayLock.unlock();
+        }
+    }
+
+    /**
+     * A channel was made while the kernel is in no node and no network: once it joins a network
+     * (the net bundle may start after the servers, or be configured later), the gateway starts,
+     * so that clients of other nodes reach the channels made before. One waiting thread per
+     * system, which ends with the system.
+     */
+    private void awaitNetworkForGateway() {
+        gatewayLock.lock();
+        try {
+            if (networkWaiter != null || stopped) {
+                return;
+            }
+            networkWaiter = Thread.ofVirtual().name("courier-asyncmsg-network").start(() -> {
+                try {
+                    while (mk.awaitNetwork(NETWORK_WAIT_SLICE) == null) {
+                        if (isStopped()) {
+                            return;
+                        }
+                    }
+                    ensureGateway();
+                } catch (InterruptedException e) {
+                    // The system stopped.
+                } catch (RuntimeException e) {
+                    LOG.warn("asyncmsg: no gateway for other nodes once the kernel joined a network: {}", e.toString());
+                }
+            });
+        } finally {
+            gatewayLock.unlock();
+        }
+    }
+
+    private boolean isStopped() {
+        gatewayLock.lock();
+        try {
+            return stopped;
         } finally {
             gatewayLock.unlock();
         }
