@@ -112,6 +112,8 @@ public final class NetNodeImpl implements NetNode {
     private final ByteBuffer inFrame = ByteBuffer.allocate(HelloLayout.MAX_FRAME).order(ByteOrder.LITTLE_ENDIAN);
     private final FragmentHandler onControl = this::onControl;
     private final Map<Integer, Long> unboundSince = new HashMap<>();
+    /** Sessions of unbound record streams found to be a peer's old ones (logged once, at debug). Conductor only. */
+    private final java.util.Set<Integer> formerStreams = new java.util.HashSet<>();
 
     private NetNodeImpl(NetConfig config, NetListener listener, Path folder) {
         this.config = config;
@@ -473,9 +475,18 @@ public final class NetNodeImpl implements NetNode {
             }
             Long since = unboundSince.putIfAbsent(s, now);
             if (since != null && now - since > deadAfterNanos) {
-                refused.warn("stream:" + host(img.sourceIdentity()), "node {}: ignoring a record stream from {} (session {})"
-                        + " that no configured peer's proof names: a stranger, or an old stream of a peer that went",
-                        config.name(), img.sourceIdentity(), s);
+                String peer = formerPeer(s);
+                if (peer != null) {
+                    // A peer's stream from before a down, a cut or its restart: it ends when Aeron lets it go.
+                    if (formerStreams.add(s)) {
+                        LOG.debug("node {}: ignoring the old record stream of node {} (session {}) until it ends",
+                                config.name(), peer, s);
+                    }
+                } else {
+                    refused.warn("stream:" + host(img.sourceIdentity()), "node {}: ignoring a record stream from {}"
+                            + " (session {}) that no configured peer's proof names: a stranger's", config.name(),
+                            img.sourceIdentity(), s);
+                }
             }
         }
         if (unboundSince.size() > images.size()) {
@@ -484,9 +495,21 @@ public final class NetNodeImpl implements NetNode {
                 int s = it.next();
                 if (images.stream().noneMatch(i -> i.sessionId() == s)) {
                     it.remove();
+                    formerStreams.remove(s);
                 }
             }
         }
+    }
+
+    /** The name of the peer whose record stream {@code session} was (or is, while it is not proven), or null. */
+    private String formerPeer(int session) {
+        for (int nd = 1; nd < byNd.length; nd++) {
+            PeerState p = byNd[nd];
+            if (session != 0 && (p.peerRecordSession == session || p.formerRecordSession == session)) {
+                return p.config.name();
+            }
+        }
+        return null;
     }
 
     private boolean bound(int session) {
@@ -601,6 +624,9 @@ public final class NetNodeImpl implements NetNode {
                 p.dirty = true;
             }
             p.proven = true;
+            if (p.peerRecordSession != 0 && p.peerRecordSession != session) {
+                p.formerRecordSession = p.peerRecordSession;
+            }
             p.peerRecordSession = session;
             p.peerAccepted = (flags & ACCEPTED) != 0;
             p.lastHeardNanos = now;

@@ -24,6 +24,11 @@ final class PeerState {
     boolean proven;
     /** The peer's record stream as its proof named it. */
     int peerRecordSession;
+    /**
+     * The session of the peer's record stream before its current one (0: none): after a down,
+     * a cut or a restart the old stream lingers until Aeron lets it go, and is no stranger's.
+     */
+    int formerRecordSession;
     /** The peer's proof said it accepted ours (and bound our record stream). */
     boolean peerAccepted;
     long lastHeardNanos;
