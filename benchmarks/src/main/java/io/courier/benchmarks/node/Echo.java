@@ -29,6 +29,12 @@ public final class Echo {
                 "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
                 Echo.class.getName()));
+        // The node's wait settings, as this JVM was given them, for the echo's side too.
+        for (String prop : new String[] {"courier.node.spinNanos", "courier.node.yieldNanos"}) {
+            if (System.getProperty(prop) != null) {
+                cmd.add(cmd.size() - 1, "-D" + prop + "=" + System.getProperty(prop)); // before the class name
+            }
+        }
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
