@@ -209,6 +209,8 @@ final class Connections {
     static ServerInfo connectServerInfo(Proc p, int coid) {
         p.self();
         Connection c = live(p, coid);
-        return new ServerInfo(c.channel.owner.pid, c.channel.chid, c.sconn.scoid);
+        NodePeers.Remote remote = c.channel.remote;
+        return new ServerInfo(c.channel.owner.pid, c.channel.chid, c.sconn.scoid,
+                remote == null ? io.courier.kernel.Kernel.ND_LOCAL_NODE : remote.peer.nd);
     }
 }

@@ -214,6 +214,13 @@ class NetworkNodesTest extends NodeTestSupport {
         assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid, ByteBuffer.wrap("hi".getBytes(StandardCharsets.US_ASCII)), null)));
         int coid2 = on(c, () -> c.nameOpen("early-global", global));
         assertEquals(c.pid(), (int) on(c, () -> c.msgSend(coid2, ByteBuffer.allocate(2), null)), "told when the node came up");
+        // ConnectServerInfo says which node the server is on, as QNX's _server_info.nd does.
+        io.courier.kernel.ServerInfo there = on(c, () -> c.connectServerInfo(coid2));
+        assertEquals(new io.courier.kernel.ServerInfo(early.k().pid(), early.chid(), there.scoid(), c.netmgrStrtond("beta")),
+                there);
+        int localChid = on(c, () -> c.channelCreate(0));
+        int self = on(c, () -> c.connectAttach(0, c.pid(), localChid, 0, 0));
+        assertEquals(Kernel.ND_LOCAL_NODE, on(c, () -> c.connectServerInfo(self)).nd(), "a server of this node: nd 0");
         assertEquals(Errno.ENOENT, errnoOf(() -> on(c, () -> c.nameOpen("later-global", 0))), "without the flag: this node only");
         assertEquals(Errno.ENOENT, errnoOf(() -> on(c, () -> c.nameOpen("only-local", global))), "a local name stays local");
         assertEquals(Errno.EINVAL, errnoOf(() -> on(c, () -> c.nameOpen("later-global", 0x4))), "unknown flags");
