@@ -79,6 +79,59 @@ public class RuntimesAcrossNodesTest {
         }
     }
 
+    /**
+     * The seed's asyncmsg pair across nodes, as a user sets it up: beta's server configured to
+     * attach its name globally, alpha's client in chid mode looking for it globally
+     * ({@code conf/*.cfg}, ConfigAdmin). The client asks the server on the other node for its
+     * asynchronous chid, attaches to it by beta's nd, and its messages are delivered there, none
+     * failed.
+     */
+    @Test
+    public void theAsyncExamplePairWorksAcrossNodes() throws Exception {
+        Path key = ChildRuntime.netKey();
+        int pa = ChildRuntime.freeUdpPort();
+        int pb = ChildRuntime.freeUdpPort();
+        try (ChildRuntime a = new ChildRuntime(); ChildRuntime b = new ChildRuntime()) {
+            a.netNode("alpha", pa, "beta", pb, key);
+            b.netNode("beta", pb, "alpha", pa, key);
+            b.configure("io.courier.examples.async.server.AsyncServerComponent", java.util.Map.of("global", "true"));
+            a.configure("io.courier.examples.async.client.AsyncClientComponent",
+                    java.util.Map.of("global", "true", "mode", "chid", "period.ms", "50"));
+            // The server first, before the network is up: its channel is reached all the same.
+            b.mv("example-async-api");
+            b.mv("example-async-server");
+            a.mv("example-async-api");
+            a.mv("example-async-client");
+            a.start();
+            b.start();
+            awaitNodes(a, "beta is up to alpha", "beta", "up");
+            a.awaitActive("io.courier.example-async-client", ChildRuntime.START_LIMIT);
+            java.util.regex.Pattern stat = java.util.regex.Pattern.compile(
+                    "asyncstat: put (\\d+) delivered (\\d+) failed \\{\\} pending (\\d+).*");
+            long end = System.nanoTime() + ChildRuntime.START_LIMIT.toNanos();
+            String last = "none";
+            while (true) {
+                int mark = a.output().size();
+                a.type("asyncstat");
+                String line = ChildRuntime.bare(a.awaitFrom(mark, "asyncstat answers", LIMIT,
+                        l -> ChildRuntime.bare(l).startsWith("asyncstat:")));
+                last = line;
+                java.util.regex.Matcher m = stat.matcher(line);
+                if (m.matches() && Long.parseLong(m.group(2)) >= 20) {
+                    break;
+                }
+                if (line.contains("failed {") && !line.contains("failed {}")) {
+                    throw new AssertionError("messages failed across nodes: " + line + "\n" + String.join("\n", a.output()));
+                }
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("not 20 delivered across nodes within " + ChildRuntime.START_LIMIT + ": "
+                            + last + "\n" + String.join("\n", a.output()));
+                }
+                Thread.sleep(300);
+            }
+        }
+    }
+
     /** Types {@code nodes} until its table has the row of node {@code name} in {@code state}. */
     private static void awaitNodes(ChildRuntime r, String what, String name, String state) throws Exception {
         long end = System.nanoTime() + LIMIT.toNanos();

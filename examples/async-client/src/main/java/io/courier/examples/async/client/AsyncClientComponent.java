@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * go to the next server, none lost, none twice, in order (SPEC A6, P3, B1). With
  * {@code mode=chid} it does as the C example: asks the server for its asynchronous chid with a
  * synchronous {@code GET_ACHID} message (through a {@link NameConnection}) and attaches to pid
- * and chid; messages then die with that server, each reported to its callback with the errno, and
+ * and chid (with {@code global=true}, and the server's {@code global=true}, on whichever node of
+ * the network the server is: the name is opened globally and the attach goes to the server's nd); messages then die with that server, each reported to its callback with the errno, and
  * the client asks the next server and goes on.
  *
  * <p>Gogo commands: {@code asyncput <count>} puts {@code count} more numbered messages at once,
@@ -48,6 +49,7 @@ import org.slf4j.LoggerFactory;
 @Component(immediate = true, service = AsyncClientComponent.class, property = {
     "period.ms:Long=1000",
     "mode=name",
+    "global=false",
     "osgi.command.scope=courier",
     "osgi.command.function=asyncput",
     "osgi.command.function=asyncload",
@@ -87,7 +89,10 @@ public final class AsyncClientComponent {
         Object period = config.getOrDefault("period.ms", 1000L);
         this.periodNanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(String.valueOf(period)));
         this.byName = !"chid".equals(String.valueOf(config.getOrDefault("mode", "name")));
-        this.server = NameConnection.of(am.kernel(), AsynchProtocol.RECV_NAME);
+        // global=true: the server is looked for on every node of the network (its name attached
+        // with global=true there), and chid mode attaches to its node (B3).
+        boolean global = Boolean.parseBoolean(String.valueOf(config.getOrDefault("global", "false")));
+        this.server = NameConnection.builder(am.kernel(), AsynchProtocol.RECV_NAME).global(global).build();
         AsyncCallback callback = (err, msg, handle) -> {
             Long at = putAt.remove(handle);
             if (at != null) {
@@ -159,7 +164,8 @@ public final class AsyncClientComponent {
         if (reply.position() != AsynchProtocol.GET_ACHID_REPLY_SIZE) {
             throw new KernelException(Errno.EBADMSG, "GET_ACHID reply of " + reply.position() + " bytes");
         }
-        return am.connectAttach(0, server.serverInfo().pid(), reply.getInt(0), 0, 0, attr);
+        io.courier.kernel.ServerInfo where = server.serverInfo();
+        return am.connectAttach(where.nd(), where.pid(), reply.getInt(0), 0, 0, attr);
     }
 
     /**

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * #1..#250 from pid 7: 250, in order}); a server replaced under load thus shows which run of
  * each client's numbers each server instance got.
  */
-@Component(immediate = true)
+@Component(immediate = true, property = "global=false")
 public final class AsyncServerComponent {
     /** The service property that makes a {@link LongConsumer} an observer of received message numbers. */
     public static final String OBSERVER = "courier.asyncmsg.observer";
@@ -89,10 +89,12 @@ public final class AsyncServerComponent {
 
     /** Attaches the names, creates the asynchronous channel and starts the receive loop. */
     @Activate
-    public AsyncServerComponent(@Reference(name = "asyncMessaging") AsyncMessaging am) {
+    public AsyncServerComponent(@Reference(name = "asyncMessaging") AsyncMessaging am, Map<String, Object> config) {
         this.am = am;
         this.kernel = am.kernel();
-        att = kernel.nameAttach(AsynchProtocol.RECV_NAME, 0);
+        // global=true: the synchronous name (GET_ACHID) is global, for clients of other nodes (B3).
+        boolean global = Boolean.parseBoolean(String.valueOf(config.getOrDefault("global", "false")));
+        att = kernel.nameAttach(AsynchProtocol.RECV_NAME, global ? Kernel.NAME_FLAG_ATTACH_GLOBAL : 0);
         // Where the pulses saying "asynchronous messages available" go: our own synchronous channel.
         selfCoid = kernel.connectAttach(0, kernel.pid(), att.chid(), Kernel.SIDE_CHANNEL, 0);
         SigEvent sigev = SigEvent.pulse(selfCoid, 10, PULSE_ASYNCH_EVENT, 0);
