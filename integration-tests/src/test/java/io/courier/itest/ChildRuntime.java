@@ -103,6 +103,26 @@ final class ChildRuntime implements AutoCloseable {
     }
 
     /**
+     * Two network nodes, alpha and beta, on free loopback UDP ports, sharing a fresh key: what
+     * each runtime of a two-node test is configured with ({@link #alpha}, {@link #beta}).
+     */
+    record NetPair(Path key, int alphaPort, int betaPort) {
+        static NetPair fresh() throws IOException {
+            return new NetPair(netKey(), freeUdpPort(), freeUdpPort());
+        }
+
+        /** Configures {@code r} as node alpha, beta its peer. */
+        void alpha(ChildRuntime r) throws IOException {
+            r.netNode("alpha", alphaPort, "beta", betaPort, key);
+        }
+
+        /** Configures {@code r} as node beta, alpha its peer. */
+        void beta(ChildRuntime r) throws IOException {
+            r.netNode("beta", betaPort, "alpha", alphaPort, key);
+        }
+    }
+
+    /**
      * Configures this runtime as network node {@code name} on loopback {@code port} with the one
      * peer {@code peer} at {@code peerPort}, sharing {@code key}, dead after 1.5 s of silence.
      */

@@ -1,6 +1,5 @@
 package io.courier.itest;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.Test;
@@ -19,12 +18,10 @@ public class RuntimesAcrossNodesTest {
 
     @Test
     public void twoRuntimesConfiguredAsNodesSeeEachOtherAndADeadOneGoesDown() throws Exception {
-        Path key = ChildRuntime.netKey();
-        int pa = ChildRuntime.freeUdpPort();
-        int pb = ChildRuntime.freeUdpPort();
+        ChildRuntime.NetPair net = ChildRuntime.NetPair.fresh();
         try (ChildRuntime a = new ChildRuntime(); ChildRuntime b = new ChildRuntime()) {
-            a.netNode("alpha", pa, "beta", pb, key);
-            b.netNode("beta", pb, "alpha", pa, key);
+            net.alpha(a);
+            net.beta(b);
             a.start();
             b.start();
             // asyncmsg's gateway starts with the first asynchronous channel: none here, so beta's
@@ -88,12 +85,10 @@ public class RuntimesAcrossNodesTest {
      */
     @Test
     public void theAsyncExamplePairWorksAcrossNodes() throws Exception {
-        Path key = ChildRuntime.netKey();
-        int pa = ChildRuntime.freeUdpPort();
-        int pb = ChildRuntime.freeUdpPort();
+        ChildRuntime.NetPair net = ChildRuntime.NetPair.fresh();
         try (ChildRuntime a = new ChildRuntime(); ChildRuntime b = new ChildRuntime()) {
-            a.netNode("alpha", pa, "beta", pb, key);
-            b.netNode("beta", pb, "alpha", pa, key);
+            net.alpha(a);
+            net.beta(b);
             b.configure("io.courier.examples.async.server.AsyncServerComponent", java.util.Map.of("global", "true"));
             a.configure("io.courier.examples.async.client.AsyncClientComponent",
                     java.util.Map.of("global", "true", "mode", "chid", "period.ms", "50"));

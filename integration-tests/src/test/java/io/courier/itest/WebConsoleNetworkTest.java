@@ -3,7 +3,6 @@ package io.courier.itest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,13 +69,12 @@ public class WebConsoleNetworkTest {
 
     @Test
     public void theConsoleListsTheOtherNodeUpAndDownOnceItIsKilled() throws Exception {
-        Path key = ChildRuntime.netKey();
-        int pa = ChildRuntime.freeUdpPort();
-        int pb = ChildRuntime.freeUdpPort();
+        ChildRuntime.NetPair net = ChildRuntime.NetPair.fresh();
+        int pb = net.betaPort();
         try (ChildRuntime b = new ChildRuntime()) {
-            b.netNode("beta", pb, "alpha", pa, key);
+            net.beta(b);
             b.start();
-            try (WebConsole a = WebConsole.start(USER, PASSWORD, runtime -> runtime.netNode("alpha", pa, "beta", pb, key))) {
+            try (WebConsole a = WebConsole.start(USER, PASSWORD, net::alpha)) {
                 Map<String, Object> data = awaitJson(a, "beta", true);
                 @SuppressWarnings("unchecked")
                 Map<String, Object> network = (Map<String, Object>) data.get("network");
