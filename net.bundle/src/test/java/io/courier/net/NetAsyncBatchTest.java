@@ -37,16 +37,34 @@ class NetAsyncBatchTest extends NetTestSupport {
         return n;
     }
 
-    @Test
-    void aFullRingFlushedAtOnceCrossesAsBatchesThatFitARecord() throws Exception {
+    /** A kernel of this JVM, closed after the test. */
+    private Microkernel boot() {
+        Microkernel k = Microkernel.boot();
+        started.add(k);
+        return k;
+    }
+
+    /** {@code alpha} and {@code beta} join a network of the two, on free loopback ports. */
+    private void join(Microkernel alpha, Microkernel beta) throws Exception {
         int pa = ChildNode.freePort();
         int pb = ChildNode.freePort();
-        Microkernel alpha = Microkernel.boot();
-        started.add(alpha);
-        Microkernel beta = Microkernel.boot();
-        started.add(beta);
         alpha.joinNetwork(network("alpha", pa, at("beta", pb)));
         beta.joinNetwork(network("beta", pb, at("alpha", pa)));
+    }
+
+    /** Beta's nd as {@code client} of alpha knows it, once beta's asyncmsg gateway is told to alpha. */
+    private static int betaWithGateway(Microkernel alpha, Kernel client) throws InterruptedException {
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta's asyncmsg gateway is told to alpha", () -> alpha.globalNames(nd).stream()
+                .map(NameInfo::name).anyMatch(n -> n.startsWith("courier-asyncmsg-gateway")));
+        return nd;
+    }
+
+    @Test
+    void aFullRingFlushedAtOnceCrossesAsBatchesThatFitARecord() throws Exception {
+        Microkernel alpha = boot();
+        Microkernel beta = boot();
+        join(alpha, beta);
         Kernel server = beta.process("async-server");
         AsyncMessaging sam = AsyncMessaging.of(server);
         int total = 4096;
@@ -66,9 +84,7 @@ class NetAsyncBatchTest extends NetTestSupport {
             }
         }, threads);
         Kernel client = alpha.process("async-client");
-        int nd = client.netmgrStrtond("beta");
-        Waits.eventually("beta's asyncmsg gateway is told to alpha", () -> alpha.globalNames(nd).stream()
-                .map(NameInfo::name).anyMatch(n -> n.startsWith("courier-asyncmsg-gateway")));
+        int nd = betaWithGateway(alpha, client);
         AsyncMessaging am = AsyncMessaging.of(client);
         AsyncConnectionAttr attr = AsyncConnectionAttr.builder().bufferSize(200_000).maxNumBuffer(total)
                 .triggerNumMsg(0).build();
@@ -99,22 +115,15 @@ class NetAsyncBatchTest extends NetTestSupport {
      */
     @Test
     void aChannelMadeBeforeTheKernelJoinedTheNetworkIsReachedFromAnotherNode() throws Exception {
-        int pa = ChildNode.freePort();
-        int pb = ChildNode.freePort();
-        Microkernel alpha = Microkernel.boot();
-        started.add(alpha);
-        Microkernel beta = Microkernel.boot();
-        started.add(beta);
+        Microkernel alpha = boot();
+        Microkernel beta = boot();
         Kernel server = beta.process("async-server");
         AsyncMessaging sam = AsyncMessaging.of(server);
         int achid = sam.channelCreate(0, 0666, 64, 64, null, null);
         // Only now do the nodes start.
-        alpha.joinNetwork(network("alpha", pa, at("beta", pb)));
-        beta.joinNetwork(network("beta", pb, at("alpha", pa)));
+        join(alpha, beta);
         Kernel client = alpha.process("async-client");
-        int nd = client.netmgrStrtond("beta");
-        Waits.eventually("beta's asyncmsg gateway is told to alpha", () -> alpha.globalNames(nd).stream()
-                .map(NameInfo::name).anyMatch(n -> n.startsWith("courier-asyncmsg-gateway")));
+        int nd = betaWithGateway(alpha, client);
         java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
         started.add(threads::shutdownNow);
         AsyncMessaging am = AsyncMessaging.of(client);
