@@ -663,15 +663,19 @@ public final class MicrokernelImpl implements Microkernel {
      */
     boolean holdsGlobalName(String name, int pid, int chid) {
         NameEntry e = names.get(name);
-        return e != null && e.global() && e.proc().pid == pid && e.attach().chid() == chid
-                && e.proc().life == Proc.Life.ALIVE;
+        return e != null && liveGlobal(e) && e.proc().pid == pid && e.attach().chid() == chid;
+    }
+
+    /** A global name of a process alive: what the other nodes are told this kernel holds. */
+    private static boolean liveGlobal(NameEntry e) {
+        return e.global() && e.proc().life == Proc.Life.ALIVE;
     }
 
     /** This kernel's global names (name, pid, chid), for a node that comes up. */
     List<NameEntry> globalNames() {
         List<NameEntry> out = new ArrayList<>();
         for (NameEntry e : names.values()) {
-            if (e.global() && e.proc().life == Proc.Life.ALIVE) {
+            if (liveGlobal(e)) {
                 out.add(e);
             }
         }
