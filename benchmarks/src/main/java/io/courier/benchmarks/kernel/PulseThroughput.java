@@ -266,9 +266,15 @@ public class PulseThroughput {
         for (Thread t : st) {
             t.join();
         }
-        rt.join(Duration.ofSeconds(60));
-        if (rt.isAlive()) {
-            throw new IllegalStateException("the receiver did not get its " + TOTAL + " items");
+        // join's answer, not isAlive() after it: a thread that just ended can be terminated to
+        // join a moment before isAlive() says so.
+        if (!rt.join(Duration.ofSeconds(60))) {
+            StringBuilder where = new StringBuilder();
+            for (StackTraceElement e : rt.getStackTrace()) {
+                where.append("\n\tat ").append(e);
+            }
+            throw new IllegalStateException("the receiver did not get its " + TOTAL + " items in 60 s after the "
+                    + senders + " senders ended; it is " + rt.getState() + where);
         }
         return sum[0];
     }
