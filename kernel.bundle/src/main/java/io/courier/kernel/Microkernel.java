@@ -168,7 +168,22 @@ public interface Microkernel extends AutoCloseable {
      */
     List<NameInfo> globalNames(int nd);
 
+    /**
+     * What node {@code nd} told this kernel of its global names so far, at once: for a display
+     * (the console, the {@code nodes} command), which must not wait. Unlike {@link
+     * #globalNames(int)}, right after the node came (back) up this may lack names it holds and
+     * has not told yet; none for nd 0, an unknown or down node, or without a network.
+     */
+    List<NameInfo> globalNamesKnown(int nd);
+
     /** Kills every process and stops the kernel's own threads. */
     @Override
     void close();
+
+    /**
+     * Whether {@link #close()} has begun: from then on the kernel makes no process and {@link
+     * #awaitNetwork} answers null at once, so a thread that waits for a network in slices ends
+     * rather than asking again.
+     */
+    boolean isClosed();
 }

@@ -8,7 +8,7 @@
  * bundle's classes, not another bundle's copy of the package.
  */
 @Export(substitution = Export.Substitution.NOIMPORT)
-@Version("0.7.0")
+@Version("0.8.0")
 package io.courier.kernel;
 
 import org.osgi.annotation.bundle.Export;

@@ -181,7 +181,9 @@ public final class AsyncSystem {
             networkWaiter = Thread.ofVirtual().name("courier-asyncmsg-network").start(() -> {
                 try {
                     while (mk.awaitNetwork(NETWORK_WAIT_SLICE) == null) {
-                        if (isStopped()) {
+                        // A closed kernel answers at once: its processes are dying, and the
+                        // system stops with the last of them.
+                        if (isStopped() || mk.isClosed()) {
                             return;
                         }
                     }
@@ -194,6 +196,20 @@ public final class AsyncSystem {
             });
         } finally {
             gatewayLock.unlock();
+        }
+    }
+
+    /** The thread that waits for a network (tests), or null. */
+    static Thread networkWaiter(Microkernel mk) {
+        AsyncSystem s = SYSTEMS.get(mk);
+        if (s == null) {
+            return null;
+        }
+        s.gatewayLock.lock();
+        try {
+            return s.networkWaiter;
+        } finally {
+            s.gatewayLock.unlock();
         }
     }
 

@@ -191,7 +191,7 @@ public final class SystemView {
         // The network layer's own view has each node's address; another Network, or a runtime
         // without the net bundle, gives none.
         List<NodeView.Peer> peers = NetPeers.of(net);
-        out.put("network", NodeView.network(net == null ? null : net.nodeName(), peers, mk::globalNames));
+        out.put("network", NodeView.network(net == null ? null : net.nodeName(), peers, mk::globalNamesKnown));
     }
 
     // ------------------------------------------------------------------ names

@@ -689,6 +689,12 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     @Override
+    public List<io.courier.kernel.NameInfo> globalNamesKnown(int nd) {
+        NodePeers net = network;
+        return net == null ? List.of() : net.globalNamesKnown(nd);
+    }
+
+    @Override
     public List<ProcessInfo> processes(int nd) {
         if (nd == io.courier.kernel.Kernel.ND_LOCAL_NODE) {
             return processes();
@@ -938,6 +944,16 @@ public final class MicrokernelImpl implements Microkernel {
     /** The number of kernel threads alive (for leak tests). */
     public int threadCount() {
         return slots.size();
+    }
+
+    @Override
+    public boolean isClosed() {
+        life.lock();
+        try {
+            return closed;
+        } finally {
+            life.unlock();
+        }
     }
 
     @Override

@@ -253,6 +253,11 @@ final class NodePeers implements AutoCloseable {
                 namesLock.unlock();
             }
         }
+        return globalNamesKnown(nd);
+    }
+
+    /** The global names node {@code nd} told so far, while it is up, by name: at once. */
+    java.util.List<io.courier.kernel.NameInfo> globalNamesKnown(int nd) {
         Peer p = nodes.get(nd);
         if (p == null || p.isClosed()) {
             return java.util.List.of();

@@ -1,6 +1,7 @@
 package io.courier.kernel.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -177,8 +178,13 @@ class NetworkNodesTest extends NodeTestSupport {
                 }
             }, waiters);
             Thread.sleep(100); // let it wait (it is ended by the close either way)
+            assertFalse(delta.isClosed());
             delta.close();
             assertEquals(null, closedFirst.get(10, TimeUnit.SECONDS), "the kernel closed: null");
+            assertTrue(delta.isClosed(), "what tells a waiter in slices to stop asking");
+            long asked = System.nanoTime();
+            assertEquals(null, delta.awaitNetwork(Duration.ofSeconds(60)), "closed: null");
+            assertTrue(System.nanoTime() - asked < TimeUnit.SECONDS.toNanos(5), "at once");
         } finally {
             gamma.close();
             delta.close();
@@ -262,8 +268,10 @@ class NetworkNodesTest extends NodeTestSupport {
             net[0].up();
             java.util.List<io.courier.kernel.NameInfo> told = alpha.globalNames(1);
             assertTrue(holds(told, "held-global", held.k().pid()), "round " + round + ": " + told);
+            assertEquals(told, alpha.globalNamesKnown(1), "once told, the snapshot is the list");
             net[0].down("round " + round);
             assertEquals(java.util.List.of(), alpha.globalNames(1), "a node that is down has none");
+            assertEquals(java.util.List.of(), alpha.globalNamesKnown(1), "a node that is down has none");
 
             long upAt = System.nanoTime();
             net[0].up();
@@ -334,6 +342,9 @@ class NetworkNodesTest extends NodeTestSupport {
 
             long upAt = System.nanoTime();
             mute[0].up();
+            assertEquals(java.util.List.of(), gamma.globalNamesKnown(1), "what mute told so far: nothing");
+            assertTrue(System.nanoTime() - upAt < NodePeers.NAMES_WAIT.toNanos() / 2,
+                    "globalNamesKnown answers at once, for a display");
             assertEquals(java.util.List.of(), gamma.globalNames(1));
             assertTrue(System.nanoTime() - upAt >= NodePeers.NAMES_WAIT.toNanos(), "waited for until the bound");
             long again = System.nanoTime();

@@ -227,9 +227,10 @@ final class NetPaths {
     static void serve(Kernel pathmgr, PathSpace space) {
         Thread.ofVirtual().name("courier-pathmgr-net").start(() -> {
             try {
-                // Woken the moment the kernel joins; the slice only looks whether the process still lives.
+                // Woken the moment the kernel joins; the slice only looks whether the process
+                // still lives. A closed kernel answers at once: its processes are dying.
                 while (space.mk.awaitNetwork(WAIT_FOR_NETWORK) == null) {
-                    if (!pathmgr.isAlive()) {
+                    if (!pathmgr.isAlive() || space.mk.isClosed()) {
                         return;
                     }
                 }

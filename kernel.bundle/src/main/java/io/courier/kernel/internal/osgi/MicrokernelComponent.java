@@ -196,12 +196,22 @@ public final class MicrokernelComponent implements Microkernel {
         return microkernel.globalNames(nd);
     }
 
+    @Override
+    public List<io.courier.kernel.NameInfo> globalNamesKnown(int nd) {
+        return microkernel.globalNamesKnown(nd);
+    }
+
     /**
      * Refused: the kernel bundle owns the system's life, and one user of the service must not
      * kill every other user's processes.
      *
      * @throws KernelException EPERM always
      */
+    @Override
+    public boolean isClosed() {
+        return microkernel.isClosed();
+    }
+
     @Override
     public void close() {
         throw new KernelException(Errno.EPERM, "the Microkernel service closes when the kernel bundle stops");

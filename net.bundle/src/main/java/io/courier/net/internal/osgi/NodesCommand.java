@@ -38,7 +38,7 @@ public final class NodesCommand {
         if (net instanceof NetNetwork n) {
             for (PeerStatus p : n.node().peers()) {
                 StringBuilder names = new StringBuilder();
-                for (NameInfo g : mk.globalNames(p.nd())) {
+                for (NameInfo g : mk.globalNamesKnown(p.nd())) {
                     names.append(names.isEmpty() ? "" : " ").append(g.name());
                 }
                 sb.append(String.format(ROW, p.nd(), p.name(), p.host() + ":" + p.port(), p.up() ? "up" : "down", names));
