@@ -49,6 +49,50 @@ class IntrospectionTest extends KernelTestSupport {
                 .flatMap(p -> p.threads().stream()).noneMatch(t -> t.state() == ThreadState.REPLY));
     }
 
+    /**
+     * Forty threads of one process (more than the kernel keeps at hand per process, so several
+     * share a place there) call in turn, again and again: each is always itself, with its own
+     * tid and name, never another's; and a process's thread that ended is a new thread (a new
+     * tid) when its Java thread's place is taken by another.
+     */
+    @Test
+    void k16EachThreadOfAProcessIsItselfAcrossCallsAmongManyThreads() throws Exception {
+        Kernel p = mk.process("p");
+        int n = 40;
+        java.util.concurrent.CyclicBarrier turn = new java.util.concurrent.CyclicBarrier(n);
+        java.util.List<Future<String>> seen = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            for (int i = 0; i < n; i++) {
+                String name = "t" + i;
+                seen.add(pool.submit(() -> {
+                    p.setThreadName(name);
+                    int tid = p.tid();
+                    for (int round = 0; round < 200; round++) {
+                        if (round % 50 == 0) {
+                            turn.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                        }
+                        if (p.tid() != tid) {
+                            return name + " was tid " + tid + ", then " + p.tid();
+                        }
+                    }
+                    String listed = threads(p).stream().filter(t -> t.tid() == tid).map(ThreadInfo::name)
+                            .findFirst().orElse("none");
+                    return listed.equals(name) ? "tid " + tid : name + "'s tid " + tid + " is listed as " + listed;
+                }));
+            }
+            java.util.Set<String> tids = new java.util.HashSet<>();
+            for (Future<String> f : seen) {
+                String r = await(f);
+                assertTrue(r.startsWith("tid "), r);
+                tids.add(r);
+            }
+            assertEquals(n, tids.size(), "one tid each: " + tids);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void k16EndedThreadsReleaseTheirTids() throws Exception {
         Kernel p = mk.process("p");

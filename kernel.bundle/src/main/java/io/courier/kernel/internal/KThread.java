@@ -76,6 +76,11 @@ final class KThread extends KThreadLayout.Pad2 {
     volatile ThreadState state = ThreadState.READY;
     volatile int blockedOn = -1;
     volatile boolean dead;
+    /**
+     * Set once, before the thread is used, when it stands for a thread of a process of another
+     * JVM or node ({@link NodePeers.RemoteProc#standIn}); null for a thread of this JVM.
+     */
+    NodePeers.StandIn standIn;
 
     // ---- as a client: the request, signal and phase fields are in KThreadLayout
 

@@ -869,6 +869,7 @@ public final class MicrokernelImpl implements Microkernel {
             lastGen[t.slot] = t.gen;
             t.dead = true;
             t.proc.threads.remove(t.thread, t);
+            t.proc.forget(t);
             t.proc.tids.remove(t.tid, t);
         } finally {
             threadLock.unlock();

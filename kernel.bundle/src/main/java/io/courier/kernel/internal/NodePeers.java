@@ -621,7 +621,8 @@ final class NodePeers implements AutoCloseable {
         /** Connections by server pid and chid. */
         private final ConcurrentHashMap<Long, Integer> coids = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<Integer, StandIn> byTid = new ConcurrentHashMap<>();
-        private final ConcurrentHashMap<KThread, StandIn> byThread = new ConcurrentHashMap<>();
+        /** Every stand-in of this process, as made (each is also on its thread: {@link KThread#standIn}). */
+        private final java.util.concurrent.ConcurrentLinkedQueue<StandIn> standIns = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         RemoteProc(Peer peer, int pid, Credentials credentials) {
             this.peer = peer;
@@ -631,7 +632,7 @@ final class NodePeers implements AutoCloseable {
 
         /** The tid, in its own JVM, of the thread stand-in {@code t} stands for. */
         int remoteTid(KThread t) {
-            StandIn s = byThread.get(t);
+            StandIn s = t.standIn;
             return s == null ? t.tid : s.remoteTid;
         }
 
@@ -682,7 +683,7 @@ final class NodePeers implements AutoCloseable {
             if (!coids.isEmpty()) {
                 return false;
             }
-            for (StandIn s : byThread.values()) {
+            for (StandIn s : standIns) {
                 if (s.t.sendPhase() != KThread.IDLE) {
                     return false;
                 }
@@ -697,15 +698,19 @@ final class NodePeers implements AutoCloseable {
                 KThread t = mk.newStandIn(proc, peer.consumer, tid);
                 t.name = "tid " + tid + " of pid " + proc.pid;
                 s = new StandIn(this, t, tid);
+                // On the thread itself, not looked up by it: a KThread's hash is its identity
+                // hash, a native call from a map's shared call site, and a reply finds its stand-in
+                // on every message.
+                t.standIn = s;
                 byTid.put(tid, s);
-                byThread.put(t, s);
+                standIns.add(s);
             }
             return s;
         }
 
         /** The server ended the send of stand-in {@code t} (reply, error, or the channel's end): its client hears of it. */
         void finished(KThread t, int status, Errno error) {
-            StandIn s = byThread.get(t);
+            StandIn s = t.standIn;
             if (s != null) {
                 s.outcome(status, error);
             }
@@ -716,7 +721,7 @@ final class NodePeers implements AutoCloseable {
          * the client's JVM delivers it, resolving a registered event there, and says how it went.
          */
         void deliverEvent(Proc server, KThread caller, KThread client, io.courier.kernel.SigEvent ev, boolean verifyOnly) {
-            StandIn s = byThread.get(client);
+            StandIn s = client.standIn;
             if (s == null) {
                 throw new KernelException(Errno.ESRCH, "the client is gone");
             }
@@ -744,7 +749,7 @@ final class NodePeers implements AutoCloseable {
 
         /** The process is gone with its JVM (or that JVM left the node): as a local process's death. */
         void exit() {
-            for (StandIn s : byThread.values()) {
+            for (StandIn s : standIns) {
                 KThread t = s.t;
                 t.dead = true;
                 // Queued: out of the queue. REPLY-blocked: a later reply finds it gone (ESRCH).
@@ -757,7 +762,7 @@ final class NodePeers implements AutoCloseable {
                 }
             }
             proc.exit();
-            for (StandIn s : byThread.values()) {
+            for (StandIn s : standIns) {
                 mk.releaseThread(s.t, false);
             }
         }
