@@ -26,6 +26,9 @@ class PutAndTriggerTest extends AsyncTestSupport {
             am.put(coid, cstring("m" + i), i, null);
         }
         fails(Errno.EAGAIN, () -> am.put(coid, cstring("m5"), 5, null));
+        KernelException full = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                () -> am.put(coid, cstring("m5"), 5, null));
+        assertEquals(0, full.getStackTrace().length, "a refusal a sender retries carries no stack trace");
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "no put waited");
         assertEquals(List.of("m0", "m1", "m2", "m3", "m4"), texts(am, am.get(chid)),
                 "a full ring is delivered even without a count trigger");

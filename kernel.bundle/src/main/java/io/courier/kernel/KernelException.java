@@ -25,6 +25,21 @@ public class KernelException extends RuntimeException {
         this(errno, errno.name());
     }
 
+    /** A failure as {@link #KernelException(Errno, String)}, with a stack trace or not ({@link #refusal}). */
+    protected KernelException(Errno errno, String message, boolean writableStackTrace) {
+        super(errno + ": " + message, null, false, writableStackTrace);
+        this.errno = Objects.requireNonNull(errno, "errno");
+    }
+
+    /**
+     * A refusal met in normal operation, maybe millions of times a second: EAGAIN from a full
+     * pulse queue or a full asynchronous connection, which the caller retries. It has no stack
+     * trace, whose filling in would cost more than the call that failed.
+     */
+    public static KernelException refusal(Errno errno, String message) {
+        return new KernelException(errno, message, false);
+    }
+
     /** The error. */
     public Errno errno() {
         return errno;

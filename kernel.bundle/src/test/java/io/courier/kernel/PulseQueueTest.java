@@ -105,6 +105,11 @@ class PulseQueueTest extends KernelTestSupport {
         }
         fails(Errno.EAGAIN, () -> client.msgSendPulse(coid, 10, 1, -1), "the queue holds its limit");
         fails(Errno.EAGAIN, () -> client.msgSendPulse(coid, 200, 1, -1), "whatever the priority");
+        KernelException full = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                () -> client.msgSendPulse(coid, 10, 1, -1));
+        assertEquals(Errno.EAGAIN, full.errno());
+        assertTrue(full.getMessage().contains("is full"), full.getMessage());
+        assertEquals(0, full.getStackTrace().length, "a refusal a sender retries carries no stack trace");
         assertEquals(0, server.msgReceivePulse(chid, WAIT).value());
         client.msgSendPulse(coid, 10, 1, limit);
         fails(Errno.EAGAIN, () -> client.msgSendPulse(coid, 10, 1, -1), "one taken, one more fits");

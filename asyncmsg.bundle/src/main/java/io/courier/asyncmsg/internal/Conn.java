@@ -266,7 +266,7 @@ final class Conn extends ConnFields.PadAfter {
             sys.delivery.wakeBy(armedByPut);
         }
         if ((outcome & FULL) != 0) {
-            throw new Refusal(Errno.EAGAIN, fullMessage);
+            throw KernelException.refusal(Errno.EAGAIN, fullMessage);
         }
     }
 

@@ -156,8 +156,9 @@ final class Pulses {
         return true;
     }
 
+    /** EAGAIN without a stack trace: a sender that runs ahead of its receiver meets it often and retries. */
     private static KernelException full(Channel ch) {
-        return new KernelException(Errno.EAGAIN, "pulse queue of " + ch + " is full");
+        return KernelException.refusal(Errno.EAGAIN, "pulse queue of " + ch + " is full");
     }
 
     /**
