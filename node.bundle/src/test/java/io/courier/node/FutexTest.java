@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Timeout;
 /** The futex: wait and wake on a word of a shared file mapping, in one JVM and across two. */
 @Timeout(120)
 class FutexTest extends NodeTestSupport {
+    /** Bytes a wait may allocate: under the 96 of an arena per wait, above the JDK's 40 of its errno capture. */
+    private static final long PER_WAIT = 64;
     private Arena arena;
     private MemorySegment word;
     private Path file;
@@ -76,6 +78,67 @@ class FutexTest extends NodeTestSupport {
     void shouldNotSleepWhenTheWordDoesNotHoldTheExpectedValue() throws Exception {
         word.set(JAVA_INT, 0, 7);
         assertEquals(Futex.Result.VALUE_CHANGED, Futex.await(word, 0, 6, TimeUnit.SECONDS.toNanos(10)));
+    }
+
+    /**
+     * A platform thread's wait makes no arena, whether it returns at once (the word changed) or
+     * sleeps until its timeout: the native memory a wait needs (errno, the timespec) is taken from
+     * slots kept for the waits. An arena per wait was 96 bytes and more a wait; what may remain is
+     * the JDK's own view of the errno capture (one small segment a call, 40 bytes, where the JIT
+     * does not remove it). A sleeping consumer of a node's ring waits so between two messages.
+     */
+    @Test
+    void aPlatformThreadsWaitAllocatesNothing() throws Exception {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId();
+        word.set(JAVA_INT, 0, 7);
+        int calls = 20_000;
+        long allocated = Long.MAX_VALUE;
+        for (int pass = 0; pass < 5 && allocated >= PER_WAIT * calls; pass++) {
+            long before = mx.getThreadAllocatedBytes(me);
+            for (int i = 0; i < calls; i++) {
+                if (Futex.await(word, 0, 6, TimeUnit.SECONDS.toNanos(10)) != Futex.Result.VALUE_CHANGED) {
+                    throw new AssertionError("the word holds 7");
+                }
+            }
+            allocated = mx.getThreadAllocatedBytes(me) - before;
+        }
+        assertTrue(allocated < PER_WAIT * calls, calls + " waits on a changed word allocated " + allocated + " bytes");
+        int sleeps = 2_000;
+        allocated = Long.MAX_VALUE;
+        for (int pass = 0; pass < 5 && allocated >= PER_WAIT * sleeps; pass++) {
+            long before = mx.getThreadAllocatedBytes(me);
+            for (int i = 0; i < sleeps; i++) {
+                if (Futex.await(word, 0, 7, 1_000) != Futex.Result.TIMED_OUT) {
+                    throw new AssertionError("nobody wakes the word");
+                }
+            }
+            allocated = mx.getThreadAllocatedBytes(me) - before;
+        }
+        assertTrue(allocated < PER_WAIT * sleeps, sleeps + " timed sleeps allocated " + allocated + " bytes");
+    }
+
+    /** More sleepers at once than the slots kept for waits: the others wait as well, and all wake. */
+    @Test
+    void moreSleepersThanTheKeptSlotsAllSleepAndWake() throws Exception {
+        int n = 80;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Futex.Result>> sleepers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                sleepers.add(pool.submit(() -> Futex.await(word, 0, 0, TimeUnit.SECONDS.toNanos(20))));
+            }
+            int[] woken = new int[1];
+            Waits.eventually("all " + n + " sleep, and are woken", () -> {
+                woken[0] += Futex.wake(word, 0, Integer.MAX_VALUE);
+                return woken[0] >= n;
+            });
+            for (Future<Futex.Result> f : sleepers) {
+                assertEquals(Futex.Result.WOKEN, Waits.await(f));
+            }
+        } finally {
+            Waits.shutDown(pool);
+        }
     }
 
     @Test

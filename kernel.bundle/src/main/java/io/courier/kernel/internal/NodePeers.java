@@ -256,6 +256,12 @@ final class NodePeers implements AutoCloseable {
         return globalNamesKnown(nd);
     }
 
+    /** The thread that takes node {@code nd}'s records (tests), or null. */
+    Thread consumerOf(int nd) {
+        Peer p = nodes.get(nd);
+        return p == null ? null : p.consumer;
+    }
+
     /** The global names node {@code nd} told so far, while it is up, by name: at once. */
     java.util.List<io.courier.kernel.NameInfo> globalNamesKnown(int nd) {
         Peer p = nodes.get(nd);
@@ -621,6 +627,10 @@ final class NodePeers implements AutoCloseable {
         /** Connections by server pid and chid. */
         private final ConcurrentHashMap<Long, Integer> coids = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<Integer, StandIn> byTid = new ConcurrentHashMap<>();
+        /** Set when the peer's table lets it go: a cached reference to it is stale from then on. */
+        volatile boolean removed;
+        /** The connection {@link #connection} gave last, with its key and coid: no boxed key per message to one server. */
+        private volatile LastConnection lastConnection;
         /** Every stand-in of this process, as made (each is also on its thread: {@link KThread#standIn}). */
         private final java.util.concurrent.ConcurrentLinkedQueue<StandIn> standIns = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -639,6 +649,19 @@ final class NodePeers implements AutoCloseable {
         /** This process's connection to {@code chid} of local process {@code serverPid}, attached on first use. */
         Connection connection(int serverPid, int chid) {
             long key = ((long) serverPid << 32) | (chid & 0xFFFF_FFFFL);
+            LastConnection last = lastConnection;
+            // Still this process's connection under that coid and not cut: as the table would answer.
+            if (last != null && last.key == key && proc.connection(last.coid) == last.c && !last.c.dead) {
+                return last.c;
+            }
+            Connection c = connectionByTable(serverPid, chid, key);
+            if (c != null) {
+                lastConnection = new LastConnection(key, c.coid, c);
+            }
+            return c;
+        }
+
+        private Connection connectionByTable(int serverPid, int chid, long key) {
             Integer coid = coids.get(key);
             Connection c = coid == null ? null : proc.connection(coid);
             if (c != null && !c.dead) {
@@ -768,6 +791,10 @@ final class NodePeers implements AutoCloseable {
         }
     }
 
+    /** {@link RemoteProc#connection}'s last answer. */
+    private record LastConnection(long key, int coid, Connection c) {
+    }
+
     /** The stand-in for one thread of a process of another JVM: its kernel thread and its buffers, reused message after message. */
     final class StandIn {
         final RemoteProc rp;
@@ -851,6 +878,10 @@ final class NodePeers implements AutoCloseable {
         final String outName;
         final String inName;
         final Thread consumer;
+        /** What the consumer hands each record to: made once, not a method reference per poll. */
+        private final io.courier.node.RecordHandler onRecord = this::record;
+        /** The stand-in process the last request came from: no boxed pid per request while one client talks. */
+        private volatile RemoteProc lastRemoteProc;
         private volatile boolean closed;
         /** Remote channels by pid and chid. */
         private final ConcurrentHashMap<Long, Channel> stubs = new ConcurrentHashMap<>();
@@ -1203,7 +1234,7 @@ final class NodePeers implements AutoCloseable {
                     if (!in.await(WAIT_SLICE_NANOS)) {
                         continue;
                     }
-                    in.poll(this::record, 64);
+                    in.poll(onRecord, 64);
                 }
             } catch (InterruptedException e) {
                 // Closing.
@@ -1304,6 +1335,7 @@ final class NodePeers implements AutoCloseable {
                 RemoteProc rp = remoteProcs.get(clientPid);
                 if (rp != null && rp.detach(serverPid, chid)) {
                     // Its last connection here went and none of its threads is in a call: as good as gone.
+                    rp.removed = true;
                     remoteProcs.remove(clientPid, rp);
                     rp.exit();
                 }
@@ -1385,7 +1417,7 @@ final class NodePeers implements AutoCloseable {
                 throw new CorruptRingException(in.peer(), inName, "an event of " + length + " bytes, flags " + flags);
             }
             ByteBuffer bytes = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
-            MemorySegment.copy(ring, from, MemorySegment.ofBuffer(bytes), 0, length);
+            copyOut(ring, from, bytes, length);
             Proc target = pid <= 0 ? null : mk.proc(pid);
             if (target == null) {
                 answer(id, Errno.ESRCH, 0);
@@ -1462,7 +1494,7 @@ final class NodePeers implements AutoCloseable {
         /** The other node's process list: checked, then given to the question that waits for it, if one still does. */
         private void processesAnswered(long id, MemorySegment ring, long from, int length) {
             ByteBuffer bytes = ByteBuffer.allocate(length);
-            MemorySegment.copy(ring, from, MemorySegment.ofBuffer(bytes), 0, length);
+            copyOut(ring, from, bytes, length);
             ProcessListLayout.Decoded list;
             try {
                 list = ProcessListLayout.decode(bytes);
@@ -1523,11 +1555,16 @@ final class NodePeers implements AutoCloseable {
 
         /** The stand-in of the client's process, made (with the client's credentials) on its first request. */
         private RemoteProc remoteProc(int pid, int uid, int gid) {
+            RemoteProc last = lastRemoteProc;
+            if (last != null && last.proc.pid == pid && !last.removed) {
+                return last;
+            }
             RemoteProc rp = remoteProcs.get(pid);
             if (rp == null) {
                 rp = new RemoteProc(this, pid, new Credentials(uid, gid));
                 remoteProcs.put(pid, rp);
             }
+            lastRemoteProc = rp;
             return rp;
         }
 
@@ -1542,7 +1579,7 @@ final class NodePeers implements AutoCloseable {
             }
             s.callId = id;
             ByteBuffer msg = s.message(length);
-            MemorySegment.copy(ring, at(from), MemorySegment.ofBuffer(msg), 0, length);
+            copyOut(ring, at(from), msg, length);
             s.replyRoom(replyCapacity);
             t.effPriority = priority;
             try {
@@ -1553,6 +1590,19 @@ final class NodePeers implements AutoCloseable {
                     MsgSend.clearSend(t);
                     answer(id, e.errno() == Errno.ESRCH ? Errno.EBADF : e.errno(), 0);
                 }
+            }
+        }
+
+        /**
+         * Copies {@code n} bytes at {@code from} of {@code ring} to {@code dst} from its position:
+         * into its array straight away when it has one (a segment over the buffer would be an
+         * object or two per message where the JIT does not remove them).
+         */
+        private static void copyOut(MemorySegment ring, long from, ByteBuffer dst, int n) {
+            if (dst.hasArray()) {
+                MemorySegment.copy(ring, ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dst.position(), n);
+            } else {
+                MemorySegment.copy(ring, from, MemorySegment.ofBuffer(dst), 0, n);
             }
         }
 
@@ -1667,7 +1717,7 @@ final class NodePeers implements AutoCloseable {
                     }
                     int n = Math.min(left, b.remaining());
                     if (n > 0) {
-                        MemorySegment.copy(ring, from, MemorySegment.ofBuffer(b), 0, n);
+                        copyOut(ring, from, b, n);
                         from += n;
                         left -= n;
                         written += n;
@@ -1681,6 +1731,7 @@ final class NodePeers implements AutoCloseable {
         void memberProcessGone(int pid) {
             RemoteProc rp = remoteProcs.remove(pid);
             if (rp != null) {
+                rp.removed = true;
                 rp.exit();
             }
         }

@@ -11,6 +11,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The Linux {@code futex(2)} system call through {@code syscall(3)}, an FFM downcall. Only the
@@ -42,6 +43,20 @@ public final class FutexCall {
     private static final MethodHandle WAKE;
     private static final StructLayout CAPTURE;
     private static final VarHandle ERRNO;
+
+    /**
+     * Native memory for the waits, so that a wait allocates no arena and calls no malloc: a slot
+     * each (the errno capture, then a timespec), taken by one waiter at a time. A wait that finds
+     * every slot taken uses an arena of its own, as all did before.
+     */
+    private static final int SCRATCH_SLOTS = 64;
+    /** A slot's bytes: a cache line, so that waiters on different cores do not share one. */
+    private static final long SCRATCH_STRIDE = 64;
+    /** Where a slot's timespec starts, after the errno capture. */
+    private static final long TIMESPEC_AT = 32;
+    private static final MemorySegment SCRATCH;
+    private static final MemorySegment[] SCRATCH_CAPTURE;
+    private static final AtomicIntegerArray SCRATCH_TAKEN = new AtomicIntegerArray(SCRATCH_SLOTS);
 
     static {
         String os = System.getProperty("os.name", "");
@@ -85,6 +100,16 @@ public final class FutexCall {
         WAKE = wake;
         CAPTURE = capture;
         ERRNO = errno;
+        if (why == null && capture.byteSize() <= TIMESPEC_AT) {
+            SCRATCH = Arena.global().allocate(SCRATCH_SLOTS * SCRATCH_STRIDE, SCRATCH_STRIDE);
+            SCRATCH_CAPTURE = new MemorySegment[SCRATCH_SLOTS];
+            for (int i = 0; i < SCRATCH_SLOTS; i++) {
+                SCRATCH_CAPTURE[i] = SCRATCH.asSlice(i * SCRATCH_STRIDE, capture);
+            }
+        } else {
+            SCRATCH = null;
+            SCRATCH_CAPTURE = null;
+        }
     }
 
     private FutexCall() {
@@ -109,29 +134,61 @@ public final class FutexCall {
      * {@link #EINTR}: a signal). {@code timeoutNanos < 0}: no timeout.
      */
     static int waitOnce(long address, int expected, long timeoutNanos) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            long ts = 0;
-            if (timeoutNanos >= 0) {
-                MemorySegment timespec = arena.allocate(16, 8);
-                timespec.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
-                timespec.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-                ts = timespec.address();
+        int slot = takeScratch();
+        if (slot < 0) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment timespec = timeoutNanos < 0 ? null : arena.allocate(16, 8);
+                return waitOnce(arena.allocate(CAPTURE), timespec, 0, address, expected, timeoutNanos);
             }
+        }
+        try {
+            return waitOnce(SCRATCH_CAPTURE[slot], SCRATCH, slot * SCRATCH_STRIDE + TIMESPEC_AT, address, expected,
+                    timeoutNanos);
+        } finally {
+            // Release: this wait's use of the slot comes before the next waiter's.
+            SCRATCH_TAKEN.setRelease(slot, 0);
+        }
+    }
+
+    /** A free slot of {@link #SCRATCH}, now taken by the caller, or -1 when none is free (or there is none). */
+    private static int takeScratch() {
+        if (SCRATCH == null) {
+            return -1;
+        }
+        int start = (int) Thread.currentThread().threadId();
+        for (int k = 0; k < SCRATCH_SLOTS; k++) {
+            int i = (start + k) & (SCRATCH_SLOTS - 1);
+            if (SCRATCH_TAKEN.getPlain(i) == 0 && SCRATCH_TAKEN.compareAndSet(i, 0, 1)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The wait, with {@code state} for errno and the timespec (if a timeout) at {@code at} of {@code timespec}. */
+    private static int waitOnce(MemorySegment state, MemorySegment timespec, long at, long address, int expected,
+            long timeoutNanos) {
+        long ts = 0;
+        if (timeoutNanos >= 0) {
+            timespec.set(JAVA_LONG, at, timeoutNanos / 1_000_000_000L);
+            timespec.set(JAVA_LONG, at + 8, timeoutNanos % 1_000_000_000L);
+            ts = timespec.address() + at;
+        }
+        try {
             long r = (long) WAIT.invokeExact(state, SYS_FUTEX, address, FUTEX_WAIT, (long) expected, ts, 0L, 0L);
             if (r == 0) {
                 return 0;
             }
-            int errno = (int) ERRNO.get(state, 0L);
-            if (errno == EAGAIN || errno == ETIMEDOUT || errno == EINTR) {
-                return errno;
-            }
-            throw new IllegalStateException("futex wait failed with errno " + errno);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+        int errno = (int) ERRNO.get(state, 0L);
+        if (errno == EAGAIN || errno == ETIMEDOUT || errno == EINTR) {
+            return errno;
+        }
+        throw new IllegalStateException("futex wait failed with errno " + errno);
     }
 
     /** {@code FUTEX_WAKE}: wakes up to {@code count} sleepers on the word, returning how many woke. */
