@@ -629,7 +629,7 @@ final class NodePeers implements AutoCloseable {
         private final ConcurrentHashMap<Integer, StandIn> byTid = new ConcurrentHashMap<>();
         /** Set when the peer's table lets it go: a cached reference to it is stale from then on. */
         volatile boolean removed;
-        /** The connection {@link #connection} gave last, with its key and coid: no boxed key per message to one server. */
+        /** The connection {@link #connection} gave last, with its key: no boxed key per message to one server. */
         private volatile LastConnection lastConnection;
         /** Every stand-in of this process, as made (each is also on its thread: {@link KThread#standIn}). */
         private final java.util.concurrent.ConcurrentLinkedQueue<StandIn> standIns = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -651,12 +651,12 @@ final class NodePeers implements AutoCloseable {
             long key = ((long) serverPid << 32) | (chid & 0xFFFF_FFFFL);
             LastConnection last = lastConnection;
             // Still this process's connection under that coid and not cut: as the table would answer.
-            if (last != null && last.key == key && proc.connection(last.coid) == last.c && !last.c.dead) {
+            if (last != null && last.key == key && proc.connection(last.c.coid) == last.c && !last.c.dead) {
                 return last.c;
             }
             Connection c = connectionByTable(serverPid, chid, key);
             if (c != null) {
-                lastConnection = new LastConnection(key, c.coid, c);
+                lastConnection = new LastConnection(key, c);
             }
             return c;
         }
@@ -792,7 +792,7 @@ final class NodePeers implements AutoCloseable {
     }
 
     /** {@link RemoteProc#connection}'s last answer. */
-    private record LastConnection(long key, int coid, Connection c) {
+    private record LastConnection(long key, Connection c) {
     }
 
     /** The stand-in for one thread of a process of another JVM: its kernel thread and its buffers, reused message after message. */
