@@ -1335,9 +1335,7 @@ final class NodePeers implements AutoCloseable {
                 RemoteProc rp = remoteProcs.get(clientPid);
                 if (rp != null && rp.detach(serverPid, chid)) {
                     // Its last connection here went and none of its threads is in a call: as good as gone.
-                    rp.removed = true;
-                    remoteProcs.remove(clientPid, rp);
-                    rp.exit();
+                    drop(rp);
                 }
                 return;
             }
@@ -1729,11 +1727,20 @@ final class NodePeers implements AutoCloseable {
         }
 
         void memberProcessGone(int pid) {
-            RemoteProc rp = remoteProcs.remove(pid);
+            RemoteProc rp = remoteProcs.get(pid);
             if (rp != null) {
-                rp.removed = true;
-                rp.exit();
+                drop(rp);
             }
+        }
+
+        /**
+         * Lets the stand-in process {@code rp} go: stale to {@link #lastRemoteProc} first, then out
+         * of the table, then dead as a process (DISCONNECT to its servers, its threads released).
+         */
+        private void drop(RemoteProc rp) {
+            rp.removed = true;
+            remoteProcs.remove(rp.proc.pid, rp);
+            rp.exit();
         }
 
         void close(String why) {
