@@ -139,6 +139,8 @@ final class Conn extends ConnFields.PadAfter {
      * {@code delivered} store that publishes the message, read after the getter's load of it.
      */
     private boolean agentCompletes;
+    /** What the callback thread runs after each run of this connection's callbacks; set before the first put. */
+    private volatile Runnable afterCompletions;
     /** {@code tail} when the sender died; under the put lock. */
     private long finalTail;
     /** The deadline the last put armed; the sender side's own. */
@@ -770,20 +772,22 @@ final class Conn extends ConnFields.PadAfter {
     // ------------------------------------------------------------------ to another JVM (NodeSender)
 
     /**
-     * The next delivered messages not yet got, for a batch to another JVM: at most
-     * {@code msgsOut.length} of them, of at most {@code maxBytes} bytes in all (at least one).
-     * They stay unconsumed (their slots held) until {@link #remoteOutcome}. Returns how many;
-     * {@code fromOut[0]} is the index of the first.
+     * The delivered messages from index {@code from} (the first not yet sent), for a batch to
+     * another JVM: at most {@code maxCount} of them (within {@code msgsOut}), of at most
+     * {@code maxBytes} bytes in all (at least one). They stay unconsumed (their slots held) until {@link #remoteOutcome}.
+     * Returns how many; 0 also when {@code from} is before the first without an outcome (they
+     * failed here meanwhile).
      */
-    int takeForRemote(long[] fromOut, Object[] msgsOut, long[] spansOut, long maxBytes) {
+    int takeForRemote(long from, int maxCount, Object[] msgsOut, long[] spansOut, long maxBytes) {
         takeLock.lock();
         try {
-            long from = consumed;
+            if (from < consumed) {
+                return 0;
+            }
             long d = (long) DELIVERED.getVolatile(this);
-            fromOut[0] = from;
             int n = 0;
             long bytes = 0;
-            for (long i = from; i < d && n < msgsOut.length; i++) {
+            for (long i = from; i < d && n < maxCount; i++) {
                 int s = (int) i & mask;
                 long span = spans[s];
                 bytes += (int) span;
@@ -798,6 +802,11 @@ final class Conn extends ConnFields.PadAfter {
         } finally {
             takeLock.unlock();
         }
+    }
+
+    /** The end of the delivered messages (what a pump to another JVM may send up to); volatile. */
+    long delivered() {
+        return (long) DELIVERED.getVolatile(this);
     }
 
     /** The index of the first message without an outcome yet (what a resumed connection sends from). */
@@ -911,7 +920,19 @@ final class Conn extends ConnFields.PadAfter {
             }
         }
         RELEASED.setRelease(this, to);
+        Runnable after = afterCompletions;
+        if (after != null && to != from) {
+            after.run();
+        }
         return (int) (to - from);
+    }
+
+    /**
+     * Runs {@code r} on the callback thread after each run of callbacks of this connection
+     * ({@link NodeGateway}: its connections' outcomes are told once a run is over, not one by one).
+     */
+    void afterCompletions(Runnable r) {
+        afterCompletions = r;
     }
 
     // ------------------------------------------------------------------ failure and the end

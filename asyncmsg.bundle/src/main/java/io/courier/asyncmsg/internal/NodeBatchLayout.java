@@ -12,23 +12,33 @@ import java.nio.ByteOrder;
  * <pre>
  *  request header (HEADER bytes)
  *   0  int  MAGIC
- *   4  int  op: ATTACH, BATCH or DETACH
- *   8  int  ATTACH: server pid      BATCH, DETACH: token
- *  12  int  ATTACH: chid            BATCH: count (messages)
+ *   4  int  op: ATTACH, BATCH, BATCH_WAIT, WAIT or DETACH (BATCH_WAIT: a BATCH whose
+ *           reply waits as a WAIT's does; the client sends it when the batch fills its window)
+ *   8  int  ATTACH: server pid      BATCH, BATCH_WAIT, WAIT, DETACH: token
+ *  12  int  ATTACH: chid            BATCH: count (messages)     WAIT: 0
  *  16  long ATTACH: client coid (int at 16), buffer size (int at 20)
  *           BATCH: sequence number of the first message (the client connection's index)
- *  24  int  ATTACH: maxNumBuffer    BATCH: bytes of the messages, in all
+ *           WAIT: the client connection's first message without an outcome
+ *  24  int  ATTACH: maxNumBuffer    BATCH: bytes of the messages, in all     WAIT: 0
  *  28  int  0
  *  BATCH: then count ints (each message's length), then the messages, back to back
  *  ATTACH: then long: the index of the client connection's first message without an outcome
  *          (0 on the first attach; where a connection to another node resumes after its link
  *          came back)
  *
- *  BATCH reply: status = count; then int flags (DEAD: the channel is gone), count ints (each
- *  message's outcome: 0 delivered, else an errno)
+ *  BATCH reply, as soon as the gateway took the messages: status = count; then the outcomes
+ *  known so far (below). WAIT reply, once the gateway knows outcomes not told yet (at once if
+ *  it does): status 0, then the outcomes. Outcomes:
+ *   0  int  flags (DEAD: the channel is gone and every message taken has its outcome told)
+ *   4  int  m: how many outcomes follow (at most MAX_OUTCOMES)
+ *   8  long the index of the first (the client's first message without an outcome)
+ *  16  m ints, each message's outcome in order: 0 delivered, else an errno
  *  ATTACH reply: status = the token of the server-side connection; then long: the index of the
  *  next message the gateway takes (the messages before it arrived there already)
  *  DETACH reply: status 0
+ *
+ *  The client has at most window(maxNumBuffer) messages sent and without an outcome told; a
+ *  batch past that is refused (EINVAL): the gateway's connection holds that many.
  * </pre>
  *
  * Every number is checked against its limit before it is used ({@link #checkBatch}).
@@ -38,6 +48,9 @@ final class NodeBatchLayout {
     static final int ATTACH = 1;
     static final int BATCH = 2;
     static final int DETACH = 3;
+    static final int WAIT = 4;
+    /** A BATCH that fills the client's window: answered as a WAIT after it (once outcomes are known). */
+    static final int BATCH_WAIT = 5;
     static final int HEADER = 32;
     static final int OP = 4;
     static final int TOKEN = 8;
@@ -62,7 +75,12 @@ final class NodeBatchLayout {
     static final int MAX_COUNT = 1 << 14;
     /** Reply flag: the server-side connection is dead (its channel was destroyed). */
     static final int DEAD = 1;
-    static final int REPLY_HEADER = 4;
+    /** The outcomes of a reply: flags, count, first index. */
+    static final int REPLY_HEADER = 16;
+    static final int OUT_COUNT = 4;
+    static final int OUT_FROM = 8;
+    /** The most outcomes one reply tells (16 KiB of them: well within a record of a network link). */
+    static final int MAX_OUTCOMES = 4096;
 
     private NodeBatchLayout() {
     }
@@ -71,9 +89,17 @@ final class NodeBatchLayout {
         return ByteBuffer.allocate(HEADER).order(ByteOrder.nativeOrder());
     }
 
-    /** The reply buffer for a batch of at most {@code count} messages. */
+    /** A reply buffer for at most {@code count} outcomes. */
     static ByteBuffer reply(int count) {
         return ByteBuffer.allocate(REPLY_HEADER + 4 * count).order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * The most messages a client connection with {@code maxNumBuffer} slots has sent and without
+     * an outcome told: what the gateway's connection for it holds ({@link NodeGateway}).
+     */
+    static int window(int maxNumBuffer) {
+        return 2 * Math.max(1, Math.min(maxNumBuffer, MAX_COUNT));
     }
 
     /** A checked batch request: where each message starts and how long it is, within {@code msg}. */
@@ -92,7 +118,8 @@ final class NodeBatchLayout {
         if (len < HEADER || len > msg.capacity()) {
             throw bad("a batch of " + len + " bytes");
         }
-        if (msg.getInt(0) != MAGIC || msg.getInt(OP) != BATCH || msg.getInt(RESERVED) != 0) {
+        int op = msg.getInt(OP);
+        if (msg.getInt(0) != MAGIC || (op != BATCH && op != BATCH_WAIT) || msg.getInt(RESERVED) != 0) {
             throw bad("not a batch");
         }
         int count = msg.getInt(COUNT);

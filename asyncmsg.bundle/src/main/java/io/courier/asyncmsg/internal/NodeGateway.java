@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * checks of a local attach, with the client's credentials as its kernel vouches for them), and
  * gets a connection here, an ordinary {@link Conn} of the channel that shows the client's pid and
  * coid, one per remote connection. Each batch the client sends is put into that connection as
- * the client put it and flushed; the client stays REPLY-blocked until every message of the batch
- * was got or failed here, and the reply carries each one's outcome. Every number of a request is
- * checked ({@link NodeBatchLayout#checkBatch}) before use; a malformed request is refused with
- * EINVAL and changes nothing.
+ * the client put it and flushed, and answered at once with the outcomes known so far, so that
+ * the next batch travels while this one is got; outcomes that come later are told by the reply
+ * to the next batch or to a WAIT, which the gateway holds until a run of callbacks gave some.
+ * Every number of a request is checked ({@link NodeBatchLayout#checkBatch}) before use; a
+ * malformed request is refused with EINVAL and changes nothing.
  */
 final class NodeGateway {
     private static final Logger LOG = LoggerFactory.getLogger(NodeGateway.class);
@@ -54,11 +56,12 @@ final class NodeGateway {
         final Key key;
         final int pid;
         final int chid;
+        final Outcomes outcomes;
         int scoid;
         int maxBatch;
         long nextSeq;
 
-        Proxy(Conn conn, int token, Key key, int pid, int chid, int scoid, int maxBatch) {
+        Proxy(Conn conn, int token, Key key, int pid, int chid, int scoid, int maxBatch, Outcomes outcomes) {
             this.conn = conn;
             this.token = token;
             this.key = key;
@@ -66,6 +69,7 @@ final class NodeGateway {
             this.chid = chid;
             this.scoid = scoid;
             this.maxBatch = maxBatch;
+            this.outcomes = outcomes;
         }
     }
 
@@ -106,7 +110,7 @@ final class NodeGateway {
         return PREFIX + "-" + slot;
     }
 
-    /** The most messages a client with {@code maxNumBuffer} puts in one batch; the gateway's connection holds two. */
+    /** The most messages a client with {@code maxNumBuffer} puts in one batch; the gateway's connection holds two ({@link NodeBatchLayout#window}). */
     static int batchLimit(int maxNumBuffer) {
         return Math.max(1, Math.min(maxNumBuffer, NodeBatchLayout.MAX_COUNT));
     }
@@ -230,7 +234,8 @@ final class NodeGateway {
         }
         switch (buf.getInt(NodeBatchLayout.OP)) {
             case NodeBatchLayout.ATTACH -> attach(rcvid, info, buf, len);
-            case NodeBatchLayout.BATCH -> batch(rcvid, info, buf, len);
+            case NodeBatchLayout.BATCH, NodeBatchLayout.BATCH_WAIT -> batch(rcvid, info, buf, len);
+            case NodeBatchLayout.WAIT -> await(rcvid, info, buf, len);
             case NodeBatchLayout.DETACH -> detach(rcvid, info, buf, len);
             default -> throw new KernelException(Errno.EINVAL, "asyncmsg gateway: unknown operation");
         }
@@ -255,6 +260,8 @@ final class NodeGateway {
                 // The same client connection again, its link back: it goes on where this gateway stopped.
                 orphan.scoid = info.scoid();
                 orphan.maxBatch = Math.min(orphan.maxBatch, batchLimit(maxNumBuffer));
+                // What this gateway took counts as delivered there: its outcomes are not told.
+                orphan.outcomes.resume();
                 proxies.put(orphan.token, orphan);
                 kernel.msgReply(rcvid, orphan.token, attachReply(orphan.nextSeq));
                 return;
@@ -279,17 +286,20 @@ final class NodeGateway {
                     + "/" + chid + " refuses process " + info.pid());
         }
         int maxBatch = batchLimit(maxNumBuffer);
-        // Two batches' room: the one arriving, and the last one, whose slots are freed just after its reply.
+        // The client's window: what it may have sent here without an outcome told.
+        int window = NodeBatchLayout.window(maxNumBuffer);
         AsyncConnectionAttr attr = AsyncConnectionAttr.builder().bufferSize(Math.min(bufferSize, NodeBatchLayout.MAX_MESSAGE))
-                .maxNumBuffer(2 * maxBatch).triggerNumMsg(0).build();
+                .maxNumBuffer(window).triggerNumMsg(0).build();
         int token = tokens.getAndIncrement();
         Conn c = new Conn(sys, proc, token, attr, null, null, info.pid(), clientCoid);
+        Outcomes outcomes = new Outcomes(c, window, from);
+        c.afterCompletions(outcomes::afterRun);
         c.bind(ch);
         if (ch.isDestroyed()) {
             c.close();
             throw new KernelException(Errno.ESRCH, "channel " + pid + "/" + chid + " was destroyed meanwhile");
         }
-        Proxy x = new Proxy(c, token, key, pid, chid, info.scoid(), maxBatch);
+        Proxy x = new Proxy(c, token, key, pid, chid, info.scoid(), maxBatch, outcomes);
         // A connection that was orphaned and lost (its gateway restarted, or its place given up)
         // starts where the client is: what came before reached this node's earlier gateway or nothing.
         x.nextSeq = from;
@@ -317,23 +327,48 @@ final class NodeGateway {
             throw new KernelException(Errno.EINVAL, "asyncmsg gateway: batch from message " + b.seq() + ", expected "
                     + p.nextSeq);
         }
-        p.nextSeq += b.count();
+        Outcomes out = p.outcomes;
+        long seq = p.nextSeq;
+        if (!out.take(seq + b.count())) {
+            throw new KernelException(Errno.EINVAL, "asyncmsg gateway: a batch past the connection's window of "
+                    + out.window() + " messages without an outcome told");
+        }
+        p.nextSeq = seq + b.count();
         // The messages stay here until got: a copy of their own, not the reused receive buffer.
         ByteBuffer data = ByteBuffer.wrap(new byte[len]);
         data.put(0, buf, 0, len);
-        Outcome out = new Outcome(rcvid, b.count(), p.conn);
         for (int i = 0; i < b.count(); i++) {
             try {
-                p.conn.put(data, b.offsets()[i], b.lengths()[i], i, out);
+                p.conn.put(data, b.offsets()[i], b.lengths()[i], seq + i, out);
             } catch (KernelException e) {
                 // The connection died (its channel was destroyed): what is not in fails as the channel's destruction does.
-                out.call(e.errno() == Errno.EBADF ? Errno.ESRCH : e.errno(), null, i);
+                out.call(e.errno() == Errno.EBADF ? Errno.ESRCH : e.errno(), null, seq + i);
             }
         }
         try {
             p.conn.flush(AsyncMessaging.FLUSH_NONBLOCK);
         } catch (KernelException e) {
             // Dead meanwhile: the messages put were failed with it, and their outcomes come through the callback.
+        }
+        if (buf.getInt(NodeBatchLayout.OP) == NodeBatchLayout.BATCH_WAIT) {
+            // The client's window is full with this batch: it would only send a WAIT next.
+            out.await(rcvid, out.told(), b.count());
+        } else {
+            out.reply(rcvid, b.count());
+        }
+    }
+
+    /** WAIT: answered once outcomes not told yet are known (at once if some are). */
+    private void await(long rcvid, MsgInfo info, ByteBuffer buf, int len) {
+        if (len != NodeBatchLayout.HEADER || buf.getInt(NodeBatchLayout.COUNT) != 0 || buf.getInt(NodeBatchLayout.BYTES) != 0
+                || buf.getInt(NodeBatchLayout.RESERVED) != 0) {
+            throw new KernelException(Errno.EINVAL, "asyncmsg gateway: a malformed wait");
+        }
+        Proxy p = proxy(info, buf.getInt(NodeBatchLayout.TOKEN));
+        long first = buf.getLong(NodeBatchLayout.SEQ);
+        if (!p.outcomes.await(rcvid, first, 0)) {
+            throw new KernelException(Errno.EINVAL, "asyncmsg gateway: a wait from message " + first
+                    + ", which is not the first without an outcome told");
         }
     }
 
@@ -348,32 +383,180 @@ final class NodeGateway {
         kernel.msgReply(rcvid, 0, null);
     }
 
-    /** The outcomes of one batch, replied when the last one is known (callback thread). */
-    private final class Outcome implements AsyncCallback {
-        private final long rcvid;
+    /**
+     * What the messages of one client connection came to, until told: each message's outcome by
+     * its index, recorded by the callback thread as the messages are got or fail here (or by the
+     * gateway thread, for a put that failed), and told in order from the client's first message
+     * without one. The gateway thread and the callback thread share it under its lock; a reply is
+     * made under the lock and sent after it (the client has one request here at a time).
+     */
+    private final class Outcomes implements AsyncCallback {
+        private final ReentrantLock lock = new ReentrantLock();
         private final Conn conn;
-        private final ByteBuffer reply;
-        private final AtomicInteger left;
+        /** Errno + 1 of each message by index modulo the window; 0 while unknown. */
+        private final int[] codes;
+        /** The first message whose outcome is not told yet. */
+        private long told;
+        /** The first message from {@code told} on whose outcome is not known yet. */
+        private long known;
+        /** The end of what the gateway took. */
+        private long taken;
+        /** A WAIT (or a BATCH_WAIT) held until outcomes are known; 0 for none. */
+        private long waiter;
+        /** The status its reply carries: 0 for a WAIT, the count of a BATCH_WAIT. */
+        private int waiterStatus;
 
-        Outcome(long rcvid, int count, Conn conn) {
-            this.rcvid = rcvid;
+        Outcomes(Conn conn, int window, long from) {
             this.conn = conn;
-            this.reply = NodeBatchLayout.reply(count);
-            this.left = new AtomicInteger(count);
+            this.codes = new int[window];
+            this.told = from;
+            this.known = from;
+            this.taken = from;
         }
 
+        int window() {
+            return codes.length;
+        }
+
+        /** Takes the messages up to {@code end}; false if that passes the window (the client's error). */
+        boolean take(long end) {
+            lock.lock();
+            try {
+                if (end - told > codes.length) {
+                    return false;
+                }
+                taken = end;
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Callback thread (or the gateway's, for a put that failed): message {@code handle} was got or failed. */
         @Override
         public void call(Errno err, Object msg, long handle) {
-            reply.putInt(NodeBatchLayout.REPLY_HEADER + 4 * (int) handle, err == null ? 0 : err.code());
-            if (left.decrementAndGet() != 0) {
-                return;
-            }
-            int n = (reply.capacity() - NodeBatchLayout.REPLY_HEADER) / 4;
-            reply.putInt(0, conn.state() == Conn.DEAD ? NodeBatchLayout.DEAD : 0);
+            lock.lock();
             try {
-                kernel.msgReply(rcvid, n, reply);
+                if (handle < told || handle >= taken) {
+                    return; // told already (a resumed connection's), or not this connection's
+                }
+                codes[(int) (handle % codes.length)] = (err == null ? 0 : err.code()) + 1;
+                while (known < taken && codes[(int) (known % codes.length)] != 0) {
+                    known++;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Callback thread, after a run of this connection's callbacks: a held WAIT is answered if there is news. */
+        void afterRun() {
+            long rcvid;
+            int status;
+            ByteBuffer r;
+            lock.lock();
+            try {
+                if (waiter == 0 || known == told) {
+                    return;
+                }
+                rcvid = waiter;
+                status = waiterStatus;
+                waiter = 0;
+                r = fill();
+            } finally {
+                lock.unlock();
+            }
+            send(rcvid, status, r);
+        }
+
+        /** Answers a batch ({@code status}: its count) with the outcomes known so far. Gateway thread. */
+        void reply(long rcvid, int status) {
+            ByteBuffer r;
+            lock.lock();
+            try {
+                r = fill();
+            } finally {
+                lock.unlock();
+            }
+            send(rcvid, status, r);
+        }
+
+        /**
+         * A WAIT from {@code first} (or the wait of a BATCH_WAIT, {@code status} its count):
+         * answered now if outcomes are known, else held. False for a wrong {@code first}.
+         */
+        boolean await(long rcvid, long first, int status) {
+            ByteBuffer r;
+            lock.lock();
+            try {
+                if (first != told) {
+                    return false;
+                }
+                if (known == told && !(conn.state() == Conn.DEAD && told == taken)) {
+                    waiter = rcvid;
+                    waiterStatus = status;
+                    return true;
+                }
+                r = fill();
+            } finally {
+                lock.unlock();
+            }
+            send(rcvid, status, r);
+            return true;
+        }
+
+        /** The first message whose outcome is not told yet. */
+        long told() {
+            lock.lock();
+            try {
+                return told;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * A connection resumed after its client's link came back: everything the gateway took
+         * counts as delivered there, so nothing of it is told. Gateway thread.
+         */
+        void resume() {
+            lock.lock();
+            try {
+                for (long i = told; i < taken; i++) {
+                    codes[(int) (i % codes.length)] = 0;
+                }
+                told = taken;
+                known = taken;
+                waiter = 0;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * The reply: the outcomes known and not told, at most {@link NodeBatchLayout#MAX_OUTCOMES}.
+         * Under the lock; a buffer of its own (sent after the lock).
+         */
+        private ByteBuffer fill() {
+            int m = (int) Math.min(known - told, NodeBatchLayout.MAX_OUTCOMES);
+            ByteBuffer r = NodeBatchLayout.reply(m);
+            for (int k = 0; k < m; k++) {
+                int s = (int) ((told + k) % codes.length);
+                r.putInt(NodeBatchLayout.REPLY_HEADER + 4 * k, codes[s] - 1);
+                codes[s] = 0;
+            }
+            r.putInt(NodeBatchLayout.OUT_COUNT, m).putLong(NodeBatchLayout.OUT_FROM, told);
+            told += m;
+            // Dead only once everything taken is told: the client then fails what it still holds.
+            r.putInt(0, conn.state() == Conn.DEAD && told == taken ? NodeBatchLayout.DEAD : 0);
+            return r;
+        }
+
+        private void send(long rcvid, int status, ByteBuffer r) {
+            try {
+                kernel.msgReply(rcvid, status, r);
             } catch (KernelException e) {
-                // The client went (its JVM or process died): the outcomes have nobody to go to.
+                // The client went (its JVM or process died, or its link): the outcomes have nobody to go to.
             }
         }
     }

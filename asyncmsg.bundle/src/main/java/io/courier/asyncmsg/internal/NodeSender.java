@@ -15,9 +15,12 @@ import org.slf4j.LoggerFactory;
  * 20, B2). The connection ({@link Conn}) buffers and triggers exactly as a local one; where a
  * local receiver's get would copy the delivered messages out, this connection's pump thread sends
  * them, as one kernel message through the client process's own {@link Kernel}, to the
- * {@link NodeGateway} of the server's JVM, which puts them into the channel and answers once each
- * was got or failed there. Then their slots are consumed here and their callbacks run. One batch
- * is on its way at a time, so order is kept and nothing is sent twice.
+ * {@link NodeGateway} of the server's JVM, which puts them into the channel and answers at once
+ * with the outcomes it knows so far; the next batch goes while this one is got there. A message's
+ * slot is consumed here, and its callback run, when its outcome is told (by a later reply, or by
+ * the reply to a WAIT the pump sends when it has nothing new to send). At most
+ * {@link NodeBatchLayout#window} messages are sent and without an outcome; one request is on its
+ * way at a time, in order, so order is kept and nothing is sent twice.
  *
  * <p>To a channel of another node (issue 21, B3), the same through that node's gateway, found
  * among its global names. Store and forward: while the link to that node is down, what is put
@@ -260,11 +263,28 @@ final class NodeSender {
         }
     }
 
-    /** Messages were delivered (a trigger, flush, failure or detach): the pump looks. */
+    /**
+     * Messages were delivered (a trigger, flush, failure or detach): the pump looks, if it is idle.
+     * A pump in a request looks anyway when it is back; an unpark then would only end its wait
+     * for the reply early, again and again, at every trigger.
+     */
     void wake() {
         Thread t = pump;
-        if (t != null) {
+        if (t != null && (boolean) IDLE.getVolatile(this)) {
             LockSupport.unpark(t);
+        }
+    }
+
+    /** Whether the pump is about to park with nothing to do; volatile (Dekker with {@link #wake}). */
+    @SuppressWarnings("unused")
+    private boolean idle;
+    private static final java.lang.invoke.VarHandle IDLE;
+
+    static {
+        try {
+            IDLE = java.lang.invoke.MethodHandles.lookup().findVarHandle(NodeSender.class, "idle", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
@@ -276,12 +296,14 @@ final class NodeSender {
         }
         int max = Math.min(Math.min(conn.attr.maxNumBuffer(), NodeBatchLayout.MAX_COUNT),
                 NodeGateway.batchLimit(conn.attr.maxNumBuffer()));
+        int window = NodeBatchLayout.window(conn.attr.maxNumBuffer());
         Object[] msgs = new Object[max];
         long[] spans = new long[max];
-        long[] from = new long[1];
-        int[] outcome = new int[max];
-        ByteBuffer reply = NodeBatchLayout.reply(max);
+        int[] outcome = new int[NodeBatchLayout.MAX_OUTCOMES];
+        ByteBuffer reply = NodeBatchLayout.reply(NodeBatchLayout.MAX_OUTCOMES);
         ByteBuffer header = NodeBatchLayout.header();
+        // The first message not sent yet: from the first without an outcome on.
+        long next = conn.firstWithoutOutcome();
         try {
             for (;;) {
                 int st = conn.state();
@@ -293,13 +315,35 @@ final class NodeSender {
                     closeQuietly(kcoid);
                     return;
                 }
-                int n = conn.takeForRemote(from, msgs, spans, maxRequest - NodeBatchLayout.HEADER - 4L * max);
-                if (n == 0) {
+                long first = conn.firstWithoutOutcome();
+                next = Math.max(next, first);
+                int room = (int) Math.min(max, window - (next - first));
+                int n = room <= 0 ? 0 : conn.takeForRemote(next, room, msgs, spans,
+                        maxRequest - NodeBatchLayout.HEADER - 4L * max);
+                int sent;
+                if (n > 0) {
+                    // A batch that leaves no room (the ring, or the window, all sent) would be
+                    // followed by a WAIT: the gateway answers it as one, a round trip fewer.
+                    boolean full = next + n - first >= Math.min(window, conn.attr.maxNumBuffer());
+                    sent = send(header, reply, next, n, msgs, spans, outcome, full);
+                    java.util.Arrays.fill(msgs, 0, n, null);
+                    if (sent == SENT) {
+                        next += n;
+                    }
+                } else if (next > first) {
+                    // Nothing new to send: the outcomes of what was sent are waited for.
+                    sent = await(header, reply, first, next, outcome);
+                } else {
                     if (st == Conn.SENDER_GONE && conn.drainedAfterSender()) {
                         conn.retire();
                         return;
                     }
-                    LockSupport.parkNanos(this, LIVENESS_NANOS);
+                    // Idle, then a last look: a put (or a state change) after it finds the flag and unparks.
+                    IDLE.setVolatile(this, true);
+                    if (conn.delivered() == next && conn.state() == st) {
+                        LockSupport.parkNanos(this, LIVENESS_NANOS);
+                    }
+                    IDLE.setVolatile(this, false);
                     if (conn.state() == Conn.OPEN && !reachable()) {
                         if (nd == Kernel.ND_LOCAL_NODE) {
                             conn.remoteGone("the JVM of process " + pid + " left the node");
@@ -309,18 +353,16 @@ final class NodeSender {
                     }
                     continue;
                 }
-                int sent = send(header, reply, from[0], n, msgs, spans, outcome);
                 if (sent == LINK_DOWN) {
-                    java.util.Arrays.fill(msgs, 0, n, null);
                     if (!resume()) {
                         return;
                     }
+                    next = conn.firstWithoutOutcome();
                     continue;
                 }
                 if (sent == OVER) {
                     return;
                 }
-                java.util.Arrays.fill(msgs, 0, n, null);
             }
         } catch (Throwable t) {
             // A library thread must not die silently: the connection fails as if the channel went.
@@ -334,9 +376,9 @@ final class NodeSender {
     private static final int OVER = 1;
     private static final int LINK_DOWN = 2;
 
-    /** Sends one batch and applies its outcome: SENT, OVER (the connection is over) or LINK_DOWN (another node's link went). */
+    /** Sends one batch and applies the outcomes told with it: SENT, OVER (the connection is over) or LINK_DOWN (another node's link went). */
     private int send(ByteBuffer header, ByteBuffer reply, long first, int n, Object[] msgs, long[] spans,
-            int[] outcome) {
+            int[] outcome, boolean thenWait) {
         int parts = 1;
         for (int i = 0; i < n; i++) {
             parts += msgs[i] instanceof ByteBuffer[] v ? v.length : 1;
@@ -358,7 +400,7 @@ final class NodeSender {
                 }
             }
         }
-        table.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.BATCH)
+        table.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, thenWait ? NodeBatchLayout.BATCH_WAIT : NodeBatchLayout.BATCH)
                 .putInt(NodeBatchLayout.TOKEN, token).putInt(NodeBatchLayout.COUNT, n).putLong(NodeBatchLayout.SEQ, first)
                 .putInt(NodeBatchLayout.BYTES, (int) bytes);
         reply.clear();
@@ -366,31 +408,70 @@ final class NodeSender {
         try {
             status = kernel.msgSendv(kcoid, iov, new ByteBuffer[] {reply});
         } catch (KernelException e) {
-            if (conn.state() == Conn.CLOSED) {
-                detach();
-                return OVER;
-            }
-            if (nd != Kernel.ND_LOCAL_NODE && (e.errno() == Errno.ESRCH || e.errno() == Errno.EBADF
-                    || e.errno() == Errno.EHOSTDOWN) && !reachable()) {
-                return LINK_DOWN; // Store and forward: the batch waits for the link.
-            }
-            conn.remoteGone("process " + pid + where() + " did not take a batch: " + e.errno());
+            return failed(e);
+        }
+        return told(reply, status, n, first + n, outcome);
+    }
+
+    /** Sends a WAIT for the outcomes of the messages from {@code first} (up to {@code end}, sent) and applies them. */
+    private int await(ByteBuffer header, ByteBuffer reply, long first, long end, int[] outcome) {
+        header.clear();
+        header.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.WAIT)
+                .putInt(NodeBatchLayout.TOKEN, token).putInt(NodeBatchLayout.COUNT, 0).putLong(NodeBatchLayout.SEQ, first)
+                .putInt(NodeBatchLayout.BYTES, 0).putInt(NodeBatchLayout.RESERVED, 0);
+        reply.clear();
+        int status;
+        try {
+            status = kernel.msgSend(kcoid, header, reply);
+        } catch (KernelException e) {
+            return failed(e);
+        }
+        return told(reply, status, 0, end, outcome);
+    }
+
+    /** A request failed: the connection's end here (OVER), or the link to another node went (LINK_DOWN). */
+    private int failed(KernelException e) {
+        if (conn.state() == Conn.CLOSED) {
+            detach();
+            return OVER;
+        }
+        if (nd != Kernel.ND_LOCAL_NODE && (e.errno() == Errno.ESRCH || e.errno() == Errno.EBADF
+                || e.errno() == Errno.EHOSTDOWN) && !reachable()) {
+            return LINK_DOWN; // Store and forward: what was not told waits for the link.
+        }
+        conn.remoteGone("process " + pid + where() + " did not take a request: " + e.errno());
+        closeQuietly(kcoid);
+        return OVER;
+    }
+
+    /**
+     * Applies the outcomes a reply tells ({@code status} must be {@code expected}; they may run
+     * up to {@code end}, the messages sent). The reply is bounds-checked as a request is: a count
+     * or an index that is not ours, or an errno that is not one, ends the connection instead of
+     * being believed.
+     */
+    private int told(ByteBuffer reply, int status, int expected, long end, int[] outcome) {
+        int got = reply.position();
+        int flags = got >= NodeBatchLayout.REPLY_HEADER ? reply.getInt(0) : -1;
+        int m = got >= NodeBatchLayout.REPLY_HEADER ? reply.getInt(NodeBatchLayout.OUT_COUNT) : -1;
+        long from = got >= NodeBatchLayout.REPLY_HEADER ? reply.getLong(NodeBatchLayout.OUT_FROM) : -1;
+        long first = conn.firstWithoutOutcome();
+        int st = conn.state();
+        boolean ours = st == Conn.CLOSED || st == Conn.DEAD || from == first;
+        if (status != expected || (flags & ~NodeBatchLayout.DEAD) != 0 || m < 0 || m > NodeBatchLayout.MAX_OUTCOMES
+                || got != NodeBatchLayout.REPLY_HEADER + 4 * m || !ours || from + m > end) {
+            conn.remoteGone("process " + pid + "'s JVM answered a request of " + expected + " with " + status
+                    + " and " + m + " outcomes from " + from + " (expected from " + first + " up to " + end + ")");
             closeQuietly(kcoid);
             return OVER;
         }
-        // The reply is bounds-checked as a request is: a count that is not ours, or an errno
-        // that is not one, ends the connection instead of being believed.
-        int flags = reply.getInt(0);
-        if (status != n || (flags & ~NodeBatchLayout.DEAD) != 0) {
-            conn.remoteGone("process " + pid + "'s JVM answered a batch of " + n + " with " + status);
-            closeQuietly(kcoid);
-            return OVER;
-        }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < m; i++) {
             int e = reply.getInt(NodeBatchLayout.REPLY_HEADER + 4 * i);
             outcome[i] = e == 0 || isErrno(e) ? e : Errno.EIO.code();
         }
-        conn.remoteOutcome(first, n, outcome);
+        if (m > 0) {
+            conn.remoteOutcome(from, m, outcome);
+        }
         if ((flags & NodeBatchLayout.DEAD) != 0) {
             conn.remoteGone("channel " + pid + "/" + chid + where() + " was destroyed");
             closeQuietly(kcoid);

@@ -72,16 +72,145 @@ class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
         assertEquals(null, c.poll(200), "nothing was delivered");
 
         ByteBuffer good = batch(token, 0, new long[] {7, 8, 9});
-        ByteBuffer reply = NodeBatchLayout.reply(3);
-        assertEquals(3, k.msgSend(coid, good, reply));
-        assertEquals(0, reply.getInt(0), "not dead");
-        for (int i = 0; i < 3; i++) {
-            assertEquals(0, reply.getInt(NodeBatchLayout.REPLY_HEADER + 4 * i), "delivered");
-        }
+        ByteBuffer reply = NodeBatchLayout.reply(NodeBatchLayout.MAX_OUTCOMES);
+        assertEquals(3, k.msgSend(coid, good, reply), "the batch is taken");
         assertEquals("GOT " + k.pid() + " 77 7,8,9", c.expect("GOT "));
-        assertEquals(3, k.msgSend(coid, batch(token, 3, new long[] {10, 11, 12}), NodeBatchLayout.reply(3)),
+        assertEquals(3, outcomes(k, coid, token, reply, 0, 3), "each message's outcome is told once, in order");
+        for (int round = 0; round < 500; round++) {
+            ByteBuffer bad = malformedWait(rnd, token);
+            try {
+                int status = k.msgSend(coid, bad, NodeBatchLayout.reply(16));
+                fail("round " + round + ": a malformed wait was answered " + status);
+            } catch (KernelException e) {
+                assertTrue(REFUSALS.contains(e.errno()), "round " + round + ": " + e);
+            }
+        }
+        reply.clear();
+        assertEquals(3, k.msgSend(coid, batch(token, 3, new long[] {10, 11, 12}), reply),
                 "the sequence moved by the good batch only");
         assertEquals("GOT " + k.pid() + " 77 10,11,12", c.expect("GOT "));
+        assertEquals(6, outcomes(k, coid, token, reply, 3, 6), "told from where the last outcome was");
+    }
+
+    /**
+     * A batch is answered as soon as the gateway took it, while the one before is still unread
+     * there (the next batch travels meanwhile); what a client has sent without an outcome told is
+     * bounded by its window (twice its slots): a batch past it is refused and changes nothing; the
+     * outcomes come by WAIT once the server got the messages, in order.
+     */
+    @Test
+    void b2ABatchIsTakenWhileTheLastIsUnreadAndTheWindowBoundsWhatIsInFlight() throws Exception {
+        Child c = child("numbers", "3000"); // the server sleeps 3 s after each get
+        String[] ready = c.expect("READY ").split(" ");
+        int pid = Integer.parseInt(ready[1]);
+        int chid = Integer.parseInt(ready[2]);
+        Kernel k = mk.process("pipeliner");
+        int coid = k.nameOpen(NodeGateway.name(mk.nodeMemberOf(pid)), 0);
+        ByteBuffer attach = ByteBuffer.allocate(NodeBatchLayout.ATTACH_LENGTH).order(ByteOrder.nativeOrder());
+        attach.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.ATTACH)
+                .putInt(NodeBatchLayout.PID, pid).putInt(NodeBatchLayout.CHID, chid).putInt(NodeBatchLayout.CLIENT_COID, 78)
+                .putInt(NodeBatchLayout.BUFFER_SIZE, 64).putInt(NodeBatchLayout.MAX_NUM_BUFFER, 8)
+                .putLong(NodeBatchLayout.HEADER, 0);
+        int token = k.msgSend(coid, attach, ByteBuffer.allocate(NodeBatchLayout.ATTACH_REPLY).order(ByteOrder.nativeOrder()));
+        assertEquals(16, NodeBatchLayout.window(8), "twice the slots");
+
+        ByteBuffer reply = NodeBatchLayout.reply(NodeBatchLayout.MAX_OUTCOMES);
+        assertEquals(8, k.msgSend(coid, batch(token, 0, numbers(0, 8)), reply));
+        assertEquals("GOT " + k.pid() + " 78 0,1,2,3,4,5,6,7", c.expect("GOT "), "the first batch is got at once");
+        assertEquals(8, outcomes(k, coid, token, reply, 0, 8));
+        // The server now sleeps: the next batches are taken and answered all the same.
+        long t0 = System.nanoTime();
+        reply.clear();
+        assertEquals(8, k.msgSend(coid, batch(token, 8, numbers(8, 8)), reply), "taken while the server sleeps");
+        assertEquals(0, reply.getInt(NodeBatchLayout.OUT_COUNT), "nothing of it got yet");
+        reply.clear();
+        assertEquals(8, k.msgSend(coid, batch(token, 16, numbers(16, 8)), reply), "a second batch in flight");
+        assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "answered before the server woke");
+        assertEquals(null, c.poll(100), "neither batch was got yet");
+        // 16 sent without an outcome: one more is past the window.
+        try {
+            k.msgSend(coid, batch(token, 24, numbers(24, 1)), NodeBatchLayout.reply(16));
+            fail("a batch past the window was taken");
+        } catch (KernelException e) {
+            assertEquals(Errno.EINVAL, e.errno());
+        }
+        // The outcomes come once the server got them (after its sleep), in order, once each.
+        reply.clear();
+        assertEquals(0, k.msgSend(coid, await(token, 8), reply), "the wait is answered once outcomes are known");
+        assertTrue(System.nanoTime() - t0 > 1_500_000_000L, "held until the server woke and got them");
+        assertEquals(24, outcomes(k, coid, token, reply, 8, 24));
+        assertEquals("GOT " + k.pid() + " 78 8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23", c.expect("GOT "),
+                "both batches, in order, once; the refused one not at all");
+        reply.clear();
+        assertEquals(1, k.msgSend(coid, batch(token, 24, numbers(24, 1)), reply), "room again once told");
+        long told = 24 + reply.getInt(NodeBatchLayout.OUT_COUNT);
+        // A batch that fills a client's window is answered as a WAIT: once an outcome is known.
+        ByteBuffer last = batch(token, 25, numbers(25, 1)).putInt(NodeBatchLayout.OP, NodeBatchLayout.BATCH_WAIT);
+        reply.clear();
+        assertEquals(1, k.msgSend(coid, last, reply), "a BATCH_WAIT's status is its count");
+        assertTrue(reply.getInt(NodeBatchLayout.OUT_COUNT) > 0, "answered with outcomes, not before");
+        assertEquals(26, outcomes(k, coid, token, reply, told, 26));
+    }
+
+    private static long[] numbers(long from, int n) {
+        long[] a = new long[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = from + i;
+        }
+        return a;
+    }
+
+    /**
+     * The outcomes of the messages from {@code first} up to {@code end}: those the batch's reply
+     * (in {@code reply}) told, then WAITs until every one is told; each must be "delivered" and
+     * start where the last ended. Returns the end reached.
+     */
+    private static long outcomes(Kernel k, int coid, int token, ByteBuffer reply, long first, long end) {
+        long at = first;
+        for (int asked = 0;; asked++) {
+            assertEquals(NodeBatchLayout.REPLY_HEADER + 4 * reply.getInt(NodeBatchLayout.OUT_COUNT), reply.position(),
+                    "the reply is as long as its outcomes");
+            assertEquals(0, reply.getInt(0), "not dead");
+            int m = reply.getInt(NodeBatchLayout.OUT_COUNT);
+            assertEquals(at, reply.getLong(NodeBatchLayout.OUT_FROM), "told from the first without an outcome");
+            for (int i = 0; i < m; i++) {
+                assertEquals(0, reply.getInt(NodeBatchLayout.REPLY_HEADER + 4 * i), "delivered");
+            }
+            at += m;
+            assertTrue(at <= end, "no outcome of a message not sent");
+            if (at == end) {
+                return at;
+            }
+            assertTrue(asked < 10, "the outcomes come in a few waits");
+            reply.clear();
+            assertEquals(0, k.msgSend(coid, await(token, at), reply), "a wait's status");
+        }
+    }
+
+    /** A WAIT for the outcomes from message {@code first}. */
+    static ByteBuffer await(int token, long first) {
+        ByteBuffer b = NodeBatchLayout.header();
+        b.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.WAIT)
+                .putInt(NodeBatchLayout.TOKEN, token).putLong(NodeBatchLayout.SEQ, first);
+        return b;
+    }
+
+    /** A WAIT broken in one of several ways (never a good one: that would be held until outcomes come). */
+    static ByteBuffer malformedWait(SplittableRandom rnd, int token) {
+        ByteBuffer b = await(token, 3);
+        switch (rnd.nextInt(6)) {
+            case 0 -> b.putLong(NodeBatchLayout.SEQ, pick(rnd, 0, 1, 2, 4, -1, 1_000_000, Long.MAX_VALUE));
+            case 1 -> b.putInt(NodeBatchLayout.COUNT, pick(rnd, 1, -1, 3, Integer.MAX_VALUE));
+            case 2 -> b.putInt(NodeBatchLayout.BYTES, pick(rnd, 1, -1, 8, Integer.MIN_VALUE));
+            case 3 -> b.putInt(NodeBatchLayout.RESERVED, 1 + rnd.nextInt(1000));
+            case 4 -> b.putInt(NodeBatchLayout.TOKEN, token + 1 + rnd.nextInt(1000));
+            default -> {
+                ByteBuffer longer = ByteBuffer.allocate(NodeBatchLayout.HEADER + 1 + rnd.nextInt(64)).order(ByteOrder.nativeOrder());
+                longer.put(b).clear();
+                return rnd.nextBoolean() ? longer : b.limit(rnd.nextInt(NodeBatchLayout.HEADER)); // trailing or truncated
+            }
+        }
+        return b;
     }
 
     /** A well-formed batch of 8-byte numbers. */

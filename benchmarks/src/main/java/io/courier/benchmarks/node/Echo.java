@@ -174,7 +174,7 @@ public final class Echo {
     }
 
     /** The idle strategy of both sides of the Aeron peer: spin, yield, then park from 1 µs up to 100 µs. */
-    static org.agrona.concurrent.IdleStrategy aeronIdle() {
+    public static org.agrona.concurrent.IdleStrategy aeronIdle() {
         return new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 100_000);
     }
 

@@ -103,6 +103,14 @@ final class NodePeers implements AutoCloseable {
     static final int REQUEST_HEADER = 64;
     /** call id, errno (0: none), status, reply length, reserved. */
     static final int REPLY_HEADER = 24;
+    /**
+     * The longest a virtual thread waiting for the reply of another JVM or node yields before it
+     * parks (system property {@code courier.node.replyYieldNanos}): each yield of a virtual thread
+     * unmounts and remounts it, which kept two carriers busy for asyncmsg's pump (RESULTS.md); a
+     * wait past this parks until the reply wakes it. Platform threads keep the whole yield phase:
+     * a round trip across JVMs of tens of microseconds is served by it.
+     */
+    static final long REPLY_YIELD_NANOS = Long.getLong("courier.node.replyYieldNanos", 10_000);
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** The highest nd looked at among the configured nodes (a network numbers them from 1 up). */
     private static final int MAX_ND = 4096;
@@ -1134,9 +1142,19 @@ final class NodePeers implements AutoCloseable {
             boolean interruptSeen = false;
             IdleStrategy idle = mk.idle;
             int parkRound = idle.parkRound();
+            int yieldRound = idle.yieldRound();
+            long yieldSince = 0;
+            // A virtual thread's yield remounts it on a carrier: past the budget it parks.
+            long yieldBudget = Thread.currentThread().isVirtual() ? REPLY_YIELD_NANOS : Long.MAX_VALUE;
             int round = 0;
             try {
                 for (;;) {
+                    if (round > yieldRound && round < parkRound && System.nanoTime() - yieldSince > yieldBudget) {
+                        // Yielded long enough: the reply is far off (a long call, or a batch being
+                        // taken there); the wait parks rather than take the CPU from the threads
+                        // that make the reply (a virtual thread's yield costs its carrier a remount).
+                        round = parkRound;
+                    }
                     t.announceParkFrom(round, parkRound);
                     if (t.doneGen == gen) {
                         break;
@@ -1167,6 +1185,9 @@ final class NodePeers implements AutoCloseable {
                             t.clearParked();
                             continue;
                         }
+                    }
+                    if (round == yieldRound) {
+                        yieldSince = System.nanoTime();
                     }
                     round = Blocking.idle(t, idle, round, asked ? Blocking.NO_DEADLINE : deadline);
                 }
