@@ -99,7 +99,7 @@ final class NodeBatchLayout {
      * an outcome told: what the gateway's connection for it holds ({@link NodeGateway}).
      */
     static int window(int maxNumBuffer) {
-        return 2 * Math.max(1, Math.min(maxNumBuffer, MAX_COUNT));
+        return 2 * NodeGateway.batchLimit(maxNumBuffer);
     }
 
     /** A checked batch request: where each message starts and how long it is, within {@code msg}. */

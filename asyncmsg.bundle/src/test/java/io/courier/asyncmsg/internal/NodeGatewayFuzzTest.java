@@ -36,11 +36,7 @@ class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
         assertTrue(member >= 0, "the child is another member");
         int coid = k.nameOpen(NodeGateway.name(member), 0);
 
-        ByteBuffer attach = ByteBuffer.allocate(NodeBatchLayout.ATTACH_LENGTH).order(ByteOrder.nativeOrder());
-        attach.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.ATTACH)
-                .putInt(NodeBatchLayout.PID, pid).putInt(NodeBatchLayout.CHID, chid).putInt(NodeBatchLayout.CLIENT_COID, 77)
-                .putInt(NodeBatchLayout.BUFFER_SIZE, 64).putInt(NodeBatchLayout.MAX_NUM_BUFFER, 8)
-                .putLong(NodeBatchLayout.HEADER, 0);
+        ByteBuffer attach = attach(pid, chid, 77);
         // An attach without its resume index, or with a negative one, is malformed.
         for (int len : new int[] {NodeBatchLayout.HEADER, NodeBatchLayout.ATTACH_LENGTH}) {
             ByteBuffer bad = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
@@ -61,13 +57,7 @@ class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
 
         SplittableRandom rnd = new SplittableRandom(20);
         for (int round = 0; round < 3_000; round++) {
-            ByteBuffer bad = malformed(rnd, token);
-            try {
-                int status = k.msgSend(coid, bad, NodeBatchLayout.reply(16));
-                fail("round " + round + ": a malformed request was answered " + status);
-            } catch (KernelException e) {
-                assertTrue(REFUSALS.contains(e.errno()), "round " + round + ": " + e);
-            }
+            assertRefused(k, coid, malformed(rnd, token), "round " + round + ": a malformed request");
         }
         assertEquals(null, c.poll(200), "nothing was delivered");
 
@@ -77,13 +67,7 @@ class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
         assertEquals("GOT " + k.pid() + " 77 7,8,9", c.expect("GOT "));
         assertEquals(3, outcomes(k, coid, token, reply, 0, 3), "each message's outcome is told once, in order");
         for (int round = 0; round < 500; round++) {
-            ByteBuffer bad = malformedWait(rnd, token);
-            try {
-                int status = k.msgSend(coid, bad, NodeBatchLayout.reply(16));
-                fail("round " + round + ": a malformed wait was answered " + status);
-            } catch (KernelException e) {
-                assertTrue(REFUSALS.contains(e.errno()), "round " + round + ": " + e);
-            }
+            assertRefused(k, coid, malformedWait(rnd, token), "round " + round + ": a malformed wait");
         }
         reply.clear();
         assertEquals(3, k.msgSend(coid, batch(token, 3, new long[] {10, 11, 12}), reply),
@@ -106,12 +90,7 @@ class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
         int chid = Integer.parseInt(ready[2]);
         Kernel k = mk.process("pipeliner");
         int coid = k.nameOpen(NodeGateway.name(mk.nodeMemberOf(pid)), 0);
-        ByteBuffer attach = ByteBuffer.allocate(NodeBatchLayout.ATTACH_LENGTH).order(ByteOrder.nativeOrder());
-        attach.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.ATTACH)
-                .putInt(NodeBatchLayout.PID, pid).putInt(NodeBatchLayout.CHID, chid).putInt(NodeBatchLayout.CLIENT_COID, 78)
-                .putInt(NodeBatchLayout.BUFFER_SIZE, 64).putInt(NodeBatchLayout.MAX_NUM_BUFFER, 8)
-                .putLong(NodeBatchLayout.HEADER, 0);
-        int token = k.msgSend(coid, attach, ByteBuffer.allocate(NodeBatchLayout.ATTACH_REPLY).order(ByteOrder.nativeOrder()));
+        int token = k.msgSend(coid, attach(pid, chid, 78), ByteBuffer.allocate(NodeBatchLayout.ATTACH_REPLY).order(ByteOrder.nativeOrder()));
         assertEquals(16, NodeBatchLayout.window(8), "twice the slots");
 
         ByteBuffer reply = NodeBatchLayout.reply(NodeBatchLayout.MAX_OUTCOMES);
@@ -211,6 +190,26 @@ class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
             }
         }
         return b;
+    }
+
+    /** A first ATTACH of client coid {@code clientCoid} to {@code pid}/{@code chid}: 64-byte buffers, 8 slots. */
+    static ByteBuffer attach(int pid, int chid, int clientCoid) {
+        ByteBuffer attach = ByteBuffer.allocate(NodeBatchLayout.ATTACH_LENGTH).order(ByteOrder.nativeOrder());
+        attach.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.ATTACH)
+                .putInt(NodeBatchLayout.PID, pid).putInt(NodeBatchLayout.CHID, chid)
+                .putInt(NodeBatchLayout.CLIENT_COID, clientCoid).putInt(NodeBatchLayout.BUFFER_SIZE, 64)
+                .putInt(NodeBatchLayout.MAX_NUM_BUFFER, 8).putLong(NodeBatchLayout.HEADER, 0);
+        return attach;
+    }
+
+    /** {@code bad} is refused with one of {@link #REFUSALS}, not answered. */
+    private static void assertRefused(Kernel k, int coid, ByteBuffer bad, String what) {
+        try {
+            int status = k.msgSend(coid, bad, NodeBatchLayout.reply(16));
+            fail(what + " was answered " + status);
+        } catch (KernelException e) {
+            assertTrue(REFUSALS.contains(e.errno()), what + ": " + e);
+        }
     }
 
     /** A well-formed batch of 8-byte numbers. */

@@ -134,11 +134,7 @@ public class NodeAsyncMsgThroughputBenchmark {
      * this JVM's client and exclusive publication, and the subscribing child JVM, connected.
      */
     private void setUpAeron() throws Exception {
-        driver = io.aeron.driver.MediaDriver.launchEmbedded(new io.aeron.driver.MediaDriver.Context()
-                .aeronDirectoryName(root.resolve("aeron").toString())
-                .threadingMode(io.aeron.driver.ThreadingMode.SHARED)
-                .sharedIdleStrategy(new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 1_000_000))
-                .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+        driver = io.courier.benchmarks.node.Echo.launchIpcDriver(root.resolve("aeron"));
         aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
         publication = aeron.addExclusivePublication("aeron:ipc", AERON_STREAM);
         for (int i = 0; i < SIZE; i++) {

@@ -173,6 +173,18 @@ public final class Echo {
         }
     }
 
+    /**
+     * The embedded media driver of the Aeron IPC peers (in folder {@code dir}): shared threading,
+     * spin, yield, then park 1 µs up to 1 ms when idle; its folder deleted at start and shutdown.
+     */
+    public static io.aeron.driver.MediaDriver launchIpcDriver(Path dir) {
+        return io.aeron.driver.MediaDriver.launchEmbedded(new io.aeron.driver.MediaDriver.Context()
+                .aeronDirectoryName(dir.toString())
+                .threadingMode(io.aeron.driver.ThreadingMode.SHARED)
+                .sharedIdleStrategy(new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 1_000_000))
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+    }
+
     /** The idle strategy of both sides of the Aeron peer: spin, yield, then park from 1 µs up to 100 µs. */
     public static org.agrona.concurrent.IdleStrategy aeronIdle() {
         return new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 100_000);

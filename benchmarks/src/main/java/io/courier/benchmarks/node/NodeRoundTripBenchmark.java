@@ -111,11 +111,7 @@ public class NodeRoundTripBenchmark {
             }
             case "aeronIpcAcrossJvms" -> {
                 // An embedded media driver here; the echo JVM is a client of it over IPC (shared memory).
-                driver = io.aeron.driver.MediaDriver.launchEmbedded(new io.aeron.driver.MediaDriver.Context()
-                        .aeronDirectoryName(root.resolve("aeron").toString())
-                        .threadingMode(io.aeron.driver.ThreadingMode.SHARED)
-                        .sharedIdleStrategy(new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 1_000_000))
-                        .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+                driver = Echo.launchIpcDriver(root.resolve("aeron"));
                 aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
                 pings = aeron.addPublication("aeron:ipc", Echo.AERON_PING_STREAM);
                 pongs = aeron.addSubscription("aeron:ipc", Echo.AERON_PONG_STREAM);
