@@ -75,6 +75,7 @@ final class Conn extends ConnFields.PadAfter {
     private static final VarHandle DEADLINE;
     private static final VarHandle CONSUMED;
     private static final VarHandle RELEASED;
+    private static final VarHandle TAKEN;
     private static final VarHandle CHANNEL;
     private static final VarHandle QUEUED_IN;
     private static final VarHandle STATE;
@@ -92,6 +93,7 @@ final class Conn extends ConnFields.PadAfter {
             DEADLINE = l.findVarHandle(ConnFields.SenderFields.class, "deadline", long.class);
             CONSUMED = l.findVarHandle(ConnFields.ReceiverFields.class, "consumed", long.class);
             RELEASED = l.findVarHandle(ConnFields.ReceiverFields.class, "released", long.class);
+            TAKEN = l.findVarHandle(ConnFields.ReceiverFields.class, "taken", long.class);
             CHANNEL = l.findVarHandle(Conn.class, "channel", AsyncChannel.class);
             QUEUED_IN = l.findVarHandle(Conn.class, "queuedIn", AsyncChannel.class);
             STATE = l.findVarHandle(Conn.class, "state", int.class);
@@ -116,7 +118,14 @@ final class Conn extends ConnFields.PadAfter {
     private final int srcCoid;
     /** The longest message a put takes. */
     private final int maxLength;
+    /** maxNumBuffer: the messages put and not yet got (or, to another JVM, not yet taken there) that the connection holds. */
     private final int capacity;
+    /**
+     * Slots beyond {@code capacity}: to another JVM, its window ({@link NodeBatchLayout#window}),
+     * the messages taken there whose outcomes are not told yet, which keep their slots (callback,
+     * handle, buffer) until then; 0 for a local connection.
+     */
+    private final int inFlight;
     private final int mask;
     private final long trigger;
     private final boolean timed;
@@ -139,8 +148,8 @@ final class Conn extends ConnFields.PadAfter {
      * {@code delivered} store that publishes the message, read after the getter's load of it.
      */
     private boolean agentCompletes;
-    /** What the callback thread runs after each run of this connection's callbacks; set before the first put. */
-    private volatile Runnable afterCompletions;
+    /** Who is told of this connection's outcomes by range ({@link NodeGateway}), or null; set before the first put. */
+    private volatile Progress progress;
     /** {@code tail} when the sender died; under the put lock. */
     private long finalTail;
     /** The deadline the last put armed; the sender side's own. */
@@ -179,7 +188,8 @@ final class Conn extends ConnFields.PadAfter {
         this.srcCoid = srcCoid;
         this.maxLength = remote == null ? attr.bufferSize() : Math.min(attr.bufferSize(), remote.maxMessage());
         this.capacity = attr.maxNumBuffer();
-        int size = Integer.highestOneBit(Math.max(1, capacity - 1)) << 1;
+        this.inFlight = remote == null ? 0 : NodeBatchLayout.window(capacity);
+        int size = Integer.highestOneBit(Math.max(1, capacity + inFlight - 1)) << 1;
         this.mask = size - 1;
         this.trigger = attr.triggerNumMsg() == 0 ? Long.MAX_VALUE : attr.triggerNumMsg();
         this.timed = attr.triggerTimeNsec() > 0 || attr.triggerIntervalNsec() > 0;
@@ -272,6 +282,44 @@ final class Conn extends ConnFields.PadAfter {
         }
     }
 
+    /**
+     * Puts {@code n} messages of {@code msg} (at {@code offsets}, of {@code lengths}) under one
+     * take of the put lock, with handles from {@code firstHandle} on and no callback: a gateway's
+     * batch ({@link NodeGateway}). Returns how many were put (fewer when the ring filled).
+     *
+     * @throws KernelException as {@link #put}, when the connection is not open: none was put
+     */
+    int putAll(ByteBuffer msg, int[] offsets, int[] lengths, int n, long firstHandle) {
+        for (int i = 0; i < n; i++) {
+            if (lengths[i] > maxLength) {
+                throw new KernelException(Errno.EMSGSIZE, "message of " + lengths[i] + " bytes is longer than the buffer size "
+                        + maxLength + ", of coid " + coid);
+            }
+        }
+        int outcome = 0;
+        int put = 0;
+        lockPut();
+        try {
+            checkOpen();
+            while (put < n && (outcome & FULL) == 0) {
+                int o = record(msg, offsets[put], lengths[put], firstHandle + put, null);
+                outcome |= o;
+                if ((o & FULL) == 0) {
+                    put++;
+                }
+            }
+        } finally {
+            unlockPut();
+        }
+        if ((outcome & DELIVER) != 0) {
+            signal();
+        }
+        if ((outcome & ARMED) != 0) {
+            sys.delivery.wakeBy(armedByPut);
+        }
+        return put;
+    }
+
     private void checkOpen() {
         int st = (int) STATE.getAcquire(this);
         if (st != OPEN) {
@@ -286,7 +334,7 @@ final class Conn extends ConnFields.PadAfter {
     int record(Object msg, int offset, int length, long handle, AsyncCallback callback) {
         long t = tail;
         if (t - releasedCache >= capacity) {
-            releasedCache = (long) RELEASED.getAcquire(this);
+            releasedCache = freed();
         }
         if (t - releasedCache >= capacity) {
             // A full ring is a trigger of its own, or a sender without count or time trigger would wait forever.
@@ -326,6 +374,23 @@ final class Conn extends ConnFields.PadAfter {
             }
         }
         return 0;
+    }
+
+    /**
+     * Where the messages this connection holds against maxNumBuffer begin: the first slot not
+     * released; to another JVM, the first not taken there, unless the slots of those in flight
+     * there (at most {@code inFlight}) are all held.
+     */
+    private long freed() {
+        long released = (long) RELEASED.getAcquire(this);
+        return remote == null ? released : Math.min((long) TAKEN.getAcquire(this), released + inFlight);
+    }
+
+    /** To another JVM: the gateway there took the messages up to {@code upTo}; its pump's. */
+    void taken(long upTo) {
+        if ((long) TAKEN.getOpaque(this) < upTo) {
+            TAKEN.setRelease(this, upTo);
+        }
     }
 
     /**
@@ -724,6 +789,7 @@ final class Conn extends ConnFields.PadAfter {
         long from;
         long to;
         boolean viaAgent;
+        long firstGot = 0;
         takeLock.lock();
         try {
             if (channel() != ch) {
@@ -758,12 +824,16 @@ final class Conn extends ConnFields.PadAfter {
                 // No callback to run: the slots are free at once. Under the take lock, so that a
                 // failure that switches to the callback thread cannot be overtaken.
                 RELEASED.setRelease(this, to);
+                firstGot = handles[(int) from & mask];
             }
         } finally {
             takeLock.unlock();
         }
+        Progress pr = progress;
         if (viaAgent) {
             sys.callbacks.schedule(this);
+        } else if (pr != null && pr.got(firstGot, (int) (to - from))) {
+            sys.callbacks.schedule(this); // its afterRun answers what waits for this news
         }
         afterConsumed();
         return (int) (to - from);
@@ -901,6 +971,7 @@ final class Conn extends ConnFields.PadAfter {
         long from = (long) RELEASED.getAcquire(this);
         long to = (long) CONSUMED.getAcquire(this);
         boolean senderAlive = owner.alive();
+        Progress pr = progress;
         for (long i = from; i < to; i++) {
             int s = (int) i & mask;
             Object m = msgs[s];
@@ -913,26 +984,43 @@ final class Conn extends ConnFields.PadAfter {
             if (cb == null) {
                 cb = attr.callback();
             }
-            if (cb != null && senderAlive) {
+            if (cb == null && pr != null) {
+                pr.outcome(handle, err);
+            } else if (cb != null && senderAlive) {
                 sys.runCallback(cb, err == 0 ? Errno.EOK : Errno.of(err), m, handle, err != 0);
             } else if (err != 0) {
                 sys.stats.discarded.increment();
             }
         }
         RELEASED.setRelease(this, to);
-        Runnable after = afterCompletions;
-        if (after != null && to != from) {
-            after.run();
+        if (pr != null) {
+            pr.afterRun();
         }
         return (int) (to - from);
     }
 
     /**
-     * Runs {@code r} on the callback thread after each run of callbacks of this connection
-     * ({@link NodeGateway}: its connections' outcomes are told once a run is over, not one by one).
+     * What a {@link NodeGateway} is told of its connection's messages, by their handles: the
+     * messages got, as ranges, where the getter got them (no callback per message, no callback
+     * thread), and those that failed, one by one on the callback thread.
      */
-    void afterCompletions(Runnable r) {
-        afterCompletions = r;
+    interface Progress {
+        /**
+         * {@code n} messages from handle {@code firstHandle} on were got; on the getter's thread,
+         * after the take lock. True to have the callback thread run {@link #afterRun()}.
+         */
+        boolean got(long firstHandle, int n);
+
+        /** Message {@code handle}'s outcome ({@code err}: 0 got, else the errno it failed with); callback thread. */
+        void outcome(long handle, int err);
+
+        /** The callback thread, after a run of this connection's outcomes or when {@link #got} asked for it. */
+        void afterRun();
+    }
+
+    /** Tells {@code p} of this connection's outcomes (set before the first put; puts then name no callback). */
+    void progress(Progress p) {
+        progress = p;
     }
 
     // ------------------------------------------------------------------ failure and the end

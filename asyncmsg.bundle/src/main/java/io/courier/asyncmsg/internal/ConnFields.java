@@ -45,6 +45,11 @@ final class ConnFields {
         long consumed;
         /** Messages whose callbacks ran and whose slots the sender may reuse, ever. */
         long released;
+        /**
+         * A connection to another JVM or node: messages its gateway took there, ever (written
+         * by its pump). They count against the window there, no longer against maxNumBuffer here.
+         */
+        long taken;
     }
 
     abstract static class PadAfter extends ReceiverFields {

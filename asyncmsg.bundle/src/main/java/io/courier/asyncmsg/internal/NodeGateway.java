@@ -1,6 +1,5 @@
 package io.courier.asyncmsg.internal;
 
-import io.courier.asyncmsg.AsyncCallback;
 import io.courier.asyncmsg.AsyncConnectionAttr;
 import io.courier.asyncmsg.AsyncMessaging;
 import io.courier.kernel.ClientInfo;
@@ -293,7 +292,7 @@ final class NodeGateway {
         int token = tokens.getAndIncrement();
         Conn c = new Conn(sys, proc, token, attr, null, null, info.pid(), clientCoid);
         Outcomes outcomes = new Outcomes(c, window, from);
-        c.afterCompletions(outcomes::afterRun);
+        c.progress(outcomes);
         c.bind(ch);
         if (ch.isDestroyed()) {
             c.close();
@@ -337,13 +336,17 @@ final class NodeGateway {
         // The messages stay here until got: a copy of their own, not the reused receive buffer.
         ByteBuffer data = ByteBuffer.wrap(new byte[len]);
         data.put(0, buf, 0, len);
-        for (int i = 0; i < b.count(); i++) {
-            try {
-                p.conn.put(data, b.offsets()[i], b.lengths()[i], seq + i, out);
-            } catch (KernelException e) {
-                // The connection died (its channel was destroyed): what is not in fails as the channel's destruction does.
-                out.call(e.errno() == Errno.EBADF ? Errno.ESRCH : e.errno(), null, seq + i);
-            }
+        int in;
+        Errno notIn = Errno.EAGAIN;
+        try {
+            in = p.conn.putAll(data, b.offsets(), b.lengths(), b.count(), seq);
+        } catch (KernelException e) {
+            // The connection died (its channel was destroyed): what is not in fails as the channel's destruction does.
+            in = 0;
+            notIn = e.errno() == Errno.EBADF ? Errno.ESRCH : e.errno();
+        }
+        for (int i = in; i < b.count(); i++) {
+            out.outcome(seq + i, notIn.code());
         }
         try {
             p.conn.flush(AsyncMessaging.FLUSH_NONBLOCK);
@@ -390,7 +393,7 @@ final class NodeGateway {
      * without one. The gateway thread and the callback thread share it under its lock; a reply is
      * made under the lock and sent after it (the client has one request here at a time).
      */
-    private final class Outcomes implements AsyncCallback {
+    private final class Outcomes implements Conn.Progress {
         private final ReentrantLock lock = new ReentrantLock();
         private final Conn conn;
         /** Errno + 1 of each message by index modulo the window; 0 while unknown. */
@@ -432,25 +435,46 @@ final class NodeGateway {
             }
         }
 
-        /** Callback thread (or the gateway's, for a put that failed): message {@code handle} was got or failed. */
+        /** The getter's thread: {@code n} messages from {@code first} on were got. True when a held WAIT has news now. */
         @Override
-        public void call(Errno err, Object msg, long handle) {
+        public boolean got(long first, int n) {
             lock.lock();
             try {
-                if (handle < told || handle >= taken) {
-                    return; // told already (a resumed connection's), or not this connection's
+                for (long h = Math.max(first, told), end = Math.min(first + n, taken); h < end; h++) {
+                    codes[(int) (h % codes.length)] = 1;
                 }
-                codes[(int) (handle % codes.length)] = (err == null ? 0 : err.code()) + 1;
-                while (known < taken && codes[(int) (known % codes.length)] != 0) {
-                    known++;
-                }
+                advance();
+                return waiter != 0 && known != told;
             } finally {
                 lock.unlock();
             }
         }
 
-        /** Callback thread, after a run of this connection's callbacks: a held WAIT is answered if there is news. */
-        void afterRun() {
+        /** Callback thread (or the gateway's, for a put that failed): message {@code handle} was got (0) or failed with errno {@code err}. */
+        @Override
+        public void outcome(long handle, int err) {
+            lock.lock();
+            try {
+                if (handle < told || handle >= taken) {
+                    return; // told already (a resumed connection's), or not this connection's
+                }
+                codes[(int) (handle % codes.length)] = err + 1;
+                advance();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Moves {@code known} past the outcomes recorded; under the lock. */
+        private void advance() {
+            while (known < taken && codes[(int) (known % codes.length)] != 0) {
+                known++;
+            }
+        }
+
+        /** Callback thread, after a run of this connection's outcomes: a held WAIT is answered if there is news. */
+        @Override
+        public void afterRun() {
             long rcvid;
             int status;
             ByteBuffer r;

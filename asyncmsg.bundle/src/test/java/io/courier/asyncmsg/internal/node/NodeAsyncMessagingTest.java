@@ -133,6 +133,77 @@ class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
         assertEquals(3, am.stats().callbacksRun());
     }
 
+    /**
+     * maxNumBuffer across JVMs (A3, B2): it bounds what the connection holds here, not yet taken
+     * by the other JVM; what was taken there and not yet got keeps its slot here (its callback
+     * runs only when it is got), up to the window there (twice the slots). The server gets one
+     * batch, then sleeps 3 s: meanwhile more than maxNumBuffer puts are accepted, with no
+     * callback; then every message arrives once, in order, each called back once with EOK.
+     */
+    @Test
+    void a3MaxNumBufferAcrossJvmsCountsWhatTheOtherJvmHasNotTakenYet() throws Exception {
+        Child c = child("numbers", "3000");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Calls calls = new Calls();
+        int slots = 8;
+        int window = 2 * slots; // NodeBatchLayout.window: twice the slots, what the gateway's connection holds
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0, AsyncConnectionAttr.builder().bufferSize(64)
+                .maxNumBuffer(slots).triggerNumMsg(1).callback(calls).build());
+        am.put(coid, number(0), 0, null);
+        assertEquals(List.of(0L), numbers(c.expect("GOT ")));
+        eventually("the first called back", () -> calls.size() == 1);
+        // The server sleeps now: put until refused, and refused still a while later.
+        long accepted = 1;
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < 400_000_000L) {
+            try {
+                am.put(coid, number(accepted), accepted, null);
+                accepted++;
+                quietSince = System.nanoTime();
+            } catch (KernelException e) {
+                assertEquals(Errno.EAGAIN, e.errno());
+                Thread.sleep(5);
+            }
+        }
+        // Before the other JVM takes a batch, only maxNumBuffer (9 in all); the batch that fills
+        // the window there is answered only with outcomes, so what it took counts once it says.
+        assertTrue(accepted > 1 + slots && accepted <= 1 + slots + window,
+                "maxNumBuffer here and what the window there took: " + accepted);
+        assertEquals(1, calls.size(), "nothing called back before it is got");
+        List<Long> got = new ArrayList<>();
+        while (got.size() < accepted - 1) {
+            got.addAll(numbers(c.expect("GOT ", 20_000)));
+        }
+        assertEquals(range(1, accepted - 1), got, "once each, in order");
+        long all = accepted;
+        eventually("every message called back", () -> calls.size() == all);
+        for (int i = 0; i < all; i++) {
+            assertEquals(new Call(Errno.EOK, i), calls.calls.get(i));
+        }
+    }
+
+    /** putv across JVMs (A3): the parts, each from its position, arrive as one message, beside plain puts from an offset. */
+    @Test
+    void a3PutvAcrossJvmsArrivesAsOneMessageOfItsParts() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Calls calls = new Calls();
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0,
+                AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(16).triggerNumMsg(3).callback(calls).build());
+        ByteBuffer whole = number(0x0102030405060708L);
+        ByteBuffer tail = ByteBuffer.allocate(12);
+        tail.put(4, whole, 3, 5).position(4).limit(9);
+        ByteBuffer offset = ByteBuffer.allocate(20).putLong(6, 77).position(6).limit(14);
+        am.put(coid, number(1), 1, null);
+        am.putv(coid, new ByteBuffer[] {whole.slice(0, 3), tail}, 2, null);
+        am.put(coid, offset, 3, null);
+        assertEquals(List.of(1L, 0x0102030405060708L, 77L), numbers(c.expect("GOT ")));
+        eventually("three callbacks", () -> calls.size() == 3);
+        assertEquals(List.of(new Call(Errno.EOK, 1), new Call(Errno.EOK, 2), new Call(Errno.EOK, 3)), calls.calls);
+    }
+
     @Test
     void a4TheTimeTriggerDeliversWhatWaitsWhenItExpires() throws Exception {
         Child c = child("numbers", "0");
