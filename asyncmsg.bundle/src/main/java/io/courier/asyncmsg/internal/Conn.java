@@ -75,7 +75,7 @@ final class Conn extends ConnFields.PadAfter {
     private static final VarHandle DEADLINE;
     private static final VarHandle CONSUMED;
     private static final VarHandle RELEASED;
-    private static final VarHandle TAKEN;
+    private static final VarHandle SENT;
     private static final VarHandle CHANNEL;
     private static final VarHandle QUEUED_IN;
     private static final VarHandle STATE;
@@ -93,7 +93,7 @@ final class Conn extends ConnFields.PadAfter {
             DEADLINE = l.findVarHandle(ConnFields.SenderFields.class, "deadline", long.class);
             CONSUMED = l.findVarHandle(ConnFields.ReceiverFields.class, "consumed", long.class);
             RELEASED = l.findVarHandle(ConnFields.ReceiverFields.class, "released", long.class);
-            TAKEN = l.findVarHandle(ConnFields.ReceiverFields.class, "taken", long.class);
+            SENT = l.findVarHandle(ConnFields.ReceiverFields.class, "sent", long.class);
             CHANNEL = l.findVarHandle(Conn.class, "channel", AsyncChannel.class);
             QUEUED_IN = l.findVarHandle(Conn.class, "queuedIn", AsyncChannel.class);
             STATE = l.findVarHandle(Conn.class, "state", int.class);
@@ -118,7 +118,7 @@ final class Conn extends ConnFields.PadAfter {
     private final int srcCoid;
     /** The longest message a put takes. */
     private final int maxLength;
-    /** maxNumBuffer: the messages put and not yet got (or, to another JVM, not yet taken there) that the connection holds. */
+    /** maxNumBuffer: the messages put and not yet got (or, to another JVM, not yet sent there) that the connection holds. */
     private final int capacity;
     /**
      * Slots beyond {@code capacity}: to another JVM, its window ({@link NodeBatchLayout#window}),
@@ -378,18 +378,18 @@ final class Conn extends ConnFields.PadAfter {
 
     /**
      * Where the messages this connection holds against maxNumBuffer begin: the first slot not
-     * released; to another JVM, the first not taken there, unless the slots of those in flight
+     * released; to another JVM, the first not sent there, unless the slots of those in flight
      * there (at most {@code inFlight}) are all held.
      */
     private long freed() {
         long released = (long) RELEASED.getAcquire(this);
-        return remote == null ? released : Math.min((long) TAKEN.getAcquire(this), released + inFlight);
+        return remote == null ? released : Math.min((long) SENT.getAcquire(this), released + inFlight);
     }
 
-    /** To another JVM: the gateway there took the messages up to {@code upTo}; its pump's. */
-    void taken(long upTo) {
-        if ((long) TAKEN.getOpaque(this) < upTo) {
-            TAKEN.setRelease(this, upTo);
+    /** To another JVM: the messages up to {@code upTo} were copied into a request to it; its pump's. */
+    void sent(long upTo) {
+        if ((long) SENT.getOpaque(this) < upTo) {
+            SENT.setRelease(this, upTo);
         }
     }
 
@@ -968,10 +968,24 @@ final class Conn extends ConnFields.PadAfter {
 
     /** Runs the callbacks of the messages got or failed since the last run, then frees their slots. */
     int complete() {
+        Progress told = progress;
+        if (told != null) {
+            boolean viaAgent;
+            takeLock.lock();
+            try {
+                viaAgent = agentCompletes;
+            } finally {
+                takeLock.unlock();
+            }
+            if (!viaAgent) {
+                // Its getter frees the slots (and may be freeing some now): only the news to answer.
+                told.afterRun();
+                return 0;
+            }
+        }
         long from = (long) RELEASED.getAcquire(this);
         long to = (long) CONSUMED.getAcquire(this);
         boolean senderAlive = owner.alive();
-        Progress pr = progress;
         for (long i = from; i < to; i++) {
             int s = (int) i & mask;
             Object m = msgs[s];
@@ -984,8 +998,8 @@ final class Conn extends ConnFields.PadAfter {
             if (cb == null) {
                 cb = attr.callback();
             }
-            if (cb == null && pr != null) {
-                pr.outcome(handle, err);
+            if (cb == null && told != null) {
+                told.outcome(handle, err);
             } else if (cb != null && senderAlive) {
                 sys.runCallback(cb, err == 0 ? Errno.EOK : Errno.of(err), m, handle, err != 0);
             } else if (err != 0) {
@@ -993,8 +1007,8 @@ final class Conn extends ConnFields.PadAfter {
             }
         }
         RELEASED.setRelease(this, to);
-        if (pr != null) {
-            pr.afterRun();
+        if (told != null) {
+            told.afterRun();
         }
         return (int) (to - from);
     }

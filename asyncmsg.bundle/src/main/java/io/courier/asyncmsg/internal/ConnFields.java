@@ -46,10 +46,11 @@ final class ConnFields {
         /** Messages whose callbacks ran and whose slots the sender may reuse, ever. */
         long released;
         /**
-         * A connection to another JVM or node: messages its gateway took there, ever (written
-         * by its pump). They count against the window there, no longer against maxNumBuffer here.
+         * A connection to another JVM or node: messages copied into a request to its gateway,
+         * ever (written by its pump). They count against the window there, no longer against
+         * maxNumBuffer here.
          */
-        long taken;
+        long sent;
     }
 
     abstract static class PadAfter extends ReceiverFields {

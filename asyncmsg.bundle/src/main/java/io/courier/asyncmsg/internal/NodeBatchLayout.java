@@ -28,7 +28,8 @@ import java.nio.ByteOrder;
  *
  *  BATCH reply, as soon as the gateway took the messages: status = count; then the outcomes
  *  known so far (below). WAIT reply, once the gateway knows outcomes not told yet (at once if
- *  it does): status 0, then the outcomes. Outcomes:
+ *  it does), or with none after WAIT_HOLD_NANOS (so that a client with new messages sends
+ *  them rather than wait for a slow server): status 0, then the outcomes. Outcomes:
  *   0  int  flags (DEAD: the channel is gone and every message taken has its outcome told)
  *   4  int  m: how many outcomes follow (at most MAX_OUTCOMES)
  *   8  long the index of the first (the client's first message without an outcome)
@@ -81,6 +82,8 @@ final class NodeBatchLayout {
     static final int OUT_FROM = 8;
     /** The most outcomes one reply tells (16 KiB of them: well within a record of a network link). */
     static final int MAX_OUTCOMES = 4096;
+    /** The longest the gateway holds a WAIT (or a BATCH_WAIT's reply) without outcomes to tell: then it answers with none. */
+    static final long WAIT_HOLD_NANOS = 10_000_000L;
 
     private NodeBatchLayout() {
     }

@@ -14,6 +14,7 @@ import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,19 +148,47 @@ final class NodeGateway {
         return refused.get();
     }
 
+    /**
+     * The connections whose WAIT this gateway held last (each at most once); the gateway thread's.
+     * A WAIT held past {@link NodeBatchLayout#WAIT_HOLD_NANOS} is answered with no outcomes.
+     */
+    private final java.util.ArrayList<Outcomes> holding = new java.util.ArrayList<>();
+
+    /**
+     * Answers the held WAITs whose time is up; returns the earliest deadline of those still held,
+     * or 0 for none. Gateway thread.
+     */
+    private long expireWaits() {
+        long now = System.nanoTime();
+        long earliest = 0;
+        for (int i = holding.size() - 1; i >= 0; i--) {
+            long d = holding.get(i).expire(now);
+            if (d == 0) {
+                holding.remove(i);
+            } else if (earliest == 0 || d - earliest < 0) {
+                earliest = d;
+            }
+        }
+        return earliest;
+    }
+
     private void serve() {
         ByteBuffer buf = ByteBuffer.allocate(NodeBatchLayout.MAX_REQUEST).order(ByteOrder.nativeOrder());
         MsgInfo info = new MsgInfo();
         while (kernel.isAlive()) {
             buf.clear();
             long rcvid;
+            long due = holding.isEmpty() ? 0 : expireWaits();
             try {
-                rcvid = kernel.msgReceive(attach.chid(), buf, info);
+                rcvid = due == 0 ? kernel.msgReceive(attach.chid(), buf, info)
+                        : kernel.msgReceive(attach.chid(), buf, info, Duration.ofNanos(Math.max(1, due - System.nanoTime())));
             } catch (KernelException e) {
                 if (!kernel.isAlive()) {
                     return;
                 }
-                LOG.warn("asyncmsg gateway: receive failed: {}", e.getMessage());
+                if (e.errno() != Errno.ETIMEDOUT) {
+                    LOG.warn("asyncmsg gateway: receive failed: {}", e.getMessage());
+                }
                 continue;
             }
             try {
@@ -406,6 +435,8 @@ final class NodeGateway {
         private long taken;
         /** A WAIT (or a BATCH_WAIT) held until outcomes are known; 0 for none. */
         private long waiter;
+        /** When the held WAIT is answered with no outcomes if none came. */
+        private long waiterDue;
         /** The status its reply carries: 0 for a WAIT, the count of a BATCH_WAIT. */
         private int waiterStatus;
 
@@ -519,6 +550,10 @@ final class NodeGateway {
                 if (known == told && !(conn.state() == Conn.DEAD && told == taken)) {
                     waiter = rcvid;
                     waiterStatus = status;
+                    waiterDue = System.nanoTime() + NodeBatchLayout.WAIT_HOLD_NANOS;
+                    if (!holding.contains(this)) {
+                        holding.add(this);
+                    }
                     return true;
                 }
                 r = fill();
@@ -527,6 +562,34 @@ final class NodeGateway {
             }
             send(rcvid, status, r);
             return true;
+        }
+
+        /**
+         * A held WAIT whose time is up at {@code now} is answered with the outcomes known (none,
+         * or some that came meanwhile). Returns when the one still held is due, or 0 for none held.
+         * Gateway thread.
+         */
+        long expire(long now) {
+            long rcvid;
+            int status;
+            ByteBuffer r;
+            lock.lock();
+            try {
+                if (waiter == 0) {
+                    return 0;
+                }
+                if (now - waiterDue < 0) {
+                    return waiterDue;
+                }
+                rcvid = waiter;
+                status = waiterStatus;
+                waiter = 0;
+                r = fill();
+            } finally {
+                lock.unlock();
+            }
+            send(rcvid, status, r);
+            return 0;
         }
 
         /** The first message whose outcome is not told yet. */

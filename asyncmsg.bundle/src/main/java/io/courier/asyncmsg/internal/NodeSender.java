@@ -258,7 +258,7 @@ final class NodeSender {
                 conn.remoteOutcome(at, n, delivered);
                 at += n;
             }
-            conn.taken(next);
+            conn.sent(next);
             LOG.info("asyncmsg: pid {} coid {} resumed to node {} from message {}", owner.pid, conn.coid, nd, next);
             return true;
         }
@@ -331,8 +331,6 @@ final class NodeSender {
                     java.util.Arrays.fill(msgs, 0, n, null);
                     if (sent == SENT) {
                         next += n;
-                        // Taken there: their room here is the sender's again (their slots wait for the outcomes).
-                        conn.taken(next);
                     }
                 } else if (next > first) {
                     // Nothing new to send: the outcomes of what was sent are waited for.
@@ -407,6 +405,9 @@ final class NodeSender {
                 .putInt(NodeBatchLayout.TOKEN, token).putInt(NodeBatchLayout.COUNT, n).putLong(NodeBatchLayout.SEQ, first)
                 .putInt(NodeBatchLayout.BYTES, at - NodeBatchLayout.HEADER - 4 * n).putInt(NodeBatchLayout.RESERVED, 0);
         packed.limit(at);
+        // Their bytes are in the request: their room here is the sender's again while it travels
+        // (their slots keep buffer, handle and callback until the outcomes are told, or a resend).
+        conn.sent(first + n);
         reply.clear();
         int status;
         try {
