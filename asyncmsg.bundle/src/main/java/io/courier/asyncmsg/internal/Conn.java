@@ -296,17 +296,26 @@ final class Conn extends ConnFields.PadAfter {
                         + maxLength + ", of coid " + coid);
             }
         }
-        int outcome = 0;
-        int put = 0;
+        int outcome;
+        int put;
         lockPut();
         try {
             checkOpen();
-            while (put < n && (outcome & FULL) == 0) {
-                int o = record(msg, offsets[put], lengths[put], firstHandle + put, null);
-                outcome |= o;
-                if ((o & FULL) == 0) {
-                    put++;
-                }
+            long t = tail;
+            if (t + n - releasedCache > capacity) {
+                releasedCache = freed();
+            }
+            put = (int) Math.max(0, Math.min(n, capacity - (t - releasedCache)));
+            for (int i = 0; i < put; i++) {
+                slot(t + i, msg, offsets[i], lengths[i], firstHandle + i, null);
+            }
+            // One release for the batch: its slots' stores come first for whoever reads tail with acquire.
+            TAIL.setRelease(this, t + put);
+            if (put < n) {
+                // A full ring is a trigger of its own, as in record().
+                outcome = publish(t + put) ? DELIVER : 0;
+            } else {
+                outcome = afterTail(t + put);
             }
         } finally {
             unlockPut();
@@ -340,6 +349,15 @@ final class Conn extends ConnFields.PadAfter {
             // A full ring is a trigger of its own, or a sender without count or time trigger would wait forever.
             return publish(t) ? FULL | DELIVER : FULL;
         }
+        slot(t, msg, offset, length, handle, callback);
+        long nt = t + 1;
+        // Release: the slot's stores come first for whoever reads tail with acquire.
+        TAIL.setRelease(this, nt);
+        return afterTail(nt);
+    }
+
+    /** Fills the slot of message {@code t}; by the lock holder or the single sender, before the tail store. */
+    private void slot(long t, Object msg, int offset, int length, long handle, AsyncCallback callback) {
         int i = (int) t & mask;
         msgs[i] = msg;
         // The slot's other fields usually hold what the last lap left there (same offset and
@@ -358,9 +376,10 @@ final class Conn extends ConnFields.PadAfter {
         if (callback != null && !agentCompletes) {
             agentCompletes = true;
         }
-        long nt = t + 1;
-        // Release: the slot's stores come first for whoever reads tail with acquire.
-        TAIL.setRelease(this, nt);
+    }
+
+    /** The triggers after the tail moved to {@code nt}: DELIVER, ARMED or 0. */
+    private int afterTail(long nt) {
         if (nt - (long) DELIVERED.getOpaque(this) >= trigger || nt - releasedCache >= capacity) {
             return publish(nt) ? DELIVER : 0;
         }
@@ -872,6 +891,16 @@ final class Conn extends ConnFields.PadAfter {
         } finally {
             takeLock.unlock();
         }
+    }
+
+    /** Messages got (or failed), ever; volatile. */
+    long consumed() {
+        return (long) CONSUMED.getVolatile(this);
+    }
+
+    /** Messages put, ever; acquire. */
+    long tail() {
+        return (long) TAIL.getAcquire(this);
     }
 
     /** The end of the delivered messages (what a pump to another JVM may send up to); volatile. */

@@ -172,10 +172,65 @@ final class NodeGateway {
         return earliest;
     }
 
+    /** A batch at least this long keeps the receive buffer it came in (lent, see {@link #lent}); a shorter one is copied. */
+    static final int LEND_MIN = 32 << 10;
+    /** The most receive buffers kept for reuse. */
+    private static final int SPARE_MAX = 4;
+
+    /** A receive buffer lent to a connection until it got the messages up to {@code end} (its index). */
+    private record Lent(Conn conn, long end, ByteBuffer buf) {
+    }
+
+    /** The buffer the next request is received into; the gateway thread's. */
+    private ByteBuffer recv = receiveBuffer();
+    /** Receive buffers lent to connections, in the order lent; the gateway thread's. */
+    private final java.util.ArrayDeque<Lent> lent = new java.util.ArrayDeque<>();
+    /** Receive buffers whose messages were all got, for reuse; the gateway thread's. */
+    private final java.util.ArrayDeque<ByteBuffer> spare = new java.util.ArrayDeque<>();
+
+    private static ByteBuffer receiveBuffer() {
+        return ByteBuffer.allocate(NodeBatchLayout.MAX_REQUEST).order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * The messages of a long batch stay in the buffer they were received into, which its
+     * connection holds until got (a copy of a quarter MiB would cost as much as the rest of the
+     * batch's handling); the next request goes into a spare buffer. Returns the buffer to put from.
+     */
+    private ByteBuffer keep(ByteBuffer buf, int len) {
+        if (len < LEND_MIN) {
+            ByteBuffer data = ByteBuffer.wrap(new byte[len]);
+            data.put(0, buf, 0, len);
+            return data;
+        }
+        recv = spare.isEmpty() ? receiveBuffer() : spare.pop();
+        return buf;
+    }
+
+    /**
+     * Takes back the lent buffers whose messages were got (or failed): all of them, not only the
+     * oldest, so that a connection whose server gets nothing holds no more than its own.
+     */
+    private void takeBack() {
+        if (lent.isEmpty()) {
+            return;
+        }
+        for (var it = lent.iterator(); it.hasNext();) {
+            Lent l = it.next();
+            if (l.conn().consumed() >= l.end()) {
+                it.remove();
+                if (spare.size() < SPARE_MAX) {
+                    spare.push(l.buf());
+                }
+            }
+        }
+    }
+
     private void serve() {
-        ByteBuffer buf = ByteBuffer.allocate(NodeBatchLayout.MAX_REQUEST).order(ByteOrder.nativeOrder());
         MsgInfo info = new MsgInfo();
         while (kernel.isAlive()) {
+            takeBack();
+            ByteBuffer buf = recv;
             buf.clear();
             long rcvid;
             long due = holding.isEmpty() ? 0 : expireWaits();
@@ -362,9 +417,8 @@ final class NodeGateway {
                     + out.window() + " messages without an outcome told");
         }
         p.nextSeq = seq + b.count();
-        // The messages stay here until got: a copy of their own, not the reused receive buffer.
-        ByteBuffer data = ByteBuffer.wrap(new byte[len]);
-        data.put(0, buf, 0, len);
+        // The messages stay here until got: a copy of their own, or the receive buffer itself.
+        ByteBuffer data = keep(buf, len);
         int in;
         Errno notIn = Errno.EAGAIN;
         try {
@@ -376,6 +430,9 @@ final class NodeGateway {
         }
         for (int i = in; i < b.count(); i++) {
             out.outcome(seq + i, notIn.code());
+        }
+        if (data == buf) {
+            lent.add(new Lent(p.conn, p.conn.tail(), buf));
         }
         try {
             p.conn.flush(AsyncMessaging.FLUSH_NONBLOCK);

@@ -93,11 +93,27 @@ public final class AsyncNodeChild {
         });
     }
 
+    /** Messages of the channel for long messages ({@link #BIG} bytes of buffer): a number, then that number's low byte over and over. */
+    static final int BIG = 8192;
+
     private static void numbers(Kernel k, AsyncMessaging am, int slowMs) throws InterruptedException {
         int chid = am.channelCreate(0, 0666, 64, 4096, null, null);
         int ownerOnly = am.channelCreate(0, 0600, 64, 16, null, null);
+        int big = am.channelCreate(0, 0666, BIG, 1024, null, null);
         commands(() -> am.channelDestroy(chid));
-        say("READY " + k.pid() + " " + chid + " " + ownerOnly);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                serve(am, big, 0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        say("READY " + k.pid() + " " + chid + " " + ownerOnly + " " + big);
+        serve(am, chid, slowMs);
+    }
+
+    /** One line per sending connection of each get: "GOT pid coid n1,n2,..." ("bad" before a long message's number whose bytes are wrong). */
+    private static void serve(AsyncMessaging am, int chid, int slowMs) throws InterruptedException {
         for (;;) {
             AsyncMsgHeader first;
             try {
@@ -118,7 +134,7 @@ public final class AsyncNodeChild {
                     from = f;
                 }
                 ByteBuffer m = h.iov()[0];
-                nums.add(m.remaining() == 8 ? Long.toString(m.getLong(0)) : "len" + m.remaining());
+                nums.add(m.remaining() == 8 ? Long.toString(m.getLong(0)) : longMessage(m));
                 all.add(h);
             }
             say("GOT " + from + " " + nums);
@@ -129,6 +145,19 @@ public final class AsyncNodeChild {
                 Thread.sleep(slowMs);
             }
         }
+    }
+
+    private static String longMessage(ByteBuffer m) {
+        if (m.remaining() < 8) {
+            return "len" + m.remaining();
+        }
+        long n = m.getLong(m.position());
+        for (int i = m.position() + 8; i < m.limit(); i++) {
+            if (m.get(i) != (byte) n) {
+                return "bad" + n;
+            }
+        }
+        return Long.toString(n);
     }
 
     private static void technote(Kernel k, AsyncMessaging am) {
