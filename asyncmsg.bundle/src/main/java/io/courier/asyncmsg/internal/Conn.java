@@ -122,7 +122,7 @@ final class Conn extends ConnFields.PadAfter {
     private final int capacity;
     /**
      * Slots beyond {@code capacity}: to another JVM, its window ({@link NodeBatchLayout#window}),
-     * the messages taken there whose outcomes are not told yet, which keep their slots (callback,
+     * the messages sent there whose outcomes are not told yet, which keep their slots (callback,
      * handle, buffer) until then; 0 for a local connection.
      */
     private final int inFlight;
