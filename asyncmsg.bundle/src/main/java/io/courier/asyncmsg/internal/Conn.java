@@ -666,7 +666,10 @@ final class Conn extends ConnFields.PadAfter {
             if (ch == null) {
                 return; // stored: binding to the next receiver signals again
             }
-            if (!QUEUED_IN.compareAndSet(this, null, ch)) {
+            // Read before the compare-and-set: a connection already queued (as it mostly is while
+            // its sender runs ahead) costs a shared read, not the line taken from the getter.
+            // Volatile either way: Dekker with dequeued(), which hands the token back, then looks.
+            if (QUEUED_IN.getVolatile(this) != null || !QUEUED_IN.compareAndSet(this, null, ch)) {
                 return;
             }
             if (ch.offer(this)) {
