@@ -286,6 +286,34 @@ final class ChildRuntime implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Types the async example client's {@code asyncstat} until at least {@code atLeast} of its
+     * messages were delivered, none failed; fails with the runtime's output past {@code limit},
+     * or at once if a message failed. Returns the last {@code asyncstat} line.
+     */
+    String awaitAsyncDelivered(long atLeast, Duration limit, String where) throws IOException, InterruptedException {
+        Pattern stat = Pattern.compile("asyncstat: put (\\d+) delivered (\\d+) failed \\{\\} pending (\\d+).*");
+        long end = System.nanoTime() + limit.toNanos();
+        while (true) {
+            int mark = output().size();
+            type("asyncstat");
+            String line = bare(awaitFrom(mark, "asyncstat answers", Duration.ofSeconds(10),
+                    l -> bare(l).startsWith("asyncstat:")));
+            java.util.regex.Matcher m = stat.matcher(line);
+            if (m.matches() && Long.parseLong(m.group(2)) >= atLeast) {
+                return line;
+            }
+            if (line.contains("failed {") && !line.contains("failed {}")) {
+                throw new AssertionError("messages failed " + where + ": " + line + "\n" + String.join("\n", output()));
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not " + atLeast + " delivered " + where + " within " + limit + ": " + line
+                        + "\n" + String.join("\n", output()));
+            }
+            Thread.sleep(300);
+        }
+    }
+
     /** A line without the Gogo prompts that the shell prints before its output. */
     static String bare(String line) {
         return line.replace("courier$ ", "").trim();

@@ -101,29 +101,7 @@ public class RuntimesAcrossNodesTest {
             b.start();
             awaitNodes(a, "beta is up to alpha", "beta", "up");
             a.awaitActive("io.courier.example-async-client", ChildRuntime.START_LIMIT);
-            java.util.regex.Pattern stat = java.util.regex.Pattern.compile(
-                    "asyncstat: put (\\d+) delivered (\\d+) failed \\{\\} pending (\\d+).*");
-            long end = System.nanoTime() + ChildRuntime.START_LIMIT.toNanos();
-            String last = "none";
-            while (true) {
-                int mark = a.output().size();
-                a.type("asyncstat");
-                String line = ChildRuntime.bare(a.awaitFrom(mark, "asyncstat answers", LIMIT,
-                        l -> ChildRuntime.bare(l).startsWith("asyncstat:")));
-                last = line;
-                java.util.regex.Matcher m = stat.matcher(line);
-                if (m.matches() && Long.parseLong(m.group(2)) >= 20) {
-                    break;
-                }
-                if (line.contains("failed {") && !line.contains("failed {}")) {
-                    throw new AssertionError("messages failed across nodes: " + line + "\n" + String.join("\n", a.output()));
-                }
-                if (System.nanoTime() > end) {
-                    throw new AssertionError("not 20 delivered across nodes within " + ChildRuntime.START_LIMIT + ": "
-                            + last + "\n" + String.join("\n", a.output()));
-                }
-                Thread.sleep(300);
-            }
+            a.awaitAsyncDelivered(20, ChildRuntime.START_LIMIT, "across nodes");
         }
     }
 

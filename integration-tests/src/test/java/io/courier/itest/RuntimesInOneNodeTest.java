@@ -55,6 +55,57 @@ public class RuntimesInOneNodeTest {
     }
 
     /**
+     * The seed's asyncmsg pair (technote example 6) split across two runtimes of one node, as a
+     * user sets it up: the server's jars in one runtime's {@code deploy/}, the client's in the
+     * other's, the client in chid mode ({@code conf/*.cfg}, ConfigAdmin). It asks the server in the
+     * other JVM for its asynchronous chid by name, attaches to it, and its messages are delivered
+     * there, none failed. When the server's JVM is killed with SIGKILL, what the client puts then
+     * fails with an errno, and its runtime lives on.
+     */
+    @Test
+    public void shouldDeliverTheAsyncExampleClientsMessagesToItsServerInAnotherRuntime() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "nodes-");
+        String node = "it-async-" + ProcessHandle.current().pid();
+        try (ChildRuntime server = new ChildRuntime().node(node, root);
+                ChildRuntime client = new ChildRuntime().node(node, root)) {
+            client.configure("io.courier.examples.async.client.AsyncClientComponent",
+                    java.util.Map.of("mode", "chid", "period.ms", "50"));
+            server.start();
+            client.start();
+            server.mv("example-async-api");
+            server.mv("example-async-server");
+            server.awaitActive("io.courier.example-async-server", ChildRuntime.START_LIMIT);
+            client.mv("example-async-api");
+            client.mv("example-async-client");
+            client.awaitActive("io.courier.example-async-client", ChildRuntime.START_LIMIT);
+            client.awaitAsyncDelivered(20, ChildRuntime.START_LIMIT, "to the server in the other runtime");
+
+            server.process().destroyForcibly(); // SIGKILL
+            if (!server.process().waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the server's runtime did not end on SIGKILL");
+            }
+            long end = System.nanoTime() + ChildRuntime.START_LIMIT.toNanos();
+            while (true) {
+                int mark = client.output().size();
+                client.type("asyncstat");
+                String line = ChildRuntime.bare(client.awaitFrom(mark, "asyncstat answers", LIMIT,
+                        l -> ChildRuntime.bare(l).startsWith("asyncstat:")));
+                if (ERRNO.matcher(line).find()) {
+                    break; // messages put after the server's JVM died failed with its errno
+                }
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("no message failed after the server's JVM died: " + line);
+                }
+                Thread.sleep(300);
+            }
+            int mark = client.output().size();
+            client.type("echo still-here");
+            client.awaitFrom(mark, "the client's runtime lives on", LIMIT,
+                    line -> ChildRuntime.bare(line).equals("still-here"));
+        }
+    }
+
+    /**
      * The pathname space is the node's: the example resource manager deployed in one runtime is
      * listed, read and written by path from the other's shell ({@code ls}, {@code cat},
      * {@code write}), its messages crossing JVMs; when its JVM is killed the path is gone.
