@@ -8,11 +8,8 @@ import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.internal.MicrokernelImpl;
 import io.courier.node.NodeFolder;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,7 +101,7 @@ public class NodeAsyncMsgThroughputBenchmark {
                     "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                     NodeAsyncMsgThroughputBenchmark.class.getName(), root.toString(), "bench"));
             child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String[] ready = readyLine(child);
+            String[] ready = io.courier.benchmarks.node.Echo.awaitReady(child); // bounded (30 s); fails if the child ends
             pid = Integer.parseInt(ready[1]);
             chid = Integer.parseInt(ready[2]);
             mk = new MicrokernelImpl(IdleStrategy.BACKOFF, NodeFolder.open(root, "bench"));
@@ -158,16 +155,6 @@ public class NodeAsyncMsgThroughputBenchmark {
     /** The producer's connection: 64-byte messages, {@code slots} slots (4,096 here), count trigger {@code trigger}. */
     public static AsyncConnectionAttr attr(int trigger, int slots) {
         return AsyncConnectionAttr.builder().bufferSize(SIZE).maxNumBuffer(slots).triggerNumMsg(trigger).build();
-    }
-
-    private static String[] readyLine(Process p) throws IOException {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        for (String l; (l = r.readLine()) != null;) {
-            if (l.startsWith("READY ")) {
-                return l.split(" ");
-            }
-        }
-        throw new IllegalStateException("the consumer JVM ended before it was ready");
     }
 
     /**
