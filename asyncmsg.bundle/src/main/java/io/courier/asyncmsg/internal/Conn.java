@@ -246,11 +246,7 @@ final class Conn extends ConnFields.PadAfter {
      * @param msg a ByteBuffer (offset and length given) or a ByteBuffer[] (length is the total)
      */
     void put(Object msg, int offset, int length, long handle, AsyncCallback callback) {
-        if (length > maxLength) {
-            throw new KernelException(Errno.EMSGSIZE, "message of " + length + " bytes is longer than the "
-                    + (maxLength == attr.bufferSize() ? "buffer size " : "most a connection to another JVM carries, ")
-                    + maxLength + ", of coid " + coid);
-        }
+        checkLength(length);
         int outcome;
         if (single) {
             if (SENDER.getOpaque(this) != Thread.currentThread()) {
@@ -271,14 +267,28 @@ final class Conn extends ConnFields.PadAfter {
                 unlockPut();
             }
         }
+        afterPut(outcome);
+        if ((outcome & FULL) != 0) {
+            throw KernelException.refusal(Errno.EAGAIN, fullMessage);
+        }
+    }
+
+    /** EMSGSIZE for a message longer than a put takes. */
+    private void checkLength(int length) {
+        if (length > maxLength) {
+            throw new KernelException(Errno.EMSGSIZE, "message of " + length + " bytes is longer than the "
+                    + (maxLength == attr.bufferSize() ? "buffer size " : "most a connection to another JVM carries, ")
+                    + maxLength + ", of coid " + coid);
+        }
+    }
+
+    /** After the put lock: what a put's {@code outcome} asks for (DELIVER: the receiver is told; ARMED: the timer). */
+    private void afterPut(int outcome) {
         if ((outcome & DELIVER) != 0) {
             signal();
         }
         if ((outcome & ARMED) != 0) {
             sys.delivery.wakeBy(armedByPut);
-        }
-        if ((outcome & FULL) != 0) {
-            throw KernelException.refusal(Errno.EAGAIN, fullMessage);
         }
     }
 
@@ -291,10 +301,7 @@ final class Conn extends ConnFields.PadAfter {
      */
     int putAll(ByteBuffer msg, int[] offsets, int[] lengths, int n, long firstHandle) {
         for (int i = 0; i < n; i++) {
-            if (lengths[i] > maxLength) {
-                throw new KernelException(Errno.EMSGSIZE, "message of " + lengths[i] + " bytes is longer than the buffer size "
-                        + maxLength + ", of coid " + coid);
-            }
+            checkLength(lengths[i]);
         }
         int outcome;
         int put;
@@ -320,12 +327,7 @@ final class Conn extends ConnFields.PadAfter {
         } finally {
             unlockPut();
         }
-        if ((outcome & DELIVER) != 0) {
-            signal();
-        }
-        if ((outcome & ARMED) != 0) {
-            sys.delivery.wakeBy(armedByPut);
-        }
+        afterPut(outcome);
         return put;
     }
 

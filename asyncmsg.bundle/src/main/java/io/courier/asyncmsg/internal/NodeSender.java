@@ -295,8 +295,7 @@ final class NodeSender {
         } catch (KernelException e) {
             // The process is dying: the loop finds out.
         }
-        int max = Math.min(Math.min(conn.attr.maxNumBuffer(), NodeBatchLayout.MAX_COUNT),
-                NodeGateway.batchLimit(conn.attr.maxNumBuffer()));
+        int max = NodeGateway.batchLimit(conn.attr.maxNumBuffer());
         int window = NodeBatchLayout.window(conn.attr.maxNumBuffer());
         Object[] msgs = new Object[max];
         long[] spans = new long[max];
@@ -401,37 +400,38 @@ final class NodeSender {
             }
             at += len;
         }
-        packed.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, thenWait ? NodeBatchLayout.BATCH_WAIT : NodeBatchLayout.BATCH)
-                .putInt(NodeBatchLayout.TOKEN, token).putInt(NodeBatchLayout.COUNT, n).putLong(NodeBatchLayout.SEQ, first)
-                .putInt(NodeBatchLayout.BYTES, at - NodeBatchLayout.HEADER - 4 * n).putInt(NodeBatchLayout.RESERVED, 0);
         packed.limit(at);
         // Their bytes are in the request: their room here is the sender's again while it travels
         // (their slots keep buffer, handle and callback until the outcomes are told, or a resend).
         conn.sent(first + n);
-        reply.clear();
-        int status;
-        try {
-            status = kernel.msgSend(kcoid, packed, reply);
-        } catch (KernelException e) {
-            return failed(e);
-        }
-        return told(reply, status, n, first + n, outcome);
+        return request(packed, thenWait ? NodeBatchLayout.BATCH_WAIT : NodeBatchLayout.BATCH, first, n,
+                at - NodeBatchLayout.HEADER - 4 * n, reply, first + n, outcome);
     }
 
     /** Sends a WAIT for the outcomes of the messages from {@code first} (up to {@code end}, sent) and applies them. */
     private int await(ByteBuffer header, ByteBuffer reply, long first, long end, int[] outcome) {
         header.clear();
-        header.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, NodeBatchLayout.WAIT)
-                .putInt(NodeBatchLayout.TOKEN, token).putInt(NodeBatchLayout.COUNT, 0).putLong(NodeBatchLayout.SEQ, first)
-                .putInt(NodeBatchLayout.BYTES, 0).putInt(NodeBatchLayout.RESERVED, 0);
+        return request(header, NodeBatchLayout.WAIT, first, 0, 0, reply, end, outcome);
+    }
+
+    /**
+     * Writes the header of request {@code op} into {@code req} (its messages, if any, after it up
+     * to its limit), sends it and applies the outcomes its reply tells, whose status must be
+     * {@code count}. Returns SENT, OVER or LINK_DOWN.
+     */
+    private int request(ByteBuffer req, int op, long first, int count, int bytes, ByteBuffer reply, long end,
+            int[] outcome) {
+        req.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, op).putInt(NodeBatchLayout.TOKEN, token)
+                .putInt(NodeBatchLayout.COUNT, count).putLong(NodeBatchLayout.SEQ, first)
+                .putInt(NodeBatchLayout.BYTES, bytes).putInt(NodeBatchLayout.RESERVED, 0);
         reply.clear();
         int status;
         try {
-            status = kernel.msgSend(kcoid, header, reply);
+            status = kernel.msgSend(kcoid, req, reply);
         } catch (KernelException e) {
             return failed(e);
         }
-        return told(reply, status, 0, end, outcome);
+        return told(reply, status, count, end, outcome);
     }
 
     /** A request failed: the connection's end here (OVER), or the link to another node went (LINK_DOWN). */
