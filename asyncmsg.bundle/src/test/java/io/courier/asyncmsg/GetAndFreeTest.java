@@ -64,6 +64,51 @@ class GetAndFreeTest extends AsyncTestSupport {
     }
 
     @Test
+    void a5EachGetsListEndsAtItsOwnLastMessageWhateverEarlierGetsLinkedAndFreedInWhatOrder() {
+        Proc p = process("p");
+        AsyncMessaging am = p.am();
+        int chid = am.channelCreate(ChannelFlags.ASYNC_NONBLOCK, 0666, 64, 8, null, null);
+        int coid = am.connectAttach(0, 0, chid, 0, 0, AsyncConnectionAttr.of(64, 16, 0));
+        // One buffer put again and again with new contents: each message is what it held at its put.
+        ByteBuffer reused = ByteBuffer.allocate(64);
+        for (int round = 0; round < 3; round++) {
+            int n = 6 - 2 * round;
+            for (int i = 0; i < n; i++) {
+                reused.clear();
+                reused.put(("r" + round + "m" + i + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII)).flip();
+                am.put(coid, reused, i, null);
+                // The consumer copies at get: it must see this put's bytes, not a later one's.
+                am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
+                AsyncMsgHeader one = am.get(chid);
+                assertEquals(1, count(one), "a get of one message ends after it, round " + round);
+                assertEquals("r" + round + "m" + i, text(one));
+                am.free(one);
+            }
+            for (int i = 0; i < n; i++) {
+                am.put(coid, cstring("r" + round + "b" + i), i, null);
+            }
+            am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
+            AsyncMsgHeader first = am.get(chid);
+            List<String> got = new ArrayList<>();
+            List<AsyncMsgHeader> held = new ArrayList<>();
+            for (AsyncMsgHeader h = first; h != null; h = h.next()) {
+                got.add(text(h));
+                held.add(h);
+            }
+            List<String> want = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                want.add("r" + round + "b" + i);
+            }
+            assertEquals(want, got, "each get's list holds its messages only, round " + round);
+            // Freed last to first: the next get takes the buffers in another order than this one.
+            for (int i = held.size() - 1; i >= 0; i--) {
+                am.free(held.get(i));
+            }
+        }
+        assertNull(am.get(chid));
+    }
+
+    @Test
     void a5HeldReceiveBuffersGiveEnobufsUntilOneIsFreed() {
         Proc p = process("p");
         AsyncMessaging am = p.am();

@@ -361,10 +361,13 @@ final class Conn extends ConnFields.PadAfter {
     /** Fills the slot of message {@code t}; by the lock holder or the single sender, before the tail store. */
     private void slot(long t, Object msg, int offset, int length, long handle, AsyncCallback callback) {
         int i = (int) t & mask;
-        msgs[i] = msg;
-        // The slot's other fields usually hold what the last lap left there (same offset and
-        // length, no handle, no callback): storing only a value that differs keeps those cache
-        // lines shared with the receiver instead of pulling them back to this core every lap.
+        // The slot usually holds what the last lap left there (a sender that reuses its buffer:
+        // the same buffer, offset and length, no handle, no callback): storing only a value that
+        // differs keeps those cache lines shared with the receiver instead of pulling them back
+        // to this core every lap, and skips the collector's write barrier of a reference store.
+        if (msgs[i] != msg) {
+            msgs[i] = msg;
+        }
         long span = ((long) offset << 32) | (length & 0xFFFF_FFFFL);
         if (spans[i] != span) {
             spans[i] = span;
