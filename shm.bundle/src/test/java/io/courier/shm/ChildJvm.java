@@ -65,6 +65,28 @@ final class ChildJvm {
         return out;
     }
 
+    /**
+     * {@code first-use-at-exit NAME}: the JVM begins to exit before shared memory is first used;
+     * a shutdown hook (as a bundle started while the runtime is told to exit) then boots a kernel,
+     * creates the object, closes the kernel and says how it went.
+     */
+    private static void firstUseAtExit(String name) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Microkernel mk = Microkernel.boot();
+                SharedMemory shm = SharedMemory.of(mk.process("late"));
+                int fd = shm.shmOpen(name, SharedMemory.O_RDWR | SharedMemory.O_CREAT, 0600);
+                shm.ftruncate(fd, 4096);
+                shm.close(fd);
+                mk.close();
+                System.out.println("USED " + name + " pid " + ProcessHandle.current().pid());
+            } catch (Throwable t) {
+                System.out.println("FIRST USE FAILED " + t);
+            }
+        }));
+        System.exit(0);
+    }
+
     /** The byte the echo child writes at {@code i} of the pattern. */
     static byte pattern(long i) {
         return (byte) (i * 31 + 7);
@@ -79,6 +101,10 @@ final class ChildJvm {
      */
     public static void main(String[] args) {
         ChildJvms.haltAfter(30_000);
+        if (args[0].equals("first-use-at-exit")) {
+            firstUseAtExit(args[1]);
+            return;
+        }
         Microkernel mk = Microkernel.boot();
         Kernel k = mk.process("child");
         SharedMemory shm = SharedMemory.of(k);

@@ -77,10 +77,17 @@ public final class ShmRegistry {
 
     static {
         // A JVM that ends without closing its kernels leaves no private folders behind.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                exiting = true;
+                PRIVATE_FOLDERS.forEach(ShmRegistry::deleteTree);
+            }, "courier-shm-cleanup"));
+        } catch (IllegalStateException alreadyExiting) {
+            // First used while the JVM exits (a runtime told to exit while its bundles start): no
+            // hook can be added any more. Closing the kernel removes the folder, and a later JVM
+            // removes the folders of JVMs that are gone.
             exiting = true;
-            PRIVATE_FOLDERS.forEach(ShmRegistry::deleteTree);
-        }, "courier-shm-cleanup"));
+        }
     }
 
     private final Microkernel microkernel;
