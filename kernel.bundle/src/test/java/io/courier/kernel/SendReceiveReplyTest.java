@@ -95,6 +95,44 @@ class SendReceiveReplyTest extends KernelTestSupport {
     }
 
     @Test
+    void k3BuffersOfAReturnedReceiveOrReplyAreLeftAloneAndAReusedOneTakesEachCallsBytes() throws Exception {
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(0);
+        int coid = client.connectAttach(0, server.pid(), chid, 0, 0);
+        ByteBuffer first = ByteBuffer.allocate(64);
+        ByteBuffer reused = ByteBuffer.allocate(64);
+        ByteBuffer replyBuf = ByteBuffer.allocate(64);
+        Future<Integer> one = async(() -> client.msgSend(coid, text("one"), ByteBuffer.allocate(8)));
+        long r1 = server.msgReceive(chid, first, null);
+        replyBuf.clear().put(text("r1"));
+        server.msgReply(r1, 1, replyBuf.flip());
+        assertEquals(1, await(one));
+        for (int i = 0; i < 3; i++) {
+            String m = "msg" + i;
+            ByteBuffer reply = ByteBuffer.allocate(8);
+            Future<Integer> sent = async(() -> client.msgSend(coid, text(m), reply));
+            // The server is not receiving: the client waits SEND-blocked, and the buffers of the
+            // earlier receive and reply (which the kernel may keep a reference to) stay as they were.
+            awaitAnyState(client.pid(), ThreadState.SEND);
+            server.msgSendPulse(server.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0), 1, 3, i);
+            assertEquals("one", text(first), "the first receive's buffer, after message " + i);
+            reused.clear();
+            long rcvid = server.msgReceive(chid, reused, null);
+            assertEquals(m, text(reused), "a reused buffer holds this receive's message");
+            replyBuf.clear().put(text("re" + i));
+            server.msgReply(rcvid, 10 + i, replyBuf.flip());
+            assertEquals(10 + i, await(sent));
+            assertEquals("re" + i, text(reply));
+            reused.clear();
+            server.msgReceive(chid, reused, null);
+            assertEquals(i, reused.duplicate().order(java.nio.ByteOrder.nativeOrder()).getLong(PulseLayout.VALUE),
+                    "the pulse after the message, into the same buffer");
+        }
+        assertEquals("one", text(first));
+    }
+
+    @Test
     void k3ReceiveFirstThenSend() throws Exception {
         Kernel server = mk.process("server");
         Kernel client = mk.process("client");

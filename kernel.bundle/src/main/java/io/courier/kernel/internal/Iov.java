@@ -15,6 +15,19 @@ final class Iov {
     /** No buffers: a message or reply without data. */
     static final ByteBuffer[] NONE = new ByteBuffer[0];
 
+    /**
+     * A thread's one-element IOV {@code one} holding {@code b}: stored only when it holds
+     * another buffer, and kept after the call (until the next one or the thread's end), as a
+     * send's are. A caller that reuses its buffer then makes no reference store per call (no
+     * collector write barrier), and no line another thread reads is written.
+     */
+    static ByteBuffer[] holding(ByteBuffer[] one, ByteBuffer b) {
+        if (one[0] != b) {
+            one[0] = b;
+        }
+        return one;
+    }
+
     private Iov() {
     }
 

@@ -37,13 +37,7 @@ final class MsgReceive {
         if (rmsg.isReadOnly()) {
             throw new KernelException(Errno.EFAULT, "receive buffer is read-only");
         }
-        ByteBuffer[] one = t.oneRecv();
-        one[0] = rmsg;
-        try {
-            return receive(p, t, chid, one, info, false, timeout);
-        } finally {
-            one[0] = null;
-        }
+        return receive(p, t, chid, Iov.holding(t.oneRecv(), rmsg), info, false, timeout);
     }
 
     static long msgReceivev(Proc p, int chid, ByteBuffer[] riov, MsgInfo info, Duration timeout) {

@@ -25,13 +25,7 @@ final class MsgReply {
             reply(p, rcvid, status, Iov.NONE);
             return;
         }
-        ByteBuffer[] one = t.oneOp();
-        one[0] = msg;
-        try {
-            reply(p, rcvid, status, one);
-        } finally {
-            one[0] = null;
-        }
+        reply(p, rcvid, status, Iov.holding(t.oneOp(), msg));
     }
 
     static void msgReplyv(Proc p, long rcvid, int status, ByteBuffer[] iov) {
@@ -81,13 +75,7 @@ final class MsgReply {
         if (buf == null) {
             throw new KernelException(Errno.EFAULT, "buffer is null");
         }
-        ByteBuffer[] one = t.oneOp();
-        one[0] = buf;
-        try {
-            return call.call(one);
-        } finally {
-            one[0] = null;
-        }
+        return call.call(Iov.holding(t.oneOp(), buf));
     }
 
     static int msgReadv(Proc p, long rcvid, ByteBuffer[] iov, int offset) {

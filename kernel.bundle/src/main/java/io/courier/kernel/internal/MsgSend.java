@@ -33,19 +33,10 @@ final class MsgSend {
         if (rmsg != null && rmsg.isReadOnly()) {
             throw new KernelException(Errno.EFAULT, "reply buffer is read-only");
         }
-        // Stored only when they change, and kept after the call (until the next one or the
-        // thread's end): the server then reads lines the client has not written since.
-        if (t.oneSend[0] != smsg) {
-            t.oneSend[0] = smsg;
-        }
-        ByteBuffer[] riov = Iov.NONE;
-        if (rmsg != null) {
-            if (t.oneReply[0] != rmsg) {
-                t.oneReply[0] = rmsg;
-            }
-            riov = t.oneReply;
-        }
-        return send(p, t, coid, t.oneSend, riov, timeout);
+        // Stored only when they change, and kept after the call: the server then reads lines
+        // the client has not written since.
+        return send(p, t, coid, Iov.holding(t.oneSend, smsg), rmsg == null ? Iov.NONE : Iov.holding(t.oneReply, rmsg),
+                timeout);
     }
 
     static int msgSendv(Proc p, int coid, ByteBuffer[] siov, ByteBuffer[] riov, Duration timeout) {
