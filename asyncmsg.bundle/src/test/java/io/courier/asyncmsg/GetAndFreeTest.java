@@ -75,7 +75,7 @@ class GetAndFreeTest extends AsyncTestSupport {
             int n = 6 - 2 * round;
             for (int i = 0; i < n; i++) {
                 reused.clear();
-                reused.put(("r" + round + "m" + i + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII)).flip();
+                reused.put(cstring("r" + round + "m" + i)).flip();
                 am.put(coid, reused, i, null);
                 // The consumer copies at get: it must see this put's bytes, not a later one's.
                 am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +109,7 @@ class SendReceiveReplyTest extends KernelTestSupport {
         replyBuf.clear().put(text("r1"));
         server.msgReply(r1, 1, replyBuf.flip());
         assertEquals(1, await(one));
+        int self = server.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
         for (int i = 0; i < 3; i++) {
             String m = "msg" + i;
             ByteBuffer reply = ByteBuffer.allocate(8);
@@ -115,7 +117,7 @@ class SendReceiveReplyTest extends KernelTestSupport {
             // The server is not receiving: the client waits SEND-blocked, and the buffers of the
             // earlier receive and reply (which the kernel may keep a reference to) stay as they were.
             awaitAnyState(client.pid(), ThreadState.SEND);
-            server.msgSendPulse(server.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0), 1, 3, i);
+            server.msgSendPulse(self, 1, 3, i);
             assertEquals("one", text(first), "the first receive's buffer, after message " + i);
             reused.clear();
             long rcvid = server.msgReceive(chid, reused, null);
@@ -126,7 +128,7 @@ class SendReceiveReplyTest extends KernelTestSupport {
             assertEquals("re" + i, text(reply));
             reused.clear();
             server.msgReceive(chid, reused, null);
-            assertEquals(i, reused.duplicate().order(java.nio.ByteOrder.nativeOrder()).getLong(PulseLayout.VALUE),
+            assertEquals(i, reused.duplicate().order(ByteOrder.nativeOrder()).getLong(PulseLayout.VALUE),
                     "the pulse after the message, into the same buffer");
         }
         assertEquals("one", text(first));

@@ -2,6 +2,12 @@ package io.courier.shm;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.courier.shm.internal.ShmRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,18 +27,13 @@ class ExitCleanupTest {
     @Test
     void s3SharedMemoryFirstUsedWhileTheJvmExitsWorksAndLeavesNoFolder() throws Exception {
         String out = ChildJvm.finish(ChildJvm.startPrivate("first-use-at-exit", "/late"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("USED /late pid (\\d+)").matcher(out);
+        Matcher m = Pattern.compile("USED /late pid (\\d+)").matcher(out);
         assertTrue(m.find(), "child output:\n" + out);
         String prefix = "courier-" + m.group(1) + "-";
-        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(tmpfs())) {
+        Path parent = ShmRegistry.privateFolderParent();
+        try (Stream<Path> s = Files.list(parent)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(prefix)),
-                    "the child's private folder " + prefix + "* is left in " + tmpfs());
+                    "the child's private folder " + prefix + "* is left in " + parent);
         }
-    }
-
-    private static java.nio.file.Path tmpfs() {
-        java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
-        return java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm
-                : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
     }
 }

@@ -141,14 +141,20 @@ public final class ShmRegistry {
     /** The settings each kernel's registry is (re)started with, when {@link #configure} gave some. */
     private static final ConcurrentHashMap<Microkernel, Settings> CONFIGURED = new ConcurrentHashMap<>();
 
+    /**
+     * Where each JVM's private folder ({@code courier-<OS pid>-*}) is made: {@code /dev/shm}, or
+     * the temporary folder where there is no writable {@code /dev/shm}.
+     */
+    public static Path privateFolderParent() {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
     private ShmRegistry(Kernel manager, Settings settings) throws IOException {
         this.manager = manager;
         this.microkernel = manager.microkernel();
         this.managerChid = manager.channelCreate(0);
-        Path tmpfs = Path.of("/dev/shm");
-        if (!Files.isDirectory(tmpfs) || !Files.isWritable(tmpfs)) {
-            tmpfs = Path.of(System.getProperty("java.io.tmpdir"));
-        }
+        Path tmpfs = privateFolderParent();
         removeFoldersOfDeadJvms(tmpfs);
         this.tmpfs = tmpfs;
         base = Files.createTempDirectory(tmpfs, "courier-" + Owners.OS_PID + "-");
