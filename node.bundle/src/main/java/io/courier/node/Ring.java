@@ -22,6 +22,16 @@ import org.osgi.annotation.versioning.ProviderType;
  * position, length and type afterwards. What does not fit the protocol raises a
  * {@link CorruptRingException} naming the peer, never an out-of-bounds access or an endless wait.
  * A record still being written by a producer is invisible (its length is 0), not an error.
+ *
+ * <p>Threads of the consumer's JVM that wait for what the ring brings (a client for its reply, a
+ * server for its next message) may take the records themselves while they spin, so that no
+ * wake-up of the consumer lies between the producer and them: each {@link #watch}es the ring,
+ * {@link #tryPoll}s it, and {@link #unwatch}es it before it sleeps. While any watches, the doorbell
+ * says so, producers do not wake the consumer, and the consumer sleeps on; the last watcher to
+ * leave rings the doorbell down again and wakes the consumer for any record it left. One thread
+ * at a time takes records (the consumer's calls and {@code tryPoll} share poll rights); a call
+ * that finds them taken returns at once as if the ring were empty, and the holder takes the
+ * records.
  */
 @ProviderType
 public interface Ring extends Link {
@@ -73,6 +83,30 @@ public interface Ring extends Link {
      */
     @Override
     int poll(RecordHandler handler, int limit);
+
+    /**
+     * A thread of the consumer's JVM starts watching the ring: until it {@link #unwatch}es, a
+     * producer does not wake the consumer, and the watcher takes what comes with {@link
+     * #tryPoll}. Any number of threads may watch at once; each watch is paired with one unwatch.
+     */
+    void watch();
+
+    /**
+     * A watcher's poll: takes up to {@code limit} records as {@link #poll} does, when a record
+     * may be there and no other thread is taking records now; returns how many (0 otherwise, at
+     * once).
+     *
+     * @throws CorruptRingException what came in breaks the protocol (the peer is to be cut off)
+     */
+    int tryPoll(RecordHandler handler, int limit);
+
+    /**
+     * Ends one {@link #watch}. The last watcher to leave rings the doorbell down and wakes the
+     * consumer when a record is there, so nothing published while the ring was watched waits.
+     *
+     * @throws IllegalStateException no watch is open
+     */
+    void unwatch();
 
     /**
      * Takes one record and copies its payload into {@code dsts} from their positions, moving them

@@ -131,6 +131,11 @@ final class Channel {
     NodePeers.Remote remote;
     /** The thread that last received a message here (deadlock detection, priority boosts). */
     volatile KThread lastServer;
+    /**
+     * Set once a client in another JVM of the node sent here: from then on a receiver waiting
+     * here watches the rings from the other JVMs while it spins ({@link NodePeers#watchBegin}).
+     */
+    volatile boolean nodeClients;
 
     Channel(int chid, Proc owner, int flags) {
         this.chid = chid;

@@ -277,8 +277,21 @@ final class MsgReceive {
         int parkRound = idle.parkRound();
         int round = 0;
         boolean sleeper = false;
+        // A channel with clients in other JVMs of the node: while spinning and yielding, this
+        // receiver takes what their rings bring itself, so their next message reaches it with
+        // no consumer woken between; it stops watching before it parks.
+        NodePeers.Peer[] watched = null;
+        if (ch.nodeClients && parkRound > 0) {
+            NodeLink node = p.mk.node;
+            NodePeers peers = node == null ? null : node.peers;
+            watched = peers == null ? null : peers.watchBegin();
+        }
         try {
             for (;;) {
+                if (watched != null && round >= parkRound) {
+                    NodePeers.watchEnd(watched);
+                    watched = null;
+                }
                 t.announceParkFrom(round, parkRound);
                 if (round >= parkRound && !sleeper) {
                     // From here on pulse senders wake this receiver; before, it watches the ring.
@@ -315,6 +328,12 @@ final class MsgReceive {
                     }
                     break;
                 }
+                if (watched != null) {
+                    NodePeers.watchRound(watched);
+                    if (t.recvPhase() == KThread.RECV_DONE) {
+                        continue;
+                    }
+                }
                 round = Blocking.idle(t, idle, round, deadline);
             }
             t.recvPhase(KThread.RECV_IDLE);
@@ -329,6 +348,9 @@ final class MsgReceive {
             // Woken by a pulse sender: receive again.
             return AGAIN;
         } finally {
+            if (watched != null) {
+                NodePeers.watchEnd(watched);
+            }
             if (sleeper) {
                 ch.removeSleeper();
             }

@@ -118,6 +118,8 @@ final class NodePeers implements AutoCloseable {
     private final MicrokernelImpl mk;
     private final NodeLink node;
     private final Peer[] peers = new Peer[64];
+    /** The peers of {@link #peers} that are not null, for the threads that watch their rings: replaced under {@link #lock}. */
+    private volatile Peer[] watchable = new Peer[0];
     /** Per slot, 1 + the generation of a member cut off for breaking the protocol (0: none): never trusted again. */
     private final long[] cut = new long[64];
     private final ReentrantLock lock = new ReentrantLock();
@@ -464,6 +466,7 @@ final class NodePeers implements AutoCloseable {
             }
             p = new Peer(m);
             peers[m.slot()] = p;
+            refreshWatchable();
             return p;
         } finally {
             lock.unlock();
@@ -480,10 +483,56 @@ final class NodePeers implements AutoCloseable {
                 return;
             }
             peers[m.slot()] = null;
+            refreshWatchable();
         } finally {
             lock.unlock();
         }
         p.close("member " + m.slot() + " (OS pid " + m.pid() + ") is gone");
+    }
+
+    /** Under {@link #lock}: {@link #watchable} made again from {@link #peers}. */
+    private void refreshWatchable() {
+        watchable = java.util.Arrays.stream(peers).filter(java.util.Objects::nonNull).toArray(Peer[]::new);
+    }
+
+    // ------------------------------------------------------------------ threads that watch the rings
+
+    /**
+     * A server thread starts waiting in {@code msgReceive} on a channel that has clients in other
+     * JVMs of the node: it watches the rings from every other member (the consumers there sleep
+     * on) and returns them, to be polled in each spin or yield round of its wait ({@link
+     * #watchRound}) and left before it parks ({@link #watchEnd}). So the next message of a client
+     * that talks with it reaches it with no thread woken between them.
+     */
+    Peer[] watchBegin() {
+        Peer[] w = watchable;
+        for (Peer p : w) {
+            p.watchIn();
+        }
+        return w;
+    }
+
+    /** How many records the threads waiting on this kernel took from the other members' rings themselves. */
+    long watchedRecords() {
+        long n = 0;
+        for (Peer p : watchable) {
+            n += p.watchedRecords.sum();
+        }
+        return n;
+    }
+
+    /** One round of a watching wait: each watched ring's records taken, if any came and no other thread takes them. */
+    static void watchRound(Peer[] watched) {
+        for (Peer p : watched) {
+            p.pollIn();
+        }
+    }
+
+    /** The wait that {@link #watchBegin} began stops watching. */
+    static void watchEnd(Peer[] watched) {
+        for (Peer p : watched) {
+            p.unwatchIn();
+        }
     }
 
     private void cutOff(Peer p, String why) {
@@ -498,6 +547,7 @@ final class NodePeers implements AutoCloseable {
             cut[p.member.slot()] = 1L + p.member.generation();
             if (peers[p.member.slot()] == p) {
                 peers[p.member.slot()] = null;
+                refreshWatchable();
             }
         } finally {
             lock.unlock();
@@ -513,6 +563,7 @@ final class NodePeers implements AutoCloseable {
             closed = true;
             all = peers.clone();
             java.util.Arrays.fill(peers, null);
+            refreshWatchable();
         } finally {
             lock.unlock();
         }
@@ -883,6 +934,8 @@ final class NodePeers implements AutoCloseable {
         final Link out;
         /** Where the peer's come in (for a node's rings, a second ring; over the network, {@link #out} itself). */
         final Link in;
+        /** {@link #in} when waiting threads may watch it (a member's ring), else null. */
+        private final Ring watchableIn;
         final String outName;
         final String inName;
         final Thread consumer;
@@ -891,6 +944,10 @@ final class NodePeers implements AutoCloseable {
         /** The stand-in process the last request came from: no boxed pid per request while one client talks. */
         private volatile RemoteProc lastRemoteProc;
         private volatile boolean closed;
+        /** How many records waiting threads took themselves ({@link #pollIn}; for tests and figures). */
+        final java.util.concurrent.atomic.LongAdder watchedRecords = new java.util.concurrent.atomic.LongAdder();
+        /** Set by the first thread that cuts this peer off for what it sent: one log line, one cut. */
+        private final java.util.concurrent.atomic.AtomicBoolean cutting = new java.util.concurrent.atomic.AtomicBoolean();
         /** Remote channels by pid and chid. */
         private final ConcurrentHashMap<Long, Channel> stubs = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<Integer, Proc> stubProcs = new ConcurrentHashMap<>();
@@ -931,6 +988,7 @@ final class NodePeers implements AutoCloseable {
                 out.close();
                 throw e;
             }
+            this.watchableIn = (Ring) in;
             this.consumer = Thread.ofPlatform().daemon().name("courier-node-" + m.slot() + "-in").unstarted(this::consume);
             this.consumer.start();
         }
@@ -944,6 +1002,7 @@ final class NodePeers implements AutoCloseable {
             this.in = link;
             this.outName = "link to " + nodeName;
             this.inName = "link from " + nodeName;
+            this.watchableIn = null;
             this.consumer = Thread.ofPlatform().daemon().name("courier-net-" + nodeName + "-in").unstarted(this::consume);
             this.consumer.start();
         }
@@ -1123,9 +1182,17 @@ final class NodePeers implements AutoCloseable {
             ByteBuffer[] srcs = new ByteBuffer[1 + siov.length];
             srcs[0] = header;
             System.arraycopy(siov, 0, srcs, 1, siov.length);
+            // Watched from before the request goes (the reply may come at once), by a wait that spins or yields.
+            boolean watch = mk.idle.parkRound() > 0;
+            if (watch) {
+                watchIn();
+            }
             try {
                 offer(REQUEST, srcs, deadline);
             } catch (KernelException e) {
+                if (watch) {
+                    unwatchIn();
+                }
                 t.callPeer = null;
                 t.sendPhase(KThread.IDLE);
                 MsgSend.clearSend(t);
@@ -1134,10 +1201,10 @@ final class NodePeers implements AutoCloseable {
             if (op == OP_SEND) {
                 t.show(ThreadState.REPLY, pid);
             }
-            return await(client, t, gen, deadline);
+            return await(client, t, gen, deadline, watch);
         }
 
-        private int await(Proc client, KThread t, int gen, long deadline) {
+        private int await(Proc client, KThread t, int gen, long deadline, boolean watching) {
             boolean asked = false;
             boolean interruptSeen = false;
             IdleStrategy idle = mk.idle;
@@ -1147,6 +1214,8 @@ final class NodePeers implements AutoCloseable {
             // A virtual thread's yield remounts it on a carrier: past the budget it parks.
             long yieldBudget = Thread.currentThread().isVirtual() ? REPLY_YIELD_NANOS : Long.MAX_VALUE;
             int round = 0;
+            // While it spins and yields, the client takes what comes in itself (its reply with no
+            // wake-up of the consumer between); it stops watching before it parks.
             try {
                 for (;;) {
                     if (round > yieldRound && round < parkRound && System.nanoTime() - yieldSince > yieldBudget) {
@@ -1154,6 +1223,10 @@ final class NodePeers implements AutoCloseable {
                         // taken there); the wait parks rather than take the CPU from the threads
                         // that make the reply (a virtual thread's yield costs its carrier a remount).
                         round = parkRound;
+                    }
+                    if (watching && round >= parkRound) {
+                        watching = false;
+                        unwatchIn();
                     }
                     t.announceParkFrom(round, parkRound);
                     if (t.doneGen == gen) {
@@ -1189,9 +1262,18 @@ final class NodePeers implements AutoCloseable {
                     if (round == yieldRound) {
                         yieldSince = System.nanoTime();
                     }
+                    if (watching) {
+                        pollIn();
+                        if (t.doneGen == gen) {
+                            continue;
+                        }
+                    }
                     round = Blocking.idle(t, idle, round, asked ? Blocking.NO_DEADLINE : deadline);
                 }
             } finally {
+                if (watching) {
+                    unwatchIn();
+                }
                 t.endWait();
                 t.callPeer = null;
             }
@@ -1247,6 +1329,72 @@ final class NodePeers implements AutoCloseable {
             }
         }
 
+        // -------------------------------------------------------------- waiting threads that watch the ring
+
+        /** A waiting thread starts watching the inbound ring (no-op for another node's link). */
+        void watchIn() {
+            Ring r = watchableIn;
+            if (r != null) {
+                try {
+                    r.watch();
+                } catch (IllegalStateException e) {
+                    // Closed: the wait sees the peer gone.
+                }
+            }
+        }
+
+        /**
+         * A watching thread takes what came in, as the consumer would. What breaks the protocol
+         * cuts the peer off as the consumer does, from a thread of its own (the waiting thread
+         * may be a server inside its receive).
+         */
+        void pollIn() {
+            Ring r = watchableIn;
+            if (r == null || closed) {
+                return;
+            }
+            try {
+                int n = r.tryPoll(onRecord, 64);
+                if (n > 0) {
+                    watchedRecords.add(n);
+                }
+            } catch (CorruptRingException e) {
+                cutOffLater(e.getMessage(), null);
+            } catch (IllegalStateException e) {
+                // Closed under the watcher: the member went, and its close is under way.
+            } catch (RuntimeException e) {
+                cutOffLater("a watching thread's handling failed: " + e, e);
+            }
+        }
+
+        /** The waiting thread stops watching. */
+        void unwatchIn() {
+            Ring r = watchableIn;
+            if (r != null) {
+                try {
+                    r.unwatch();
+                } catch (IllegalStateException e) {
+                    // Closed meanwhile.
+                }
+            }
+        }
+
+        private void cutOffLater(String why, Throwable cause) {
+            if (closed || !cutting.compareAndSet(false, true)) {
+                return;
+            }
+            if (cause == null) {
+                LOG.error("node peer {}: {}; cut off", label, why);
+            } else {
+                LOG.error("node peer {}: {}; cut off", label, why, cause);
+            }
+            Thread.ofVirtual().name("courier-node-" + label + "-cut").start(() -> {
+                if (!closed) {
+                    cutOff(this, why);
+                }
+            });
+        }
+
         // -------------------------------------------------------------- the consumer
 
         private void consume() {
@@ -1260,8 +1408,8 @@ final class NodePeers implements AutoCloseable {
             } catch (InterruptedException e) {
                 // Closing.
             } catch (CorruptRingException e) {
-                LOG.error("node peer {}: {}; cut off", label, e.getMessage());
-                if (!closed) {
+                if (!closed && cutting.compareAndSet(false, true)) {
+                    LOG.error("node peer {}: {}; cut off", label, e.getMessage());
                     cutOff(this, e.getMessage());
                 }
             } catch (IllegalStateException e) {
@@ -1603,6 +1751,9 @@ final class NodePeers implements AutoCloseable {
             t.effPriority = priority;
             try {
                 Connection c = rp.connection(serverPid, chid);
+                if (member != null && !c.channel.nodeClients) {
+                    c.channel.nodeClients = true;
+                }
                 MsgSend.post(rp.proc, t, c, s.siov, s.riov);
             } catch (KernelException e) {
                 if (t.sendPhase() == KThread.IDLE) {

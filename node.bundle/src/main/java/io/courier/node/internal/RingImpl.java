@@ -11,6 +11,7 @@ import static io.courier.node.internal.RingLayout.RECORD_HEADER;
 import static io.courier.node.internal.RingLayout.SLEEPING;
 import static io.courier.node.internal.RingLayout.TAIL_OFFSET;
 import static io.courier.node.internal.RingLayout.TYPE_FIELD;
+import static io.courier.node.internal.RingLayout.WATCHED;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -21,6 +22,7 @@ import io.courier.node.RecordHandler;
 import io.courier.node.Ring;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 
@@ -38,10 +40,32 @@ import java.nio.ByteBuffer;
  * record's length and type from shared memory and checks each before use. Producers compute
  * every write position modulo the capacity (so they cannot write outside the data area) and
  * check the head they read. The capacity is read once, at open, and checked against the file.
+ *
+ * <p>Taking records: one thread at a time holds the ring's poll rights (a flag of this object, in
+ * this JVM only), the consumer for each of its calls, or a thread that watches the ring ({@link
+ * #watch}) for one {@link #tryPoll}. A thread that does not get them does not wait: whoever holds
+ * them takes what is there.
  */
 public final class RingImpl implements Ring {
     private static final VarHandle LONG = JAVA_LONG.varHandle();
     private static final VarHandle INT = JAVA_INT.varHandle();
+    /** {@link #rights}: 1 while a thread takes records. */
+    private static final VarHandle RIGHTS;
+    /** {@link #watchers}: how many threads of this JVM watch the ring. */
+    private static final VarHandle WATCHERS;
+    /** {@link #head}, read by watchers as a hint without the rights. */
+    private static final VarHandle HEAD;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            RIGHTS = l.findVarHandle(RingImpl.class, "rights", int.class);
+            WATCHERS = l.findVarHandle(RingImpl.class, "watchers", int.class);
+            HEAD = l.findVarHandle(RingImpl.class, "head", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /**
      * How long an idle consumer spins at most, then yields, before it sleeps on the doorbell
      * (system properties {@code courier.node.spinNanos} and {@code courier.node.yieldNanos}).
@@ -54,6 +78,8 @@ public final class RingImpl implements Ring {
     static final long MIN_SPIN_NANOS = 1_000;
     /** How often (a power of two) a wait spins in full whatever the adaptive spin says. */
     static final int PROBE_EVERY = 64;
+    /** How long {@link #close} keeps waking a consumer on its way into a sleep at most. */
+    private static final long CLOSE_WAKE_NANOS = 1_000_000_000L;
     /** How a wait ended. */
     private static final int TIMED_OUT = 0;
     private static final int SERVED_SPINNING = 1;
@@ -68,7 +94,7 @@ public final class RingImpl implements Ring {
     private final int mask;
     private final int maxPayload;
 
-    // Consumer side (one thread at a time).
+    // Consumer side: the holder of the poll rights.
     private long head;
     private int lastType;
     /** The type of the record {@link #nextLength()} found. */
@@ -79,7 +105,15 @@ public final class RingImpl implements Ring {
     /** How long {@link #await(long)} spins now: adapts between MIN_SPIN_NANOS and SPIN_NANOS. */
     private long adaptiveSpin = SPIN_NANOS;
     private int waits;
+    /** How many records {@link #tryPoll} took (under the rights; for tests and figures). */
+    long watchedRecords;
     private volatile boolean closed;
+    /** Set while the consumer is in (or about to enter) its futex sleep: {@link #close} wakes it out first. */
+    private volatile boolean inFutex;
+    @SuppressWarnings("unused") // through RIGHTS
+    private int rights;
+    @SuppressWarnings("unused") // through WATCHERS
+    private int watchers;
 
     private RingImpl(String name, String peer, Arena arena, MemorySegment file) {
         this.name = name;
@@ -315,17 +349,95 @@ public final class RingImpl implements Ring {
         } else {
             data.asSlice(index, size).fill((byte) 0);
         }
-        head += size;
-        LONG.setRelease(file, HEAD_OFFSET, head);
+        long h = head + size;
+        HEAD.setOpaque(this, h);
+        LONG.setRelease(file, HEAD_OFFSET, h);
+    }
+
+    /** Takes the poll rights if free; never waits. */
+    private boolean takeRights() {
+        return (int) RIGHTS.getOpaque(this) == 0 && RIGHTS.compareAndSet(this, 0, 1);
+    }
+
+    private void releaseRights() {
+        RIGHTS.setRelease(this, 0);
+    }
+
+    /** Whether the rights' holder finds a published record; false when another thread holds them. */
+    private boolean hasRecord() {
+        if (!takeRights()) {
+            return false;
+        }
+        try {
+            return nextLength() != 0;
+        } finally {
+            releaseRights();
+        }
+    }
+
+    /** Whether tail moved past head: a record may be there (a hint, read without the rights). */
+    private boolean maybeRecord() {
+        return (long) LONG.getAcquire(file, TAIL_OFFSET) != (long) HEAD.getOpaque(this);
     }
 
     @Override
     public boolean available() {
-        return nextLength() != 0;
+        return hasRecord();
     }
 
     @Override
     public int poll(RecordHandler handler, int limit) {
+        if (!takeRights()) {
+            return 0;
+        }
+        try {
+            return take(handler, limit);
+        } finally {
+            releaseRights();
+        }
+    }
+
+    @Override
+    public void watch() {
+        if ((int) WATCHERS.getAndAdd(this, 1) == 0) {
+            INT.setVolatile(file, DOORBELL_OFFSET, WATCHED);
+        }
+    }
+
+    @Override
+    public int tryPoll(RecordHandler handler, int limit) {
+        if (!maybeRecord() || !takeRights()) {
+            return 0;
+        }
+        try {
+            int n = take(handler, limit);
+            watchedRecords += n;
+            return n;
+        } finally {
+            releaseRights();
+        }
+    }
+
+    @Override
+    public void unwatch() {
+        int before = (int) WATCHERS.getAndAdd(this, -1);
+        if (before <= 0) {
+            WATCHERS.getAndAdd(this, 1);
+            throw new IllegalStateException("ring " + name + ": unwatch without watch");
+        }
+        if (before == 1) {
+            // The last watcher: producers ring from now on; what they published before is
+            // looked for after that (the Dekker pair again), and the consumer woken for it.
+            INT.setVolatile(file, DOORBELL_OFFSET, SLEEPING);
+            VarHandle.fullFence();
+            if (maybeRecord() && INT.compareAndSet(file, DOORBELL_OFFSET, SLEEPING, AWAKE)) {
+                FutexWaits.wake(file, DOORBELL_OFFSET, 1);
+            }
+        }
+    }
+
+    /** Takes up to {@code limit} records; the caller holds the rights. */
+    private int take(RecordHandler handler, int limit) {
         int n = 0;
         while (n < limit) {
             int len = nextLength();
@@ -345,6 +457,17 @@ public final class RingImpl implements Ring {
 
     @Override
     public int read(ByteBuffer[] dsts) {
+        if (!takeRights()) {
+            return -1;
+        }
+        try {
+            return readHeld(dsts);
+        } finally {
+            releaseRights();
+        }
+    }
+
+    private int readHeld(ByteBuffer[] dsts) {
         int len = nextLength();
         if (len == 0) {
             return -1;
@@ -404,7 +527,7 @@ public final class RingImpl implements Ring {
     private int wait(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
         long start = System.nanoTime();
         while (true) {
-            if (nextLength() != 0) {
+            if (hasRecord()) {
                 return System.nanoTime() - start <= spinNanos + yieldNanos ? SERVED_SPINNING : SERVED_SLEEPING;
             }
             long waited = System.nanoTime() - start;
@@ -419,17 +542,30 @@ public final class RingImpl implements Ring {
                 Thread.yield();
                 continue;
             }
-            // Ring down: say we sleep, look again (the producers' side of the Dekker pair), then sleep.
-            INT.setVolatile(file, DOORBELL_OFFSET, SLEEPING);
-            if (nextLength() != 0) {
+            // Ring down: say we sleep, look again (the producers' side of the Dekker pair), then
+            // sleep. While threads watch the ring, producers do not ring: sleep on what the
+            // doorbell says; the last watcher to leave changes it, then wakes us for what it left.
+            int expect;
+            if ((int) WATCHERS.getVolatile(this) == 0) {
+                INT.setVolatile(file, DOORBELL_OFFSET, SLEEPING);
+                expect = SLEEPING;
+            } else {
+                expect = (int) INT.getVolatile(file, DOORBELL_OFFSET);
+            }
+            if (hasRecord()) {
                 INT.setRelease(file, DOORBELL_OFFSET, AWAKE);
                 return SERVED_SLEEPING;
             }
             long left = timeoutNanos < 0 ? -1 : Math.max(0, timeoutNanos - (System.nanoTime() - start));
             sleeps++;
+            inFutex = true;
             try {
-                Futex.await(file, DOORBELL_OFFSET, SLEEPING, left);
+                if (closed) {
+                    throw new IllegalStateException("ring " + name + " closed");
+                }
+                Futex.await(file, DOORBELL_OFFSET, expect, left);
             } finally {
+                inFutex = false;
                 INT.setRelease(file, DOORBELL_OFFSET, AWAKE);
             }
         }
@@ -441,7 +577,17 @@ public final class RingImpl implements Ring {
             return;
         }
         closed = true;
-        FutexWaits.wake(file, DOORBELL_OFFSET, Integer.MAX_VALUE);
+        // A consumer that looked at closed just before may fall asleep just after a single
+        // wake-up, and a sleep on a word unmapped meanwhile is never woken: wake until it is
+        // out of its sleep (a moment at most), then unmap.
+        long deadline = System.nanoTime() + CLOSE_WAKE_NANOS;
+        do {
+            FutexWaits.wake(file, DOORBELL_OFFSET, Integer.MAX_VALUE);
+            if (!inFutex) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        } while (System.nanoTime() - deadline < 0);
         arena.close();
     }
 }

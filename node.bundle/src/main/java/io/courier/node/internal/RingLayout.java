@@ -8,7 +8,9 @@ package io.courier.node.internal;
  *   0 | magic (8) | version (4) | capacity (4) | ...                  128 bytes
  * 128 | tail (8): bytes ever claimed by producers (compare-and-set)  128 bytes
  * 256 | head (8): bytes ever consumed (the consumer, release)        128 bytes
- * 384 | doorbell (4): 1 while the consumer sleeps or is about to     128 bytes
+ * 384 | doorbell (4): 1 while the consumer sleeps or is about to,     128 bytes
+ *     |   2 while threads of its JVM watch the ring in its stead
+
  * 512 | data: records, each 8-byte aligned, never split at the end ...
  * </pre>
  *
@@ -42,9 +44,11 @@ public final class RingLayout {
     public static final int ALIGNMENT = 8;
     public static final int PADDING = 0;
 
-    /** The doorbell's values. */
+    /** The doorbell's values: a producer wakes the consumer only on {@link #SLEEPING}. */
     public static final int AWAKE = 0;
     public static final int SLEEPING = 1;
+    /** Threads of the consumer's JVM watch the ring (and take its records) while the consumer sleeps. */
+    public static final int WATCHED = 2;
 
     public static final int MIN_CAPACITY = 64;
     public static final int MAX_CAPACITY = 1 << 30;

@@ -324,6 +324,43 @@ class RingTest extends NodeTestSupport {
         }
     }
 
+    /**
+     * A ring closed while its consumer is on its way into a sleep on the doorbell (it found
+     * nothing, the close's wake-up came before its sleep began) still ends the consumer at once:
+     * a sleep on a word that the close then unmaps would never be woken. A virtual-thread
+     * consumer with a 60 s await shows it: without the fix, some of these closes leave it asleep.
+     */
+    @Test
+    void aCloseEndsAConsumerOnItsWayIntoASleep() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            RingImpl r = ring("r" + i, 4096);
+            java.util.concurrent.atomic.AtomicInteger took = new java.util.concurrent.atomic.AtomicInteger();
+            Thread consumer = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        if (r.await(TimeUnit.SECONDS.toNanos(60))) {
+                            r.poll((type, ring, offset, length) -> took.incrementAndGet(), 8);
+                        }
+                    }
+                } catch (InterruptedException | IllegalStateException e) {
+                    // closed
+                }
+            });
+            assertTrue(r.offer(1, MemorySegment.ofArray(new byte[8]), 0, 8));
+            long deadline = System.nanoTime() + WAIT;
+            while (took.get() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the record was taken");
+                Thread.onSpinWait();
+            }
+            // Now the consumer heads for its next sleep.
+            if ((i & 1) == 1) {
+                LockSupport.parkNanos(i * 100L);
+            }
+            r.close();
+            assertTrue(consumer.join(java.time.Duration.ofSeconds(5)), "close " + i + " left the consumer asleep");
+        }
+    }
+
     /** An idle consumer asleep on the doorbell burns no CPU (measured over about a second). */
     @Test
     void anIdleConsumerUsesNoCpu() throws Exception {
