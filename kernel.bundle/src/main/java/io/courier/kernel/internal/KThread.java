@@ -104,6 +104,10 @@ final class KThread extends KThreadLayout.Pad2 {
     volatile Errno pendingUnblock;
     /** The peer (another JVM or node) this thread's current call waits on, if any: its reply goes only to that call. */
     volatile NodePeers.Peer callPeer;
+    /** The request header of this thread's calls to other JVMs and nodes, made on first use and reused ({@link NodePeers.Peer#call}). */
+    ByteBuffer nodeHeader;
+    /** The header and the message's buffers of such a call, reused while the IOV's length stays. */
+    ByteBuffer[] nodeSrcs;
     /** The signal mask: bit signo-1 set blocks the signal. Written only by this thread. */
     volatile long sigmask;
     /** The signals this thread waits for in SignalWaitinfo; 0 when not waiting. */

@@ -866,6 +866,8 @@ final class NodePeers implements AutoCloseable {
         private final ByteBuffer[] record = new ByteBuffer[2];
         private ByteBuffer msg = ByteBuffer.allocate(0);
         private ByteBuffer reply = ByteBuffer.allocate(0);
+        /** A view of {@link #reply} whose limit is what the server wrote, for the outcome record. */
+        private ByteBuffer replyView = reply.duplicate();
         /** The client's call: its rcvid in its JVM. */
         long callId;
 
@@ -889,6 +891,7 @@ final class NodePeers implements AutoCloseable {
         void replyRoom(int n) {
             if (reply.capacity() < n) {
                 reply = ByteBuffer.allocate(Integer.highestOneBit(Math.max(n, 64) - 1) << 1);
+                replyView = reply.duplicate();
             }
             reply.clear().limit(n);
             riov[0] = reply;
@@ -906,9 +909,8 @@ final class NodePeers implements AutoCloseable {
             t.sendPhase(KThread.IDLE);
             header.putLong(0, id).putInt(8, error == null ? 0 : error.code()).putInt(12, status).putInt(16, extent);
             header.clear();
-            ByteBuffer bytes = reply.duplicate().position(0).limit(extent);
             record[0] = header;
-            record[1] = bytes;
+            record[1] = replyView.clear().limit(extent);
             try {
                 rp.peer.offer(REPLY, record, Blocking.NO_DEADLINE);
             } catch (KernelException e) {
@@ -970,6 +972,9 @@ final class NodePeers implements AutoCloseable {
         /** Questions asked of another node that wait for its answer, by query id. */
         final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<java.util.List<io.courier.kernel.ProcessInfo>>>
                 questions = new ConcurrentHashMap<>();
+        /** The inbound segment {@link #view} shows ({@link #copyOut}). */
+        private MemorySegment viewed;
+        private ByteBuffer view;
         /** The consumer's own header for the outcomes it sends itself. */
         private final ByteBuffer consumerHeader = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.nativeOrder());
         private final ByteBuffer[] consumerRecord = {consumerHeader};
@@ -1174,12 +1179,22 @@ final class NodePeers implements AutoCloseable {
             t.callPeer = this;
             t.show(op == OP_SEND ? ThreadState.SEND : ThreadState.REPLY, pid);
             t.sendPhase(KThread.REPLY);
-            ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+            // The header and the gathering array are the thread's own, reused call after call
+            // (the ring has the bytes once offer returns); the header's reserved words stay 0.
+            ByteBuffer header = t.nodeHeader;
+            if (header == null) {
+                header = ByteBuffer.allocate(REQUEST_HEADER).order(ByteOrder.nativeOrder());
+                t.nodeHeader = header;
+            }
             header.putInt(0, op).putLong(8, t.rcvid()).putInt(16, client.pid).putInt(20, pid).putInt(24, chid)
                     .putInt(28, Math.min(replyCapacity, out.maxPayload() - REPLY_HEADER)).putInt(32, t.tid)
                     .putInt(36, priority).putInt(40, client.credentials.uid()).putInt(44, client.credentials.gid())
                     .putInt(48, code).putLong(56, value);
-            ByteBuffer[] srcs = new ByteBuffer[1 + siov.length];
+            ByteBuffer[] srcs = t.nodeSrcs;
+            if (srcs == null || srcs.length != 1 + siov.length) {
+                srcs = new ByteBuffer[1 + siov.length];
+                t.nodeSrcs = srcs;
+            }
             srcs[0] = header;
             System.arraycopy(siov, 0, srcs, 1, siov.length);
             // Watched from before the request goes (the reply may come at once), by a wait that spins or yields.
@@ -1765,12 +1780,20 @@ final class NodePeers implements AutoCloseable {
 
         /**
          * Copies {@code n} bytes at {@code from} of {@code ring} to {@code dst} from its position:
-         * into its array straight away when it has one (a segment over the buffer would be an
-         * object or two per message where the JIT does not remove them).
+         * into its array straight away when it has one, else from a buffer view of the ring kept
+         * while the ring is the same (a segment over the buffer would be an object or two per
+         * message where the JIT does not remove them). Called by the holder of the ring's poll
+         * rights, one thread at a time.
          */
-        private static void copyOut(MemorySegment ring, long from, ByteBuffer dst, int n) {
+        private void copyOut(MemorySegment ring, long from, ByteBuffer dst, int n) {
             if (dst.hasArray()) {
                 MemorySegment.copy(ring, ValueLayout.JAVA_BYTE, from, dst.array(), dst.arrayOffset() + dst.position(), n);
+            } else if (ring.byteSize() <= Integer.MAX_VALUE) {
+                if (ring != viewed) {
+                    view = ring.asByteBuffer();
+                    viewed = ring;
+                }
+                dst.put(dst.position(), view, (int) from, n);
             } else {
                 MemorySegment.copy(ring, from, MemorySegment.ofBuffer(dst), 0, n);
             }

@@ -116,6 +116,61 @@ class NodeWatchTest extends NodeTestSupport {
     }
 
     /**
+     * A call to a server of another member, with direct buffers on both sides, allocates nothing
+     * on the client's thread (its request header and gathering array are its own, reused; its
+     * reply is copied from a view of the ring) nor on the server's (its outcome goes from a kept
+     * view of the stand-in's reply buffer): under 16 bytes a call on average, once warm.
+     */
+    @Test
+    void b2ACallToAnotherMemberAllocatesNothingOnTheClientsOrTheServersThread() throws Exception {
+        try (MicrokernelImpl a = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
+                MicrokernelImpl b = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            Kernel server = b.process("server");
+            NameAttach name = server.nameAttach("watch-garbage", 0);
+            Thread serving = Thread.ofPlatform().daemon().start(() -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(64);
+                try {
+                    while (true) {
+                        buf.clear();
+                        long rcvid = server.msgReceive(name.chid(), buf, null);
+                        if (rcvid > 0) {
+                            buf.flip();
+                            server.msgReply(rcvid, buf.remaining(), buf);
+                        }
+                    }
+                } catch (KernelException e) {
+                    // the kernel closed
+                }
+            });
+            Kernel client = a.process("client");
+            int coid = CompletableFuture.supplyAsync(() -> client.nameOpen("watch-garbage", 0)).get(10, TimeUnit.SECONDS);
+            var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            ByteBuffer out = ByteBuffer.allocateDirect(8);
+            ByteBuffer in = ByteBuffer.allocateDirect(8);
+            int rounds = 20_000;
+            long byClient = Long.MAX_VALUE;
+            long byServer = Long.MAX_VALUE;
+            for (int pass = 0; pass < 6 && (byClient >= 16L * rounds || byServer >= 16L * rounds); pass++) {
+                long clientBefore = mx.getThreadAllocatedBytes(Thread.currentThread().threadId());
+                long serverBefore = mx.getThreadAllocatedBytes(serving.threadId());
+                for (int i = 0; i < rounds; i++) {
+                    out.clear().putLong(0, i);
+                    in.clear();
+                    assertEquals(8, client.msgSend(coid, out, in));
+                    if (in.getLong(0) != i) {
+                        throw new AssertionError("call " + i + " got " + in.getLong(0));
+                    }
+                }
+                byClient = mx.getThreadAllocatedBytes(Thread.currentThread().threadId()) - clientBefore;
+                byServer = mx.getThreadAllocatedBytes(serving.threadId()) - serverBefore;
+            }
+            assertTrue(byClient < 16L * rounds, rounds + " calls allocated " + byClient + " bytes on the client's thread");
+            assertTrue(byServer < 16L * rounds, rounds + " calls allocated " + byServer + " bytes on the server's thread");
+            serving.interrupt();
+        }
+    }
+
+    /**
      * The server's kernel does not park a wait while it may yield, so its receiving thread
      * watches the ring from the client's member all along, with that member's consumer asleep,
      * and meets the malformed request (the consumer would, were the receiver parked): the member

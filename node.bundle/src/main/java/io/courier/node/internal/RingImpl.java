@@ -90,6 +90,11 @@ public final class RingImpl implements Ring {
     private final Arena arena;
     private final MemorySegment file;
     private final MemorySegment data;
+    /**
+     * {@link #data} as a buffer, for copies to and from direct and read-only buffers by absolute
+     * bulk puts (a segment over such a buffer would be an object or two per record).
+     */
+    private final ByteBuffer dataView;
     private final int capacity;
     private final int mask;
     private final int maxPayload;
@@ -135,6 +140,7 @@ public final class RingImpl implements Ring {
         this.mask = cap - 1;
         this.maxPayload = cap / 2 - RECORD_HEADER;
         this.data = file.asSlice(HEADER_SIZE, cap);
+        this.dataView = data.asByteBuffer();
         long h = (long) LONG.getAcquire(file, HEAD_OFFSET);
         if (h < 0 || (h & (ALIGNMENT - 1)) != 0) {
             throw new CorruptRingException(peer, name, "head " + h + " is negative or unaligned");
@@ -205,7 +211,7 @@ public final class RingImpl implements Ring {
             if (b.hasArray()) {
                 MemorySegment.copy(b.array(), b.arrayOffset() + b.position(), data, JAVA_BYTE, off, n);
             } else {
-                MemorySegment.copy(MemorySegment.ofBuffer(b), 0, data, off, n);
+                dataView.put((int) off, b, b.position(), n); // absolute: no segment over b, no position moved
             }
             off += n;
             left -= n;
@@ -486,7 +492,7 @@ public final class RingImpl implements Ring {
             if (b.hasArray()) {
                 MemorySegment.copy(data, JAVA_BYTE, off, b.array(), b.arrayOffset() + pos, n);
             } else {
-                MemorySegment.copy(data, off, MemorySegment.ofBuffer(b), 0, n);
+                b.put(pos, dataView, (int) off, n);
             }
             b.position(pos + n);
             off += n;
