@@ -44,4 +44,59 @@ class NetNodeInJvmTest extends NetTestSupport {
         assertNotEquals(0, a.incarnation());
         System.out.println("a heard b leave in " + (down.nanos() - before) / 1_000_000 + " ms: " + down.line());
     }
+
+    /**
+     * Threads of b that wait for what a's link brings may take it themselves (issue 21, with the
+     * kernel's waiting clients and servers): two watchers that watch, poll and leave at random
+     * beside the link's consumer take a's records, every one exactly once and in order.
+     */
+    @Test
+    void watchersAndTheConsumerTakeEveryRecordOfALinkOnceInOrder() throws Exception {
+        int pa = ChildNode.freePort();
+        int pb = ChildNode.freePort();
+        Events ea = new Events();
+        Events eb = new Events();
+        NetNode a = node("a", pa, ea, at("b", pb));
+        NetNode b = node("b", pb, eb, at("a", pa));
+        ea.await(0, l -> l.startsWith("UP b " + b.incarnation()));
+        eb.await(0, l -> l.startsWith("UP a " + a.incarnation()));
+        io.courier.node.Link fromA = b.link(1);
+        Traffic.Checker checker = eb.checkers.get("a");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong byWatchers = new java.util.concurrent.atomic.AtomicLong();
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> watchers = new java.util.ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            long seed = w;
+            watchers.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                while (!stop.get()) {
+                    fromA.watch();
+                    try {
+                        for (int k = rnd.nextInt(1, 2_000); k > 0 && !stop.get(); k--) {
+                            byWatchers.addAndGet(fromA.tryPoll(checker, rnd.nextInt(1, 16)));
+                        }
+                    } catch (IllegalStateException closed) {
+                        return;
+                    } finally {
+                        fromA.unwatch();
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(rnd.nextLong(1_000, 300_000));
+                }
+            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+        }
+        long n = 5_000;
+        try {
+            assertEquals(n, Traffic.send(a.link(1), "a", 0, n));
+            Waits.eventually("b got a's records", () -> checker.received() >= n);
+        } finally {
+            stop.set(true);
+            for (var f : watchers) {
+                Waits.await(f);
+            }
+        }
+        assertNull(checker.error());
+        assertEquals(n, checker.received());
+        org.junit.jupiter.api.Assertions.assertTrue(byWatchers.get() > 0, "the watchers took none");
+        assertThrows(IllegalStateException.class, fromA::unwatch, "an unwatch without a watch");
+    }
 }

@@ -7,7 +7,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * A way of records between this JVM and another Courier JVM, as the kernel's message passing
  * uses it: records of a type (&gt; 0) and a payload go out with {@link #offer}; the records the
  * other side sent come in through {@link #poll} on one consumer thread, which {@link #await}s
- * them. A record is delivered whole, once, in the order offered, or the link is closed.
+ * them (and, between a {@link #watch} and an {@link #unwatch}, through {@link #tryPoll} on
+ * threads that wait for them). A record is delivered whole, once, in the order offered, or the
+ * link is closed.
  *
  * <p>Two kinds: a pair of shared-memory {@link Ring}s between two JVMs of one node (a ring is a
  * link one way; the kernel offers into one and polls the other), and a link to another node
@@ -45,6 +47,30 @@ public interface Link extends AutoCloseable {
      * @return whether a record is there to poll
      */
     boolean await(long timeoutNanos) throws InterruptedException;
+
+    /**
+     * A thread of the consumer's side that waits for what the link brings starts watching it:
+     * until it {@link #unwatch}es, it may take records itself with {@link #tryPoll} while it
+     * spins, so that no hand-off through the consumer lies between the peer and it. Each watch
+     * is paired with one unwatch. A link that cannot be watched ignores it (the default).
+     */
+    default void watch() {
+    }
+
+    /**
+     * A watcher's poll: takes up to {@code limit} records as {@link #poll} does when records may
+     * be there and no other thread takes them now, and returns how many; 0 at once otherwise (and
+     * always, by default: the consumer takes them).
+     *
+     * @throws CorruptRingException what came in breaks the protocol (the peer is to be cut off)
+     */
+    default int tryPoll(RecordHandler handler, int limit) {
+        return 0;
+    }
+
+    /** Ends one {@link #watch}; what the watchers left is the consumer's to take. */
+    default void unwatch() {
+    }
 
     /** Closes the link, waking a waiting consumer. Closing twice is harmless. */
     @Override

@@ -89,6 +89,7 @@ public interface Ring extends Link {
      * producer does not wake the consumer, and the watcher takes what comes with {@link
      * #tryPoll}. Any number of threads may watch at once; each watch is paired with one unwatch.
      */
+    @Override
     void watch();
 
     /**
@@ -98,6 +99,7 @@ public interface Ring extends Link {
      *
      * @throws CorruptRingException what came in breaks the protocol (the peer is to be cut off)
      */
+    @Override
     int tryPoll(RecordHandler handler, int limit);
 
     /**
@@ -106,6 +108,7 @@ public interface Ring extends Link {
      *
      * @throws IllegalStateException no watch is open
      */
+    @Override
     void unwatch();
 
     /**

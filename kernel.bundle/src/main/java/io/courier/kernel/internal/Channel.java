@@ -132,8 +132,8 @@ final class Channel {
     /** The thread that last received a message here (deadlock detection, priority boosts). */
     volatile KThread lastServer;
     /**
-     * Set once a client in another JVM of the node sent here: from then on a receiver waiting
-     * here watches the rings from the other JVMs while it spins ({@link NodePeers#watchBegin}).
+     * Set once a client in another JVM or node sent here: from then on a receiver waiting here
+     * watches the links from the other JVMs and nodes while it spins ({@link NodePeers#watchBegin}).
      */
     volatile boolean nodeClients;
 

@@ -250,6 +250,30 @@ public final class MicrokernelImpl implements Microkernel {
 
     /** The peers of the other nodes of the network this kernel joined, or null (issue 21, B3). */
     private volatile NodePeers network;
+    /**
+     * The peers of the other members of the node and of the other nodes, whose links a server
+     * waiting on a channel with clients there watches ({@link NodePeers#watchBegin}): gathered
+     * again whenever either kind changes.
+     */
+    volatile NodePeers.Peer[] watchable = new NodePeers.Peer[0];
+    private final ReentrantLock watchableLock = new ReentrantLock();
+
+    /** {@link #watchable} gathered again from the node's and the network's peers. */
+    void refreshWatchable() {
+        watchableLock.lock();
+        try {
+            NodeLink n = node;
+            NodePeers members = n == null ? null : n.peers;
+            NodePeers nodes = network;
+            NodePeers.Peer[] a = members == null ? new NodePeers.Peer[0] : members.watchable;
+            NodePeers.Peer[] b = nodes == null ? new NodePeers.Peer[0] : nodes.watchable;
+            NodePeers.Peer[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, all, a.length, b.length);
+            watchable = all;
+        } finally {
+            watchableLock.unlock();
+        }
+    }
     private volatile io.courier.node.Network networkJoined;
 
     /**

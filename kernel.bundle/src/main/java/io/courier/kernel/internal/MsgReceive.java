@@ -277,14 +277,12 @@ final class MsgReceive {
         int parkRound = idle.parkRound();
         int round = 0;
         boolean sleeper = false;
-        // A channel with clients in other JVMs of the node: while spinning and yielding, this
-        // receiver takes what their rings bring itself, so their next message reaches it with
+        // A channel with clients in other JVMs or nodes: while spinning and yielding, this
+        // receiver takes what their links bring itself, so their next message reaches it with
         // no consumer woken between; it stops watching before it parks.
         NodePeers.Peer[] watched = null;
         if (ch.nodeClients && parkRound > 0) {
-            NodeLink node = p.mk.node;
-            NodePeers peers = node == null ? null : node.peers;
-            watched = peers == null ? null : peers.watchBegin();
+            watched = NodePeers.watchBegin(p.mk.watchable);
         }
         try {
             for (;;) {

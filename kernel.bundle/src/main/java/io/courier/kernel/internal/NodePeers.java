@@ -118,8 +118,12 @@ final class NodePeers implements AutoCloseable {
     private final MicrokernelImpl mk;
     private final NodeLink node;
     private final Peer[] peers = new Peer[64];
-    /** The peers of {@link #peers} that are not null, for the threads that watch their rings: replaced under {@link #lock}. */
-    private volatile Peer[] watchable = new Peer[0];
+    /**
+     * The peers of {@link #peers} that are not null and those of {@link #nodes}, for the threads
+     * that watch their links: replaced under {@link #lock}, then gathered with the other kind's
+     * by the kernel ({@link MicrokernelImpl#watchable}).
+     */
+    volatile Peer[] watchable = new Peer[0];
     /** Per slot, 1 + the generation of a member cut off for breaking the protocol (0: none): never trusted again. */
     private final long[] cut = new long[64];
     private final ReentrantLock lock = new ReentrantLock();
@@ -187,6 +191,7 @@ final class NodePeers implements AutoCloseable {
             }
             fresh = new Peer(nd, name, link);
             old = nodes.put(nd, fresh);
+            refreshWatchable();
         } finally {
             lock.unlock();
         }
@@ -212,7 +217,14 @@ final class NodePeers implements AutoCloseable {
      * COIDDEATH), its global names gone. Unreachable at once; the rest on a thread of its own.
      */
     void nodeDown(int nd, String why) {
-        Peer p = nodes.remove(nd);
+        Peer p;
+        lock.lock();
+        try {
+            p = nodes.remove(nd);
+            refreshWatchable();
+        } finally {
+            lock.unlock();
+        }
         if (p != null) {
             closeLater(p, why);
         }
@@ -490,26 +502,32 @@ final class NodePeers implements AutoCloseable {
         p.close("member " + m.slot() + " (OS pid " + m.pid() + ") is gone");
     }
 
-    /** Under {@link #lock}: {@link #watchable} made again from {@link #peers}. */
+    /** Under {@link #lock}: {@link #watchable} made again from {@link #peers} and {@link #nodes}, and the kernel's with it. */
     private void refreshWatchable() {
-        watchable = java.util.Arrays.stream(peers).filter(java.util.Objects::nonNull).toArray(Peer[]::new);
+        java.util.List<Peer> all = new java.util.ArrayList<>(nodes.values());
+        for (Peer p : peers) {
+            if (p != null) {
+                all.add(p);
+            }
+        }
+        watchable = all.toArray(Peer[]::new);
+        mk.refreshWatchable();
     }
 
     // ------------------------------------------------------------------ threads that watch the rings
 
     /**
      * A server thread starts waiting in {@code msgReceive} on a channel that has clients in other
-     * JVMs of the node: it watches the rings from every other member (the consumers there sleep
-     * on) and returns them, to be polled in each spin or yield round of its wait ({@link
-     * #watchRound}) and left before it parks ({@link #watchEnd}). So the next message of a client
-     * that talks with it reaches it with no thread woken between them.
+     * JVMs or nodes: it watches the links from all of them ({@code watched}, the kernel's {@link
+     * MicrokernelImpl#watchable}; the consumers sleep on), to be polled in each spin or yield
+     * round of its wait ({@link #watchRound}) and left before it parks ({@link #watchEnd}). So the
+     * next message of a client that talks with it reaches it with no thread woken between them.
      */
-    Peer[] watchBegin() {
-        Peer[] w = watchable;
-        for (Peer p : w) {
+    static Peer[] watchBegin(Peer[] watched) {
+        for (Peer p : watched) {
             p.watchIn();
         }
-        return w;
+        return watched;
     }
 
     /** How many records the threads waiting on this kernel took from the other members' rings themselves. */
@@ -538,7 +556,13 @@ final class NodePeers implements AutoCloseable {
     private void cutOff(Peer p, String why) {
         if (p.member == null) {
             // Another node: its link is dropped until it comes up again.
-            nodes.remove(p.nd, p);
+            lock.lock();
+            try {
+                nodes.remove(p.nd, p);
+                refreshWatchable();
+            } finally {
+                lock.unlock();
+            }
             p.close(why);
             return;
         }
@@ -936,8 +960,8 @@ final class NodePeers implements AutoCloseable {
         final Link out;
         /** Where the peer's come in (for a node's rings, a second ring; over the network, {@link #out} itself). */
         final Link in;
-        /** {@link #in} when waiting threads may watch it (a member's ring), else null. */
-        private final Ring watchableIn;
+        /** {@link #in}, which waiting threads watch (a member's ring, another node's link). */
+        private final Link watchableIn;
         final String outName;
         final String inName;
         final Thread consumer;
@@ -993,7 +1017,7 @@ final class NodePeers implements AutoCloseable {
                 out.close();
                 throw e;
             }
-            this.watchableIn = (Ring) in;
+            this.watchableIn = in;
             this.consumer = Thread.ofPlatform().daemon().name("courier-node-" + m.slot() + "-in").unstarted(this::consume);
             this.consumer.start();
         }
@@ -1007,7 +1031,7 @@ final class NodePeers implements AutoCloseable {
             this.in = link;
             this.outName = "link to " + nodeName;
             this.inName = "link from " + nodeName;
-            this.watchableIn = null;
+            this.watchableIn = link;
             this.consumer = Thread.ofPlatform().daemon().name("courier-net-" + nodeName + "-in").unstarted(this::consume);
             this.consumer.start();
         }
@@ -1346,9 +1370,9 @@ final class NodePeers implements AutoCloseable {
 
         // -------------------------------------------------------------- waiting threads that watch the ring
 
-        /** A waiting thread starts watching the inbound ring (no-op for another node's link). */
+        /** A waiting thread starts watching the inbound link. */
         void watchIn() {
-            Ring r = watchableIn;
+            Link r = watchableIn;
             if (r != null) {
                 try {
                     r.watch();
@@ -1364,7 +1388,7 @@ final class NodePeers implements AutoCloseable {
          * may be a server inside its receive).
          */
         void pollIn() {
-            Ring r = watchableIn;
+            Link r = watchableIn;
             if (r == null || closed) {
                 return;
             }
@@ -1384,7 +1408,7 @@ final class NodePeers implements AutoCloseable {
 
         /** The waiting thread stops watching. */
         void unwatchIn() {
-            Ring r = watchableIn;
+            Link r = watchableIn;
             if (r != null) {
                 try {
                     r.unwatch();
@@ -1766,7 +1790,7 @@ final class NodePeers implements AutoCloseable {
             t.effPriority = priority;
             try {
                 Connection c = rp.connection(serverPid, chid);
-                if (member != null && !c.channel.nodeClients) {
+                if (!c.channel.nodeClients) {
                     c.channel.nodeClients = true;
                 }
                 MsgSend.post(rp.proc, t, c, s.siov, s.riov);

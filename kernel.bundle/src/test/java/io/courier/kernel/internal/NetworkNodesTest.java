@@ -668,6 +668,35 @@ class NetworkNodesTest extends NodeTestSupport {
                 + " bytes on the thread that takes them");
     }
 
+    /**
+     * The waiting client takes its replies from the link to the other node itself, and the
+     * waiting server its messages (issue 21: no consumer between them while they spin), with the
+     * bytes, status and nd of any other path.
+     */
+    @Test
+    void b3MessagesAndRepliesBetweenNodesAreTakenByTheWaitingServerAndClientThemselves() throws Exception {
+        net[0].up();
+        Server server = startServer(0, new java.util.concurrent.ConcurrentHashMap<>());
+        Kernel c = alpha.process("client");
+        int coid = c.connectAttach(1, server.k().pid(), server.chid(), 0, 0);
+        ByteBuffer out = ByteBuffer.allocate(8);
+        ByteBuffer in = ByteBuffer.allocate(8);
+        int calls = 3_000;
+        for (int i = 0; i < calls; i++) {
+            out.clear().putLong(0, i);
+            in.clear();
+            assertEquals(c.pid(), c.msgSend(coid, out, in, LIMIT));
+            assertEquals(Long.reverseBytes(i), in.getLong(0), "the server answers with the bytes reversed");
+        }
+        assertEquals(beta.process("looker").netmgrStrtond("alpha"), lastNd, "the server sees the client's node");
+        long byClient = alpha.networkPeers().watchedRecords();
+        long byServer = beta.networkPeers().watchedRecords();
+        System.out.printf("of %d calls across nodes: replies taken by the waiting client %d, messages by the waiting server %d%n",
+                calls, byClient, byServer);
+        assertTrue(byClient > 0, "no reply was taken by its waiting client");
+        assertTrue(byServer > 0, "no message was taken by the waiting server");
+    }
+
     /** Leaving the network: its nodes are down to the kernel (blocked clients: ESRCH), only nd 0 is valid, and it may join again. */
     @Test
     void b3AKernelThatLeavesTheNetworkMayJoinAgain() throws Exception {

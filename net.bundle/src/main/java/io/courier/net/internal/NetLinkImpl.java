@@ -12,6 +12,7 @@ import io.courier.node.RecordHandler;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.DirectBuffer;
@@ -51,7 +52,17 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     private volatile boolean closed;
     private volatile String closedWhy = "closed";
 
-    // Consumer side.
+    // Consumer side: the holder of the poll rights (the consumer in each call, or a watcher in a tryPoll).
+    /** 1 while a thread polls the image ({@link #tryPoll}, {@link #poll}, {@link #await}'s look): never waited for. */
+    private final AtomicInteger rights = new AtomicInteger();
+    /** The consumer while in {@link #await}, for {@link #unwatch} to wake. */
+    private volatile Thread awaiting;
+    /** Set by the last watcher to leave: the consumer's backoff starts again. */
+    private volatile boolean kicked;
+    /** How many waiting threads watch the link: the consumer does not spin meanwhile. */
+    private final AtomicInteger watchers = new AtomicInteger();
+    /** How many records {@link #tryPoll} took (for tests and figures). */
+    private final java.util.concurrent.atomic.LongAdder watchedRecords = new java.util.concurrent.atomic.LongAdder();
     private final ByteBuffer inBytes = ByteBuffer.allocateDirect(MAX_PAYLOAD);
     private final MemorySegment inSegment = MemorySegment.ofBuffer(inBytes);
     private int assembled = -1;
@@ -136,9 +147,70 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
 
     // ---- consumer ---------------------------------------------------------------------------
 
+    private boolean takeRights() {
+        return rights.getOpaque() == 0 && rights.compareAndSet(0, 1);
+    }
+
+    private void releaseRights() {
+        rights.setRelease(0);
+    }
+
     @Override
     public int poll(RecordHandler recordHandler, int recordLimit) {
         check();
+        if (!takeRights()) {
+            return 0; // a watcher takes them
+        }
+        try {
+            return pollHeld(recordHandler, recordLimit);
+        } finally {
+            releaseRights();
+        }
+    }
+
+    @Override
+    public void watch() {
+        watchers.getAndIncrement();
+    }
+
+    @Override
+    public int tryPoll(RecordHandler recordHandler, int recordLimit) {
+        check();
+        if (!takeRights()) {
+            return 0;
+        }
+        try {
+            int n = pollHeld(recordHandler, recordLimit);
+            watchedRecords.add(n);
+            return n;
+        } finally {
+            releaseRights();
+        }
+    }
+
+    @Override
+    public void unwatch() {
+        int before = watchers.getAndDecrement();
+        if (before <= 0) {
+            watchers.getAndIncrement();
+            throw new IllegalStateException("the link to " + peer + ": unwatch without watch");
+        }
+        if (before == 1) {
+            // The consumer backed off to long parks while others watched: it looks again from now.
+            kicked = true;
+            Thread t = awaiting;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /** How many records watching threads took. */
+    long watchedRecords() {
+        return watchedRecords.sum();
+    }
+
+    private int pollHeld(RecordHandler recordHandler, int recordLimit) {
         begin(recordHandler, recordLimit);
         try {
             in.controlledPoll(this, Integer.MAX_VALUE);
@@ -235,7 +307,17 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     @Override
     public boolean await(long timeoutNanos) throws InterruptedException {
         long start = System.nanoTime();
+        long spinFrom = start;
         long park = 1_000;
+        awaiting = Thread.currentThread();
+        try {
+            return awaitFrom(timeoutNanos, start, spinFrom, park);
+        } finally {
+            awaiting = null;
+        }
+    }
+
+    private boolean awaitFrom(long timeoutNanos, long start, long spinFrom, long park) throws InterruptedException {
         while (true) {
             check();
             if (hasRecord()) {
@@ -248,21 +330,35 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             if (timeoutNanos >= 0 && waited >= timeoutNanos) {
                 return false;
             }
-            if (waited < SPIN_NANOS) {
+            // While threads watch the link they take what comes: the consumer only looks now and then.
+            if (System.nanoTime() - spinFrom < SPIN_NANOS && watchers.get() == 0) {
                 Thread.onSpinWait();
                 continue;
             }
             long p = timeoutNanos >= 0 ? Math.min(park, timeoutNanos - waited) : park;
             LockSupport.parkNanos(this, Math.max(p, 1));
             park = Math.min(park * 2, MAX_PARK_NANOS);
+            if (kicked) {
+                // The last watcher left (to park): what comes now is the consumer's, at once.
+                kicked = false;
+                spinFrom = System.nanoTime();
+                park = 1_000;
+            }
         }
     }
 
-    /** Whether a fragment is there, without taking it. */
+    /** Whether a fragment is there, without taking it; false while another thread polls. */
     private boolean hasRecord() {
-        peeked = false;
-        in.controlledPoll(peek, 1);
-        return peeked;
+        if (!takeRights()) {
+            return false;
+        }
+        try {
+            peeked = false;
+            in.controlledPoll(peek, 1);
+            return peeked;
+        } finally {
+            releaseRights();
+        }
     }
 
     private void check() {

@@ -138,6 +138,21 @@ public final class RingPairNetwork implements Network {
         }
 
         @Override
+        public void watch() {
+            in.watch();
+        }
+
+        @Override
+        public int tryPoll(RecordHandler handler, int limit) {
+            return in.tryPoll(handler, limit);
+        }
+
+        @Override
+        public void unwatch() {
+            in.unwatch();
+        }
+
+        @Override
         public void close() {
             out.close();
             in.close();
