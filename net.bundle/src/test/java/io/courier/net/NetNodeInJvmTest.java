@@ -10,8 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /** B3 (net): two nodes in this JVM, each with its own media driver: up, records, down on close. */
 class NetNodeInJvmTest extends NetTestSupport {
-    @Test
-    void shouldComeUpCarryRecordsBothWaysAndGoDownWhenAPeerLeaves() throws Exception {
+    private record Pair(NetNode a, NetNode b, Events ea, Events eb) {
+    }
+
+    /** Nodes a and b on free loopback ports, each configured with the other, once both heard the other come up. */
+    private Pair upPair() {
         int pa = ChildNode.freePort();
         int pb = ChildNode.freePort();
         Events ea = new Events();
@@ -20,6 +23,16 @@ class NetNodeInJvmTest extends NetTestSupport {
         NetNode b = node("b", pb, eb, at("a", pa));
         ea.await(0, l -> l.startsWith("UP b " + b.incarnation()));
         eb.await(0, l -> l.startsWith("UP a " + a.incarnation()));
+        return new Pair(a, b, ea, eb);
+    }
+
+    @Test
+    void shouldComeUpCarryRecordsBothWaysAndGoDownWhenAPeerLeaves() throws Exception {
+        Pair pair = upPair();
+        NetNode a = pair.a();
+        NetNode b = pair.b();
+        Events ea = pair.ea();
+        Events eb = pair.eb();
         assertEquals(1, a.strToNd("b"));
         assertEquals(0, a.strToNd("a"));
         assertEquals("b", a.ndToStr(1));
@@ -52,14 +65,10 @@ class NetNodeInJvmTest extends NetTestSupport {
      */
     @Test
     void watchersAndTheConsumerTakeEveryRecordOfALinkOnceInOrder() throws Exception {
-        int pa = ChildNode.freePort();
-        int pb = ChildNode.freePort();
-        Events ea = new Events();
-        Events eb = new Events();
-        NetNode a = node("a", pa, ea, at("b", pb));
-        NetNode b = node("b", pb, eb, at("a", pa));
-        ea.await(0, l -> l.startsWith("UP b " + b.incarnation()));
-        eb.await(0, l -> l.startsWith("UP a " + a.incarnation()));
+        Pair pair = upPair();
+        NetNode a = pair.a();
+        NetNode b = pair.b();
+        Events eb = pair.eb();
         io.courier.node.Link fromA = b.link(1);
         Traffic.Checker checker = eb.checkers.get("a");
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();

@@ -282,7 +282,8 @@ final class MsgReceive {
         // no consumer woken between; it stops watching before it parks.
         NodePeers.Peer[] watched = null;
         if (ch.nodeClients && parkRound > 0) {
-            watched = NodePeers.watchBegin(p.mk.watchable);
+            watched = p.mk.watchable; // the snapshot begun is the one ended
+            NodePeers.watchBegin(watched);
         }
         try {
             for (;;) {

@@ -523,11 +523,10 @@ final class NodePeers implements AutoCloseable {
      * round of its wait ({@link #watchRound}) and left before it parks ({@link #watchEnd}). So the
      * next message of a client that talks with it reaches it with no thread woken between them.
      */
-    static Peer[] watchBegin(Peer[] watched) {
+    static void watchBegin(Peer[] watched) {
         for (Peer p : watched) {
             p.watchIn();
         }
-        return watched;
     }
 
     /** How many records the threads waiting on this kernel took from the other members' rings themselves. */
@@ -1152,7 +1151,7 @@ final class NodePeers implements AutoCloseable {
             return member == null || NodeLink.memberSlot(pid) == member.slot();
         }
 
-        private static String ringName(Member from, Member to) {
+        static String ringName(Member from, Member to) {
             return "msg-" + from.slot() + "." + from.generation() + "-" + to.slot() + "." + to.generation();
         }
 

@@ -11,7 +11,6 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.NameAttach;
 import io.courier.kernel.internal.node.NodeTestSupport;
 import io.courier.node.CorruptRingException;
-import io.courier.node.Member;
 import io.courier.node.Ring;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -101,9 +100,7 @@ class NodeRingTrustTest extends NodeTestSupport {
             int chid = server.channelCreate(0);
             Kernel client = a.process("client");
             client.connectDetach(client.connectAttach(0, server.pid(), chid, 0, 0)); // b's consumer answers a connect
-            Member am = a.nodeSelf();
-            Member bm = b.nodeSelf();
-            String toA = "msg-" + bm.slot() + "." + bm.generation() + "-" + am.slot() + "." + am.generation();
+            String toA = NodePeers.Peer.ringName(b.nodeSelf(), a.nodeSelf());
             try (Ring ring = Ring.open(folder, toA, "test")) {
                 ByteBuffer told = ByteBuffer.allocate(NodePeers.REQUEST_HEADER).order(ByteOrder.nativeOrder());
                 told.putInt(0, NodePeers.OP_NAMES_TOLD);
@@ -152,9 +149,7 @@ class NodeRingTrustTest extends NodeTestSupport {
             });
             Thread.sleep(200);
             // What b would write to a, from a liar: a reply that says it holds more than it does.
-            Member am = a.nodeSelf();
-            Member bm = b.nodeSelf();
-            String toA = "msg-" + bm.slot() + "." + bm.generation() + "-" + am.slot() + "." + am.generation();
+            String toA = NodePeers.Peer.ringName(b.nodeSelf(), a.nodeSelf());
             try (Ring ring = Ring.open(folder, toA, "test")) {
                 ByteBuffer lie = ByteBuffer.allocate(NodePeers.REPLY_HEADER).order(ByteOrder.nativeOrder());
                 lie.putLong(0, 1).putInt(8, 0).putInt(12, 0).putInt(16, 1_000_000);

@@ -12,7 +12,6 @@ import io.courier.kernel.NameAttach;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import io.courier.kernel.internal.node.NodeTestSupport;
-import io.courier.node.Member;
 import io.courier.node.Ring;
 import io.courier.testing.Waits;
 import java.nio.ByteBuffer;
@@ -191,9 +190,7 @@ class NodeWatchTest extends NodeTestSupport {
             int coid = CompletableFuture.supplyAsync(() -> client.nameOpen("watch-trust", 0)).get(10, TimeUnit.SECONDS);
             assertEquals(3, client.msgSend(coid, ByteBuffer.wrap(new byte[] {1, 2, 3}), null, LIMIT));
             // What a would write to b, from a liar: a request shorter than its header.
-            Member am = a.nodeSelf();
-            Member bm = b.nodeSelf();
-            String toB = "msg-" + am.slot() + "." + am.generation() + "-" + bm.slot() + "." + bm.generation();
+            String toB = NodePeers.Peer.ringName(a.nodeSelf(), b.nodeSelf());
             try (Ring ring = Ring.open(folder, toB, "test")) {
                 ByteBuffer lie = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(0, NodePeers.OP_SEND);
                 assertTrue(ring.offer(NodePeers.REQUEST, new ByteBuffer[] {lie}));

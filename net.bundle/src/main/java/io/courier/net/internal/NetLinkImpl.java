@@ -61,8 +61,6 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     private volatile boolean kicked;
     /** How many waiting threads watch the link: the consumer does not spin meanwhile. */
     private final AtomicInteger watchers = new AtomicInteger();
-    /** How many records {@link #tryPoll} took (for tests and figures). */
-    private final java.util.concurrent.atomic.LongAdder watchedRecords = new java.util.concurrent.atomic.LongAdder();
     private final ByteBuffer inBytes = ByteBuffer.allocateDirect(MAX_PAYLOAD);
     private final MemorySegment inSegment = MemorySegment.ofBuffer(inBytes);
     private int assembled = -1;
@@ -180,9 +178,7 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             return 0;
         }
         try {
-            int n = pollHeld(recordHandler, recordLimit);
-            watchedRecords.add(n);
-            return n;
+            return pollHeld(recordHandler, recordLimit);
         } finally {
             releaseRights();
         }
@@ -203,11 +199,6 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
                 LockSupport.unpark(t);
             }
         }
-    }
-
-    /** How many records watching threads took. */
-    long watchedRecords() {
-        return watchedRecords.sum();
     }
 
     private int pollHeld(RecordHandler recordHandler, int recordLimit) {
@@ -311,39 +302,35 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         long park = 1_000;
         awaiting = Thread.currentThread();
         try {
-            return awaitFrom(timeoutNanos, start, spinFrom, park);
+            while (true) {
+                check();
+                if (hasRecord()) {
+                    return true;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                long waited = System.nanoTime() - start;
+                if (timeoutNanos >= 0 && waited >= timeoutNanos) {
+                    return false;
+                }
+                // While threads watch the link they take what comes: the consumer only looks now and then.
+                if (System.nanoTime() - spinFrom < SPIN_NANOS && watchers.get() == 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                long p = timeoutNanos >= 0 ? Math.min(park, timeoutNanos - waited) : park;
+                LockSupport.parkNanos(this, Math.max(p, 1));
+                park = Math.min(park * 2, MAX_PARK_NANOS);
+                if (kicked) {
+                    // The last watcher left (to park): what comes now is the consumer's, at once.
+                    kicked = false;
+                    spinFrom = System.nanoTime();
+                    park = 1_000;
+                }
+            }
         } finally {
             awaiting = null;
-        }
-    }
-
-    private boolean awaitFrom(long timeoutNanos, long start, long spinFrom, long park) throws InterruptedException {
-        while (true) {
-            check();
-            if (hasRecord()) {
-                return true;
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            long waited = System.nanoTime() - start;
-            if (timeoutNanos >= 0 && waited >= timeoutNanos) {
-                return false;
-            }
-            // While threads watch the link they take what comes: the consumer only looks now and then.
-            if (System.nanoTime() - spinFrom < SPIN_NANOS && watchers.get() == 0) {
-                Thread.onSpinWait();
-                continue;
-            }
-            long p = timeoutNanos >= 0 ? Math.min(park, timeoutNanos - waited) : park;
-            LockSupport.parkNanos(this, Math.max(p, 1));
-            park = Math.min(park * 2, MAX_PARK_NANOS);
-            if (kicked) {
-                // The last watcher left (to park): what comes now is the consumer's, at once.
-                kicked = false;
-                spinFrom = System.nanoTime();
-                park = 1_000;
-            }
         }
     }
 
