@@ -136,6 +136,11 @@ final class Channel {
      * watches the links from the other JVMs and nodes while it spins ({@link NodePeers#watchBegin}).
      */
     volatile boolean nodeClients;
+    /**
+     * Set once a client on another node sent here: from then on a receiver waiting here does not
+     * yield ({@link NodePeers#NET_YIELD}); it spins, then parks until woken.
+     */
+    volatile boolean netClients;
 
     Channel(int chid, Proc owner, int flags) {
         this.chid = chid;

@@ -275,6 +275,8 @@ final class MsgReceive {
     private static long awaitReceive(Proc p, KThread t, Channel ch, long deadline) {
         IdleStrategy idle = p.mk.idle;
         int parkRound = idle.parkRound();
+        // Clients on other nodes: spin, then park (NodePeers.NET_YIELD).
+        int skipFrom = ch.netClients && !NodePeers.NET_YIELD ? idle.yieldRound() : Integer.MAX_VALUE;
         int round = 0;
         boolean sleeper = false;
         // A channel with clients in other JVMs or nodes: while spinning and yielding, this
@@ -332,6 +334,10 @@ final class MsgReceive {
                     if (t.recvPhase() == KThread.RECV_DONE) {
                         continue;
                     }
+                }
+                if (round >= skipFrom && round < parkRound) {
+                    round = parkRound; // announced and checked once more before the park
+                    continue;
                 }
                 round = Blocking.idle(t, idle, round, deadline);
             }

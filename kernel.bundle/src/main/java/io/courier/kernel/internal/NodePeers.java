@@ -111,6 +111,17 @@ final class NodePeers implements AutoCloseable {
      * a round trip across JVMs of tens of microseconds is served by it.
      */
     static final long REPLY_YIELD_NANOS = Long.getLong("courier.node.replyYieldNanos", 10_000);
+    /**
+     * Whether waits on another node yield (system property {@code courier.net.yield}, default
+     * false): a client waiting for the reply of a server on another node, and a server waiting in
+     * {@code msgReceive} on a channel that has had clients on other nodes. By default they spin
+     * briefly and then park, to be woken when the reply or message comes: a reply across the
+     * network takes tens of microseconds at least, and a yield phase that long takes the cores
+     * from the threads that carry it (the media driver's and the link's consumer), which on a
+     * small machine made the round trip twice as long (RESULTS.md). Such a wait watches the links
+     * only while it spins.
+     */
+    static final boolean NET_YIELD = Boolean.getBoolean("courier.net.yield");
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** The highest nd looked at among the configured nodes (a network numbers them from 1 up). */
     private static final int MAX_ND = 4096;
@@ -1250,13 +1261,16 @@ final class NodePeers implements AutoCloseable {
             int yieldRound = idle.yieldRound();
             long yieldSince = 0;
             // A virtual thread's yield remounts it on a carrier: past the budget it parks.
-            long yieldBudget = Thread.currentThread().isVirtual() ? REPLY_YIELD_NANOS : Long.MAX_VALUE;
+            // Across the network: no yield phase at all (-1), see NET_YIELD.
+            long yieldBudget = member == null && !NET_YIELD ? -1
+                    : Thread.currentThread().isVirtual() ? REPLY_YIELD_NANOS : Long.MAX_VALUE;
             int round = 0;
             // While it spins and yields, the client takes what comes in itself (its reply with no
             // wake-up of the consumer between); it stops watching before it parks.
             try {
                 for (;;) {
-                    if (round > yieldRound && round < parkRound && System.nanoTime() - yieldSince > yieldBudget) {
+                    if (round >= yieldRound && round < parkRound
+                            && (yieldBudget < 0 || round > yieldRound && System.nanoTime() - yieldSince > yieldBudget)) {
                         // Yielded long enough: the reply is far off (a long call, or a batch being
                         // taken there); the wait parks rather than take the CPU from the threads
                         // that make the reply (a virtual thread's yield costs its carrier a remount).
@@ -1791,6 +1805,9 @@ final class NodePeers implements AutoCloseable {
                 Connection c = rp.connection(serverPid, chid);
                 if (!c.channel.nodeClients) {
                     c.channel.nodeClients = true;
+                }
+                if (member == null && !c.channel.netClients) {
+                    c.channel.netClients = true;
                 }
                 MsgSend.post(rp.proc, t, c, s.siov, s.riov);
             } catch (KernelException e) {

@@ -41,12 +41,19 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     static final int MAX_PAYLOAD = FrameDescriptor.computeMaxMessageLength(TERM_LENGTH) - TYPE_BYTES;
     /** How long an idle {@link #await} spins before it parks (system property {@code courier.net.spinNanos}). */
     static final long SPIN_NANOS = Long.getLong("courier.net.spinNanos", 20_000);
-    /** The longest park of an idle {@link #await} (system property {@code courier.net.maxParkNanos}). */
+    /**
+     * The longest park of an idle {@link #await} (system property {@code courier.net.maxParkNanos}):
+     * a record that comes wakes it before ({@link Doorbell}).
+     */
     static final long MAX_PARK_NANOS = Long.getLong("courier.net.maxParkNanos", 1_000_000);
 
     private final String peer;
     private final ExclusivePublication out;
     private final Image in;
+    /** The node's doorbell: rung after each offer; null in tests without a driver. */
+    private final Doorbell bell;
+    /** The longest park of an idle {@link #await}. */
+    private final long maxParkNanos;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final UnsafeBuffer staging;
     private volatile boolean closed;
@@ -59,6 +66,11 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     private volatile Thread awaiting;
     /** Set by the last watcher to leave: the consumer's backoff starts again. */
     private volatile boolean kicked;
+    /**
+     * The consumer announced that it parks: written before its last look at the image, read by
+     * the driver's thread after it put a frame there ({@link #wakeIfAsleep}).
+     */
+    private volatile boolean sleeping;
     /** How many waiting threads watch the link: the consumer does not spin meanwhile. */
     private final AtomicInteger watchers = new AtomicInteger();
     private final ByteBuffer inBytes = ByteBuffer.allocateDirect(MAX_PAYLOAD);
@@ -75,10 +87,12 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         return Action.ABORT;
     };
 
-    NetLinkImpl(String peer, ExclusivePublication out, Image in) {
+    NetLinkImpl(String peer, ExclusivePublication out, Image in, Doorbell bell, long maxParkNanos) {
         this.peer = peer;
+        this.maxParkNanos = maxParkNanos;
         this.out = out;
         this.in = in;
+        this.bell = bell;
         this.staging = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_PAYLOAD + TYPE_BYTES));
     }
 
@@ -131,6 +145,10 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
                 left -= n;
             }
             long r = out.offer(staging, 0, at);
+            if (bell != null) {
+                // Accepted, or back-pressured: either way the driver has something to send now.
+                bell.ring();
+            }
             if (r > 0) {
                 return true;
             }
@@ -299,7 +317,6 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     public boolean await(long timeoutNanos) throws InterruptedException {
         long start = System.nanoTime();
         long spinFrom = start;
-        long park = 1_000;
         awaiting = Thread.currentThread();
         try {
             while (true) {
@@ -319,18 +336,37 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
                     Thread.onSpinWait();
                     continue;
                 }
-                long p = timeoutNanos >= 0 ? Math.min(park, timeoutNanos - waited) : park;
+                if (!sleeping) {
+                    // Announced before one more look: a record put in the image after that look
+                    // finds the announcement, and the driver's thread wakes this one.
+                    sleeping = true;
+                    continue;
+                }
+                long p = timeoutNanos >= 0 ? Math.min(maxParkNanos, timeoutNanos - waited) : maxParkNanos;
                 LockSupport.parkNanos(this, Math.max(p, 1));
-                park = Math.min(park * 2, MAX_PARK_NANOS);
+                sleeping = false;
                 if (kicked) {
                     // The last watcher left (to park): what comes now is the consumer's, at once.
                     kicked = false;
                     spinFrom = System.nanoTime();
-                    park = 1_000;
                 }
             }
         } finally {
+            sleeping = false;
             awaiting = null;
+        }
+    }
+
+    /**
+     * A record came into the image (the driver's thread, after a full fence): wakes the consumer
+     * if it announced its park and no waiting thread watches the link (a watcher takes the record).
+     */
+    void wakeIfAsleep() {
+        if (sleeping && watchers.get() == 0) {
+            Thread t = awaiting;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
         }
     }
 
@@ -372,6 +408,9 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         }
         closedWhy = why;
         closed = true;
+        if (bell != null) {
+            bell.remove(this);
+        }
         sendLock.lock();
         sendLock.unlock();
     }

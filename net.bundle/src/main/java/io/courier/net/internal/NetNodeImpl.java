@@ -42,7 +42,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,7 +79,11 @@ public final class NetNodeImpl implements NetNode {
     static final int CONTROL_TERM_LENGTH = 64 * 1024;
     /** How often the conductor looks at timeouts. */
     static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    /** The longest park of the media driver's shared thread when idle (system property {@code courier.net.driverMaxParkNanos}). */
+    /**
+     * The longest wait of the media driver's shared thread when idle (system property {@code
+     * courier.net.driverMaxParkNanos}, rounded up to a millisecond): a datagram or an offer ends
+     * it before ({@link Doorbell}).
+     */
     static final long DRIVER_MAX_PARK_NANOS = Long.getLong("courier.net.driverMaxParkNanos", 1_000_000);
     /** The longest park of the conductor when idle. */
     static final long CONDUCTOR_MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
@@ -97,7 +100,10 @@ public final class NetNodeImpl implements NetNode {
     private final Path folder;
     private final long deadAfterNanos;
     private final long heartbeatNanos;
+    private final long driverMaxWaitNanos;
+    private final long linkMaxParkNanos;
     private MediaDriver driver;
+    private Doorbell bell;
     private Aeron aeron;
     private Subscription records;
     private Subscription control;
@@ -115,8 +121,11 @@ public final class NetNodeImpl implements NetNode {
     /** Sessions of unbound record streams found to be a peer's old ones (logged once, at debug). Conductor only. */
     private final java.util.Set<Integer> formerStreams = new java.util.HashSet<>();
 
-    private NetNodeImpl(NetConfig config, NetListener listener, Path folder) {
+    private NetNodeImpl(NetConfig config, NetListener listener, Path folder, long driverMaxWaitNanos,
+            long linkMaxParkNanos) {
         this.config = config;
+        this.driverMaxWaitNanos = driverMaxWaitNanos;
+        this.linkMaxParkNanos = linkMaxParkNanos;
         this.listener = listener;
         this.folder = folder;
         this.handshake = new Handshake(config.key());
@@ -136,6 +145,15 @@ public final class NetNodeImpl implements NetNode {
 
     /** See {@link NetNode#start}. */
     public static NetNode start(NetConfig config, NetListener listener) {
+        return start(config, listener, DRIVER_MAX_PARK_NANOS, NetLinkImpl.MAX_PARK_NANOS);
+    }
+
+    /**
+     * As {@link #start(NetConfig, NetListener)}, with the longest wait of the idle media driver
+     * and of an idle link consumer given (the doorbell's test makes them long, so that only its
+     * wake-ups can be what delivers a record soon).
+     */
+    static NetNodeImpl start(NetConfig config, NetListener listener, long driverMaxWaitNanos, long linkMaxParkNanos) {
         if (config == null || listener == null) {
             throw new IllegalArgumentException("a node starts with a configuration and a listener");
         }
@@ -150,7 +168,7 @@ public final class NetNodeImpl implements NetNode {
         } catch (IOException e) {
             throw new IllegalStateException("node " + config.name() + ": cannot make its media driver's folder", e);
         }
-        NetNodeImpl node = new NetNodeImpl(config, listener, folder);
+        NetNodeImpl node = new NetNodeImpl(config, listener, folder, driverMaxWaitNanos, linkMaxParkNanos);
         try {
             node.open();
         } catch (RuntimeException e) {
@@ -195,10 +213,18 @@ public final class NetNodeImpl implements NetNode {
     }
 
     private void open() {
+        try {
+            bell = new Doorbell(100, 10, driverMaxWaitNanos, RECORD_STREAM);
+        } catch (IOException e) {
+            throw new IllegalStateException("node " + config.name() + ": cannot open a selector for its media driver", e);
+        }
         driver = MediaDriver.launch(new MediaDriver.Context()
                 .aeronDirectoryName(folder.resolve("aeron").toString())
+                // SHARED: the doorbell's selector is used by the one thread that also opens the endpoints.
                 .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, DRIVER_MAX_PARK_NANOS))
+                .sharedIdleStrategy(bell)
+                .receiveChannelEndpointSupplier(bell.receivers())
+                .sendChannelEndpointSupplier(bell.senders())
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .termBufferSparseFile(true)
@@ -337,6 +363,9 @@ public final class NetNodeImpl implements NetNode {
             }
         } catch (RuntimeException e) {
             LOG.warn("node {}: closing the media driver: {}", config.name(), e.toString());
+        }
+        if (bell != null) {
+            bell.close();
         }
         try (Stream<Path> s = Files.walk(folder)) {
             s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -647,7 +676,8 @@ public final class NetNodeImpl implements NetNode {
         if (img == null || img.isClosed() || !p.records.isConnected()) {
             return;
         }
-        NetLinkImpl l = new NetLinkImpl(p.config.name(), p.records, img);
+        NetLinkImpl l = new NetLinkImpl(p.config.name(), p.records, img, bell, linkMaxParkNanos);
+        bell.add(l);
         p.incarnation = p.peerInc;
         p.link = l;
         p.up = true;
@@ -719,6 +749,7 @@ public final class NetNodeImpl implements NetNode {
             handshake.sign(outFrame, len);
         }
         long r = p.control.offer(outFrameBuffer, 0, len);
+        bell.ring();
         return r > 0 || r == io.aeron.Publication.NOT_CONNECTED || r == io.aeron.Publication.CLOSED;
     }
 }

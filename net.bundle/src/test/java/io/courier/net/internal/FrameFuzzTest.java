@@ -74,7 +74,7 @@ class FrameFuzzTest {
         int corrupt = 0;
         long records = 0;
         for (int run = 0; run < 2_000; run++) {
-            NetLinkImpl link = new NetLinkImpl("fuzz", null, null);
+            NetLinkImpl link = new NetLinkImpl("fuzz", null, null, null, NetLinkImpl.MAX_PARK_NANOS);
             long[] delivered = {0};
             link.begin((type, seg, offset, length) -> {
                 assertTrue(type > 0);

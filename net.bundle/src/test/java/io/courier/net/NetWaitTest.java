@@ -1,0 +1,143 @@
+package io.courier.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.courier.kernel.IdleStrategy;
+import io.courier.kernel.Kernel;
+import io.courier.kernel.KernelException;
+import io.courier.kernel.internal.MicrokernelImpl;
+import io.courier.testing.Waits;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * B3 (issue 21): waits on another node do not yield. A client waiting for the reply of a server
+ * on another node, and a server waiting in {@code msgReceive} on a channel that has had clients
+ * on other nodes, spin briefly and then park until the message comes (it takes tens of
+ * microseconds at least, and yielding meanwhile takes the cores from the threads that carry it).
+ * Both kernels here wait with a yield phase of a hundred million rounds, so a wait that yields
+ * stays RUNNABLE for many seconds, as a local server's wait does (the control).
+ */
+class NetWaitTest extends NetTestSupport {
+    private static final IdleStrategy LONG_YIELDS = new IdleStrategy.Backoff(10, 100_000_000);
+
+    private MicrokernelImpl kernel() {
+        MicrokernelImpl mk = new MicrokernelImpl(LONG_YIELDS);
+        started.add(mk);
+        return mk;
+    }
+
+    private NetNetwork network(String name, int port, String peer) {
+        NetNetwork n = NetNetwork.start(new NetConfig(name, NetConfig.DEFAULT_BIND_HOST, port,
+                List.of(NetConfig.Peer.parse(peer)), NetConfig.keyFromFile(keyFile), Duration.ofMillis(HEARTBEAT_MS),
+                Duration.ofMillis(DEAD_AFTER_MS)));
+        started.add(n);
+        return n;
+    }
+
+    private static void parksSoon(Thread t, String what) throws InterruptedException {
+        Waits.eventually(what + " parks", () -> t.getState() == Thread.State.WAITING);
+        // And stays parked: not a park between two yield phases.
+        for (int i = 0; i < 20; i++) {
+            Thread.sleep(10);
+            assertEquals(Thread.State.WAITING, t.getState(), what + " is parked");
+        }
+    }
+
+    @Test
+    void aClientWaitingForAnotherNodeAndAServerWaitingForItsClientsParkInsteadOfYielding() throws Exception {
+        MicrokernelImpl alpha = kernel();
+        MicrokernelImpl beta = kernel();
+        int pa = ChildNode.freePort();
+        int pb = ChildNode.freePort();
+        alpha.joinNetwork(network("alpha", pa, at("beta", pb)));
+        beta.joinNetwork(network("beta", pb, at("alpha", pa)));
+
+        Kernel server = beta.process("server");
+        int chid = server.channelCreate(0);
+        CountDownLatch received = new CountDownLatch(1);
+        CountDownLatch replyNow = new CountDownLatch(1);
+        Thread serverThread = Thread.ofPlatform().daemon().name("server").start(() -> {
+            ByteBuffer b = ByteBuffer.allocate(64);
+            try {
+                for (int i = 0;; i++) {
+                    b.clear();
+                    long rcvid = server.msgReceive(chid, b, null);
+                    if (i == 0) {
+                        received.countDown();
+                        replyNow.await(30, TimeUnit.SECONDS);
+                    }
+                    b.flip();
+                    server.msgReply(rcvid, i, b);
+                }
+            } catch (InterruptedException | KernelException e) {
+                // The test ends.
+            }
+        });
+        Kernel client = alpha.process("client");
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
+        CompletableFuture<Integer> first = new CompletableFuture<>();
+        Thread clientThread = Thread.ofPlatform().daemon().name("client").start(() -> {
+            try {
+                int coid = -1;
+                for (int i = 0; coid < 0; i++) {
+                    try {
+                        coid = client.connectAttach(nd, server.pid(), chid, 0, 0);
+                    } catch (KernelException e) {
+                        if (i > 200) {
+                            throw e;
+                        }
+                        Thread.sleep(50); // beta's processes not told to alpha yet
+                    }
+                }
+                first.complete(client.msgSend(coid, ByteBuffer.allocate(64).putLong(0, 7), ByteBuffer.allocate(64)));
+                // The second call, with the server's channel now known to have clients on other nodes.
+                client.msgSend(coid, ByteBuffer.allocate(64), ByteBuffer.allocate(64));
+            } catch (RuntimeException | InterruptedException e) {
+                first.completeExceptionally(e);
+            }
+        });
+        started.add(() -> {
+            serverThread.interrupt();
+            clientThread.interrupt();
+        });
+
+        // The client waits for a reply the server holds back.
+        org.junit.jupiter.api.Assertions.assertTrue(received.await(30, TimeUnit.SECONDS), "the first message came");
+        parksSoon(clientThread, "a client waiting for a server on another node");
+        replyNow.countDown();
+        assertEquals(0, (int) first.get(30, TimeUnit.SECONDS));
+        // The second call: the server's receive that met it, and then its wait for the third
+        // message that never comes, on a channel with clients on other nodes.
+        clientThread.join(30_000);
+        parksSoon(serverThread, "a server waiting for clients on other nodes");
+
+        // The control: a local server waiting on a channel that has had no client from another
+        // node yields all the while (so the long yield phase is real).
+        Kernel local = alpha.process("local-server");
+        int localChid = local.channelCreate(0);
+        Thread localServer = Thread.ofPlatform().daemon().name("local-server").start(() -> {
+            try {
+                local.msgReceive(localChid, ByteBuffer.allocate(64), null);
+            } catch (KernelException e) {
+                // Ended by the test.
+            }
+        });
+        try {
+            Thread.sleep(200);
+            for (int i = 0; i < 20; i++) {
+                Thread.sleep(10);
+                assertEquals(Thread.State.RUNNABLE, localServer.getState(), "a local server's wait yields");
+            }
+        } finally {
+            localServer.interrupt(); // EINTR ends its yielding wait
+            localServer.join(10_000);
+        }
+    }
+}
