@@ -72,6 +72,27 @@ public interface Link extends AutoCloseable {
     default void unwatch() {
     }
 
+    /**
+     * A watcher, {@code t}, is about to park and goes on watching: until {@link #unwatchAsleep},
+     * a record that comes wakes it (or another thread watching asleep) rather than the consumer,
+     * so it takes the record itself with no hand-off between. After true, the watcher polls once
+     * more before it parks (a record that came before this call is seen then). False when the
+     * link cannot do that (the default) or has no room for another thread: the watcher then
+     * unwatches before it parks.
+     */
+    default boolean watchAsleep(Thread t) {
+        return false;
+    }
+
+    /**
+     * Ends {@link #watchAsleep} of {@code t}; whether it was watching asleep. After true, the
+     * thread polls once more (it may have been woken for a record it then left to others) and
+     * then unwatches.
+     */
+    default boolean unwatchAsleep(Thread t) {
+        return false;
+    }
+
     /** Closes the link, waking a waiting consumer. Closing twice is harmless. */
     @Override
     void close();

@@ -20,7 +20,7 @@
  * </ul>
  */
 @Export
-@Version("0.4.0")
+@Version("0.5.0")
 package io.courier.node;
 
 import org.osgi.annotation.bundle.Export;

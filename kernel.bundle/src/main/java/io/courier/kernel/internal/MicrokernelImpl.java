@@ -385,6 +385,16 @@ public final class MicrokernelImpl implements Microkernel {
         return nd;
     }
 
+    /**
+     * How many records from other nodes the threads waiting on this kernel took from the links
+     * themselves (a client its reply, a server its message), rather than the links' consumers:
+     * for tests and diagnostics; 0 when this kernel joined no network.
+     */
+    public long networkRecordsTakenByWaitingThreads() {
+        NodePeers n = network;
+        return n == null ? 0 : n.watchedRecords();
+    }
+
     /** The peers of the other nodes; EINVAL when this kernel joined no network (only nd 0 is valid then). */
     NodePeers networkPeers() {
         NodePeers n = network;

@@ -272,16 +272,23 @@ final class MsgReceive {
         }
     }
 
+    private static boolean netClientsNoYield(Channel ch) {
+        return ch.netClients && !NodePeers.NET_YIELD;
+    }
+
     private static long awaitReceive(Proc p, KThread t, Channel ch, long deadline) {
         IdleStrategy idle = p.mk.idle;
         int parkRound = idle.parkRound();
         // Clients on other nodes: spin, then park (NodePeers.NET_YIELD).
-        int skipFrom = ch.netClients && !NodePeers.NET_YIELD ? idle.yieldRound() : Integer.MAX_VALUE;
+        int skipFrom = netClientsNoYield(ch) ? idle.yieldRound() : Integer.MAX_VALUE;
         int round = 0;
         boolean sleeper = false;
+        boolean asleep = false;
         // A channel with clients in other JVMs or nodes: while spinning and yielding, this
         // receiver takes what their links bring itself, so their next message reaches it with
-        // no consumer woken between; it stops watching before it parks.
+        // no consumer woken between. It stops watching before it parks, except the links of other
+        // nodes (when it has had clients there), which then wake it when something comes.
+        boolean netClients = ch.netClients;
         NodePeers.Peer[] watched = null;
         if (ch.nodeClients && parkRound > 0) {
             watched = p.mk.watchable; // the snapshot begun is the one ended
@@ -289,9 +296,16 @@ final class MsgReceive {
         }
         try {
             for (;;) {
-                if (watched != null && round >= parkRound) {
-                    NodePeers.watchEnd(watched);
-                    watched = null;
+                if (watched != null && round >= parkRound && !asleep) {
+                    if (netClients) {
+                        // Clients on other nodes: their links wake this receiver when a message
+                        // comes, and it takes it itself (the others are left to their consumers).
+                        NodePeers.watchAsleep(watched, Thread.currentThread());
+                        asleep = true;
+                    } else {
+                        NodePeers.watchEnd(watched);
+                        watched = null;
+                    }
                 }
                 t.announceParkFrom(round, parkRound);
                 if (round >= parkRound && !sleeper) {
@@ -330,7 +344,11 @@ final class MsgReceive {
                     break;
                 }
                 if (watched != null) {
-                    NodePeers.watchRound(watched);
+                    if (asleep) {
+                        NodePeers.watchAsleepRound(watched);
+                    } else {
+                        NodePeers.watchRound(watched);
+                    }
                     if (t.recvPhase() == KThread.RECV_DONE) {
                         continue;
                     }
@@ -354,7 +372,11 @@ final class MsgReceive {
             return AGAIN;
         } finally {
             if (watched != null) {
-                NodePeers.watchEnd(watched);
+                if (asleep) {
+                    NodePeers.watchAsleepEnd(watched, Thread.currentThread());
+                } else {
+                    NodePeers.watchEnd(watched);
+                }
             }
             if (sleeper) {
                 ch.removeSleeper();

@@ -563,6 +563,38 @@ final class NodePeers implements AutoCloseable {
         }
     }
 
+    /**
+     * The wait that {@link #watchBegin} began parks (a receive on a channel with clients on
+     * other nodes): it goes on watching the links that can wake it ({@link Link#watchAsleep}:
+     * those of other nodes) and stops watching the others. It polls once more before it parks.
+     */
+    static void watchAsleep(Peer[] watched, Thread t) {
+        for (Peer p : watched) {
+            if (!p.watchAsleepIn(t)) {
+                p.unwatchIn();
+            }
+        }
+    }
+
+    /** A round of a wait that {@link #watchAsleep}: the links of other nodes polled. */
+    static void watchAsleepRound(Peer[] watched) {
+        for (Peer p : watched) {
+            if (p.member == null) {
+                p.pollIn();
+            }
+        }
+    }
+
+    /** The wait that {@link #watchAsleep} ends: each link it still watched polled once more, then left. */
+    static void watchAsleepEnd(Peer[] watched, Thread t) {
+        for (Peer p : watched) {
+            if (p.unwatchAsleepIn(t)) {
+                p.pollIn();
+                p.unwatchIn();
+            }
+        }
+    }
+
     private void cutOff(Peer p, String why) {
         if (p.member == null) {
             // Another node: its link is dropped until it comes up again.
@@ -1265,8 +1297,10 @@ final class NodePeers implements AutoCloseable {
             long yieldBudget = member == null && !NET_YIELD ? -1
                     : Thread.currentThread().isVirtual() ? REPLY_YIELD_NANOS : Long.MAX_VALUE;
             int round = 0;
+            boolean asleep = false;
             // While it spins and yields, the client takes what comes in itself (its reply with no
-            // wake-up of the consumer between); it stops watching before it parks.
+            // wake-up of the consumer between); it stops watching before it parks, unless the link
+            // can wake it (another node's).
             try {
                 for (;;) {
                     if (round >= yieldRound && round < parkRound
@@ -1276,9 +1310,14 @@ final class NodePeers implements AutoCloseable {
                         // that make the reply (a virtual thread's yield costs its carrier a remount).
                         round = parkRound;
                     }
-                    if (watching && round >= parkRound) {
-                        watching = false;
-                        unwatchIn();
+                    if (watching && round >= parkRound && !asleep) {
+                        // Another node's link wakes the parked client when its reply comes, and
+                        // the client takes it itself; a link that cannot is left to its consumer.
+                        asleep = watchAsleepIn(Thread.currentThread());
+                        if (!asleep) {
+                            watching = false;
+                            unwatchIn();
+                        }
                     }
                     t.announceParkFrom(round, parkRound);
                     if (t.doneGen == gen) {
@@ -1323,6 +1362,9 @@ final class NodePeers implements AutoCloseable {
                     round = Blocking.idle(t, idle, round, asked ? Blocking.NO_DEADLINE : deadline);
                 }
             } finally {
+                if (asleep && unwatchAsleepIn(Thread.currentThread())) {
+                    pollIn(); // a record it was woken for may be another thread's
+                }
                 if (watching) {
                     unwatchIn();
                 }
@@ -1416,6 +1458,29 @@ final class NodePeers implements AutoCloseable {
                 // Closed under the watcher: the member went, and its close is under way.
             } catch (RuntimeException e) {
                 cutOffLater("a watching thread's handling failed: " + e, e);
+            }
+        }
+
+        /**
+         * The watching thread {@code t} parks and goes on watching, woken by what comes in
+         * ({@link Link#watchAsleep}); false when the link cannot do that: then it unwatches.
+         */
+        boolean watchAsleepIn(Thread t) {
+            Link r = watchableIn;
+            try {
+                return r != null && r.watchAsleep(t);
+            } catch (IllegalStateException e) {
+                return false; // closed meanwhile
+            }
+        }
+
+        /** Ends {@link #watchAsleepIn}; whether {@code t} was watching asleep. */
+        boolean unwatchAsleepIn(Thread t) {
+            Link r = watchableIn;
+            try {
+                return r != null && r.unwatchAsleep(t);
+            } catch (IllegalStateException e) {
+                return false;
             }
         }
 

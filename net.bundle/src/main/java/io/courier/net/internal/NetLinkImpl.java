@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.DirectBuffer;
@@ -47,6 +48,9 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
      */
     static final long MAX_PARK_NANOS = Long.getLong("courier.net.maxParkNanos", 1_000_000);
 
+    /** How many watchers may park watching at once; a further one unwatches before it parks. */
+    static final int ASLEEP_SLOTS = 8;
+
     private final String peer;
     private final ExclusivePublication out;
     private final Image in;
@@ -73,6 +77,8 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     private volatile boolean sleeping;
     /** How many waiting threads watch the link: the consumer does not spin meanwhile. */
     private final AtomicInteger watchers = new AtomicInteger();
+    /** Watchers parked while watching ({@link #watchAsleep}): a record wakes one of them. */
+    private final AtomicReferenceArray<Thread> asleep = new AtomicReferenceArray<>(ASLEEP_SLOTS);
     private final ByteBuffer inBytes = ByteBuffer.allocateDirect(MAX_PAYLOAD);
     private final MemorySegment inSegment = MemorySegment.ofBuffer(inBytes);
     private int assembled = -1;
@@ -219,6 +225,27 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         }
     }
 
+    @Override
+    public boolean watchAsleep(Thread t) {
+        for (int i = 0; i < ASLEEP_SLOTS; i++) {
+            if (asleep.get(i) == null && asleep.compareAndSet(i, null, t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean unwatchAsleep(Thread t) {
+        for (int i = 0; i < ASLEEP_SLOTS; i++) {
+            if (asleep.get(i) == t) {
+                asleep.set(i, null);
+                return true;
+            }
+        }
+        return false;
+    }
+
     private int pollHeld(RecordHandler recordHandler, int recordLimit) {
         begin(recordHandler, recordLimit);
         try {
@@ -358,10 +385,19 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     }
 
     /**
-     * A record came into the image (the driver's thread, after a full fence): wakes the consumer
-     * if it announced its park and no waiting thread watches the link (a watcher takes the record).
+     * A record came into the image (the driver's thread, after a full fence): wakes a watcher
+     * parked watching ({@link #watchAsleep}; one is enough: a woken watcher polls, and one that
+     * leaves polls once more), else the consumer if it announced its park and no waiting thread
+     * watches the link (a watcher spinning takes the record).
      */
     void wakeIfAsleep() {
+        for (int i = 0; i < ASLEEP_SLOTS; i++) {
+            Thread w = asleep.get(i);
+            if (w != null) {
+                LockSupport.unpark(w);
+                return;
+            }
+        }
         if (sleeping && watchers.get() == 0) {
             Thread t = awaiting;
             if (t != null) {
