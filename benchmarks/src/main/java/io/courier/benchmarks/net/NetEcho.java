@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The far JVM of the node-to-node benchmarks, on loopback: it answers (echo) or swallows (sink)
  * 64-byte records over a Courier {@link Link} to another node, over a raw Aeron UDP stream pair
- * with a media driver of its own set up as the Courier node's, or over TCP; or it is a Courier
+ * with a media driver of its own (Aeron's own idle strategy, see {@link #driver}), or over TCP; or it is a Courier
  * node whose kernel serves another node: a kernel echo server, or an asynchronous channel whose
  * consumer gets and frees. It ends when its standard input closes.
  */
@@ -63,7 +63,12 @@ public final class NetEcho {
         }
     }
 
-    /** A media driver set up as {@code NetNodeImpl}'s (shared thread, backing off to 1 ms parks). */
+    /**
+     * The raw peer's media driver: Aeron's own idle strategy, as a plain Aeron user sets it up
+     * (shared thread, spins, yields, then parks from 1 µs doubling up to 1 ms): what a node used
+     * before its doorbell, which the raw peer does not have (the {@code courierLink} path is
+     * Aeron with it).
+     */
     static io.aeron.driver.MediaDriver driver(Path dir) {
         return io.aeron.driver.MediaDriver.launch(new io.aeron.driver.MediaDriver.Context()
                 .aeronDirectoryName(dir.toString())
@@ -79,9 +84,9 @@ public final class NetEcho {
     }
 
     /**
-     * Waits as a Courier link's consumer does ({@code NetLinkImpl.await}): spins 20 µs, then parks
-     * from 1 µs doubling up to 1 ms (or {@code courier.net.maxParkNanos}, as the link), until
-     * {@code ready} says so.
+     * The raw peer's wait, a plain backoff (a link's consumer waited so before the doorbell woke
+     * it): spins 20 µs, then parks from 1 µs doubling up to 1 ms (or {@code
+     * courier.net.maxParkNanos}), until {@code ready} says so.
      */
     static void idle(java.util.function.BooleanSupplier ready) {
         long start = System.nanoTime();

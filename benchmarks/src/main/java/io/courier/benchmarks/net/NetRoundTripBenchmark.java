@@ -21,9 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * loopback: a Courier kernel {@code msgSend} to a server of the other node found by its global
  * name, answered with the same 64 bytes ({@code courierKernel}); over a Courier node-to-node
  * {@code Link} ({@code courierLink}: offer, then await and
- * poll the echo), beside a raw Aeron UDP ping-pong with the same media-driver settings and the
- * same waiting ({@code aeronUdp}) and a TCP socket ping-pong with TCP_NODELAY ({@code tcp}), in
- * one run. The far JVM is a {@link NetEcho}.
+ * poll the echo; Aeron with the node's doorbell, see the README), beside a raw Aeron UDP
+ * ping-pong with Aeron's own idle strategy and a plain backoff wait ({@code aeronUdp}) and a TCP
+ * socket ping-pong with TCP_NODELAY ({@code tcp}), in one run. The far JVM is a {@link NetEcho}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

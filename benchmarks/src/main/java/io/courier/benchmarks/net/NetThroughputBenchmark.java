@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * SPEC B3 (issue 21): 64-byte records one way from this node to another JVM's node on loopback,
  * which takes each (polls it) and drops it: over a Courier node-to-node {@code Link}
- * ({@code courierLink}) beside a raw Aeron UDP stream with the same media-driver settings
- * ({@code aeronUdp}), in one run. One op is one record accepted by the sender; Aeron's flow
+ * ({@code courierLink}) beside a raw Aeron UDP stream whose media driver has Aeron's own idle
+ * strategy ({@code aeronUdp}, {@link NetEcho#driver}), in one run. One op is one record accepted by the sender; Aeron's flow
  * control holds the sender to what the receiver takes, so this is the rate the receiver keeps.
  *
  * <p>{@code courierAsync}: asyncmsg across nodes. This node's client puts 64-byte messages on
