@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * duty cycle and makes each of those waits end when its event comes:
  *
  * <ul>
- *   <li>the driver's shared thread, once past its spins and yields ({@link #idle}), blocks in a
- *       {@link Selector} over the node's UDP sockets for at most the longest wait: a datagram
- *       wakes it at once. The driver's endpoints register their sockets there, beside Aeron's own
+ *   <li>the driver's shared thread, after a duty cycle with nothing to do ({@link #idle}),
+ *       blocks in a {@link Selector} over the node's UDP sockets for at most the longest wait: a
+ *       datagram wakes it at once. The driver's endpoints register their sockets there, beside Aeron's own
  *       poller ({@link #receivers}, {@link #senders}); the driver still reads them itself;
  *   <li>a record or frame this node offers rings the bell ({@link #ring}, a
  *       {@link Selector#wakeup}, which is remembered if the driver is not in its select yet), so
@@ -53,26 +53,18 @@ final class Doorbell implements IdleStrategy {
     private static final NetLinkImpl[] NONE = {};
 
     private final Selector selector;
-    private final int spins;
-    private final int yields;
     private final long maxWaitMillis;
     private final long maxWaitNanos;
     private final int recordStream;
-    /** Driver thread only. */
-    private int round;
     /** The links whose consumers {@link #arrived} wakes: replaced whole, read by the driver thread. */
     private volatile NetLinkImpl[] links = NONE;
 
     /**
-     * @param spins rounds the idle driver spins before it yields
-     * @param yields rounds it yields before it blocks
      * @param maxWaitNanos the longest block, rounded up to a millisecond (the selector's unit)
      * @param recordStream the stream whose data frames wake the link consumers
      */
-    Doorbell(int spins, int yields, long maxWaitNanos, int recordStream) throws IOException {
+    Doorbell(long maxWaitNanos, int recordStream) throws IOException {
         this.selector = Selector.open();
-        this.spins = spins;
-        this.yields = yields;
         this.maxWaitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxWaitNanos + 999_999));
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
         this.recordStream = recordStream;
@@ -80,31 +72,27 @@ final class Doorbell implements IdleStrategy {
 
     // ---- the driver's idle strategy ------------------------------------------------------------
 
+    /**
+     * A duty cycle with nothing done blocks at once: no spin, no yield. Whatever the driver is to
+     * do next wakes it, so a spin would only catch work that comes within it, and it takes a
+     * core from the threads that make and take the records; on two cores that doubled the round
+     * trip across nodes (RESULTS.md).
+     */
     @Override
     public void idle(int workCount) {
-        if (workCount > 0) {
-            round = 0;
-        } else {
-            idle();
-        }
-    }
-
-    @Override
-    public void idle() {
-        if (round < spins) {
-            round++;
-            Thread.onSpinWait();
-        } else if (round < spins + yields) {
-            round++;
-            Thread.yield();
-        } else {
+        if (workCount <= 0) {
             block();
         }
     }
 
     @Override
+    public void idle() {
+        block();
+    }
+
+    @Override
     public void reset() {
-        round = 0;
+        // Nothing kept between waits.
     }
 
     @Override

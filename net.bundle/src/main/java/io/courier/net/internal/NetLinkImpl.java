@@ -40,8 +40,12 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     static final int TYPE_BYTES = 4;
     /** The largest record payload: the largest Aeron message less the type. */
     static final int MAX_PAYLOAD = FrameDescriptor.computeMaxMessageLength(TERM_LENGTH) - TYPE_BYTES;
-    /** How long an idle {@link #await} spins before it parks (system property {@code courier.net.spinNanos}). */
-    static final long SPIN_NANOS = Long.getLong("courier.net.spinNanos", 20_000);
+    /**
+     * How long an idle {@link #await} spins before it parks (system property {@code
+     * courier.net.spinNanos}): none by default, as the driver wakes it when a record comes, and a
+     * spinning consumer takes a core from the threads that carry the next record (RESULTS.md).
+     */
+    static final long SPIN_NANOS = Long.getLong("courier.net.spinNanos", 0);
     /**
      * The longest park of an idle {@link #await} (system property {@code courier.net.maxParkNanos}):
      * a record that comes wakes it before ({@link Doorbell}).

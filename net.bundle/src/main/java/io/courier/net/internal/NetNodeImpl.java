@@ -214,7 +214,7 @@ public final class NetNodeImpl implements NetNode {
 
     private void open() {
         try {
-            bell = new Doorbell(100, 10, driverMaxWaitNanos, RECORD_STREAM);
+            bell = new Doorbell(driverMaxWaitNanos, RECORD_STREAM);
         } catch (IOException e) {
             throw new IllegalStateException("node " + config.name() + ": cannot open a selector for its media driver", e);
         }
