@@ -29,14 +29,6 @@ import org.junit.jupiter.api.Test;
  * Aeron UDP on the loopback, each with a kernel of its own.
  */
 class NetAsyncBatchTest extends NetTestSupport {
-    private NetNetwork network(String name, int port, String peer) {
-        NetNetwork n = NetNetwork.start(new NetConfig(name, NetConfig.DEFAULT_BIND_HOST, port,
-                List.of(NetConfig.Peer.parse(peer)), NetConfig.keyFromFile(keyFile), Duration.ofMillis(HEARTBEAT_MS),
-                Duration.ofMillis(DEAD_AFTER_MS)));
-        started.add(n);
-        return n;
-    }
-
     /** A kernel of this JVM, closed after the test. */
     private Microkernel boot() {
         Microkernel k = Microkernel.boot();

@@ -72,15 +72,6 @@ class NetPathsTest extends NetTestSupport {
         }
     }
 
-    private NetNetwork network(String name, int port, String... peers) {
-        NetConfig config = new NetConfig(name, NetConfig.DEFAULT_BIND_HOST, port,
-                java.util.Arrays.stream(peers).map(NetConfig.Peer::parse).toList(), NetConfig.keyFromFile(keyFile),
-                Duration.ofMillis(HEARTBEAT_MS), Duration.ofMillis(DEAD_AFTER_MS));
-        NetNetwork n = NetNetwork.start(config);
-        started.add(n);
-        return n;
-    }
-
     private Microkernel kernel() {
         Microkernel mk = Microkernel.boot();
         started.add(mk);

@@ -56,12 +56,23 @@ abstract class NetTestSupport {
         return c;
     }
 
-    /** A node in this JVM, its events in {@code events}. */
-    NetNode node(String name, int port, Events events, String... peers) {
-        NetConfig config = new NetConfig(name, NetConfig.DEFAULT_BIND_HOST, port,
+    /** Node {@code name} on loopback {@code port} with {@code peers} ("name@host:port"), the test's key and timings. */
+    NetConfig config(String name, int port, String... peers) {
+        return new NetConfig(name, NetConfig.DEFAULT_BIND_HOST, port,
                 Arrays.stream(peers).map(NetConfig.Peer::parse).toList(), NetConfig.keyFromFile(keyFile),
                 Duration.ofMillis(HEARTBEAT_MS), Duration.ofMillis(DEAD_AFTER_MS));
-        NetNode n = NetNode.start(config, events);
+    }
+
+    /** A network for a kernel of this JVM (node {@code name}), closed after the test. */
+    NetNetwork network(String name, int port, String... peers) {
+        NetNetwork n = NetNetwork.start(config(name, port, peers));
+        started.add(n);
+        return n;
+    }
+
+    /** A node in this JVM, its events in {@code events}. */
+    NetNode node(String name, int port, Events events, String... peers) {
+        NetNode n = NetNode.start(config(name, port, peers), events);
         events.node = n;
         started.add(n);
         return n;

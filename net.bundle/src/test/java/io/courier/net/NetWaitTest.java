@@ -8,8 +8,6 @@ import io.courier.kernel.KernelException;
 import io.courier.kernel.internal.MicrokernelImpl;
 import io.courier.testing.Waits;
 import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,14 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class NetWaitTest extends NetTestSupport {
     private static final IdleStrategy LONG_YIELDS = new IdleStrategy.Backoff(10, 100_000_000);
-
-    private NetNetwork network(String name, int port, String peer) {
-        NetNetwork n = NetNetwork.start(new NetConfig(name, NetConfig.DEFAULT_BIND_HOST, port,
-                List.of(NetConfig.Peer.parse(peer)), NetConfig.keyFromFile(keyFile), Duration.ofMillis(HEARTBEAT_MS),
-                Duration.ofMillis(DEAD_AFTER_MS)));
-        started.add(n);
-        return n;
-    }
 
     private static void parksSoon(Thread t, String what) throws InterruptedException {
         Waits.eventually(what + " parks", () -> t.getState() == Thread.State.WAITING);

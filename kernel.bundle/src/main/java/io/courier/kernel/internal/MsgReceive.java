@@ -272,15 +272,12 @@ final class MsgReceive {
         }
     }
 
-    private static boolean netClientsNoYield(Channel ch) {
-        return ch.netClients && !NodePeers.NET_YIELD;
-    }
-
     private static long awaitReceive(Proc p, KThread t, Channel ch, long deadline) {
         IdleStrategy idle = p.mk.idle;
         int parkRound = idle.parkRound();
+        boolean netClients = ch.netClients;
         // Clients on other nodes: spin, then park (NodePeers.NET_YIELD).
-        int skipFrom = netClientsNoYield(ch) ? idle.yieldRound() : Integer.MAX_VALUE;
+        int skipFrom = netClients && !NodePeers.NET_YIELD ? idle.yieldRound() : Integer.MAX_VALUE;
         int round = 0;
         boolean sleeper = false;
         boolean asleep = false;
@@ -288,7 +285,6 @@ final class MsgReceive {
         // receiver takes what their links bring itself, so their next message reaches it with
         // no consumer woken between. It stops watching before it parks, except the links of other
         // nodes (when it has had clients there), which then wake it when something comes.
-        boolean netClients = ch.netClients;
         NodePeers.Peer[] watched = null;
         if (ch.nodeClients && parkRound > 0) {
             watched = p.mk.watchable; // the snapshot begun is the one ended

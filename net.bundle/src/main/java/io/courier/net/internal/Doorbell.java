@@ -112,11 +112,6 @@ final class Doorbell implements IdleStrategy {
         }
     }
 
-    /** The longest the idle driver blocks, in milliseconds. */
-    long maxWaitMillis() {
-        return maxWaitMillis;
-    }
-
     // ---- events --------------------------------------------------------------------------------
 
     /** This node offered something to send: the driver looks at once. */

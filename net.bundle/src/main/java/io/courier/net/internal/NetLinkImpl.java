@@ -199,17 +199,10 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         watchers.getAndIncrement();
     }
 
+    /** A watcher's poll is the consumer's: both take the image under the same poll rights. */
     @Override
     public int tryPoll(RecordHandler recordHandler, int recordLimit) {
-        check();
-        if (!takeRights()) {
-            return 0;
-        }
-        try {
-            return pollHeld(recordHandler, recordLimit);
-        } finally {
-            releaseRights();
-        }
+        return poll(recordHandler, recordLimit);
     }
 
     @Override
