@@ -275,7 +275,12 @@ class ProcessDeathSoakTest extends KernelTestSupport {
     private static void joinOrFail(Thread t) throws InterruptedException {
         t.join(SECONDS * 1000 + WAIT.toMillis());
         if (t.isAlive()) {
-            fail("a soak thread hangs:\n" + Waits.threadDump());
+            // The hung thread's own stack first: the dump of all threads leaves out virtual ones.
+            StringBuilder own = new StringBuilder(t.toString()).append(' ').append(t.getState()).append('\n');
+            for (StackTraceElement e : t.getStackTrace()) {
+                own.append("    at ").append(e).append('\n');
+            }
+            fail("a soak thread hangs:\n" + own + Waits.threadDump());
         }
     }
 }
