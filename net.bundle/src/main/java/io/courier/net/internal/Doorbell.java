@@ -15,6 +15,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -45,8 +47,17 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * A wake-up lost any way (a socket that could not be registered, say) costs at most the longest
- * wait, as a park did before. The driver runs in {@code SHARED} mode, so its endpoints are
- * opened on the same thread that selects.
+ * wait, as a park did before.
+ *
+ * <p>The driver runs in Aeron's {@code INVOKER} mode: its duty cycle (conductor, sender and
+ * receiver together) is run by whichever thread holds the doorbell's duty lock. The doorbell's own
+ * thread ({@link #start}) runs it and blocks as above between cycles. A thread that has just
+ * offered a short record runs a cycle itself when the lock is free ({@link #send}), so the
+ * datagram leaves on that thread with nothing woken; a thread that waits for a record from
+ * another node runs cycles while it spins ({@link #drive}), so the reply's datagram is read on
+ * that thread, again with nothing woken. On a small machine each wake-up avoided is tens of
+ * microseconds of a round trip across nodes (RESULTS.md). A datagram still wakes the doorbell's
+ * thread from its select; it then waits for the lock and finds the work done.
  */
 final class Doorbell implements IdleStrategy {
     private static final Logger LOG = LoggerFactory.getLogger(Doorbell.class);
@@ -58,6 +69,41 @@ final class Doorbell implements IdleStrategy {
     private final int recordStream;
     /** The links whose consumers {@link #arrived} wakes: replaced whole, read by the driver thread. */
     private volatile NetLinkImpl[] links = NONE;
+    /** Held while a thread runs the driver's duty cycle: Aeron's agents are run by one thread at a time. */
+    private final ReentrantLock duty = new ReentrantLock();
+    /** The driver's duty cycle; set by {@link #start}. Guarded by {@link #duty}. */
+    private AgentInvoker invoker;
+    /** Set by {@link #stop}: no duty cycle runs after it. Guarded by {@link #duty}. */
+    private boolean stopped = true;
+    private volatile Thread thread;
+    /** For tests ({@link #pauseOwnThread}). */
+    private volatile boolean paused;
+    /** Duty cycles run by the doorbell's own thread. Guarded by {@link #duty}. */
+    private long ownCycles;
+    /** A record was offered that the next duty cycle sends ({@link #send}). */
+    private volatile boolean sendPending;
+    /** When a waiting thread last ran the duty cycle ({@link #drive}), by {@link System#nanoTime()}. */
+    @SuppressWarnings("unused") // LAST_HELP
+    private long lastHelp = System.nanoTime() - HELP_NANOS;
+    /**
+     * How long after a waiting thread last ran the duty cycle the doorbell's thread naps instead of
+     * watching the sockets (system property {@code courier.net.helpNanos}): 1 ms by default, the
+     * idle driver's longest wait. A waiting thread that parks ends the nap ({@link #helperParks});
+     * a datagram that nobody waits for, coming within it, waits for its end. Shorter naps wake
+     * this thread more often, which lengthens a round trip across nodes (200 µs: 24–42 µs against
+     * 19 µs), and let it read for a gateway busy with a batch, which gives asyncmsg across nodes
+     * back the third of its throughput that 1 ms costs (RESULTS.md).
+     */
+    static final long HELP_NANOS = Long.getLong("courier.net.helpNanos", 1_000_000);
+    private static final VarHandle LAST_HELP;
+
+    static {
+        try {
+            LAST_HELP = java.lang.invoke.MethodHandles.lookup().findVarHandle(Doorbell.class, "lastHelp", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * @param maxWaitNanos the longest block, rounded up to a millisecond (the selector's unit)
@@ -112,6 +158,167 @@ final class Doorbell implements IdleStrategy {
         }
     }
 
+    // ---- the duty cycle --------------------------------------------------------------------------
+
+    /**
+     * Runs the driver whose duty cycle is {@code driverInvoker} on a thread of the doorbell's
+     * ({@code courier-net-driver-<name>}): a cycle, then, if it did nothing, the block above.
+     */
+    void start(AgentInvoker driverInvoker, String name) {
+        duty.lock();
+        try {
+            invoker = driverInvoker;
+            stopped = false;
+        } finally {
+            duty.unlock();
+        }
+        thread = Thread.ofPlatform().daemon().name("courier-net-driver-" + name).start(this::run);
+    }
+
+    private void run() {
+        for (;;) {
+            if (paused) {
+                LockSupport.parkNanos(this, maxWaitNanos);
+                if (!stoppedNow()) {
+                    continue;
+                }
+                return;
+            }
+            int work = 0;
+            if (duty.tryLock()) {
+                try {
+                    if (stopped) {
+                        return;
+                    }
+                    sendPending = false;
+                    work = invoker.invoke();
+                    ownCycles++;
+                } finally {
+                    duty.unlock();
+                }
+            }
+            // Not taken: a waiting thread runs the cycle now (it takes what woke this one).
+            if (work > 0 || sendPending) {
+                continue;
+            }
+            long sinceHelp = System.nanoTime() - (long) LAST_HELP.getOpaque(this);
+            if (sinceHelp < HELP_NANOS) {
+                // Waiting threads run the cycle as they spin: they read the sockets, so the
+                // datagrams they wait for need not wake this thread too. It naps until they
+                // stopped a while (a ring ends the nap).
+                LockSupport.parkNanos(this, HELP_NANOS - sinceHelp);
+            } else {
+                block();
+            }
+        }
+    }
+
+    private boolean stoppedNow() {
+        duty.lock();
+        try {
+            return stopped;
+        } finally {
+            duty.unlock();
+        }
+    }
+
+    /** For tests: the doorbell's own thread runs no duty cycle while {@code p} (other threads still do). */
+    void pauseOwnThread(boolean p) {
+        paused = p;
+        LockSupport.unpark(thread);
+    }
+
+    /** For tests: the duty cycles the doorbell's own thread ran. */
+    long ownCycles() {
+        duty.lock();
+        try {
+            return ownCycles;
+        } finally {
+            duty.unlock();
+        }
+    }
+
+    /**
+     * Stops the duty cycle (every thread's) and waits for the doorbell's thread to end; before the
+     * driver is closed.
+     */
+    void stop() {
+        duty.lock();
+        try {
+            stopped = true;
+        } finally {
+            duty.unlock();
+        }
+        ring();
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * A thread waiting for a record runs one duty cycle of the driver if no other thread runs
+     * one: it takes the datagram that brings its record itself. Returns the work done; 0 when
+     * another thread holds the cycle or the driver is stopped.
+     */
+    int drive() {
+        LAST_HELP.setOpaque(this, System.nanoTime());
+        return cycle();
+    }
+
+    /**
+     * A waiting thread that ran the duty cycle as it spun parks now: the doorbell's thread ends
+     * its nap and watches the sockets again (the parked thread is woken through {@link #arrived}).
+     */
+    void helperParks() {
+        LAST_HELP.setOpaque(this, System.nanoTime() - HELP_NANOS);
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** One duty cycle if the lock is free, then again while a send waits for one. */
+    private int cycle() {
+        int work = 0;
+        do {
+            if (!duty.tryLock()) {
+                // The holder looks at sendPending after it unlocks.
+                return work;
+            }
+            try {
+                if (stopped) {
+                    return work;
+                }
+                sendPending = false;
+                work += invoker.invoke();
+            } finally {
+                duty.unlock();
+            }
+        } while (sendPending);
+        return work;
+    }
+
+    /**
+     * This node offered something to send. A record of one datagram ({@code oneFrame}) is sent by
+     * a duty cycle on the calling thread, or, when another thread holds the cycle, by that thread's
+     * next one: it looks at {@code sendPending} after it unlocks (a volatile flag set before the
+     * try of the lock, read after the unlock: one of the two sees the other). A longer record
+     * takes a cycle per datagram: the bell rings for the doorbell's thread.
+     */
+    void send(boolean oneFrame) {
+        if (!oneFrame) {
+            ring();
+            return;
+        }
+        sendPending = true;
+        cycle();
+    }
+
     // ---- events --------------------------------------------------------------------------------
 
     /** This node offered something to send: the driver looks at once. */
@@ -120,6 +327,10 @@ final class Doorbell implements IdleStrategy {
             selector.wakeup();
         } catch (ClosedSelectorException e) {
             // The node is closing: nothing more goes out.
+        }
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t); // napping (run)
         }
     }
 
@@ -200,7 +411,9 @@ final class Doorbell implements IdleStrategy {
                 int transportIndex) {
             int streamId = header.streamId();
             int n = super.onDataPacket(header, buffer, length, srcAddress, transportIndex);
-            arrived(streamId);
+            if (length > DataHeaderFlyweight.HEADER_LENGTH) {
+                arrived(streamId); // not for a heartbeat (a frame of its header alone): it brings no record
+            }
             return n;
         }
     }

@@ -140,6 +140,7 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             throw new IllegalArgumentException("a record of " + total + " bytes does not fit a link to " + peer
                     + " (at most " + MAX_PAYLOAD + ")");
         }
+        int sent = 0;
         sendLock.lock();
         try {
             if (closed) {
@@ -155,12 +156,13 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
                 left -= n;
             }
             long r = out.offer(staging, 0, at);
-            if (bell != null) {
-                // Accepted, or back-pressured: either way the driver has something to send now.
-                bell.ring();
-            }
             if (r > 0) {
+                sent = at;
                 return true;
+            }
+            if (bell != null) {
+                // Back-pressured: the driver has something to send now.
+                bell.ring();
             }
             if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) {
                 throw new IllegalStateException("the link to " + peer + " is closed: its stream ended (" + r + ")");
@@ -168,6 +170,11 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             return false; // back-pressured, not connected yet, or an admin action: try again
         } finally {
             sendLock.unlock();
+            if (sent > 0 && bell != null) {
+                // Accepted: sent now, by this thread if the record is one datagram and no other
+                // thread runs the driver, else by the driver's thread.
+                bell.send(sent <= out.maxPayloadLength());
+            }
         }
     }
 
@@ -199,10 +206,19 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         watchers.getAndIncrement();
     }
 
-    /** A watcher's poll is the consumer's: both take the image under the same poll rights. */
+    /**
+     * A watcher's poll is the consumer's: both take the image under the same poll rights. A
+     * watcher that finds nothing runs the driver's duty cycle if no other thread does (it reads
+     * the sockets) and looks again: a waiting thread spins on the datagram itself, not on a
+     * wake-up of the driver's thread ({@link Doorbell#drive}).
+     */
     @Override
     public int tryPoll(RecordHandler recordHandler, int recordLimit) {
-        return poll(recordHandler, recordLimit);
+        int n = poll(recordHandler, recordLimit);
+        if (n == 0 && bell != null && bell.drive() > 0) {
+            n = poll(recordHandler, recordLimit);
+        }
+        return n;
     }
 
     @Override
@@ -212,8 +228,12 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             watchers.getAndIncrement();
             throw new IllegalStateException("the link to " + peer + ": unwatch without watch");
         }
-        if (before == 1) {
-            // The consumer backed off to long parks while others watched: it looks again from now.
+        if (before == 1 && !imageEmpty()) {
+            // The last watcher leaves a record behind (or cannot look): the consumer, which
+            // backed off to long parks while others watched, looks again from now. A record
+            // that comes after this look finds no watcher, and the driver wakes the consumer
+            // (the decrement above and the driver's read of the count after its frame: one of
+            // the two sees the other). Not woken for nothing: that was a wake-up per call.
             kicked = true;
             Thread t = awaiting;
             if (t != null) {
@@ -224,6 +244,9 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
 
     @Override
     public boolean watchAsleep(Thread t) {
+        if (bell != null) {
+            bell.helperParks(); // it ran the driver as it spun; the driver's thread reads the sockets now
+        }
         for (int i = 0; i < ASLEEP_SLOTS; i++) {
             if (asleep.get(i) == null && asleep.compareAndSet(i, null, t)) {
                 return true;
@@ -400,6 +423,20 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             if (t != null) {
                 LockSupport.unpark(t);
             }
+        }
+    }
+
+    /** Whether no fragment is there: false also while another thread polls (it may leave one). */
+    private boolean imageEmpty() {
+        if (!takeRights()) {
+            return false;
+        }
+        try {
+            peeked = false;
+            in.controlledPoll(peek, 1);
+            return !peeked;
+        } finally {
+            releaseRights();
         }
     }
 

@@ -220,9 +220,9 @@ public final class NetNodeImpl implements NetNode {
         }
         driver = MediaDriver.launch(new MediaDriver.Context()
                 .aeronDirectoryName(folder.resolve("aeron").toString())
-                // SHARED: the doorbell's selector is used by the one thread that also opens the endpoints.
-                .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(bell)
+                // INVOKER: the doorbell's thread runs the duty cycle, and so may a thread that waits
+                // for a record or has just offered one (Doorbell).
+                .threadingMode(ThreadingMode.INVOKER)
                 .receiveChannelEndpointSupplier(bell.receivers())
                 .sendChannelEndpointSupplier(bell.senders())
                 .dirDeleteOnStart(true)
@@ -231,6 +231,7 @@ public final class NetNodeImpl implements NetNode {
                 .warnIfDirectoryExists(false)
                 .printConfigurationOnStart(false)
                 .errorHandler(this::onDriverError));
+        bell.start(driver.sharedAgentInvoker(), config.name());
         aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(driver.aeronDirectoryName())
                 .errorHandler(this::onDriverError));
@@ -320,6 +321,11 @@ public final class NetNodeImpl implements NetNode {
         return list;
     }
 
+    /** The node's doorbell (for tests). */
+    Doorbell doorbell() {
+        return bell;
+    }
+
     /** How many frames or streams from outside were refused (for tests). */
     public long refusedCount() {
         return refused.count();
@@ -356,6 +362,9 @@ public final class NetNodeImpl implements NetNode {
             }
         } catch (RuntimeException e) {
             LOG.warn("node {}: closing the Aeron client: {}", config.name(), e.toString());
+        }
+        if (bell != null) {
+            bell.stop();
         }
         try {
             if (driver != null) {
