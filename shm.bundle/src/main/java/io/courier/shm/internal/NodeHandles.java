@@ -322,10 +322,13 @@ final class NodeHandles implements AutoCloseable {
             return null;
         }
         if (problem != null) {
-            corrupt.incrementAndGet();
-            LOG.warn("node {}: entry {} of the shared-memory handle table is corrupt ({}): dropped", folder.name(),
-                    i, problem);
-            drop(i, state);
+            // Counted and logged by the one thread of the node that drops it (another member's
+            // sweeper may read the same entry at the same time).
+            if (drop(i, state)) {
+                corrupt.incrementAndGet();
+                LOG.warn("node {}: entry {} of the shared-memory handle table is corrupt ({}): dropped",
+                        folder.name(), i, problem);
+            }
             return null;
         }
         return new Entry(i, state, handle, targetPid, perms, creatorPid, creatorSlot, creatorGen, targetSlot,
@@ -420,10 +423,11 @@ final class NodeHandles implements AutoCloseable {
                     }
                 }
                 default -> {
-                    corrupt.incrementAndGet();
-                    LOG.warn("node {}: entry {} of the shared-memory handle table has an unknown state {}: dropped",
-                            folder.name(), i, Long.toHexString(state));
-                    drop(i, state);
+                    if (drop(i, state)) {
+                        corrupt.incrementAndGet();
+                        LOG.warn("node {}: entry {} of the shared-memory handle table has an unknown state {}: dropped",
+                                folder.name(), i, Long.toHexString(state));
+                    }
                 }
             }
         }
