@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.concurrent.AgentInvoker;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * duty cycle and makes each of those waits end when its event comes:
  *
  * <ul>
- *   <li>the driver's shared thread, after a duty cycle with nothing to do ({@link #idle}),
+ *   <li>the doorbell's thread, after a duty cycle with nothing to do ({@link #block}),
  *       blocks in a {@link Selector} over the node's UDP sockets for at most the longest wait: a
  *       datagram wakes it at once. The driver's endpoints register their sockets there, beside Aeron's own
  *       poller ({@link #receivers}, {@link #senders}); the driver still reads them itself;
@@ -56,10 +55,10 @@ import org.slf4j.LoggerFactory;
  * datagram leaves on that thread with nothing woken; a thread that waits for a record from
  * another node runs cycles while it spins ({@link #drive}), so the reply's datagram is read on
  * that thread, again with nothing woken. On a small machine each wake-up avoided is tens of
- * microseconds of a round trip across nodes (RESULTS.md). A datagram still wakes the doorbell's
- * thread from its select; it then waits for the lock and finds the work done.
+ * microseconds of a round trip across nodes (RESULTS.md). While such threads run cycles, the
+ * doorbell's thread naps rather than select, so their datagrams do not wake it too.
  */
-final class Doorbell implements IdleStrategy {
+final class Doorbell {
     private static final Logger LOG = LoggerFactory.getLogger(Doorbell.class);
     private static final NetLinkImpl[] NONE = {};
 
@@ -73,8 +72,8 @@ final class Doorbell implements IdleStrategy {
     private final ReentrantLock duty = new ReentrantLock();
     /** The driver's duty cycle; set by {@link #start}. Guarded by {@link #duty}. */
     private AgentInvoker invoker;
-    /** Set by {@link #stop}: no duty cycle runs after it. Guarded by {@link #duty}. */
-    private boolean stopped = true;
+    /** Set by {@link #stop} under {@link #duty}: no duty cycle runs after it. */
+    private volatile boolean stopped = true;
     private volatile Thread thread;
     /** For tests ({@link #pauseOwnThread}). */
     private volatile boolean paused;
@@ -116,37 +115,13 @@ final class Doorbell implements IdleStrategy {
         this.recordStream = recordStream;
     }
 
-    // ---- the driver's idle strategy ------------------------------------------------------------
-
     /**
-     * A duty cycle with nothing done blocks at once: no spin, no yield. Whatever the driver is to
-     * do next wakes it, so a spin would only catch work that comes within it, and it takes a
-     * core from the threads that make and take the records; on two cores that doubled the round
-     * trip across nodes (RESULTS.md).
+     * Blocks until a datagram comes, the bell rings, or the longest wait passed: after a duty
+     * cycle with nothing done, at once, with no spin or yield. Whatever the driver is to do next
+     * wakes it, so a spin would only catch work that comes within it, and it takes a core from the
+     * threads that make and take the records; on two cores that doubled the round trip across
+     * nodes (RESULTS.md).
      */
-    @Override
-    public void idle(int workCount) {
-        if (workCount <= 0) {
-            block();
-        }
-    }
-
-    @Override
-    public void idle() {
-        block();
-    }
-
-    @Override
-    public void reset() {
-        // Nothing kept between waits.
-    }
-
-    @Override
-    public String alias() {
-        return "courier-doorbell";
-    }
-
-    /** Blocks until a datagram comes, the bell rings, or the longest wait passed. */
     private void block() {
         try {
             if (selector.select(maxWaitMillis) > 0) {
@@ -176,29 +151,14 @@ final class Doorbell implements IdleStrategy {
     }
 
     private void run() {
-        for (;;) {
+        while (!stopped) {
             if (paused) {
                 LockSupport.parkNanos(this, maxWaitNanos);
-                if (!stoppedNow()) {
-                    continue;
-                }
-                return;
+                continue;
             }
-            int work = 0;
-            if (duty.tryLock()) {
-                try {
-                    if (stopped) {
-                        return;
-                    }
-                    sendPending = false;
-                    work = invoker.invoke();
-                    ownCycles++;
-                } finally {
-                    duty.unlock();
-                }
-            }
-            // Not taken: a waiting thread runs the cycle now (it takes what woke this one).
-            if (work > 0 || sendPending) {
+            // Nothing when the lock is taken: a waiting thread runs the cycle now (it takes what
+            // woke this one).
+            if (cycle(true) > 0) {
                 continue;
             }
             long sinceHelp = System.nanoTime() - (long) LAST_HELP.getOpaque(this);
@@ -210,15 +170,6 @@ final class Doorbell implements IdleStrategy {
             } else {
                 block();
             }
-        }
-    }
-
-    private boolean stoppedNow() {
-        duty.lock();
-        try {
-            return stopped;
-        } finally {
-            duty.unlock();
         }
     }
 
@@ -267,7 +218,7 @@ final class Doorbell implements IdleStrategy {
      */
     int drive() {
         LAST_HELP.setOpaque(this, System.nanoTime());
-        return cycle();
+        return cycle(false);
     }
 
     /**
@@ -282,8 +233,11 @@ final class Doorbell implements IdleStrategy {
         }
     }
 
-    /** One duty cycle if the lock is free, then again while a send waits for one. */
-    private int cycle() {
+    /**
+     * One duty cycle if the lock is free, then again while a send waits for one; the work done.
+     * {@code own}: the doorbell's thread runs it (counted for tests).
+     */
+    private int cycle(boolean own) {
         int work = 0;
         do {
             if (!duty.tryLock()) {
@@ -296,6 +250,9 @@ final class Doorbell implements IdleStrategy {
                 }
                 sendPending = false;
                 work += invoker.invoke();
+                if (own) {
+                    ownCycles++;
+                }
             } finally {
                 duty.unlock();
             }
@@ -316,7 +273,7 @@ final class Doorbell implements IdleStrategy {
             return;
         }
         sendPending = true;
-        cycle();
+        cycle(false);
     }
 
     // ---- events --------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             watchers.getAndIncrement();
             throw new IllegalStateException("the link to " + peer + ": unwatch without watch");
         }
-        if (before == 1 && !imageEmpty()) {
+        if (before == 1 && hasRecord(true)) {
             // The last watcher leaves a record behind (or cannot look): the consumer, which
             // backed off to long parks while others watched, looks again from now. A record
             // that comes after this look finds no watcher, and the driver wakes the consumer
@@ -368,7 +368,7 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         try {
             while (true) {
                 check();
-                if (hasRecord()) {
+                if (hasRecord(false)) {
                     return true;
                 }
                 if (Thread.interrupted()) {
@@ -426,24 +426,10 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         }
     }
 
-    /** Whether no fragment is there: false also while another thread polls (it may leave one). */
-    private boolean imageEmpty() {
+    /** Whether a fragment is there, without taking it; {@code whileBusy} while another thread polls. */
+    private boolean hasRecord(boolean whileBusy) {
         if (!takeRights()) {
-            return false;
-        }
-        try {
-            peeked = false;
-            in.controlledPoll(peek, 1);
-            return !peeked;
-        } finally {
-            releaseRights();
-        }
-    }
-
-    /** Whether a fragment is there, without taking it; false while another thread polls. */
-    private boolean hasRecord() {
-        if (!takeRights()) {
-            return false;
+            return whileBusy;
         }
         try {
             peeked = false;
