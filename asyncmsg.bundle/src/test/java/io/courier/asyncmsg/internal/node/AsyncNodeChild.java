@@ -110,6 +110,10 @@ public final class AsyncNodeChild {
         });
         say("READY " + k.pid() + " " + chid + " " + ownerOnly + " " + big);
         serve(am, chid, slowMs);
+        // The channel was destroyed: the JVM stays until the test says "exit" or closes its
+        // input, so that the command thread's "DESTROYED" is said (returning from main here
+        // ended the JVM first, at times).
+        Thread.currentThread().join();
     }
 
     /** One line per sending connection of each get: "GOT pid coid n1,n2,..." ("bad" before a long message's number whose bytes are wrong). */
