@@ -72,7 +72,10 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
     private final AtomicInteger rights = new AtomicInteger();
     /** The consumer while in {@link #await}, for {@link #unwatch} to wake. */
     private volatile Thread awaiting;
-    /** Set by the last watcher to leave: the consumer's backoff starts again. */
+    /**
+     * Set by the last watcher to leave a record behind: the consumer looks at once, and its spin
+     * (none by default, {@code courier.net.spinNanos}) starts again.
+     */
     private volatile boolean kicked;
     /**
      * The consumer announced that it parks: written before its last look at the image, read by
