@@ -869,13 +869,17 @@ final class Conn extends ConnFields.PadAfter {
     // ------------------------------------------------------------------ to another JVM (NodeSender)
 
     /**
-     * The delivered messages from index {@code from} (the first not yet sent), for a batch to
-     * another JVM: at most {@code maxCount} of them (within {@code msgsOut}), of at most
-     * {@code maxBytes} bytes in all (at least one). They stay unconsumed (their slots held) until {@link #remoteOutcome}.
-     * Returns how many; 0 also when {@code from} is before the first without an outcome (they
-     * failed here meanwhile).
+     * Packs the delivered messages from index {@code from} (the first not yet sent) into
+     * {@code into}, a batch to another JVM: at most {@code maxCount} of them, of at most
+     * {@code maxBytes} bytes in all (at least one). Message {@code i}'s length goes at
+     * {@code lengthsAt + 4 i}, the bytes one after the other from {@code lengthsAt + 4 n} on;
+     * {@code into}'s limit is set to their end. Read from the slots under the take lock, one pass
+     * to count and one to copy, with no list of them made (a reference store per message, and
+     * clearing it after, were a fifth of the pump's time). They stay unconsumed (their slots held)
+     * until {@link #remoteOutcome}. Returns how many; 0 also when {@code from} is before the first
+     * without an outcome (they failed here meanwhile).
      */
-    int takeForRemote(long from, int maxCount, Object[] msgsOut, long[] spansOut, long maxBytes) {
+    int packForRemote(long from, int maxCount, ByteBuffer into, int lengthsAt, long maxBytes) {
         takeLock.lock();
         try {
             if (from < consumed) {
@@ -885,16 +889,39 @@ final class Conn extends ConnFields.PadAfter {
             int n = 0;
             long bytes = 0;
             for (long i = from; i < d && n < maxCount; i++) {
-                int s = (int) i & mask;
-                long span = spans[s];
-                bytes += (int) span;
+                bytes += (int) spans[(int) i & mask];
                 if (n > 0 && bytes > maxBytes) {
                     break;
                 }
-                msgsOut[n] = msgs[s];
-                spansOut[n] = span;
                 n++;
             }
+            byte[] array = into.array();
+            int base = into.arrayOffset();
+            int at = lengthsAt + 4 * n;
+            for (int k = 0; k < n; k++) {
+                int s = (int) (from + k) & mask;
+                long span = spans[s];
+                int len = (int) span;
+                into.putInt(lengthsAt + 4 * k, len);
+                Object m = msgs[s];
+                if (m instanceof ByteBuffer b) {
+                    int off = (int) (span >>> 32);
+                    if (b.hasArray()) {
+                        System.arraycopy(b.array(), b.arrayOffset() + off, array, base + at, len);
+                    } else {
+                        into.put(at, b, off, len);
+                    }
+                } else {
+                    int part = at;
+                    for (ByteBuffer b : (ByteBuffer[]) m) {
+                        int r = b.remaining();
+                        into.put(part, b, b.position(), r);
+                        part += r;
+                    }
+                }
+                at += len;
+            }
+            into.limit(at);
             return n;
         } finally {
             takeLock.unlock();

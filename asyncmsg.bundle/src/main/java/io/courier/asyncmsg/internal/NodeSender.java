@@ -302,8 +302,6 @@ final class NodeSender {
         }
         int max = NodeGateway.batchLimit(conn.attr.maxNumBuffer());
         int window = NodeBatchLayout.window(conn.attr.maxNumBuffer());
-        Object[] msgs = new Object[max];
-        long[] spans = new long[max];
         int[] outcome = new int[NodeBatchLayout.MAX_OUTCOMES];
         ByteBuffer reply = NodeBatchLayout.reply(NodeBatchLayout.MAX_OUTCOMES);
         ByteBuffer header = NodeBatchLayout.header();
@@ -324,15 +322,16 @@ final class NodeSender {
                 long first = conn.firstWithoutOutcome();
                 next = Math.max(next, first);
                 int room = (int) Math.min(max, window - (next - first));
-                int n = room <= 0 ? 0 : conn.takeForRemote(next, room, msgs, spans,
+                // The request: the header (written by request()), a length per message, the bytes.
+                packed.clear();
+                int n = room <= 0 ? 0 : conn.packForRemote(next, room, packed, NodeBatchLayout.HEADER,
                         maxRequest - NodeBatchLayout.HEADER - 4L * max);
                 int sent;
                 if (n > 0) {
                     // A batch that leaves no room (the ring, or the window, all sent) would be
                     // followed by a WAIT: the gateway answers it as one, a round trip fewer.
                     boolean full = next + n - first >= window;
-                    sent = send(packed, reply, next, n, msgs, spans, outcome, full);
-                    java.util.Arrays.fill(msgs, 0, n, null);
+                    sent = send(packed, reply, next, n, outcome, full);
                     if (sent == SENT) {
                         next += n;
                     }
@@ -382,35 +381,16 @@ final class NodeSender {
     private static final int OVER = 1;
     private static final int LINK_DOWN = 2;
 
-    /** Sends one batch and applies the outcomes told with it: SENT, OVER (the connection is over) or LINK_DOWN (another node's link went). */
-    private int send(ByteBuffer packed, ByteBuffer reply, long first, int n, Object[] msgs, long[] spans,
-            int[] outcome, boolean thenWait) {
-        // The request packed into one buffer (header, lengths, then the messages' bytes): a copy
-        // of 64 bytes costs less than a view and an IOV entry per message.
-        packed.clear();
-        int at = NodeBatchLayout.HEADER + 4 * n;
-        for (int i = 0; i < n; i++) {
-            int len = (int) spans[i];
-            packed.putInt(NodeBatchLayout.HEADER + 4 * i, len);
-            if (msgs[i] instanceof ByteBuffer b) {
-                packed.put(at, b, (int) (spans[i] >>> 32), len);
-            } else {
-                int start = at;
-                for (ByteBuffer part : (ByteBuffer[]) msgs[i]) {
-                    int k = part.remaining();
-                    packed.put(at, part, part.position(), k);
-                    at += k;
-                }
-                at = start;
-            }
-            at += len;
-        }
-        packed.limit(at);
+    /**
+     * Sends one batch, packed into {@code packed} up to its limit, and applies the outcomes told
+     * with it: SENT, OVER (the connection is over) or LINK_DOWN (another node's link went).
+     */
+    private int send(ByteBuffer packed, ByteBuffer reply, long first, int n, int[] outcome, boolean thenWait) {
         // Their bytes are in the request: their room here is the sender's again while it travels
         // (their slots keep buffer, handle and callback until the outcomes are told, or a resend).
         conn.sent(first + n);
         return request(packed, thenWait ? NodeBatchLayout.BATCH_WAIT : NodeBatchLayout.BATCH, first, n,
-                at - NodeBatchLayout.HEADER - 4 * n, reply, first + n, outcome);
+                packed.limit() - NodeBatchLayout.HEADER - 4 * n, reply, first + n, outcome);
     }
 
     /** Sends a WAIT for the outcomes of the messages from {@code first} (up to {@code end}, sent) and applies them. */

@@ -203,6 +203,32 @@ class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
     }
 
     /**
+     * Messages across JVMs (A3) from a direct buffer, from a heap buffer that is a slice of a
+     * larger array (its bytes start past the array's start), and a putv of a direct part and such
+     * a slice: each packed into the batch from its own bytes, each arriving whole.
+     */
+    @Test
+    void a3PutsFromDirectBuffersAndSlicesAcrossJvmsArriveWhole() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Calls calls = new Calls();
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0,
+                AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(16).triggerNumMsg(3).callback(calls).build());
+        ByteBuffer direct = ByteBuffer.allocateDirect(16).putLong(4, 55).position(4).limit(12);
+        ByteBuffer slice = ByteBuffer.allocate(30).putLong(11, 99).slice(9, 12).position(2).limit(10);
+        ByteBuffer whole = number(0x1112131415161718L);
+        ByteBuffer head = ByteBuffer.allocateDirect(6).put(1, whole, 0, 3).position(1).limit(4);
+        ByteBuffer rest = ByteBuffer.allocate(20).put(12, whole, 3, 5).slice(10, 10).position(2).limit(7);
+        am.put(coid, direct, 1, null);
+        am.put(coid, slice, 2, null);
+        am.putv(coid, new ByteBuffer[] {head, rest}, 3, null);
+        assertEquals(List.of(55L, 99L, 0x1112131415161718L), numbers(c.expect("GOT ")));
+        eventually("three callbacks", () -> calls.size() == 3);
+        assertEquals(List.of(new Call(Errno.EOK, 1), new Call(Errno.EOK, 2), new Call(Errno.EOK, 3)), calls.calls);
+    }
+
+    /**
      * Long batches across JVMs (B2): 4,000-byte messages, 16 to a batch (64 KiB, which the
      * gateway keeps in the buffer it received them into, then reuses once they are got), 3,000
      * of them, each filled with its number's low byte: every one arrives once, in order, whole.
