@@ -181,25 +181,41 @@ class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
         }
     }
 
-    /** putv across JVMs (A3): the parts, each from its position, arrive as one message, beside plain puts from an offset. */
-    @Test
-    void a3PutvAcrossJvmsArrivesAsOneMessageOfItsParts() throws Exception {
+    /** What a test puts on its connection to the child's channel. */
+    private interface Puts {
+        void on(AsyncMessaging am, int coid);
+    }
+
+    /**
+     * Three messages put by {@code puts} (handles 1 to 3) on a connection to a child's channel
+     * that triggers at three: one get there takes them as {@code expected}, and each callback
+     * here says EOK, in order.
+     */
+    private void threeArriveAs(List<Long> expected, Puts puts) throws Exception {
         Child c = child("numbers", "0");
         Server s = ready(c);
         AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
         Calls calls = new Calls();
         int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0,
                 AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(16).triggerNumMsg(3).callback(calls).build());
+        puts.on(am, coid);
+        assertEquals(expected, numbers(c.expect("GOT ")));
+        eventually("three callbacks", () -> calls.size() == 3);
+        assertEquals(List.of(new Call(Errno.EOK, 1), new Call(Errno.EOK, 2), new Call(Errno.EOK, 3)), calls.calls);
+    }
+
+    /** putv across JVMs (A3): the parts, each from its position, arrive as one message, beside plain puts from an offset. */
+    @Test
+    void a3PutvAcrossJvmsArrivesAsOneMessageOfItsParts() throws Exception {
         ByteBuffer whole = number(0x0102030405060708L);
         ByteBuffer tail = ByteBuffer.allocate(12);
         tail.put(4, whole, 3, 5).position(4).limit(9);
         ByteBuffer offset = ByteBuffer.allocate(20).putLong(6, 77).position(6).limit(14);
-        am.put(coid, number(1), 1, null);
-        am.putv(coid, new ByteBuffer[] {whole.slice(0, 3), tail}, 2, null);
-        am.put(coid, offset, 3, null);
-        assertEquals(List.of(1L, 0x0102030405060708L, 77L), numbers(c.expect("GOT ")));
-        eventually("three callbacks", () -> calls.size() == 3);
-        assertEquals(List.of(new Call(Errno.EOK, 1), new Call(Errno.EOK, 2), new Call(Errno.EOK, 3)), calls.calls);
+        threeArriveAs(List.of(1L, 0x0102030405060708L, 77L), (am, coid) -> {
+            am.put(coid, number(1), 1, null);
+            am.putv(coid, new ByteBuffer[] {whole.slice(0, 3), tail}, 2, null);
+            am.put(coid, offset, 3, null);
+        });
     }
 
     /**
@@ -209,23 +225,16 @@ class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
      */
     @Test
     void a3PutsFromDirectBuffersAndSlicesAcrossJvmsArriveWhole() throws Exception {
-        Child c = child("numbers", "0");
-        Server s = ready(c);
-        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
-        Calls calls = new Calls();
-        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0,
-                AsyncConnectionAttr.builder().bufferSize(64).maxNumBuffer(16).triggerNumMsg(3).callback(calls).build());
         ByteBuffer direct = ByteBuffer.allocateDirect(16).putLong(4, 55).position(4).limit(12);
         ByteBuffer slice = ByteBuffer.allocate(30).putLong(11, 99).slice(9, 12).position(2).limit(10);
         ByteBuffer whole = number(0x1112131415161718L);
         ByteBuffer head = ByteBuffer.allocateDirect(6).put(1, whole, 0, 3).position(1).limit(4);
         ByteBuffer rest = ByteBuffer.allocate(20).put(12, whole, 3, 5).slice(10, 10).position(2).limit(7);
-        am.put(coid, direct, 1, null);
-        am.put(coid, slice, 2, null);
-        am.putv(coid, new ByteBuffer[] {head, rest}, 3, null);
-        assertEquals(List.of(55L, 99L, 0x1112131415161718L), numbers(c.expect("GOT ")));
-        eventually("three callbacks", () -> calls.size() == 3);
-        assertEquals(List.of(new Call(Errno.EOK, 1), new Call(Errno.EOK, 2), new Call(Errno.EOK, 3)), calls.calls);
+        threeArriveAs(List.of(55L, 99L, 0x1112131415161718L), (am, coid) -> {
+            am.put(coid, direct, 1, null);
+            am.put(coid, slice, 2, null);
+            am.putv(coid, new ByteBuffer[] {head, rest}, 3, null);
+        });
     }
 
     /**
