@@ -954,24 +954,23 @@ final class Conn extends ConnFields.PadAfter {
     }
 
     /**
-     * The other JVM's outcome of the {@code n} messages from index {@code from}: 0 delivered,
-     * else an errno. Nothing when they failed here meanwhile (a detach): their callbacks ran or
-     * will run with that failure, once.
+     * The other JVM's outcome of the {@code n} messages from index {@code from}: delivered, but
+     * for the {@code f} at {@code from + failedAt[k]}, which failed with errno {@code failedErr[k]}.
+     * Nothing when they failed here meanwhile (a detach): their callbacks ran or will run with
+     * that failure, once. A delivered message's errno is left as it is: a slot's errno is 0 but
+     * from its failure to its callback's run ({@link #complete}, which clears it).
      */
-    void remoteOutcome(long from, int n, int[] outcome) {
+    void remoteOutcome(long from, int n, int[] failedAt, int[] failedErr, int f) {
         boolean viaAgent;
         takeLock.lock();
         try {
             if (consumed != from) {
                 return;
             }
-            boolean anyFailed = false;
-            for (int k = 0; k < n; k++) {
-                int e = outcome[k];
-                errs[(int) (from + k) & mask] = e;
-                anyFailed |= e != 0;
+            for (int k = 0; k < f; k++) {
+                errs[(int) (from + failedAt[k]) & mask] = failedErr[k];
             }
-            if (anyFailed) {
+            if (f > 0) {
                 agentCompletes = true;
             }
             CONSUMED.setVolatile(this, from + n);

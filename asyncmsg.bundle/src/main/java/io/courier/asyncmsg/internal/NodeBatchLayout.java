@@ -31,9 +31,13 @@ import java.nio.ByteOrder;
  *  it does), or with none after WAIT_HOLD_NANOS (so that a client with new messages sends
  *  them rather than wait for a slow server): status 0, then the outcomes. Outcomes:
  *   0  int  flags (DEAD: the channel is gone and every message taken has its outcome told)
- *   4  int  m: how many outcomes follow (at most MAX_OUTCOMES)
+ *   4  int  m: how many outcomes are told (at most MAX_OUTCOMES)
  *   8  long the index of the first (the client's first message without an outcome)
- *  16  m ints, each message's outcome in order: 0 delivered, else an errno
+ *  16  int  f: how many of those m failed (0..m)
+ *  20  int  0
+ *  24  f pairs of ints, one per message that failed, in order: its place among the m
+ *      (0..m-1, rising), its errno (never 0). Every other message of the m was delivered:
+ *      the usual reply is its 24 bytes alone, whatever m is.
  *  ATTACH reply: status = the token of the server-side connection; then long: the index of the
  *  next message the gateway takes (the messages before it arrived there already)
  *  DETACH reply: status 0
@@ -76,11 +80,15 @@ final class NodeBatchLayout {
     static final int MAX_COUNT = 1 << 14;
     /** Reply flag: the server-side connection is dead (its channel was destroyed). */
     static final int DEAD = 1;
-    /** The outcomes of a reply: flags, count, first index. */
-    static final int REPLY_HEADER = 16;
+    /** The outcomes of a reply: flags, count, first index, failures. */
+    static final int REPLY_HEADER = 24;
     static final int OUT_COUNT = 4;
     static final int OUT_FROM = 8;
-    /** The most outcomes one reply tells (16 KiB of them: well within a record of a network link). */
+    static final int OUT_FAILED = 16;
+    static final int OUT_RESERVED = 20;
+    /** A failure's entry in a reply: its place among the outcomes, its errno. */
+    static final int FAILURE = 8;
+    /** The most outcomes one reply tells (at most 32 KiB of failures: well within a record of a network link). */
     static final int MAX_OUTCOMES = 4096;
     /** The longest the gateway holds a WAIT (or a BATCH_WAIT's reply) without outcomes to tell: then it answers with none. */
     static final long WAIT_HOLD_NANOS = 10_000_000L;
@@ -92,9 +100,60 @@ final class NodeBatchLayout {
         return ByteBuffer.allocate(HEADER).order(ByteOrder.nativeOrder());
     }
 
-    /** A reply buffer for at most {@code count} outcomes. */
-    static ByteBuffer reply(int count) {
-        return ByteBuffer.allocate(REPLY_HEADER + 4 * count).order(ByteOrder.nativeOrder());
+    /** A reply buffer for at most {@code failures} failed outcomes (any number delivered). */
+    static ByteBuffer reply(int failures) {
+        return ByteBuffer.allocate(REPLY_HEADER + FAILURE * failures).order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Checks the outcomes of a reply of {@code len} bytes at the start of {@code reply} (native
+     * order): a count m within 0..{@link #MAX_OUTCOMES}, a count of failures f within 0..m and a
+     * length that holds exactly f of them, each at a place within 0..m-1 after the last one's,
+     * with an errno that is one (not 0). The places and errnos go into {@code failedAt} and
+     * {@code failedErr} (each at least {@link #MAX_OUTCOMES} long). Returns f.
+     *
+     * @throws KernelException EIO for anything that does not add up (the other JVM is not to be believed)
+     */
+    static int checkOutcomes(ByteBuffer reply, int len, int[] failedAt, int[] failedErr) {
+        if (len < REPLY_HEADER || len > reply.capacity()) {
+            throw garbled("a reply of " + len + " bytes");
+        }
+        int flags = reply.getInt(0);
+        int m = reply.getInt(OUT_COUNT);
+        int f = reply.getInt(OUT_FAILED);
+        if ((flags & ~DEAD) != 0 || reply.getInt(OUT_RESERVED) != 0 || reply.getLong(OUT_FROM) < 0) {
+            throw garbled("flags " + flags + " from " + reply.getLong(OUT_FROM));
+        }
+        if (m < 0 || m > MAX_OUTCOMES || f < 0 || f > m || len != REPLY_HEADER + (long) FAILURE * f) {
+            throw garbled(m + " outcomes, " + f + " failed, in " + len + " bytes");
+        }
+        int last = -1;
+        for (int k = 0; k < f; k++) {
+            int at = reply.getInt(REPLY_HEADER + FAILURE * k);
+            int err = reply.getInt(REPLY_HEADER + FAILURE * k + 4);
+            if (at <= last || at >= m || err == 0 || !isErrno(err)) {
+                throw garbled("failure " + k + " at " + at + " (after " + last + ", of " + m + ") with errno " + err);
+            }
+            failedAt[k] = at;
+            failedErr[k] = err;
+            last = at;
+        }
+        return f;
+    }
+
+    private static boolean isErrno(int code) {
+        for (Errno e : ERRNOS) {
+            if (e.code() == code) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final Errno[] ERRNOS = Errno.values();
+
+    private static KernelException garbled(String what) {
+        return new KernelException(Errno.EIO, "asyncmsg gateway: malformed reply: " + what);
     }
 
     /**
@@ -105,19 +164,21 @@ final class NodeBatchLayout {
         return 2 * NodeGateway.batchLimit(maxNumBuffer);
     }
 
-    /** A checked batch request: where each message starts and how long it is, within {@code msg}. */
-    record Batch(int token, int count, long seq, int[] offsets, int[] lengths) {
+    /** A checked batch request (where each message starts and how long it is went into the caller's arrays). */
+    record Batch(int token, int count, long seq) {
     }
 
     /**
      * Checks a BATCH request of {@code len} bytes at the start of {@code msg} (native order):
      * magic, op, a count within 1..{@code maxCount}, lengths within 0..{@code maxLength} that add
-     * up to the bytes announced and to what arrived.
+     * up to the bytes announced and to what arrived. Where each message starts in {@code msg}
+     * and how long it is go into {@code offsets} and {@code lengths} (each at least
+     * {@code maxCount} long: the gateway's own, kept, no garbage per batch).
      *
      * @throws KernelException EINVAL for anything that does not add up; EMSGSIZE for a message
      *     longer than {@code maxLength}
      */
-    static Batch checkBatch(ByteBuffer msg, int len, int maxCount, int maxLength) {
+    static Batch checkBatch(ByteBuffer msg, int len, int maxCount, int maxLength, int[] offsets, int[] lengths) {
         if (len < HEADER || len > msg.capacity()) {
             throw bad("a batch of " + len + " bytes");
         }
@@ -138,8 +199,6 @@ final class NodeBatchLayout {
         if (bytes < 0 || table + bytes != len) {
             throw bad("a batch of " + len + " bytes announcing " + count + " messages of " + bytes + " bytes");
         }
-        int[] offsets = new int[count];
-        int[] lengths = new int[count];
         long at = table;
         for (int i = 0; i < count; i++) {
             int l = msg.getInt(HEADER + 4 * i);
@@ -160,7 +219,7 @@ final class NodeBatchLayout {
         if (at != len) {
             throw bad("the messages end at " + at + " of " + len + " bytes");
         }
-        return new Batch(msg.getInt(TOKEN), count, seq, offsets, lengths);
+        return new Batch(msg.getInt(TOKEN), count, seq);
     }
 
     private static KernelException bad(String what) {

@@ -403,9 +403,13 @@ final class NodeGateway {
         return p;
     }
 
+    /** Where each message of the batch in hand starts in its buffer, and how long it is; the gateway thread's. */
+    private final int[] offsets = new int[NodeBatchLayout.MAX_COUNT];
+    private final int[] lengths = new int[NodeBatchLayout.MAX_COUNT];
+
     private void batch(long rcvid, MsgInfo info, ByteBuffer buf, int len) {
         Proxy p = proxy(info, buf.getInt(NodeBatchLayout.TOKEN));
-        NodeBatchLayout.Batch b = NodeBatchLayout.checkBatch(buf, len, p.maxBatch, p.conn.attr.bufferSize());
+        NodeBatchLayout.Batch b = NodeBatchLayout.checkBatch(buf, len, p.maxBatch, p.conn.attr.bufferSize(), offsets, lengths);
         if (b.seq() != p.nextSeq) {
             throw new KernelException(Errno.EINVAL, "asyncmsg gateway: batch from message " + b.seq() + ", expected "
                     + p.nextSeq);
@@ -422,7 +426,7 @@ final class NodeGateway {
         int in;
         Errno notIn = Errno.EAGAIN;
         try {
-            in = p.conn.putAll(data, b.offsets(), b.lengths(), b.count(), seq);
+            in = p.conn.putAll(data, offsets, lengths, b.count(), seq);
         } catch (KernelException e) {
             // The connection died (its channel was destroyed): what is not in fails as the channel's destruction does.
             in = 0;
@@ -482,8 +486,14 @@ final class NodeGateway {
     private final class Outcomes implements Conn.Progress {
         private final ReentrantLock lock = new ReentrantLock();
         private final Conn conn;
-        /** Errno + 1 of each message by index modulo the window; 0 while unknown. */
+        /**
+         * Each message's outcome recorded one by one, by index modulo the window: errno + 1 (1: got).
+         * 0 before {@code known}: got (a run of them is recorded by moving {@code known} alone);
+         * 0 from {@code known} on: not known yet.
+         */
         private final int[] codes;
+        /** How many of {@code codes} are not 0: none, the usual case, and a reply need not look at them. */
+        private int marks;
         /** The first message whose outcome is not told yet. */
         private long told;
         /** The first message from {@code told} on whose outcome is not known yet. */
@@ -523,13 +533,23 @@ final class NodeGateway {
             }
         }
 
-        /** The getter's thread: {@code n} messages from {@code first} on were got. True when a held WAIT has news now. */
+        /**
+         * The getter's thread: {@code n} messages from {@code first} on were got. True when a held
+         * WAIT has news now. A run that starts where the known outcomes end (they are got in order)
+         * only moves {@code known}: nothing per message.
+         */
         @Override
         public boolean got(long first, int n) {
             lock.lock();
             try {
-                for (long h = Math.max(first, told), end = Math.min(first + n, taken); h < end; h++) {
-                    codes[(int) (h % codes.length)] = 1;
+                long from = Math.max(first, told);
+                long end = Math.min(first + n, taken);
+                if (from <= known) {
+                    known = Math.max(known, end);
+                } else {
+                    for (long h = from; h < end; h++) {
+                        mark(h, 1);
+                    }
                 }
                 advance();
                 return waiter != 0 && known != told;
@@ -546,11 +566,20 @@ final class NodeGateway {
                 if (handle < told || handle >= taken) {
                     return; // told already (a resumed connection's), or not this connection's
                 }
-                codes[(int) (handle % codes.length)] = err + 1;
+                mark(handle, err + 1);
                 advance();
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** Records message {@code h}'s outcome one by one; under the lock. */
+        private void mark(long h, int code) {
+            int s = (int) (h % codes.length);
+            if (codes[s] == 0) {
+                marks++;
+            }
+            codes[s] = code;
         }
 
         /** Moves {@code known} past the outcomes recorded; under the lock. */
@@ -666,9 +695,8 @@ final class NodeGateway {
         void resume() {
             lock.lock();
             try {
-                for (long i = told; i < taken; i++) {
-                    codes[(int) (i % codes.length)] = 0;
-                }
+                java.util.Arrays.fill(codes, 0);
+                marks = 0;
                 told = taken;
                 known = taken;
                 waiter = 0;
@@ -683,13 +711,28 @@ final class NodeGateway {
          */
         private ByteBuffer fill() {
             int m = (int) Math.min(known - told, NodeBatchLayout.MAX_OUTCOMES);
-            ByteBuffer r = NodeBatchLayout.reply(m);
-            for (int k = 0; k < m; k++) {
-                int s = (int) ((told + k) % codes.length);
-                r.putInt(NodeBatchLayout.REPLY_HEADER + 4 * k, codes[s] - 1);
-                codes[s] = 0;
+            ByteBuffer r;
+            int f = 0;
+            if (marks == 0) {
+                r = NodeBatchLayout.reply(0); // all got: the header alone
+            } else {
+                r = NodeBatchLayout.reply(Math.min(marks, m));
+                for (int k = 0; k < m; k++) {
+                    int s = (int) ((told + k) % codes.length);
+                    int c = codes[s];
+                    if (c != 0) {
+                        codes[s] = 0;
+                        marks--;
+                        if (c != 1) {
+                            r.putInt(NodeBatchLayout.REPLY_HEADER + NodeBatchLayout.FAILURE * f, k)
+                                    .putInt(NodeBatchLayout.REPLY_HEADER + NodeBatchLayout.FAILURE * f + 4, c - 1);
+                            f++;
+                        }
+                    }
+                }
+                r.limit(NodeBatchLayout.REPLY_HEADER + NodeBatchLayout.FAILURE * f);
             }
-            r.putInt(NodeBatchLayout.OUT_COUNT, m).putLong(NodeBatchLayout.OUT_FROM, told);
+            r.putInt(NodeBatchLayout.OUT_COUNT, m).putLong(NodeBatchLayout.OUT_FROM, told).putInt(NodeBatchLayout.OUT_FAILED, f);
             told += m;
             // Dead only once everything taken is told: the client then fails what it still holds.
             r.putInt(0, conn.state() == Conn.DEAD && told == taken ? NodeBatchLayout.DEAD : 0);

@@ -201,7 +201,8 @@ final class NodeSender {
             throw new KernelException(err, e.getMessage());
         }
         long next = r.position() == NodeBatchLayout.ATTACH_REPLY ? r.getLong(0) : -1;
-        if (next < from) {
+        // It took at most a window past the first without an outcome here.
+        if (next < from || next - from > NodeBatchLayout.window(conn.attr.maxNumBuffer())) {
             closeQuietly(coid);
             throw new KernelException(Errno.EIO, "the gateway of process " + pid + " answered an attach from message "
                     + from + " with " + next);
@@ -219,7 +220,6 @@ final class NodeSender {
         closeQuietly(kcoid);
         kcoid = -1;
         LOG.info("asyncmsg: the link of pid {} coid {} to node {} is down; its messages wait", owner.pid, conn.coid, nd);
-        int[] delivered = new int[NodeBatchLayout.MAX_COUNT];
         long upSince = 0;
         while (true) {
             int st = conn.state();
@@ -258,10 +258,8 @@ final class NodeSender {
                 continue;
             }
             // What the gateway took before the link went counts as delivered.
-            for (long at = from; at < next;) {
-                int n = (int) Math.min(next - at, delivered.length);
-                conn.remoteOutcome(at, n, delivered);
-                at += n;
+            if (next > from) {
+                conn.remoteOutcome(from, (int) (next - from), null, null, 0);
             }
             conn.sent(next);
             LOG.info("asyncmsg: pid {} coid {} resumed to node {} from message {}", owner.pid, conn.coid, nd, next);
@@ -302,7 +300,6 @@ final class NodeSender {
         }
         int max = NodeGateway.batchLimit(conn.attr.maxNumBuffer());
         int window = NodeBatchLayout.window(conn.attr.maxNumBuffer());
-        int[] outcome = new int[NodeBatchLayout.MAX_OUTCOMES];
         ByteBuffer reply = NodeBatchLayout.reply(NodeBatchLayout.MAX_OUTCOMES);
         ByteBuffer header = NodeBatchLayout.header();
         ByteBuffer packed = ByteBuffer.allocate(maxRequest).order(header.order());
@@ -331,13 +328,13 @@ final class NodeSender {
                     // A batch that leaves no room (the ring, or the window, all sent) would be
                     // followed by a WAIT: the gateway answers it as one, a round trip fewer.
                     boolean full = next + n - first >= window;
-                    sent = send(packed, reply, next, n, outcome, full);
+                    sent = send(packed, reply, next, n, full);
                     if (sent == SENT) {
                         next += n;
                     }
                 } else if (next > first) {
                     // Nothing new to send: the outcomes of what was sent are waited for.
-                    sent = await(header, reply, first, next, outcome);
+                    sent = await(header, reply, first, next);
                 } else {
                     if (st == Conn.SENDER_GONE && conn.drainedAfterSender()) {
                         conn.retire();
@@ -385,18 +382,18 @@ final class NodeSender {
      * Sends one batch, packed into {@code packed} up to its limit, and applies the outcomes told
      * with it: SENT, OVER (the connection is over) or LINK_DOWN (another node's link went).
      */
-    private int send(ByteBuffer packed, ByteBuffer reply, long first, int n, int[] outcome, boolean thenWait) {
+    private int send(ByteBuffer packed, ByteBuffer reply, long first, int n, boolean thenWait) {
         // Their bytes are in the request: their room here is the sender's again while it travels
         // (their slots keep buffer, handle and callback until the outcomes are told, or a resend).
         conn.sent(first + n);
         return request(packed, thenWait ? NodeBatchLayout.BATCH_WAIT : NodeBatchLayout.BATCH, first, n,
-                packed.limit() - NodeBatchLayout.HEADER - 4 * n, reply, first + n, outcome);
+                packed.limit() - NodeBatchLayout.HEADER - 4 * n, reply, first + n);
     }
 
     /** Sends a WAIT for the outcomes of the messages from {@code first} (up to {@code end}, sent) and applies them. */
-    private int await(ByteBuffer header, ByteBuffer reply, long first, long end, int[] outcome) {
+    private int await(ByteBuffer header, ByteBuffer reply, long first, long end) {
         header.clear();
-        return request(header, NodeBatchLayout.WAIT, first, 0, 0, reply, end, outcome);
+        return request(header, NodeBatchLayout.WAIT, first, 0, 0, reply, end);
     }
 
     /**
@@ -404,8 +401,7 @@ final class NodeSender {
      * to its limit), sends it and applies the outcomes its reply tells, whose status must be
      * {@code count}. Returns SENT, OVER or LINK_DOWN.
      */
-    private int request(ByteBuffer req, int op, long first, int count, int bytes, ByteBuffer reply, long end,
-            int[] outcome) {
+    private int request(ByteBuffer req, int op, long first, int count, int bytes, ByteBuffer reply, long end) {
         req.putInt(0, NodeBatchLayout.MAGIC).putInt(NodeBatchLayout.OP, op).putInt(NodeBatchLayout.TOKEN, token)
                 .putInt(NodeBatchLayout.COUNT, count).putLong(NodeBatchLayout.SEQ, first)
                 .putInt(NodeBatchLayout.BYTES, bytes).putInt(NodeBatchLayout.RESERVED, 0);
@@ -416,7 +412,7 @@ final class NodeSender {
         } catch (KernelException e) {
             return failed(e);
         }
-        return told(reply, status, count, end, outcome);
+        return told(reply, status, count, end);
     }
 
     /** A request failed: the connection's end here (OVER), or the link to another node went (LINK_DOWN). */
@@ -436,31 +432,30 @@ final class NodeSender {
 
     /**
      * Applies the outcomes a reply tells ({@code status} must be {@code expected}; they may run
-     * up to {@code end}, the messages sent). The reply is bounds-checked as a request is: a count
-     * or an index that is not ours, or an errno that is not one, ends the connection instead of
-     * being believed.
+     * up to {@code end}, the messages sent). The reply is bounds-checked as a request is
+     * ({@link NodeBatchLayout#checkOutcomes}): a count or an index that is not ours, or an errno
+     * that is not one, ends the connection instead of being believed.
      */
-    private int told(ByteBuffer reply, int status, int expected, long end, int[] outcome) {
+    private int told(ByteBuffer reply, int status, int expected, long end) {
         int got = reply.position();
-        int flags = got >= NodeBatchLayout.REPLY_HEADER ? reply.getInt(0) : -1;
-        int m = got >= NodeBatchLayout.REPLY_HEADER ? reply.getInt(NodeBatchLayout.OUT_COUNT) : -1;
-        long from = got >= NodeBatchLayout.REPLY_HEADER ? reply.getLong(NodeBatchLayout.OUT_FROM) : -1;
+        int f;
+        try {
+            f = NodeBatchLayout.checkOutcomes(reply, got, failedAt, failedErr);
+        } catch (KernelException e) {
+            return garbled(e.getMessage());
+        }
+        int flags = reply.getInt(0);
+        int m = reply.getInt(NodeBatchLayout.OUT_COUNT);
+        long from = reply.getLong(NodeBatchLayout.OUT_FROM);
         long first = conn.firstWithoutOutcome();
         int st = conn.state();
         boolean ours = st == Conn.CLOSED || st == Conn.DEAD || from == first;
-        if (status != expected || (flags & ~NodeBatchLayout.DEAD) != 0 || m < 0 || m > NodeBatchLayout.MAX_OUTCOMES
-                || got != NodeBatchLayout.REPLY_HEADER + 4 * m || !ours || from + m > end) {
-            conn.remoteGone("process " + pid + "'s JVM answered a request of " + expected + " with " + status
+        if (status != expected || !ours || from + m > end) {
+            return garbled("process " + pid + "'s JVM answered a request of " + expected + " with " + status
                     + " and " + m + " outcomes from " + from + " (expected from " + first + " up to " + end + ")");
-            closeQuietly(kcoid);
-            return OVER;
-        }
-        for (int i = 0; i < m; i++) {
-            int e = reply.getInt(NodeBatchLayout.REPLY_HEADER + 4 * i);
-            outcome[i] = e == 0 || isErrno(e) ? e : Errno.EIO.code();
         }
         if (m > 0) {
-            conn.remoteOutcome(from, m, outcome);
+            conn.remoteOutcome(from, m, failedAt, failedErr, f);
         }
         if ((flags & NodeBatchLayout.DEAD) != 0) {
             conn.remoteGone("channel " + pid + "/" + chid + where() + " was destroyed");
@@ -470,13 +465,15 @@ final class NodeSender {
         return SENT;
     }
 
-    private static boolean isErrno(int code) {
-        try {
-            Errno.of(code);
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
+    /** The places and errnos of the failures a reply tells; the pump's. */
+    private final int[] failedAt = new int[NodeBatchLayout.MAX_OUTCOMES];
+    private final int[] failedErr = new int[NodeBatchLayout.MAX_OUTCOMES];
+
+    /** A reply that does not add up: the connection ends as if the channel went. */
+    private int garbled(String why) {
+        conn.remoteGone(why);
+        closeQuietly(kcoid);
+        return OVER;
     }
 
     /** The connection was detached here: the gateway's connection is closed too. */
