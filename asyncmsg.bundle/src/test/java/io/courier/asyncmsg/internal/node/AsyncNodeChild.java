@@ -34,9 +34,9 @@ import java.util.StringJoiner;
  * 90 s so that it never outlives a broken test.
  *
  * <ul>
- *   <li>{@code numbers ROOT NAME SLOWMS}: a blocking channel (64-byte buffers, 4096 of them);
+ *   <li>{@code numbers ROOT NAME SLOWMS [GETTERS]}: a blocking channel (64-byte buffers, 4096 of them);
  *       prints {@code READY pid chid chid0600} (the second channel's mode is 0600), then for each get {@code GOT pid coid n1,n2,...} (each
- *       message's 8-byte number), sleeping SLOWMS after each get.
+ *       message's 8-byte number), sleeping SLOWMS after each get; GETTERS threads get from it (1 by default).
  *   <li>{@code technote ROOT NAME}: the technote's example 6 server: attaches {@code ASYNCH_RECEIVER},
  *       answers GET_ACHID with the chid of an ASYNC_NONBLOCK channel whose event is a pulse, and
  *       on the pulse gets everything, printing {@code SEEN pid parts text} per message.
@@ -55,7 +55,7 @@ public final class AsyncNodeChild {
         Kernel k = mk.process("async-node-server");
         AsyncMessaging am = AsyncMessaging.of(k);
         switch (args[0]) {
-            case "numbers" -> numbers(k, am, Integer.parseInt(args[3]));
+            case "numbers" -> numbers(k, am, Integer.parseInt(args[3]), args.length > 4 ? Integer.parseInt(args[4]) : 1);
             case "technote" -> technote(k, am);
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -96,7 +96,7 @@ public final class AsyncNodeChild {
     /** Messages of the channel for long messages ({@link #BIG} bytes of buffer): a number, then that number's low byte over and over. */
     static final int BIG = 8192;
 
-    private static void numbers(Kernel k, AsyncMessaging am, int slowMs) throws InterruptedException {
+    private static void numbers(Kernel k, AsyncMessaging am, int slowMs, int getters) throws InterruptedException {
         int chid = am.channelCreate(0, 0666, 64, 4096, null, null);
         int ownerOnly = am.channelCreate(0, 0600, 64, 16, null, null);
         int big = am.channelCreate(0, 0666, BIG, 1024, null, null);
@@ -108,6 +108,15 @@ public final class AsyncNodeChild {
                 Thread.currentThread().interrupt();
             }
         });
+        for (int g = 1; g < getters; g++) {
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    serve(am, chid, slowMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
         say("READY " + k.pid() + " " + chid + " " + ownerOnly + " " + big);
         serve(am, chid, slowMs);
         // The channel was destroyed: the JVM stays until the test says "exit" or closes its

@@ -361,6 +361,41 @@ class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
         assertTrue(Arrays.equals(want, handles), "one callback per message");
     }
 
+    /**
+     * Three threads get from the channel over there, taking turns at the one connection, each
+     * telling the gateway's bookkeeping the run it drained: every message arrives once, each
+     * flush returns once the server got all put before it (every outcome was told), and every
+     * callback says EOK, once.
+     */
+    @Test
+    void a4ThreeGettersOverThereEachMessageOnceEveryFlushAnsweredEveryCallbackOnce() throws Exception {
+        Child c = child("numbers", "0", "3");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Calls calls = new Calls();
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0, AsyncConnectionAttr.builder().bufferSize(64)
+                .maxNumBuffer(64).triggerNumMsg(7).callback(calls).build());
+        int total = 20_000;
+        for (long i = 0; i < total; i++) {
+            putRetrying(am, coid, i);
+            if (i % 2_500 == 2_499) {
+                am.flush(coid, 0); // returns once the server got everything put so far: every outcome came
+                long flushed = i + 1;
+                eventually("the callbacks of all " + flushed + " flushed", () -> calls.size() >= flushed);
+            }
+        }
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        while (seen.size() < total) {
+            for (long n : numbers(c.expect("GOT "))) {
+                assertTrue(seen.add(n), "message " + n + " arrived twice");
+            }
+        }
+        assertNull(c.poll(200), "nothing more");
+        eventually("every callback ran", () -> calls.size() == total);
+        assertTrue(calls.calls.stream().allMatch(x -> x.err() == Errno.EOK));
+        assertEquals(total, calls.calls.stream().mapToLong(Call::handle).distinct().count(), "one callback per message");
+    }
+
     private static void putRetrying(AsyncMessaging am, int coid, long n) throws InterruptedException {
         putRetrying(am, coid, number(n), n);
     }
