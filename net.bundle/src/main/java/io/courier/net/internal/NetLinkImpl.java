@@ -232,8 +232,8 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             throw new IllegalStateException("the link to " + peer + ": unwatch without watch");
         }
         if (before == 1 && hasRecord(true)) {
-            // The last watcher leaves a record behind (or cannot look): the consumer, which
-            // backed off to long parks while others watched, looks again from now. A record
+            // The last watcher leaves a record behind (or cannot look): the consumer, parked (up
+            // to 1 ms a park) while others watched, looks again from now. A record
             // that comes after this look finds no watcher, and the driver wakes the consumer
             // (the decrement above and the driver's read of the count after its frame: one of
             // the two sees the other). Not woken for nothing: that was a wake-up per call.
