@@ -214,6 +214,18 @@ final class AsyncChannel {
         }
     }
 
+    private void adapt(int spinning, boolean served) {
+        int next = served ? Math.min(Idle.WAIT.spins(), spinning * 2) : Math.max(SPINS_MIN, spinning / 2);
+        if (next != spinning) {
+            spins = next;
+        }
+    }
+
+    /** The spins of the next getter's wait, for tests. */
+    int spins() {
+        return spins;
+    }
+
     private Header tryGet() {
         getLock.lock();
         try {
@@ -255,12 +267,50 @@ final class AsyncChannel {
         }
     }
 
+    /** The fewest spins of a getter's wait on a channel fed from afar ({@link #spins}), about 2–3 µs here. */
+    static final int SPINS_MIN = 100;
+
+    /**
+     * How many rounds a getter spins before it yields, on a channel that has had a connection
+     * from another JVM or node ({@link #fedFromAfar}): between {@link #SPINS_MIN} and
+     * {@code Idle.WAIT}'s spins, doubled after a wait that spinning served and halved after one it
+     * did not, as the node ring's doorbell adapts. Batches from afar come a batch's time apart
+     * (a hundred microseconds and more) through a gateway that shares the cores, and a getter that
+     * spun 1,000 rounds for each took the gateway's CPU (benchmarks/RESULTS.md). A channel fed in
+     * this JVM alone keeps the full spin: its getter's yields, when it spun less, let the
+     * scheduler put it on its sender's core, where the two stayed at a third of their speed.
+     * Plain: getters racing on it only make it adapt a round later.
+     */
+    private int spins = Idle.WAIT.spins();
+    /** Whether a connection from another JVM or node was ever bound here; see {@link #spins}. */
+    private volatile boolean afar;
+
+    /** A connection from another JVM or node (a gateway's) is bound here: the getter's spin adapts from now on. */
+    void fedFromAfar() {
+        if (!afar) {
+            afar = true;
+        }
+    }
+
     private void awaitReady(long deadline) {
-        for (int round = 0; Idle.WAIT.busy(round); round++) {
+        boolean adapts = afar;
+        int spinning = adapts ? spins : Idle.WAIT.spins();
+        int busy = spinning + Idle.WAIT.yields();
+        for (int round = 0; round < busy; round++) {
             if ((int) READY_COUNT.getAcquire(this) > 0 || isDestroyed()) {
+                if (adapts) {
+                    adapt(spinning, round < spinning);
+                }
                 return;
             }
-            Idle.WAIT.idle(round);
+            if (round < spinning) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        if (adapts) {
+            adapt(spinning, false);
         }
         readyLock.lock();
         waiters++;

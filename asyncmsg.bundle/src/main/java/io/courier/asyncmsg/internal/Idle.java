@@ -11,21 +11,10 @@ import java.util.concurrent.locks.LockSupport;
  * @param maxParkNanos the longest single park once spinning and yielding are over
  */
 record Idle(int spins, int yields, long maxParkNanos) {
-    /**
-     * For threads that wait for another thread's next move: receivers, flushers, the put lock.
-     * 100 spins (2–3 µs here) before the yields: a getter that spun 1,000 rounds (about 25 µs)
-     * for each batch from another JVM took the core its gateway needed, and held asyncmsg across
-     * JVMs at 20 M messages a second against 25–32 M (benchmarks/RESULTS.md); in one JVM the
-     * yields still catch the next put, and 20 spins were too few there.
-     */
-    static final Idle WAIT = new Idle(100, 50, 1_000_000);
+    /** For threads that wait for another thread's next move: receivers, flushers, the put lock. */
+    static final Idle WAIT = new Idle(1_000, 50, 1_000_000);
     /** For the library's own threads, which should give the CPU back quickly; a park is bounded so that a lost wake-up costs a delay, never a hang. */
     static final Idle AGENT = new Idle(200, 20, 100_000_000L);
-
-    /** Whether round {@code round} is still a spinning or yielding one. */
-    boolean busy(int round) {
-        return round < spins + yields;
-    }
 
     /** Spins or yields for round {@code round}; true when the rounds are used up and it is time to park. */
     boolean idle(int round) {

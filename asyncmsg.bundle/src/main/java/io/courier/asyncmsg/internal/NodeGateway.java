@@ -377,6 +377,7 @@ final class NodeGateway {
         Conn c = new Conn(sys, proc, token, attr, null, null, info.pid(), clientCoid);
         Outcomes outcomes = new Outcomes(c, window, from);
         c.progress(outcomes);
+        ch.fedFromAfar();
         c.bind(ch);
         if (ch.isDestroyed()) {
             c.close();
