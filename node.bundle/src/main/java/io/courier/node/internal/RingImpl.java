@@ -105,6 +105,12 @@ public final class RingImpl implements Ring {
     /** The type of the record {@link #nextLength()} found. */
     private int nextType;
     private CorruptRingException corrupt;
+    /**
+     * Run by the consumer after its last look and before it sleeps, for tests that play what
+     * other threads do in that window; null otherwise.
+     */
+    volatile Runnable beforeSleep;
+
     /** How many times the consumer slept on the doorbell (consumer-local; for tests and figures). */
     long sleeps;
     /** How long {@link #await(long)} spins now: adapts between MIN_SPIN_NANOS and SPIN_NANOS. */
@@ -551,16 +557,29 @@ public final class RingImpl implements Ring {
             // Ring down: say we sleep, look again (the producers' side of the Dekker pair), then
             // sleep. While threads watch the ring, producers do not ring: sleep on what the
             // doorbell says; the last watcher to leave changes it, then wakes us for what it left.
+            // Never sleep on AWAKE: the last watcher to leave turns the doorbell SLEEPING, then
+            // AWAKE as it wakes us, and a sleep that began after that on an AWAKE read before it
+            // would take the new AWAKE for the old and miss the wake-up (the records it left
+            // would wait for the next producer). A stale AWAKE while watched is made WATCHED
+            // first, which only a first watcher writes.
             int expect;
             if ((int) WATCHERS.getVolatile(this) == 0) {
                 INT.setVolatile(file, DOORBELL_OFFSET, SLEEPING);
                 expect = SLEEPING;
             } else {
+                INT.compareAndSet(file, DOORBELL_OFFSET, AWAKE, WATCHED);
                 expect = (int) INT.getVolatile(file, DOORBELL_OFFSET);
+                if (expect == AWAKE) {
+                    continue; // changed under us: look again
+                }
             }
             if (hasRecord()) {
-                INT.setRelease(file, DOORBELL_OFFSET, AWAKE);
+                awake();
                 return SERVED_SLEEPING;
+            }
+            Runnable hook = beforeSleep;
+            if (hook != null) {
+                hook.run();
             }
             long left = timeoutNanos < 0 ? -1 : Math.max(0, timeoutNanos - (System.nanoTime() - start));
             sleeps++;
@@ -572,9 +591,18 @@ public final class RingImpl implements Ring {
                 Futex.await(file, DOORBELL_OFFSET, expect, left);
             } finally {
                 inFutex = false;
-                INT.setRelease(file, DOORBELL_OFFSET, AWAKE);
+                awake();
             }
         }
+    }
+
+    /**
+     * The consumer is up: a doorbell it left SLEEPING says AWAKE again, so that producers stop
+     * ringing; a WATCHED one stays as the watchers left it (made AWAKE, it would be taken for
+     * the AWAKE of a leaving watcher's wake-up by a later sleep).
+     */
+    private void awake() {
+        INT.compareAndSet(file, DOORBELL_OFFSET, SLEEPING, AWAKE);
     }
 
     @Override

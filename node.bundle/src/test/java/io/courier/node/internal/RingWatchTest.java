@@ -150,6 +150,43 @@ class RingWatchTest extends NodeTestSupport {
         }
     }
 
+    /**
+     * The consumer goes to sleep while a thread watches the ring, and between its last look and
+     * its sleep a record comes (no ring: watched) and the watcher leaves, turning the doorbell
+     * SLEEPING and then AWAKE as it wakes the consumer, who is not asleep yet. The sleep that
+     * follows must not take that AWAKE for one it read before (it would sleep through its 60 s
+     * with the record waiting): the record is taken at once. Played on the consumer's own thread,
+     * in its window before each sleep: first a watcher comes (the consumer's sleep then ends at
+     * once, the doorbell having changed under it, and it goes round again, now watched), then the
+     * record and the watcher's leaving.
+     */
+    @Test
+    void aWatcherLeavingJustBeforeTheConsumerSleepsIsNotMissed() throws Exception {
+        AtomicLong byConsumer = new AtomicLong();
+        try (RingImpl r = ring("r", 4096)) {
+            Thread c = consumer(r, (type, ring, offset, length) -> byConsumer.incrementAndGet());
+            try {
+                soon("the consumer sleeps", () -> r.sleeps > 0);
+                java.util.concurrent.atomic.AtomicInteger step = new java.util.concurrent.atomic.AtomicInteger();
+                r.beforeSleep = () -> {
+                    if (step.incrementAndGet() == 1) {
+                        r.watch();
+                    } else {
+                        r.beforeSleep = null;
+                        assertTrue(offer(r, 1, 1));
+                        r.unwatch();
+                    }
+                };
+                assertTrue(offer(r, 1, 0)); // wakes the consumer, which comes back to its sleep
+                soon("the window was played", () -> step.get() == 2);
+                soon("the consumer took both records", () -> byConsumer.get() == 2);
+            } finally {
+                r.beforeSleep = null;
+                stop(r, c);
+            }
+        }
+    }
+
     @Test
     void anUnwatchWithoutAWatchIsRefusedAndLeavesTheCountAlone() {
         try (RingImpl r = ring("r", 4096)) {
