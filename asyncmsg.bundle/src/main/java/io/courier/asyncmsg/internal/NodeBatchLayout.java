@@ -141,16 +141,15 @@ final class NodeBatchLayout {
         return f;
     }
 
+    /** Whether {@code code} is an errno ({@link Errno#of}'s table, as the kernel checks a ring's replies). */
     private static boolean isErrno(int code) {
-        for (Errno e : ERRNOS) {
-            if (e.code() == code) {
-                return true;
-            }
+        try {
+            Errno.of(code);
+            return true;
+        } catch (KernelException notOne) {
+            return false;
         }
-        return false;
     }
-
-    private static final Errno[] ERRNOS = Errno.values();
 
     private static KernelException garbled(String what) {
         return new KernelException(Errno.EIO, "asyncmsg gateway: malformed reply: " + what);
