@@ -9,6 +9,8 @@ import io.courier.kernel.SigEvent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.MpscArrayQueue;
@@ -29,8 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * SPEC K8, K17 speed: {@value #TOTAL} pulses per invocation from {@link #senders} sender threads
- * to one receiver thread that is already running, all platform or all virtual threads (started
- * per invocation). The score is pulses per second received.
+ * to one receiver thread that is already running, all platform or all virtual threads, started
+ * per invocation ({@code lifetime=invocation}, the default) or at the trial's first invocation
+ * and kept until its end ({@code lifetime=trial}), as a server and its clients are: between
+ * invocations the receiver then waits in its receive and the senders wait for the next start.
+ * The score is pulses per second received.
  *
  * <ul>
  *   <li>{@code pulse}: {@code msgSendPulse} to a receiver in {@code msgReceivePulse};
@@ -66,6 +71,15 @@ public class PulseThroughput {
     @Param({"1", "4"})
     public int senders;
 
+    /**
+     * How long the threads live: "invocation" (started for each, as before) or "trial" (started
+     * once, running throughout, as long-lived server and client threads do). New threads start on
+     * their parent's core, so for the first milliseconds of an invocation the receiver and a
+     * sender share a core; threads kept for the trial settle where the scheduler puts them.
+     */
+    @Param({"invocation"})
+    public String lifetime;
+
     private Microkernel mk;
     private Kernel server;
     private Kernel client;
@@ -74,10 +88,12 @@ public class PulseThroughput {
     private int clientChid;
     private long clientRcvid;
     private SigEvent event;
-    private final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch end = new CountDownLatch(1);
     private Thread clientThread;
     private ArrayBlockingQueue<Long> abq;
     private MpscArrayQueue<Long> mpsc;
+    /** The threads of this trial, from its first invocation on. */
+    private Crew crew;
 
     /** A server with a channel and a client connected to it; the client also has a channel for events. */
     @Setup(Level.Trial)
@@ -106,9 +122,12 @@ public class PulseThroughput {
         mpsc = new MpscArrayQueue<>(CAPACITY);
     }
 
-    /** Ends the processes. */
+    /** Ends the threads, then the processes. */
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException {
+        if (crew != null) {
+            crew.stop();
+        }
         end.countDown();
         clientThread.join(10_000);
         mk.close();
@@ -202,6 +221,8 @@ public class PulseThroughput {
                 for (int k = 0; (v = mpsc.poll()) == null; k++) {
                     if (k < 200) {
                         Thread.onSpinWait();
+                    } else if (Thread.currentThread().isInterrupted()) {
+                        throw new IllegalStateException("the trial ended"); // no blocking take to interrupt
                     } else {
                         Thread.yield();
                     }
@@ -253,8 +274,19 @@ public class PulseThroughput {
         long receive();
     }
 
-    /** Starts the receiver, then the senders, each with its share; waits for all. */
+    /** One invocation, by threads of its own or by the trial's ({@link #lifetime}). */
     private long run(Sender s, Receiver r) throws InterruptedException {
+        if (!"trial".equals(lifetime)) {
+            return runFresh(s, r);
+        }
+        if (crew == null) {
+            crew = new Crew(s, r);
+        }
+        return crew.invocation();
+    }
+
+    /** Starts the receiver, then the senders, each with its share; waits for all (threads of this invocation). */
+    private long runFresh(Sender s, Receiver r) throws InterruptedException {
         long[] sum = new long[1];
         Thread.Builder b = "virtual".equals(threads) ? Thread.ofVirtual() : Thread.ofPlatform();
         Thread rt = b.start(() -> sum[0] = r.receive());
@@ -277,5 +309,111 @@ public class PulseThroughput {
                     + senders + " senders ended; it is " + rt.getState() + where);
         }
         return sum[0];
+    }
+
+    /**
+     * The receiver and the senders of a trial. The receiver receives {@value #TOTAL} at a time,
+     * round after round, and tells each round its checksum; the senders wait for a round's start,
+     * then send their share.
+     */
+    private final class Crew {
+        /** What the threads do now; {@link #stopRound} ends them. */
+        private volatile Round current;
+        private final Round stopRound = new Round();
+        private final Semaphore go = new Semaphore(0);
+        private final Thread receiver;
+        private final Thread[] senderThreads;
+
+        Crew(Sender s, Receiver r) {
+            Thread.Builder b = "virtual".equals(threads) ? Thread.ofVirtual() : Thread.ofPlatform().daemon();
+            // The receiver first, so that it is in its receive when the first round begins.
+            receiver = b.start(() -> {
+                try {
+                    while (current != stopRound) {
+                        long sum = r.receive();
+                        // Read after the round's items: its senders were started after it was set.
+                        Round rd = current;
+                        rd.sum = sum;
+                        rd.received.countDown();
+                    }
+                } catch (RuntimeException e) {
+                    // The trial ended under a blocked receive (interrupted, or its kernel closed).
+                    Round rd = current;
+                    if (rd != stopRound && rd != null) {
+                        rd.failure = e;
+                        rd.received.countDown();
+                    }
+                }
+            });
+            int share = TOTAL / senders;
+            senderThreads = new Thread[senders];
+            for (int i = 0; i < senders; i++) {
+                senderThreads[i] = b.start(() -> {
+                    while (true) {
+                        try {
+                            go.acquire();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        Round rd = current;
+                        if (rd == stopRound) {
+                            return;
+                        }
+                        try {
+                            s.send(share);
+                        } catch (RuntimeException e) {
+                            rd.failure = e;
+                        }
+                        rd.sent.countDown();
+                    }
+                });
+            }
+        }
+
+        /** Starts a round and waits until its senders are done and the receiver has all. */
+        long invocation() throws InterruptedException {
+            Round rd = new Round();
+            current = rd;
+            go.release(senders);
+            if (!rd.sent.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the " + senders + " senders did not send " + TOTAL + " in 60 s");
+            }
+            // await's answer, not a look at the count after it: a timeout is an error.
+            if (!rd.received.await(60, TimeUnit.SECONDS)) {
+                StringBuilder where = new StringBuilder();
+                for (StackTraceElement e : receiver.getStackTrace()) {
+                    where.append("\n\tat ").append(e);
+                }
+                throw new IllegalStateException("the receiver did not get its " + TOTAL + " items in 60 s after the "
+                        + senders + " senders ended; it is " + receiver.getState() + where);
+            }
+            if (rd.failure != null) {
+                throw new IllegalStateException("the round failed", rd.failure);
+            }
+            return rd.sum;
+        }
+
+        /** Ends the senders, then the receiver (blocked in its receive: interrupted). */
+        void stop() throws InterruptedException {
+            current = stopRound;
+            go.release(senders);
+            for (Thread t : senderThreads) {
+                if (!t.join(Duration.ofSeconds(10))) {
+                    throw new IllegalStateException("a sender did not end");
+                }
+            }
+            receiver.interrupt();
+            if (!receiver.join(Duration.ofSeconds(10))) {
+                throw new IllegalStateException("the receiver did not end");
+            }
+        }
+    }
+
+    /** One invocation's outcome. */
+    private final class Round {
+        final CountDownLatch sent = new CountDownLatch(senders);
+        final CountDownLatch received = new CountDownLatch(1);
+        volatile long sum;
+        volatile RuntimeException failure;
     }
 }
