@@ -301,14 +301,19 @@ public class PulseThroughput {
         // join's answer, not isAlive() after it: a thread that just ended can be terminated to
         // join a moment before isAlive() says so.
         if (!rt.join(Duration.ofSeconds(60))) {
-            StringBuilder where = new StringBuilder();
-            for (StackTraceElement e : rt.getStackTrace()) {
-                where.append("\n\tat ").append(e);
-            }
-            throw new IllegalStateException("the receiver did not get its " + TOTAL + " items in 60 s after the "
-                    + senders + " senders ended; it is " + rt.getState() + where);
+            throw receiverLate(rt);
         }
         return sum[0];
+    }
+
+    /** The error for a receiver that did not get its items in 60 s, with where it is. */
+    private IllegalStateException receiverLate(Thread rt) {
+        StringBuilder where = new StringBuilder();
+        for (StackTraceElement e : rt.getStackTrace()) {
+            where.append("\n\tat ").append(e);
+        }
+        return new IllegalStateException("the receiver did not get its " + TOTAL + " items in 60 s after the "
+                + senders + " senders ended; it is " + rt.getState() + where);
     }
 
     /**
@@ -378,14 +383,13 @@ public class PulseThroughput {
             if (!rd.sent.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the " + senders + " senders did not send " + TOTAL + " in 60 s");
             }
+            if (rd.failure != null) {
+                // A sender failed: its items will not all come.
+                throw new IllegalStateException("the round failed", rd.failure);
+            }
             // await's answer, not a look at the count after it: a timeout is an error.
             if (!rd.received.await(60, TimeUnit.SECONDS)) {
-                StringBuilder where = new StringBuilder();
-                for (StackTraceElement e : receiver.getStackTrace()) {
-                    where.append("\n\tat ").append(e);
-                }
-                throw new IllegalStateException("the receiver did not get its " + TOTAL + " items in 60 s after the "
-                        + senders + " senders ended; it is " + receiver.getState() + where);
+                throw receiverLate(receiver);
             }
             if (rd.failure != null) {
                 throw new IllegalStateException("the round failed", rd.failure);
