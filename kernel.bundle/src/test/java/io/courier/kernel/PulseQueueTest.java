@@ -193,6 +193,59 @@ class PulseQueueTest extends KernelTestSupport {
         fails(Errno.ETIMEDOUT, () -> server.msgReceive(chid, b.clear(), null, Duration.ofMillis(20)), "nothing more");
     }
 
+    /**
+     * K8 with virtual senders that outnumber the carriers and a virtual receiver: senders that
+     * lose the ring's tail to one another yield, and the receiver still gets its turn: every
+     * pulse arrives, each sender's in order, within the wait.
+     */
+    @Test
+    void k8VirtualSendersOutnumberingTheCarriersLeaveAVirtualReceiverItsTurn() throws Exception {
+        Kernel server = mk.process("server");
+        Kernel client = mk.process("client");
+        int chid = server.channelCreate(0);
+        int coid = client.connectAttach(0, server.pid(), chid, Kernel.SIDE_CHANNEL, 0);
+        int senders = 4 * Runtime.getRuntime().availableProcessors();
+        int each = 20_000;
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        long[] next = new long[senders];
+        Thread receiver = Thread.ofVirtual().start(() -> {
+            try {
+                ByteBuffer b = ByteBuffer.allocate(Pulse.SIZE);
+                for (int n = 0; n < senders * each; n++) {
+                    b.clear();
+                    assertEquals(0, server.msgReceive(chid, b, null, WAIT), "pulse " + n);
+                    long v = Pulse.from(b.flip()).value();
+                    int id = (int) (v >>> 32);
+                    assertEquals(next[id], (int) v, "sender " + id + "'s pulses in order, none lost or repeated");
+                    next[id]++;
+                }
+            } catch (Throwable e) {
+                errors.add(e);
+            }
+        });
+        List<Thread> threads = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            int id = s;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < each; i++) {
+                        send(client, coid, 10, id, (long) id << 32 | i);
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            assertTrue(t.join(WAIT), "sender finished");
+        }
+        assertTrue(receiver.join(WAIT), "the receiver took every pulse");
+        assertTrue(errors.isEmpty(), () -> "failed: " + errors);
+        for (int s = 0; s < senders; s++) {
+            assertEquals(each, next[s], "all of sender " + s + "'s pulses");
+        }
+    }
+
     @Test
     void k11SeveralReceiversOfBothKindsTakeEachPulseOnce() throws Exception {
         Kernel server = mk.process("server");
