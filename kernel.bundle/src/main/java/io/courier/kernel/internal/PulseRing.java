@@ -16,11 +16,11 @@ import java.lang.invoke.VarHandle;
  * least 1). A sender whose compare-and-set loses to another yields before it tries again: the
  * other made progress, and where sender threads outnumber the cores, two senders passing the
  * tail's line back and forth only keep the receiver off a core (four virtual senders and one
- * virtual receiver on two carriers: about 9 M pulses a second became 13 M, and events from four
- * threads 6–11 M became 16–22 M; {@code benchmarks/RESULTS.md}).
- * The taker reads published slots in order, zeroes them and moves {@code head} on with
- * a release store. A ring holds pulses in arrival order only; {@link PulseLists} orders them by
- * priority, under the lock, and gives each the age stamp it is drained with.
+ * virtual receiver on two carriers: mostly 6–10 M pulses a second before, 10.6–14.9 M after;
+ * {@code benchmarks/RESULTS.md}). The taker reads published slots in order, zeroes them and
+ * moves {@code head} on with a release store. A ring holds pulses in arrival order only;
+ * {@link PulseLists} orders them by priority, under the lock, and gives each the age stamp it is
+ * drained with.
  *
  * <p>The compare-and-set of {@code tail} is also what a parking receiver pairs with: a sender
  * claims its position, then looks whether a receiver parks ({@link Channel#hasSleepers}); a
