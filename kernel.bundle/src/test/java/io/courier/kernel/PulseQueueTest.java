@@ -176,21 +176,13 @@ class PulseQueueTest extends KernelTestSupport {
             };
             threads.add(s % 2 == 0 ? Thread.ofVirtual().start(r) : Thread.ofPlatform().start(r));
         }
-        long[] next = new long[senders];
-        ByteBuffer b = ByteBuffer.allocate(Pulse.SIZE);
-        for (int n = 0; n < senders * each; n++) {
-            b.clear();
-            assertEquals(0, server.msgReceive(chid, b, null, WAIT), "pulse " + n);
-            long v = Pulse.from(b.flip()).value();
-            int id = (int) (v >>> 32);
-            assertEquals(next[id], (int) v, "sender " + id + "'s pulses in order, none lost or repeated");
-            next[id]++;
-        }
+        takeInSendersOrder(server, chid, senders, each);
         for (Thread t : threads) {
             assertTrue(t.join(WAIT), "sender finished");
         }
         assertTrue(errors.isEmpty(), () -> "sender failed: " + errors);
-        fails(Errno.ETIMEDOUT, () -> server.msgReceive(chid, b.clear(), null, Duration.ofMillis(20)), "nothing more");
+        fails(Errno.ETIMEDOUT, () -> server.msgReceive(chid, ByteBuffer.allocate(Pulse.SIZE), null,
+                Duration.ofMillis(20)), "nothing more");
     }
 
     /**
@@ -207,18 +199,9 @@ class PulseQueueTest extends KernelTestSupport {
         int senders = 4 * Runtime.getRuntime().availableProcessors();
         int each = 20_000;
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        long[] next = new long[senders];
         Thread receiver = Thread.ofVirtual().start(() -> {
             try {
-                ByteBuffer b = ByteBuffer.allocate(Pulse.SIZE);
-                for (int n = 0; n < senders * each; n++) {
-                    b.clear();
-                    assertEquals(0, server.msgReceive(chid, b, null, WAIT), "pulse " + n);
-                    long v = Pulse.from(b.flip()).value();
-                    int id = (int) (v >>> 32);
-                    assertEquals(next[id], (int) v, "sender " + id + "'s pulses in order, none lost or repeated");
-                    next[id]++;
-                }
+                takeInSendersOrder(server, chid, senders, each);
             } catch (Throwable e) {
                 errors.add(e);
             }
@@ -241,9 +224,6 @@ class PulseQueueTest extends KernelTestSupport {
         }
         assertTrue(receiver.join(WAIT), "the receiver took every pulse");
         assertTrue(errors.isEmpty(), () -> "failed: " + errors);
-        for (int s = 0; s < senders; s++) {
-            assertEquals(each, next[s], "all of sender " + s + "'s pulses");
-        }
     }
 
     @Test
@@ -432,6 +412,26 @@ class PulseQueueTest extends KernelTestSupport {
             assertEquals(i, Pulse.from(b.flip()).value(), "pulse " + i + " in order, pulse 11 lost");
         }
         fails(Errno.ETIMEDOUT, () -> server.msgReceive(chid, b.clear(), null, Duration.ofMillis(10)), "none left");
+    }
+
+    /**
+     * Receives {@code senders * each} pulses whose values are a sender's id (high 32 bits) and
+     * its count (low): each sender's arrive in order, none lost or repeated, and all of them.
+     */
+    private static void takeInSendersOrder(Kernel server, int chid, int senders, int each) {
+        long[] next = new long[senders];
+        ByteBuffer b = ByteBuffer.allocate(Pulse.SIZE);
+        for (int n = 0; n < senders * each; n++) {
+            b.clear();
+            assertEquals(0, server.msgReceive(chid, b, null, WAIT), "pulse " + n);
+            long v = Pulse.from(b.flip()).value();
+            int id = (int) (v >>> 32);
+            assertEquals(next[id], (int) v, "sender " + id + "'s pulses in order, none lost or repeated");
+            next[id]++;
+        }
+        for (int s = 0; s < senders; s++) {
+            assertEquals(each, next[s], "all of sender " + s + "'s pulses");
+        }
     }
 
     private static void send(Kernel client, int coid, int priority, int code, long value) {

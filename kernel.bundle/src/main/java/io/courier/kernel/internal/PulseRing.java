@@ -80,14 +80,14 @@ final class PulseRing extends PulseRingLayout.PadAfter {
     }
 
     /**
-     * Offers a pulse; false when the ring is full. Lock-free: the compare-and-set is retried
-     * only when another sender claimed the same position first.
+     * Offers a pulse; false when the ring is full. Lock-free: the compare-and-set is retried,
+     * after a yield, only when another sender claimed the same position first.
      */
     boolean offer(long meta, long value, Object pointer) {
         // Acquire: pairs with the release below, so a bound another sender read carries its view of head.
         long lim = (long) LIMIT.getAcquire(this);
         long t;
-        do {
+        for (;;) {
             t = (long) TAIL.getVolatile(this);
             if (t >= lim) {
                 // Acquire: the taker zeroed the slots before it moved head past them.
@@ -103,7 +103,7 @@ final class PulseRing extends PulseRingLayout.PadAfter {
             // Another sender took the position: it made progress, so this one gives up its core
             // (to the receiver, where threads outnumber cores) rather than contend for the line.
             Thread.yield();
-        } while (true);
+        }
         int i = (int) t & MASK;
         slots[2 * i + 1] = value;
         // After the claim (its compare-and-set is the fence), before the publication: a pulse
