@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -99,20 +100,25 @@ public class ChecksumHotSwapTest extends CourierTestSupport {
                 }
             }));
         }
+        // What a failed wait tells: the answers, the errors, which processes hold the name and
+        // where every kernel thread is blocked.
+        Supplier<String> seen = () -> "answers by server pid " + successesByServer + ", errors " + errors
+                + ", wrong " + wrong.size() + (wrong.isEmpty() ? "" : ", the first: " + trace(wrong.get(0)))
+                + "\nnames " + kernel.microkernel().names() + "\nprocesses " + kernel.microkernel().processes();
         List<Integer> pids = new ArrayList<>();
         pids.add(serverPid());
         for (int update = 0; update < 2; update++) {
             int before = pids.get(pids.size() - 1);
-            await("clients reach server " + before, LIMIT, () -> successesByServer.containsKey(before));
+            await("clients reach server " + before, LIMIT, () -> successesByServer.containsKey(before), seen);
             server.update();
             await("a new server attached the name", LIMIT, () -> uncheck(() -> {
                 int now = serverPid();
                 return now > 0 && now != before;
-            }));
+            }), seen);
             pids.add(serverPid());
         }
         int last = pids.get(pids.size() - 1);
-        await("clients reach the last server " + last, LIMIT, () -> successesByServer.containsKey(last));
+        await("clients reach the last server " + last, LIMIT, () -> successesByServer.containsKey(last), seen);
         stop.set(true);
         for (Thread t : clients) {
             t.join(LIMIT.toMillis());
@@ -138,6 +144,12 @@ public class ChecksumHotSwapTest extends CourierTestSupport {
         assertNotNull(gone);
         assertEquals(Errno.ENOENT, gone.errno());
         assertNotEquals(-1, last);
+    }
+
+    private static String trace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
     }
 
     interface Check {

@@ -16,8 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.inject.Inject;
@@ -147,10 +150,21 @@ public abstract class CourierTestSupport {
      * dump of the threads.
      */
     protected static void await(String what, Duration limit, BooleanSupplier condition) {
+        await(what, limit, condition, () -> "");
+    }
+
+    /**
+     * Polls {@code condition} until it holds; after {@code limit} fails with {@code what}, the
+     * test's own account of what it saw ({@code state}, read at that moment) and a dump of the
+     * threads.
+     */
+    protected static void await(String what, Duration limit, BooleanSupplier condition, Supplier<String> state) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + limit + ": " + what + "\n" + threadDump());
+                String seen = state.get();
+                throw new AssertionError("not within " + limit + ": " + what
+                        + (seen.isEmpty() ? "" : "\n" + seen) + "\n" + threadDump());
             }
             try {
                 Thread.sleep(10);
@@ -161,10 +175,32 @@ public abstract class CourierTestSupport {
         }
     }
 
-    /** Every thread's stack, for the message of a failed wait. */
+    /**
+     * Every thread's stack, for the message of a failed wait: first, whole, the threads running
+     * Courier's code (a test's, a bundle's or the kernel's), where a hang shows; then the others,
+     * a few frames each.
+     */
     protected static String threadDump() {
-        return Arrays.stream(ManagementFactory.getThreadMXBean().dumpAllThreads(false, false))
-                .map(ThreadInfo::toString)
-                .collect(Collectors.joining());
+        Map<Boolean, List<ThreadInfo>> byCourier = Arrays
+                .stream(ManagementFactory.getThreadMXBean().dumpAllThreads(false, false))
+                .collect(Collectors.partitioningBy(CourierTestSupport::runsCourier));
+        StringBuilder sb = new StringBuilder();
+        for (ThreadInfo t : byCourier.get(true)) {
+            sb.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
+            if (t.getLockName() != null) {
+                sb.append(" on ").append(t.getLockName());
+            }
+            sb.append('\n');
+            for (StackTraceElement e : t.getStackTrace()) {
+                sb.append("\tat ").append(e).append('\n');
+            }
+            sb.append('\n');
+        }
+        byCourier.get(false).forEach(t -> sb.append(t));
+        return sb.toString();
+    }
+
+    private static boolean runsCourier(ThreadInfo t) {
+        return Arrays.stream(t.getStackTrace()).anyMatch(e -> e.getClassName().startsWith("io.courier."));
     }
 }
