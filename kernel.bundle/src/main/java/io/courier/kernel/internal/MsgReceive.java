@@ -243,6 +243,9 @@ final class MsgReceive {
             } finally {
                 ch.lock.unlock();
             }
+            if (c.standIn != null) {
+                c.standIn.received();
+            }
             throw new KernelException(Errno.EFAULT, "receive buffer changed during the copy");
         }
         if (info != null) {
@@ -259,6 +262,10 @@ final class MsgReceive {
         }
         long rcvid = c.rcvid();
         c.sendPhase(KThread.REPLY);
+        if (c.standIn != null) {
+            // A client of another JVM or node may have asked to leave while this thread took it.
+            c.standIn.received();
+        }
         return rcvid;
     }
 

@@ -294,6 +294,39 @@ class NodeClientsTest extends NodeTestSupport {
         }
     }
 
+    /**
+     * A client that leaves its call the instant it sent (a timeout already over): its UNBLOCK
+     * request follows its message in the ring at once, so the server's receiving thread, which
+     * takes what the ring brings while it waits, often finds both in one look. It must not wait
+     * for itself to finish receiving the message it is handing itself; each call ends with
+     * ETIMEDOUT, and the server goes on answering.
+     */
+    @Test
+    void k13AClientThatLeavesTheInstantItSentNeverStopsTheServersJvm() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("leave");
+            Kernel k = mk.process("client");
+            int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("leave", 0)).get(10, TimeUnit.SECONDS);
+            ByteBuffer hold = ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII));
+            CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 500; i++) {
+                    KernelException e = assertThrows(KernelException.class,
+                            () -> k.msgSend(coid, hold.duplicate(), null, Duration.ofNanos(1)));
+                    assertEquals(Errno.ETIMEDOUT, e.errno(), "call " + i);
+                    if (i % 100 == 99) {
+                        assertEquals(crcOf("still"), k.msgSend(coid,
+                                ByteBuffer.wrap("still".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(5), LIMIT));
+                    }
+                }
+            }).get(60, TimeUnit.SECONDS);
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
     @Test
     void k12TheServerGetsDisconnectWhenAClientInAnotherJvmDetachesOrDies() throws Exception {
         Server server = null;
