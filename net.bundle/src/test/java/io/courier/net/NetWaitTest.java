@@ -192,4 +192,64 @@ class NetWaitTest extends NetTestSupport {
         org.junit.jupiter.api.Assertions.assertTrue(byClient >= calls / 2, "replies taken by the parked client: " + byClient);
         org.junit.jupiter.api.Assertions.assertTrue(byServer >= calls / 2, "messages taken by the parked server: " + byServer);
     }
+
+    /**
+     * K13 across nodes: a client that leaves its call the instant it sent (its timeout already
+     * over) sends its request to leave right behind its message, and the server's thread, which
+     * takes what the link brings while it waits, often meets both in one look, the message
+     * handed to itself and not yet copied. The leave is carried out once that receive is over
+     * (on this UNBLOCK channel: the server gets the UNBLOCK pulse and ends the call with
+     * {@code msgError(rcvid, -1)}), so each call ends with ETIMEDOUT and the server goes on
+     * answering.
+     */
+    @Test
+    void aClientThatLeavesTheInstantItSentNeverStopsAServerWatchingTheLink() throws Exception {
+        MicrokernelImpl[] k = join(IdleStrategy.BACKOFF);
+        MicrokernelImpl alpha = k[0];
+        MicrokernelImpl beta = k[1];
+        Kernel server = beta.process("server");
+        int chid = server.channelCreate(io.courier.kernel.ChannelFlags.UNBLOCK);
+        Thread serverThread = Thread.ofPlatform().daemon().name("server").start(() -> {
+            ByteBuffer b = ByteBuffer.allocate(64);
+            try {
+                for (;;) {
+                    b.clear();
+                    long rcvid = server.msgReceive(chid, b, null);
+                    if (rcvid == 0) {
+                        io.courier.kernel.Pulse p = io.courier.kernel.Pulse.from(b.flip());
+                        if (p.code() == io.courier.kernel.PulseCode.UNBLOCK) {
+                            try {
+                                server.msgError(p.value(), -1);
+                            } catch (KernelException gone) {
+                                // Left meanwhile.
+                            }
+                        }
+                    } else if (b.getLong(0) >= 0) {
+                        server.msgReply(rcvid, 0, b.flip());
+                    } // a negative number: held until the client leaves
+                }
+            } catch (KernelException e) {
+                // The test ends.
+            }
+        });
+        started.add(serverThread::interrupt);
+        Kernel client = alpha.process("client");
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
+        int coid = connect(client, nd, server, chid);
+        CompletableFuture.runAsync(() -> {
+            ByteBuffer held = ByteBuffer.allocate(64).putLong(0, -1);
+            ByteBuffer in = ByteBuffer.allocate(64);
+            for (int i = 0; i < 300; i++) {
+                KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                        () -> client.msgSend(coid, held.clear(), null, java.time.Duration.ofNanos(1)));
+                assertEquals(io.courier.kernel.Errno.ETIMEDOUT, e.errno(), "call " + i);
+                if (i % 100 == 99) {
+                    in.clear();
+                    client.msgSend(coid, ByteBuffer.allocate(64).putLong(0, i), in);
+                    assertEquals(i, in.getLong(0), "the server still answers after call " + i);
+                }
+            }
+        }).get(60, TimeUnit.SECONDS);
+    }
 }
