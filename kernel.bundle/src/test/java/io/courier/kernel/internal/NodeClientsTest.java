@@ -327,6 +327,84 @@ class NodeClientsTest extends NodeTestSupport {
         }
     }
 
+    /**
+     * Four client threads leave their calls at random moments, by timeout and by interrupt,
+     * while their messages are on the way, queued, being received or held: every call ends
+     * (answered, ETIMEDOUT or EINTR as its kind allows), and the server's JVM goes on answering.
+     */
+    @Test
+    void k13ClientsLeavingAtRandomMomentsAllEndAndTheServerGoesOn() throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer("soak");
+            Kernel k = mk.process("client");
+            int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("soak", 0)).get(10, TimeUnit.SECONDS);
+            long seed = System.nanoTime();
+            java.util.List<CompletableFuture<Void>> clients = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                for (int c = 0; c < 4; c++) {
+                    java.util.Random rnd = new java.util.Random(seed + c);
+                    clients.add(CompletableFuture.runAsync(() -> soak(k, coid, rnd), pool));
+                }
+                CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(40, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("seed " + seed + "\n" + Waits.threadDump(), e);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(crcOf("still"), CompletableFuture.supplyAsync(() -> k.msgSend(coid,
+                    ByteBuffer.wrap("still".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(5), LIMIT))
+                    .get(10, TimeUnit.SECONDS));
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
+    /** 250 calls of random kinds and timeouts on {@code coid}, each outcome checked. */
+    private static void soak(Kernel k, int coid, java.util.Random rnd) {
+        byte[] hold = "HOLD".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 250; i++) {
+            int kind = rnd.nextInt(4);
+            Duration soon = Duration.ofNanos(rnd.nextInt(300_000));
+            String what = "call " + i + " of kind " + kind + " (timeout " + soon.toNanos() + " ns)";
+            switch (kind) {
+                case 0 -> {
+                    String text = "n" + i;
+                    assertEquals(crcOf(text), k.msgSend(coid, ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
+                            ByteBuffer.allocate(text.length()), LIMIT), what);
+                }
+                case 1 -> assertEquals(Errno.ETIMEDOUT, assertThrows(KernelException.class,
+                        () -> k.msgSend(coid, ByteBuffer.wrap(hold), null, soon), what).errno(), what);
+                case 2 -> {
+                    try {
+                        assertEquals(crcOf("SLOW"), k.msgSend(coid, ByteBuffer.wrap("SLOW".getBytes(StandardCharsets.US_ASCII)),
+                                ByteBuffer.allocate(4), soon), what);
+                    } catch (KernelException e) {
+                        assertEquals(Errno.ETIMEDOUT, e.errno(), what);
+                    }
+                }
+                default -> {
+                    Thread me = Thread.currentThread();
+                    Thread interrupter = Thread.ofVirtual().start(() -> {
+                        java.util.concurrent.locks.LockSupport.parkNanos(soon.toNanos());
+                        me.interrupt();
+                    });
+                    KernelException e = assertThrows(KernelException.class, () -> k.msgSend(coid, ByteBuffer.wrap(hold), null), what);
+                    assertEquals(Errno.EINTR, e.errno(), what);
+                    try {
+                        interrupter.join(LIMIT.toMillis());
+                    } catch (InterruptedException late) {
+                        // The interrupt came after the call ended: not the call's.
+                    }
+                    Thread.interrupted();
+                }
+            }
+        }
+    }
+
     @Test
     void k12TheServerGetsDisconnectWhenAClientInAnotherJvmDetachesOrDies() throws Exception {
         Server server = null;

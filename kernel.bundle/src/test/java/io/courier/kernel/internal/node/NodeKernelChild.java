@@ -73,7 +73,7 @@ public final class NodeKernelChild {
      * {@code INFO} gets its msgInfo and the connection's client info as text ({@code pid tid
      * priority scoid uid gid}), {@code PULS} the last pulse received ({@code code value}, or
      * {@code none}), {@code EVNT} delivers the event that follows (its byte form) to the client and
-     * replies 0 or the errno of the delivery, {@code WAIT} is answered after a second, {@code ORD:x}
+     * replies 0 or the errno of the delivery, {@code WAIT} is answered after a second, {@code SLOW} after a tenth of a millisecond as any other, {@code ORD:x}
      * appends x to a list that {@code ORDS} returns, {@code DISC} how many DISCONNECT pulses came (each scoid then detached), {@code FWD:pid:chid} sends {@code PING} to that channel and answers {@code OK <reply>} or {@code E <errno>}, any other the CRC32 of its bytes as status and its bytes reversed as reply.
      */
     static void serve(Kernel server, int chid) {
@@ -175,6 +175,13 @@ public final class NodeKernelChild {
             if (start.startsWith("ERR")) {
                 server.msgError(rcvid, io.courier.kernel.Errno.EINVAL);
                 continue;
+            }
+            if (start.equals("SLOW")) {
+                // Busy for a tenth of a millisecond, then answered as any other.
+                long until = System.nanoTime() + 100_000;
+                while (System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();
+                }
             }
             java.util.zip.CRC32 crc = new java.util.zip.CRC32();
             crc.update(all);
