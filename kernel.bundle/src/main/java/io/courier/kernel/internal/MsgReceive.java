@@ -243,9 +243,6 @@ final class MsgReceive {
             } finally {
                 ch.lock.unlock();
             }
-            if (c.standIn != null) {
-                c.standIn.received();
-            }
             throw new KernelException(Errno.EFAULT, "receive buffer changed during the copy");
         }
         if (info != null) {
@@ -262,11 +259,27 @@ final class MsgReceive {
         }
         long rcvid = c.rcvid();
         c.sendPhase(KThread.REPLY);
-        if (c.standIn != null) {
-            // A client of another JVM or node may have asked to leave while this thread took it.
-            c.standIn.received();
-        }
         return rcvid;
+    }
+
+    /**
+     * Undoes the hand-off of client {@code c}'s message to the calling thread when that thread
+     * is a receiver that has yet to copy it: a receiver waiting on a channel with clients in
+     * other JVMs or nodes takes the records of their rings itself, and a request it hands itself
+     * stays uncopied until that look at the rings is over. The client's request to leave, met in
+     * the same look ({@link NodePeers}), would otherwise wait for the copy, on itself. Returns
+     * true when undone: the message is as good as still queued, the caller ends the call, and the
+     * receiver, finding no client handed to it, receives again.
+     */
+    static boolean takeBack(KThread c) {
+        KThread r = c.servedBy;
+        // The phase first (acquire): the hand-off stored the client before it.
+        if (r == null || r.thread != Thread.currentThread() || r.recvPhase() != KThread.RECV_DONE
+                || r.recvClient != c || c.sendPhase() != KThread.BUSY) {
+            return false;
+        }
+        r.recvClient = null;
+        return true;
     }
 
     /** What {@code MsgInfo} says of client {@code c}'s message, of which {@code msglen} bytes were copied (K7). */

@@ -936,14 +936,6 @@ final class NodePeers implements AutoCloseable {
         private ByteBuffer replyView = reply.duplicate();
         /** The client's call: its rcvid in its JVM. */
         long callId;
-        /**
-         * Why the client asked to leave call {@link #leaveCall} while its message was handed to
-         * a receiver that had yet to copy it and was the very thread taking the request from the
-         * ring (a receiver takes the ring's records while it waits): it leaves once that receive
-         * is over ({@link #received}). Written and read by that receiver's thread only.
-         */
-        private Errno leaveAfterReceive;
-        private long leaveCall;
 
         StandIn(RemoteProc rp, KThread t, int remoteTid) {
             this.rp = rp;
@@ -969,21 +961,6 @@ final class NodePeers implements AutoCloseable {
             }
             reply.clear().limit(n);
             riov[0] = reply;
-        }
-
-        /**
-         * Its receiver copied its message (or put it back, K5): a leave asked meanwhile for this
-         * call ({@link Peer#unblock}) is carried out now, on the receiver's thread, as the
-         * request's handler would have. A leave kept for an earlier call is dropped.
-         */
-        void received() {
-            Errno why = leaveAfterReceive;
-            if (why != null) {
-                leaveAfterReceive = null;
-                if (leaveCall == callId) {
-                    rp.peer.unblock(this, why);
-                }
-            }
         }
 
         /**
@@ -1962,14 +1939,11 @@ final class NodePeers implements AutoCloseable {
                         return;
                     }
                 } else if (phase == KThread.BUSY) {
-                    KThread r = t.servedBy;
-                    if (r != null && r.thread == Thread.currentThread() && r.recvClient == t
-                            && r.recvPhase() == KThread.RECV_DONE) {
-                        // This thread is the receiver the message was handed to, taking the
-                        // ring's records while it waits: it copies the message once this look at
-                        // the ring is over, and to wait for that here would be to wait on itself.
-                        s.leaveAfterReceive = why;
-                        s.leaveCall = s.callId;
+                    if (MsgReceive.takeBack(t)) {
+                        // Handed to this very thread, a receiver taking the ring's records while
+                        // it waits, and not copied yet: as good as queued, so it leaves at once
+                        // (to wait for the copy here would be to wait on itself).
+                        s.outcome(0, why);
                         return;
                     }
                     Blocking.pause(round);

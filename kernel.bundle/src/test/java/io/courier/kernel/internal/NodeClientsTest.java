@@ -405,6 +405,79 @@ class NodeClientsTest extends NodeTestSupport {
         }
     }
 
+    /**
+     * K15 across JVMs, forty times: a server process killed from this JVM while it is busy with
+     * one message and a second is on its way or queued. Both calls end, answered or with the
+     * errno of a server that is gone (the kill runs there on a thread of its own, never on the
+     * one taking the ring's records), and the other JVM goes on making and serving processes.
+     */
+    @Test
+    void k15AServerKilledAsAMessageComesEndsTheCallAndItsJvmGoesOn() throws Exception {
+        Process child = NodeKernelChild.start("victims", root.toString(), nodeName);
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            BufferedReader out = NodeKernelChild.output(child);
+            java.io.Writer in = new java.io.OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
+            Kernel k = mk.process("client");
+            Kernel killer = mk.process("killer");
+            java.util.Set<Errno> gone = java.util.EnumSet.of(Errno.ESRCH, Errno.EBADF, Errno.ENXIO);
+            for (int i = 0; i < 40; i++) {
+                in.write("next\n");
+                in.flush();
+                String[] f = NodeKernelChild.expectLine(child, out, "VICTIM ").split(" ");
+                int pid = Integer.parseInt(f[1]);
+                int chid = Integer.parseInt(f[2]);
+                int coid = CompletableFuture.supplyAsync(() -> k.connectAttach(0, pid, chid, 0, 0)).get(10, TimeUnit.SECONDS);
+                // A first call: the server's next receive knows its channel has clients over here.
+                assertEquals(crcOf("warm"), CompletableFuture.supplyAsync(() -> k.msgSend(coid,
+                        ByteBuffer.wrap("warm".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(4), LIMIT))
+                        .get(10, TimeUnit.SECONDS));
+                // The server busy with one message while a second and the kill come.
+                CompletableFuture<Errno> busy = callEndingOrGone(k, coid, "SLOW");
+                awaitSends(mk, 1, busy);
+                CompletableFuture<Errno> call = callEndingOrGone(k, coid, "last");
+                awaitSends(mk, 2, call);
+                CompletableFuture.runAsync(() -> killer.signalKill(pid, 0, io.courier.kernel.Signals.SIGKILL, 0, 0))
+                        .get(10, TimeUnit.SECONDS);
+                Errno e;
+                try {
+                    Errno first = busy.get(10, TimeUnit.SECONDS);
+                    assertTrue(first == null || gone.contains(first), "call " + i + " (busy) ended with " + first);
+                    e = call.get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException hung) {
+                    throw new AssertionError("call " + i + " to a killed server did not end\n" + Waits.threadDump(), hung);
+                }
+                assertTrue(e == null || gone.contains(e), "call " + i + " ended with " + e);
+            }
+        } finally {
+            NodeKernelChild.stop(child);
+        }
+    }
+
+    /** A call of {@code text} on a thread of its own: null when answered with its checksum, else its errno. */
+    private static CompletableFuture<Errno> callEndingOrGone(Kernel k, int coid, String text) {
+        CompletableFuture<Errno> outcome = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                assertEquals(crcOf(text), k.msgSend(coid, ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
+                        ByteBuffer.allocate(text.length())));
+                outcome.complete(null);
+            } catch (KernelException e) {
+                outcome.complete(e.errno());
+            } catch (Throwable t) {
+                outcome.completeExceptionally(t);
+            }
+        });
+        return outcome;
+    }
+
+    /** Waits (at most {@link #LIMIT}) until {@code mk} shows {@code n} sends, or {@code call} ended. */
+    private static void awaitSends(MicrokernelImpl mk, int n, CompletableFuture<?> call) {
+        long limit = System.nanoTime() + LIMIT.toNanos();
+        while (mk.sends().size() < n && !call.isDone() && System.nanoTime() < limit) {
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void k12TheServerGetsDisconnectWhenAClientInAnotherJvmDetachesOrDies() throws Exception {
         Server server = null;

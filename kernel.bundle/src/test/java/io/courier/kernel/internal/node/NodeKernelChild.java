@@ -73,7 +73,7 @@ public final class NodeKernelChild {
      * {@code INFO} gets its msgInfo and the connection's client info as text ({@code pid tid
      * priority scoid uid gid}), {@code PULS} the last pulse received ({@code code value}, or
      * {@code none}), {@code EVNT} delivers the event that follows (its byte form) to the client and
-     * replies 0 or the errno of the delivery, {@code WAIT} is answered after a second, {@code SLOW} after a tenth of a millisecond as any other, {@code ORD:x}
+     * replies 0 or the errno of the delivery, {@code WAIT} is answered after a second, {@code SLOW} after a millisecond (busy) as any other, {@code ORD:x}
      * appends x to a list that {@code ORDS} returns, {@code DISC} how many DISCONNECT pulses came (each scoid then detached), {@code FWD:pid:chid} sends {@code PING} to that channel and answers {@code OK <reply>} or {@code E <errno>}, any other the CRC32 of its bytes as status and its bytes reversed as reply.
      */
     static void serve(Kernel server, int chid) {
@@ -177,8 +177,8 @@ public final class NodeKernelChild {
                 continue;
             }
             if (start.equals("SLOW")) {
-                // Busy for a tenth of a millisecond, then answered as any other.
-                long until = System.nanoTime() + 100_000;
+                // Busy for a millisecond, then answered as any other.
+                long until = System.nanoTime() + 1_000_000;
                 while (System.nanoTime() - until < 0) {
                     Thread.onSpinWait();
                 }
@@ -202,7 +202,9 @@ public final class NodeKernelChild {
      * <alpha's pid> <beta's pid>}, then obeys standard input: {@code exit-alpha} ends alpha
      * ({@code EXITED}), {@code close} closes the kernel ({@code CLOSED}). {@code names ROOT NAME
      * NAME}: a process attaches the name and prints {@code ATTACHED <pid> <chid>}; then {@code
-     * detach} on standard input detaches it ({@code DETACHED}).
+     * detach} on standard input detaches it ({@code DETACHED}). {@code victims ROOT NAME}: each
+     * {@code next} on standard input makes a process with a channel served until killed and
+     * prints {@code VICTIM <pid> <chid>}.
      */
     public static void main(String[] args) throws Exception {
         ChildJvms.haltAfter(60_000);
@@ -261,6 +263,28 @@ public final class NodeKernelChild {
                         default -> System.out.println("unknown command " + line);
                     }
                     System.out.flush();
+                }
+                Thread.sleep(55_000);
+            }
+            case "victims" -> {
+                // Each "next" on standard input: a new process with a channel, served on a thread
+                // of its own until it is killed; VICTIM <pid> <chid>.
+                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                int n = 0;
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (line.trim().equals("next")) {
+                        Kernel victim = mk.process("victim-" + n++);
+                        int chid = victim.channelCreate(0);
+                        Thread.ofPlatform().daemon().start(() -> {
+                            try {
+                                serve(victim, chid);
+                            } catch (io.courier.kernel.KernelException killed) {
+                                // SIGKILL from the other JVM.
+                            }
+                        });
+                        System.out.println("VICTIM " + victim.pid() + " " + chid);
+                        System.out.flush();
+                    }
                 }
                 Thread.sleep(55_000);
             }
