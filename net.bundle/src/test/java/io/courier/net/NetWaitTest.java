@@ -252,4 +252,126 @@ class NetWaitTest extends NetTestSupport {
             }
         }).get(60, TimeUnit.SECONDS);
     }
+
+    /**
+     * K13 across nodes under load: four client threads on alpha leave 800 calls of random kinds
+     * at random moments, by timeout and by interrupt, while two server threads on beta answer,
+     * hold or work on them. Every call ends as its kind allows (answered, ETIMEDOUT, EINTR), and
+     * the server still answers after.
+     */
+    @Test
+    void clientsLeavingAtRandomMomentsAcrossNodesAllEndAndTheServerGoesOn() throws Exception {
+        MicrokernelImpl[] k = join(IdleStrategy.BACKOFF);
+        MicrokernelImpl alpha = k[0];
+        MicrokernelImpl beta = k[1];
+        Kernel server = beta.process("server");
+        int chid = server.channelCreate(io.courier.kernel.ChannelFlags.UNBLOCK);
+        for (int s = 0; s < 2; s++) {
+            Thread serverThread = Thread.ofPlatform().daemon().name("server-" + s).start(() -> {
+                ByteBuffer b = ByteBuffer.allocate(64);
+                try {
+                    for (;;) {
+                        b.clear();
+                        long rcvid = server.msgReceive(chid, b, null);
+                        if (rcvid == 0) {
+                            io.courier.kernel.Pulse p = io.courier.kernel.Pulse.from(b.flip());
+                            if (p.code() == io.courier.kernel.PulseCode.UNBLOCK) {
+                                try {
+                                    server.msgError(p.value(), -1);
+                                } catch (KernelException gone) {
+                                    // Answered or left meanwhile.
+                                }
+                            }
+                            continue;
+                        }
+                        long n = b.getLong(0);
+                        if (n == -2) {
+                            long until = System.nanoTime() + 200_000;
+                            while (System.nanoTime() - until < 0) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                        if (n != -1) {
+                            server.msgReply(rcvid, 0, b.flip());
+                        } // -1: held until the client leaves
+                    }
+                } catch (KernelException e) {
+                    // The test ends.
+                }
+            });
+            started.add(serverThread::interrupt);
+        }
+        Kernel client = alpha.process("client");
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
+        int coid = connect(client, nd, server, chid);
+        long seed = System.nanoTime();
+        java.util.List<CompletableFuture<Void>> clients = new java.util.ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            java.util.Random rnd = new java.util.Random(seed + c);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("client-" + c).start(() -> {
+                try {
+                    leaveAtRandom(client, coid, rnd);
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            clients.add(done);
+        }
+        try {
+            CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(40, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("seed " + seed + "\n" + Waits.threadDump(), e);
+        }
+        ByteBuffer in = ByteBuffer.allocate(64);
+        CompletableFuture.runAsync(() -> client.msgSend(coid, ByteBuffer.allocate(64).putLong(0, 7), in))
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(7, in.getLong(0), "the server still answers");
+    }
+
+    /** 200 calls of random kinds on {@code coid}, each outcome checked. */
+    private static void leaveAtRandom(Kernel client, int coid, java.util.Random rnd) {
+        ByteBuffer in = ByteBuffer.allocate(64);
+        for (int i = 0; i < 200; i++) {
+            int kind = rnd.nextInt(4);
+            java.time.Duration soon = java.time.Duration.ofNanos(rnd.nextInt(300_000));
+            String what = "call " + i + " of kind " + kind + " (timeout " + soon.toNanos() + " ns)";
+            ByteBuffer out = ByteBuffer.allocate(64);
+            in.clear();
+            switch (kind) {
+                case 0 -> {
+                    client.msgSend(coid, out.putLong(0, i), in);
+                    assertEquals(i, in.getLong(0), what);
+                }
+                case 1 -> assertEquals(io.courier.kernel.Errno.ETIMEDOUT, org.junit.jupiter.api.Assertions.assertThrows(
+                        KernelException.class, () -> client.msgSend(coid, out.putLong(0, -1), null, soon), what).errno(), what);
+                case 2 -> {
+                    try {
+                        client.msgSend(coid, out.putLong(0, -2), in, soon);
+                        assertEquals(-2, in.getLong(0), what);
+                    } catch (KernelException e) {
+                        assertEquals(io.courier.kernel.Errno.ETIMEDOUT, e.errno(), what);
+                    }
+                }
+                default -> {
+                    Thread me = Thread.currentThread();
+                    Thread interrupter = Thread.ofVirtual().start(() -> {
+                        java.util.concurrent.locks.LockSupport.parkNanos(soon.toNanos());
+                        me.interrupt();
+                    });
+                    KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                            () -> client.msgSend(coid, out.putLong(0, -1), null), what);
+                    assertEquals(io.courier.kernel.Errno.EINTR, e.errno(), what);
+                    try {
+                        interrupter.join(10_000);
+                    } catch (InterruptedException late) {
+                        // Not the call's: it had ended.
+                    }
+                    Thread.interrupted();
+                }
+            }
+        }
+    }
 }

@@ -16,7 +16,10 @@ import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
@@ -72,6 +75,10 @@ final class Doorbell {
     private final ReentrantLock duty = new ReentrantLock();
     /** The driver's duty cycle; set by {@link #start}. Guarded by {@link #duty}. */
     private AgentInvoker invoker;
+    /** The driver's agents, which {@link #cycle} runs ({@code invoker.agent()}); set by {@link #start}. */
+    private Agent agent;
+    /** Where a failed duty cycle is reported; set by {@link #start}. */
+    private ErrorHandler errors = t -> { };
     /** Set by {@link #stop} under {@link #duty}: no duty cycle runs after it. */
     private volatile boolean stopped = true;
     private volatile Thread thread;
@@ -136,13 +143,16 @@ final class Doorbell {
     // ---- the duty cycle --------------------------------------------------------------------------
 
     /**
-     * Runs the driver whose duty cycle is {@code driverInvoker} on a thread of the doorbell's
-     * ({@code courier-net-driver-<name>}): a cycle, then, if it did nothing, the block above.
+     * Runs the driver whose duty cycle is {@code driverInvoker} (started) on a thread of the
+     * doorbell's ({@code courier-net-driver-<name>}): a cycle, then, if it did nothing, the block
+     * above. A cycle that fails is reported to {@code errorHandler}.
      */
-    void start(AgentInvoker driverInvoker, String name) {
+    void start(AgentInvoker driverInvoker, ErrorHandler errorHandler, String name) {
         duty.lock();
         try {
             invoker = driverInvoker;
+            agent = driverInvoker.agent();
+            errors = errorHandler;
             stopped = false;
         } finally {
             duty.unlock();
@@ -249,7 +259,7 @@ final class Doorbell {
                     return work;
                 }
                 sendPending = false;
-                work += invoker.invoke();
+                work += dutyCycle();
                 if (own) {
                     ownCycles++;
                 }
@@ -258,6 +268,34 @@ final class Doorbell {
             }
         } while (sendPending);
         return work;
+    }
+
+    /**
+     * One duty cycle of the driver's agents, under {@link #duty}; the work done. The agents are
+     * run here rather than through {@link AgentInvoker#invoke}: the invoker stops for good (no
+     * cycle runs again, and the node falls silent) when a cycle that found nothing to do ends on
+     * a thread whose interrupt is set, and closes the driver when one ends with an interrupt's
+     * exception. A cycle here may run on any thread that waits for a record or has offered one,
+     * and that thread's interrupt is its caller's (a client interrupted out of its call, K13):
+     * the driver must not take it as its own end. Its channels are non-blocking, so an interrupt
+     * closes none of them. A failure is reported, as the invoker would; a driver that asks to end
+     * ({@link AgentTerminationException}) stops every cycle and is closed.
+     */
+    private int dutyCycle() {
+        try {
+            return agent.doWork();
+        } catch (AgentTerminationException e) {
+            errors.onError(e);
+            stopped = true;
+            invoker.close();
+            return 0;
+        } catch (Error e) {
+            errors.onError(e);
+            throw e;
+        } catch (Exception e) {
+            errors.onError(e);
+            return 0;
+        }
     }
 
     /**

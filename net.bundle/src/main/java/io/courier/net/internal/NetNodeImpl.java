@@ -231,7 +231,7 @@ public final class NetNodeImpl implements NetNode {
                 .warnIfDirectoryExists(false)
                 .printConfigurationOnStart(false)
                 .errorHandler(this::onDriverError));
-        bell.start(driver.sharedAgentInvoker(), config.name());
+        bell.start(driver.sharedAgentInvoker(), this::onDriverError, config.name());
         aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(driver.aeronDirectoryName())
                 .errorHandler(this::onDriverError));

@@ -246,4 +246,33 @@ class DoorbellTest {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - left);
         assertTrue(ms < 200, "the consumer was woken when the watcher left, not by its 30 s park: " + ms + " ms");
     }
+    /**
+     * A thread whose interrupt is set (a client interrupted out of its call, whose flag the kernel
+     * keeps for it) runs the driver's duty cycle as it waits: the driver goes on, and the thread
+     * keeps its interrupt. Agrona's invoker would stop the driver for good after a cycle with
+     * nothing to do on such a thread, and the node would fall silent: no record, no heartbeat.
+     */
+    @Test
+    void aWaitingThreadWhoseInterruptIsSetRunsTheDriverWithoutStoppingIt() throws Exception {
+        NetNodeImpl[] ab = pair();
+        LinkedBlockingQueue<Integer> got = new LinkedBlockingQueue<>();
+        consumeAtB(ab[1], got, new AtomicBoolean());
+        Link link = ab[0].link(1);
+        offer(link, 1);
+        assertEquals(Integer.valueOf(1), got.poll(5, TimeUnit.SECONDS), "record 1 reached b");
+        Thread.currentThread().interrupt();
+        try {
+            for (int i = 0; i < 200; i++) {
+                // Nothing comes: cycles with no work, on an interrupted thread.
+                assertEquals(0, link.tryPoll((type, ring, offset, length) -> { }, 16));
+                assertTrue(Thread.currentThread().isInterrupted(), "the waiting thread keeps its interrupt");
+            }
+        } finally {
+            Thread.interrupted();
+        }
+        for (int i = 2; i <= 20; i++) {
+            offer(link, i);
+            assertEquals(Integer.valueOf(i), got.poll(5, TimeUnit.SECONDS), "record " + i + " reached b after");
+        }
+    }
 }
