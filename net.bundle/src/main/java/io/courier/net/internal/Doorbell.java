@@ -278,7 +278,8 @@ final class Doorbell {
      * exception. A cycle here may run on any thread that waits for a record or has offered one,
      * and that thread's interrupt is its caller's (a client interrupted out of its call, K13):
      * the driver must not take it as its own end. Its channels are non-blocking, so an interrupt
-     * closes none of them. A failure is reported, as the invoker would; a driver that asks to end
+     * closes none of them. A failure goes to the node's error handler (which the invoker also
+     * called; the driver's own error counter no longer counts it); a driver that asks to end
      * ({@link AgentTerminationException}) stops every cycle and is closed.
      */
     private int dutyCycle() {
