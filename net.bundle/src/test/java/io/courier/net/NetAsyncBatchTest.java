@@ -101,6 +101,95 @@ class NetAsyncBatchTest extends NetTestSupport {
     }
 
     /**
+     * Interrupts do not cost asyncmsg across nodes a message or the link: while 20,000 messages
+     * cross, the putting thread on alpha and the getting thread on beta are interrupted again and
+     * again. A get that is interrupted ends with EINTR (and is asked again), a put never waits;
+     * every message arrives once, in order, and the link stays up.
+     */
+    @Test
+    void interruptedPuttersAndGettersLoseNoMessageAndKeepTheLinkUp() throws Exception {
+        Microkernel alpha = boot();
+        Microkernel beta = boot();
+        join(alpha, beta);
+        Kernel server = beta.process("async-server");
+        AsyncMessaging sam = AsyncMessaging.of(server);
+        int total = 20_000;
+        int achid = sam.channelCreate(0, 0666, 64, 1024, null, null);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger interrupted = new java.util.concurrent.atomic.AtomicInteger();
+        List<Long> got = new ArrayList<>();
+        CompletableFuture<Void> getter = new CompletableFuture<>();
+        Thread getting = Thread.ofPlatform().daemon().name("getter").start(() -> {
+            try {
+                while (got.size() < total) {
+                    List<AsyncMsgHeader> batch = new ArrayList<>();
+                    try {
+                        for (AsyncMsgHeader h = sam.get(achid, Duration.ofSeconds(20)); h != null; h = h.next()) {
+                            ByteBuffer m = h.iov()[0];
+                            got.add(m.getLong(m.position()));
+                            batch.add(h);
+                        }
+                    } catch (KernelException e) {
+                        assertEquals(Errno.EINTR, e.errno(), "an interrupted get");
+                        Thread.interrupted();
+                        interrupted.incrementAndGet();
+                    }
+                    batch.forEach(sam::free);
+                }
+                getter.complete(null);
+            } catch (Throwable t) {
+                getter.completeExceptionally(t);
+            }
+        });
+        Kernel client = alpha.process("async-client");
+        int nd = betaWithGateway(alpha, client);
+        AsyncMessaging am = AsyncMessaging.of(client);
+        AsyncConnectionAttr attr = AsyncConnectionAttr.builder().maxNumBuffer(1024).triggerNumMsg(64)
+                .triggerTime(1_000_000, 0).build();
+        CompletableFuture<Void> putter = new CompletableFuture<>();
+        Thread putting = Thread.ofPlatform().daemon().name("putter").start(() -> {
+            try {
+                int coid = am.connectAttach(nd, server.pid(), achid, 0, 0, attr);
+                for (long i = 0; i < total; ) {
+                    try {
+                        // A buffer of its own: a put keeps it until the message was taken.
+                        am.put(coid, ByteBuffer.allocate(64).putLong(0, i), i, null);
+                        i++;
+                    } catch (KernelException e) {
+                        assertEquals(Errno.EAGAIN, e.errno(), "a put on a full connection");
+                        Thread.onSpinWait();
+                    }
+                }
+                Thread.interrupted();
+                am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
+                putter.complete(null);
+            } catch (Throwable t) {
+                putter.completeExceptionally(t);
+            }
+        });
+        Thread interrupter = Thread.ofPlatform().daemon().name("interrupter").start(() -> {
+            while (!done.get()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                putting.interrupt();
+                getting.interrupt();
+            }
+        });
+        try {
+            putter.get(60, TimeUnit.SECONDS);
+            getter.get(60, TimeUnit.SECONDS);
+        } finally {
+            done.set(true);
+            interrupter.join(10_000);
+        }
+        assertEquals(total, got.size());
+        for (int i = 0; i < total; i++) {
+            assertEquals(i, (long) got.get(i), "message " + i + " once, in order");
+        }
+        assertTrue(alpha.network().link(nd) != null, "the link stayed up");
+        System.out.println("NetAsyncBatchTest: " + interrupted.get() + " gets ended by an interrupt");
+    }
+
+    /**
      * A server whose channel was made before its kernel joined the network (the net bundle
      * started after it, or was configured later): once the kernel joins, its asyncmsg gateway
      * starts, and a client of another node reaches the channel.
