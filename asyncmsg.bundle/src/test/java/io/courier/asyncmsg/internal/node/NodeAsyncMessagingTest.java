@@ -270,6 +270,60 @@ class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
         assertTrue(calls.calls.stream().allMatch(x -> x.err() == Errno.EOK));
     }
 
+    /**
+     * Interrupts do not cost asyncmsg across JVMs a message (A3, B2): 20,000 puts from a thread of
+     * this JVM that is interrupted every 0.2 ms (its interrupt is its own: a put never waits, and
+     * the thread keeps it) all arrive in the other JVM once each, in order, each called back once.
+     */
+    @Test
+    void aPutterInterruptedAgainAndAgainLosesNoMessage() throws Exception {
+        Child c = child("numbers", "0");
+        Server s = ready(c);
+        AsyncMessaging am = AsyncMessaging.of(mk.process("client"));
+        Calls calls = new Calls();
+        int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0, AsyncConnectionAttr.builder().bufferSize(64)
+                .maxNumBuffer(1024).triggerNumMsg(64).triggerTime(1_000_000, 0).callback(calls).build());
+        int total = 20_000;
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CompletableFuture<Void> putter = new java.util.concurrent.CompletableFuture<>();
+        Thread putting = Thread.ofPlatform().daemon().name("putter").start(() -> {
+            try {
+                for (long i = 0; i < total; ) {
+                    try {
+                        am.put(coid, number(i), i, null);
+                        i++;
+                    } catch (KernelException e) {
+                        assertEquals(Errno.EAGAIN, e.errno(), "a put on a full connection");
+                        Thread.onSpinWait();
+                    }
+                }
+                putter.complete(null);
+            } catch (Throwable t) {
+                putter.completeExceptionally(t);
+            }
+        });
+        Thread interrupter = Thread.ofPlatform().daemon().name("interrupter").start(() -> {
+            while (!done.get()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                putting.interrupt();
+            }
+        });
+        try {
+            putter.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            done.set(true);
+            interrupter.join(10_000);
+        }
+        am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
+        List<Long> got = new ArrayList<>();
+        while (got.size() < total) {
+            got.addAll(numbers(c.expect("GOT ", 20_000)));
+        }
+        assertEquals(range(0, total - 1), got, "once each, in order");
+        eventually("every message called back", () -> calls.size() == total);
+        assertTrue(calls.calls.stream().allMatch(x -> x.err() == Errno.EOK), "each called back with EOK");
+    }
+
     @Test
     void a4TheTimeTriggerDeliversWhatWaitsWhenItExpires() throws Exception {
         Child c = child("numbers", "0");
