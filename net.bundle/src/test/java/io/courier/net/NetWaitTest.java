@@ -254,10 +254,10 @@ class NetWaitTest extends NetTestSupport {
     }
 
     /**
-     * K13 across nodes under load: four client threads on alpha leave 800 calls of random kinds
-     * at random moments, by timeout and by interrupt, while two server threads on beta answer,
-     * hold or work on them. Every call ends as its kind allows (answered, ETIMEDOUT, EINTR), and
-     * the server still answers after.
+     * K13 across nodes under load: four client threads on alpha (two of them virtual) leave 800
+     * calls of random kinds at random moments, by timeout and by interrupt, while two server
+     * threads on beta answer, hold or work on them. Every call ends as its kind allows (answered,
+     * ETIMEDOUT, EINTR), and the server still answers after.
      */
     @Test
     void clientsLeavingAtRandomMomentsAcrossNodesAllEndAndTheServerGoesOn() throws Exception {
@@ -310,7 +310,10 @@ class NetWaitTest extends NetTestSupport {
         for (int c = 0; c < 4; c++) {
             java.util.Random rnd = new java.util.Random(seed + c);
             CompletableFuture<Void> done = new CompletableFuture<>();
-            Thread.ofPlatform().daemon().name("client-" + c).start(() -> {
+            // Two platform threads and two virtual ones: an interrupted virtual thread runs the
+            // driver's cycles as it waits too.
+            Thread.Builder builder = c < 2 ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+            builder.name("client-" + c).start(() -> {
                 try {
                     leaveAtRandom(client, coid, rnd);
                     done.complete(null);
