@@ -328,9 +328,10 @@ class NodeClientsTest extends NodeTestSupport {
     }
 
     /**
-     * Four client threads leave their calls at random moments, by timeout and by interrupt,
-     * while their messages are on the way, queued, being received or held: every call ends
-     * (answered, ETIMEDOUT or EINTR as its kind allows), and the server's JVM goes on answering.
+     * Four client threads (two of them virtual) leave their calls at random moments, by timeout
+     * and by interrupt, while their messages are on the way, queued, being received or held:
+     * every call ends (answered, ETIMEDOUT or EINTR as its kind allows), and the server's JVM
+     * goes on answering.
      */
     @Test
     void k13ClientsLeavingAtRandomMomentsAllEndAndTheServerGoesOn() throws Exception {
@@ -341,17 +342,20 @@ class NodeClientsTest extends NodeTestSupport {
             int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("soak", 0)).get(10, TimeUnit.SECONDS);
             long seed = System.nanoTime();
             java.util.List<CompletableFuture<Void>> clients = new java.util.ArrayList<>();
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            // Two platform threads and two virtual ones.
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            java.util.concurrent.ExecutorService virtual = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
             try {
                 for (int c = 0; c < 4; c++) {
                     java.util.Random rnd = new java.util.Random(seed + c);
-                    clients.add(CompletableFuture.runAsync(() -> soak(k, coid, rnd), pool));
+                    clients.add(CompletableFuture.runAsync(() -> soak(k, coid, rnd), c < 2 ? pool : virtual));
                 }
                 CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(40, TimeUnit.SECONDS);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 throw new AssertionError("seed " + seed + "\n" + Waits.threadDump(), e);
             } finally {
                 pool.shutdownNow();
+                virtual.shutdownNow();
             }
             assertEquals(crcOf("still"), CompletableFuture.supplyAsync(() -> k.msgSend(coid,
                     ByteBuffer.wrap("still".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(5), LIMIT))
