@@ -1924,7 +1924,7 @@ final class NodePeers implements AutoCloseable {
                 int phase = t.sendPhase();
                 if (phase == KThread.SEND) {
                     if (MsgSend.unqueue(t, ch)) {
-                        s.outcome(0, why);
+                        left(s, why);
                         return;
                     }
                 } else if (phase == KThread.REPLY) {
@@ -1935,7 +1935,7 @@ final class NodePeers implements AutoCloseable {
                         return;
                     }
                     if (t.casSendPhase(KThread.REPLY, KThread.IDLE)) {
-                        s.outcome(0, why);
+                        left(s, why);
                         return;
                     }
                 } else if (phase == KThread.BUSY) {
@@ -1943,7 +1943,7 @@ final class NodePeers implements AutoCloseable {
                         // Handed to this very thread, a receiver taking the ring's records while
                         // it waits, and not copied yet: as good as queued, so it leaves at once
                         // (to wait for the copy here would be to wait on itself).
-                        s.outcome(0, why);
+                        left(s, why);
                         return;
                     }
                     Blocking.pause(round);
@@ -1951,6 +1951,18 @@ final class NodePeers implements AutoCloseable {
                     return; // Done: its outcome is on its way.
                 }
             }
+        }
+
+        /**
+         * The client of stand-in {@code s} leaves its call with {@code why}: the stand-in is free
+         * again and the outcome is answered as by {@link #answer}, without waiting for room (this
+         * runs on a thread that takes the ring's records).
+         */
+        private void left(StandIn s, Errno why) {
+            long id = s.callId;
+            MsgSend.clearSend(s.t);
+            s.t.sendPhase(KThread.IDLE);
+            answer(id, why, 0);
         }
 
         /** Puts a request record of one buffer without waiting: a full ring hands it to a thread. */

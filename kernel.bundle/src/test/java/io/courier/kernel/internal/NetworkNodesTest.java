@@ -192,6 +192,47 @@ class NetworkNodesTest extends NodeTestSupport {
     }
 
     /**
+     * K13 across nodes with the way back full: a client that leaves its call (a timeout) while
+     * the server's node cannot send anything back is answered when room comes, and meanwhile the
+     * thread that took the request to leave goes on taking records: another client's message
+     * reaches the server. Threads that take a link's records never wait for room on the way
+     * back (two nodes doing so at once would stop both); here the way back refuses every outcome
+     * until released, as a ring that stays full would.
+     */
+    @Test
+    void b3AClientLeavingWhileTheWayBackIsFullHoldsUpNoOtherRecord() throws Exception {
+        net[0].up();
+        Server server = startServer(0, new java.util.concurrent.ConcurrentHashMap<>());
+        Kernel leaving = alpha.process("leaving");
+        Kernel other = alpha.process("other");
+        int coid = on(leaving, () -> leaving.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
+        int coid2 = on(other, () -> other.connectAttach(1, server.k().pid(), server.chid(), 0, 0));
+        assertEquals(other.pid(), (int) on(other, () -> other.msgSend(coid2, ByteBuffer.wrap("warm".getBytes(StandardCharsets.US_ASCII)),
+                ByteBuffer.allocate(4))), "the way there and back works");
+        net[1].holdOffers(NodePeers.REPLY, true);
+        lastNd = -1;
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        moreThreads.add(clients);
+        // Held by the server; the client leaves after 100 ms, and its outcome cannot go back yet.
+        CompletableFuture<Errno> left = CompletableFuture.supplyAsync(() -> {
+            try {
+                leaving.msgSend(coid, ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII)), null, Duration.ofMillis(100));
+                return null;
+            } catch (KernelException e) {
+                return e.errno();
+            }
+        }, clients);
+        Thread.sleep(400); // its request to leave came to beta and was taken there
+        CompletableFuture<Integer> next = CompletableFuture.supplyAsync(() -> other.msgSend(coid2,
+                ByteBuffer.wrap("next".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(4)), clients);
+        Waits.eventually("the next message reached the server while the way back was full", () -> lastNd == 1);
+        assertTrue(!left.isDone() && !next.isDone(), "neither outcome went back yet");
+        net[1].holdOffers(NodePeers.REPLY, false);
+        assertEquals(Errno.ETIMEDOUT, left.get(10, TimeUnit.SECONDS), "the client that left");
+        assertEquals(other.pid(), (int) next.get(10, TimeUnit.SECONDS), "the next client's reply");
+    }
+
+    /**
      * {@code NAME_FLAG_ATTACH_GLOBAL}: a name attached so on one node is found by {@code
      * nameOpen(name, NAME_FLAG_ATTACH_GLOBAL)} on the others, whether it was attached before or
      * after they came up; a local name is not; the name goes when detached and when its node goes.

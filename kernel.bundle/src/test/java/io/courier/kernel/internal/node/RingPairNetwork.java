@@ -23,6 +23,8 @@ public final class RingPairNetwork implements Network {
     private final List<NetworkListener> listeners = new CopyOnWriteArrayList<>();
     private RingPairNetwork partner;
     private volatile Link link;
+    /** The record type this side's link refuses ({@link #holdOffers}); 0 for none. */
+    private volatile int heldType;
     private int round;
 
     private RingPairNetwork(NodeFolder folder, String self, String other) {
@@ -56,8 +58,8 @@ public final class RingPairNetwork implements Network {
         String ab = "net-" + self + "-" + other + "-" + round;
         String ba = "net-" + other + "-" + self + "-" + round;
         // Each side maps the files itself, as two JVMs would.
-        link = new Duplex(Ring.create(folder, ab, 1 << 20, other), Ring.create(folder, ba, 1 << 20, other));
-        partner.link = new Duplex(Ring.open(folder, ba, self), Ring.open(folder, ab, self));
+        link = new Duplex(Ring.create(folder, ab, 1 << 20, other), Ring.create(folder, ba, 1 << 20, other), this);
+        partner.link = new Duplex(Ring.open(folder, ba, self), Ring.open(folder, ab, self), partner);
     }
 
     /** Both sides are told that the other came up over the rings of the last {@link #connect}. */
@@ -110,8 +112,16 @@ public final class RingPairNetwork implements Network {
         }
     }
 
-    /** One ring out, one in. */
-    private record Duplex(Ring out, Ring in) implements Link {
+    /**
+     * This side's link refuses every record of {@code type} it is offered, as a ring that stays
+     * full would, until {@code held} is false again (0: none held).
+     */
+    public void holdOffers(int type, boolean held) {
+        heldType = held ? type : 0;
+    }
+
+    /** One ring out, one in; offers of {@code owner}'s held type refused. */
+    private record Duplex(Ring out, Ring in, RingPairNetwork owner) implements Link {
         @Override
         public String peer() {
             return out.peer();
@@ -124,6 +134,9 @@ public final class RingPairNetwork implements Network {
 
         @Override
         public boolean offer(int type, ByteBuffer[] srcs) {
+            if (owner.heldType == type) {
+                return false;
+            }
             return out.offer(type, srcs);
         }
 
