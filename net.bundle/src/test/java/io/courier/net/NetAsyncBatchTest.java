@@ -115,30 +115,23 @@ class NetAsyncBatchTest extends NetTestSupport {
         AsyncMessaging sam = AsyncMessaging.of(server);
         int total = 20_000;
         int achid = sam.channelCreate(0, 0666, 64, 1024, null, null);
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger interrupted = new java.util.concurrent.atomic.AtomicInteger();
         List<Long> got = new ArrayList<>();
-        CompletableFuture<Void> getter = new CompletableFuture<>();
-        Thread getting = Thread.ofPlatform().daemon().name("getter").start(() -> {
-            try {
-                while (got.size() < total) {
-                    List<AsyncMsgHeader> batch = new ArrayList<>();
-                    try {
-                        for (AsyncMsgHeader h = sam.get(achid, Duration.ofSeconds(20)); h != null; h = h.next()) {
-                            ByteBuffer m = h.iov()[0];
-                            got.add(m.getLong(m.position()));
-                            batch.add(h);
-                        }
-                    } catch (KernelException e) {
-                        assertEquals(Errno.EINTR, e.errno(), "an interrupted get");
-                        Thread.interrupted();
-                        interrupted.incrementAndGet();
+        Waits.Started getter = Waits.start(Thread.ofPlatform().daemon().name("getter"), () -> {
+            while (got.size() < total) {
+                List<AsyncMsgHeader> batch = new ArrayList<>();
+                try {
+                    for (AsyncMsgHeader h = sam.get(achid, Duration.ofSeconds(20)); h != null; h = h.next()) {
+                        ByteBuffer m = h.iov()[0];
+                        got.add(m.getLong(m.position()));
+                        batch.add(h);
                     }
-                    batch.forEach(sam::free);
+                } catch (KernelException e) {
+                    assertEquals(Errno.EINTR, e.errno(), "an interrupted get");
+                    Thread.interrupted();
+                    interrupted.incrementAndGet();
                 }
-                getter.complete(null);
-            } catch (Throwable t) {
-                getter.completeExceptionally(t);
+                batch.forEach(sam::free);
             }
         });
         Kernel client = alpha.process("async-client");
@@ -146,40 +139,24 @@ class NetAsyncBatchTest extends NetTestSupport {
         AsyncMessaging am = AsyncMessaging.of(client);
         AsyncConnectionAttr attr = AsyncConnectionAttr.builder().maxNumBuffer(1024).triggerNumMsg(64)
                 .triggerTime(1_000_000, 0).build();
-        CompletableFuture<Void> putter = new CompletableFuture<>();
-        Thread putting = Thread.ofPlatform().daemon().name("putter").start(() -> {
-            try {
-                int coid = am.connectAttach(nd, server.pid(), achid, 0, 0, attr);
-                for (long i = 0; i < total; ) {
-                    try {
-                        // A buffer of its own: a put keeps it until the message was taken.
-                        am.put(coid, ByteBuffer.allocate(64).putLong(0, i), i, null);
-                        i++;
-                    } catch (KernelException e) {
-                        assertEquals(Errno.EAGAIN, e.errno(), "a put on a full connection");
-                        Thread.onSpinWait();
-                    }
+        Waits.Started putter = Waits.start(Thread.ofPlatform().daemon().name("putter"), () -> {
+            int coid = am.connectAttach(nd, server.pid(), achid, 0, 0, attr);
+            for (long i = 0; i < total; ) {
+                try {
+                    // A buffer of its own: a put keeps it until the message was taken.
+                    am.put(coid, ByteBuffer.allocate(64).putLong(0, i), i, null);
+                    i++;
+                } catch (KernelException e) {
+                    assertEquals(Errno.EAGAIN, e.errno(), "a put on a full connection");
+                    Thread.onSpinWait();
                 }
-                Thread.interrupted();
-                am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
-                putter.complete(null);
-            } catch (Throwable t) {
-                putter.completeExceptionally(t);
             }
+            Thread.interrupted();
+            am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
         });
-        Thread interrupter = Thread.ofPlatform().daemon().name("interrupter").start(() -> {
-            while (!done.get()) {
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                putting.interrupt();
-                getting.interrupt();
-            }
-        });
-        try {
-            putter.get(60, TimeUnit.SECONDS);
-            getter.get(60, TimeUnit.SECONDS);
-        } finally {
-            done.set(true);
-            interrupter.join(10_000);
+        try (var _ = Waits.interruptEvery(200_000, putter.thread(), getter.thread())) {
+            putter.done().get(60, TimeUnit.SECONDS);
+            getter.done().get(60, TimeUnit.SECONDS);
         }
         assertEquals(total, got.size());
         for (int i = 0; i < total; i++) {

@@ -197,10 +197,9 @@ class NetWaitTest extends NetTestSupport {
      * K13 across nodes: a client that leaves its call the instant it sent (its timeout already
      * over) sends its request to leave right behind its message, and the server's thread, which
      * takes what the link brings while it waits, often meets both in one look, the message
-     * handed to itself and not yet copied. The leave is carried out once that receive is over
-     * (on this UNBLOCK channel: the server gets the UNBLOCK pulse and ends the call with
-     * {@code msgError(rcvid, -1)}), so each call ends with ETIMEDOUT and the server goes on
-     * answering.
+     * handed to itself and not yet copied. That hand-off is taken back, as for a message still
+     * queued, and the client leaves at once (the thread must not wait for its own copy), so each
+     * call ends with ETIMEDOUT and the server goes on answering.
      */
     @Test
     void aClientThatLeavesTheInstantItSentNeverStopsAServerWatchingTheLink() throws Exception {
@@ -209,30 +208,7 @@ class NetWaitTest extends NetTestSupport {
         MicrokernelImpl beta = k[1];
         Kernel server = beta.process("server");
         int chid = server.channelCreate(io.courier.kernel.ChannelFlags.UNBLOCK);
-        Thread serverThread = Thread.ofPlatform().daemon().name("server").start(() -> {
-            ByteBuffer b = ByteBuffer.allocate(64);
-            try {
-                for (;;) {
-                    b.clear();
-                    long rcvid = server.msgReceive(chid, b, null);
-                    if (rcvid == 0) {
-                        io.courier.kernel.Pulse p = io.courier.kernel.Pulse.from(b.flip());
-                        if (p.code() == io.courier.kernel.PulseCode.UNBLOCK) {
-                            try {
-                                server.msgError(p.value(), -1);
-                            } catch (KernelException gone) {
-                                // Left meanwhile.
-                            }
-                        }
-                    } else if (b.getLong(0) >= 0) {
-                        server.msgReply(rcvid, 0, b.flip());
-                    } // a negative number: held until the client leaves
-                }
-            } catch (KernelException e) {
-                // The test ends.
-            }
-        });
-        started.add(serverThread::interrupt);
+        serveHoldingOrEchoing(server, chid, 1);
         Kernel client = alpha.process("client");
         int nd = client.netmgrStrtond("beta");
         Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
@@ -266,7 +242,38 @@ class NetWaitTest extends NetTestSupport {
         MicrokernelImpl beta = k[1];
         Kernel server = beta.process("server");
         int chid = server.channelCreate(io.courier.kernel.ChannelFlags.UNBLOCK);
-        for (int s = 0; s < 2; s++) {
+        serveHoldingOrEchoing(server, chid, 2);
+        Kernel client = alpha.process("client");
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
+        int coid = connect(client, nd, server, chid);
+        long seed = System.nanoTime();
+        java.util.List<CompletableFuture<Void>> clients = new java.util.ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            java.util.Random rnd = new java.util.Random(seed + c);
+            // Two platform threads and two virtual ones: an interrupted virtual thread runs the
+            // driver's cycles as it waits too.
+            Thread.Builder builder = c < 2 ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+            clients.add(Waits.start(builder.name("client-" + c), () -> leaveAtRandom(client, coid, rnd)).done());
+        }
+        try {
+            CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(40, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("seed " + seed + "\n" + Waits.threadDump(), e);
+        }
+        ByteBuffer in = ByteBuffer.allocate(64);
+        CompletableFuture.runAsync(() -> client.msgSend(coid, ByteBuffer.allocate(64).putLong(0, 7), in))
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(7, in.getLong(0), "the server still answers");
+    }
+
+    /**
+     * {@code threads} threads serve UNBLOCK channel {@code chid} of {@code server} until the test
+     * ends: a message is a long, echoed back, except -1 (held until its client leaves: the
+     * UNBLOCK pulse ends it with {@code msgError(rcvid, -1)}) and -2 (echoed after 0.2 ms busy).
+     */
+    private void serveHoldingOrEchoing(Kernel server, int chid, int threads) {
+        for (int s = 0; s < threads; s++) {
             Thread serverThread = Thread.ofPlatform().daemon().name("server-" + s).start(() -> {
                 ByteBuffer b = ByteBuffer.allocate(64);
                 try {
@@ -293,7 +300,7 @@ class NetWaitTest extends NetTestSupport {
                         }
                         if (n != -1) {
                             server.msgReply(rcvid, 0, b.flip());
-                        } // -1: held until the client leaves
+                        }
                     }
                 } catch (KernelException e) {
                     // The test ends.
@@ -301,37 +308,6 @@ class NetWaitTest extends NetTestSupport {
             });
             started.add(serverThread::interrupt);
         }
-        Kernel client = alpha.process("client");
-        int nd = client.netmgrStrtond("beta");
-        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
-        int coid = connect(client, nd, server, chid);
-        long seed = System.nanoTime();
-        java.util.List<CompletableFuture<Void>> clients = new java.util.ArrayList<>();
-        for (int c = 0; c < 4; c++) {
-            java.util.Random rnd = new java.util.Random(seed + c);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            // Two platform threads and two virtual ones: an interrupted virtual thread runs the
-            // driver's cycles as it waits too.
-            Thread.Builder builder = c < 2 ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
-            builder.name("client-" + c).start(() -> {
-                try {
-                    leaveAtRandom(client, coid, rnd);
-                    done.complete(null);
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                }
-            });
-            clients.add(done);
-        }
-        try {
-            CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(40, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("seed " + seed + "\n" + Waits.threadDump(), e);
-        }
-        ByteBuffer in = ByteBuffer.allocate(64);
-        CompletableFuture.runAsync(() -> client.msgSend(coid, ByteBuffer.allocate(64).putLong(0, 7), in))
-                .get(10, TimeUnit.SECONDS);
-        assertEquals(7, in.getLong(0), "the server still answers");
     }
 
     /** 200 calls of random kinds on {@code coid}, each outcome checked. */

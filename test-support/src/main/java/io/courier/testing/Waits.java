@@ -3,11 +3,14 @@ package io.courier.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -52,6 +55,47 @@ public final class Waits {
         if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
             fail("test threads did not end:\n" + threadDump());
         }
+    }
+
+    /** A thread a test started ({@link #start}) and what became of its body. */
+    public record Started(Thread thread, CompletableFuture<Void> done) {
+    }
+
+    /**
+     * Runs {@code body} on a thread that {@code builder} starts; {@code done} ends as the body
+     * does, normally or with what it threw (an assertion's error too).
+     */
+    public static Started start(Thread.Builder builder, Runnable body) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread t = builder.start(() -> {
+            try {
+                body.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return new Started(t, done);
+    }
+
+    /**
+     * Interrupts {@code threads} every {@code periodNanos}, from a thread of its own, until closed;
+     * closing waits (at most {@link #WAIT}) for that thread to end.
+     */
+    public static AutoCloseable interruptEvery(long periodNanos, Thread... threads) {
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread interrupter = Thread.ofPlatform().daemon().name("interrupter").start(() -> {
+            while (!stop.get()) {
+                LockSupport.parkNanos(periodNanos);
+                for (Thread t : threads) {
+                    t.interrupt();
+                }
+            }
+        });
+        return () -> {
+            stop.set(true);
+            interrupter.join(WAIT.toMillis());
+        };
     }
 
     /** Every thread's stack. */

@@ -12,6 +12,7 @@ import io.courier.kernel.Credentials;
 import io.courier.kernel.Errno;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
+import io.courier.testing.Waits;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -284,35 +285,19 @@ class NodeAsyncMessagingTest extends AsyncNodeTestSupport {
         int coid = am.connectAttach(0, s.pid(), s.chid(), 0, 0, AsyncConnectionAttr.builder().bufferSize(64)
                 .maxNumBuffer(1024).triggerNumMsg(64).triggerTime(1_000_000, 0).callback(calls).build());
         int total = 20_000;
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.CompletableFuture<Void> putter = new java.util.concurrent.CompletableFuture<>();
-        Thread putting = Thread.ofPlatform().daemon().name("putter").start(() -> {
-            try {
-                for (long i = 0; i < total; ) {
-                    try {
-                        am.put(coid, number(i), i, null);
-                        i++;
-                    } catch (KernelException e) {
-                        assertEquals(Errno.EAGAIN, e.errno(), "a put on a full connection");
-                        Thread.onSpinWait();
-                    }
+        Waits.Started putter = Waits.start(Thread.ofPlatform().daemon().name("putter"), () -> {
+            for (long i = 0; i < total; ) {
+                try {
+                    am.put(coid, number(i), i, null);
+                    i++;
+                } catch (KernelException e) {
+                    assertEquals(Errno.EAGAIN, e.errno(), "a put on a full connection");
+                    Thread.onSpinWait();
                 }
-                putter.complete(null);
-            } catch (Throwable t) {
-                putter.completeExceptionally(t);
             }
         });
-        Thread interrupter = Thread.ofPlatform().daemon().name("interrupter").start(() -> {
-            while (!done.get()) {
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                putting.interrupt();
-            }
-        });
-        try {
-            putter.get(60, java.util.concurrent.TimeUnit.SECONDS);
-        } finally {
-            done.set(true);
-            interrupter.join(10_000);
+        try (var _ = Waits.interruptEvery(200_000, putter.thread())) {
+            putter.done().get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
         am.flush(coid, AsyncMessaging.FLUSH_NONBLOCK);
         List<Long> got = new ArrayList<>();
