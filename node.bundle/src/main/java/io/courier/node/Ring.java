@@ -144,7 +144,10 @@ public interface Ring extends Link {
      */
     boolean await(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException;
 
-    /** Unmaps the ring, waking a sleeping consumer first. */
+    /**
+     * Unmaps the ring once no thread of this JVM is inside it (a sleeping consumer is woken; at
+     * most a second is waited for). The calls that come after fail with IllegalStateException.
+     */
     @Override
     void close();
 }

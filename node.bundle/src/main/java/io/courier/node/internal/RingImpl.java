@@ -45,6 +45,13 @@ import java.nio.ByteBuffer;
  * this JVM only), the consumer for each of its calls, or a thread that watches the ring ({@link
  * #watch}) for one {@link #tryPoll}. A thread that does not get them does not wait: whoever holds
  * them takes what is there.
+ *
+ * <p>Closing: every look at or write to the mapping by a thread of this JVM is counted while it
+ * runs ({@link #enter}), and {@link #close} unmaps only once no thread is inside. A shared
+ * arena closed while another thread reads its memory makes the JVM throw into that thread
+ * asynchronously and set its interrupt status as it does so: a thread waiting in a kernel call,
+ * watching the ring of a peer that is being cut off, would leave its next call with EINTR though
+ * nobody interrupted it.
  */
 public final class RingImpl implements Ring {
     private static final VarHandle LONG = JAVA_LONG.varHandle();
@@ -78,7 +85,10 @@ public final class RingImpl implements Ring {
     static final long MIN_SPIN_NANOS = 1_000;
     /** How often (a power of two) a wait spins in full whatever the adaptive spin says. */
     static final int PROBE_EVERY = 64;
-    /** How long {@link #close} keeps waking a consumer on its way into a sleep at most. */
+    /**
+     * How long {@link #close} waits at most for the threads inside the mapping to leave it, waking
+     * a consumer on its way into a sleep meanwhile.
+     */
     private static final long CLOSE_WAKE_NANOS = 1_000_000_000L;
     /** How a wait ended. */
     private static final int TIMED_OUT = 0;
@@ -119,12 +129,18 @@ public final class RingImpl implements Ring {
     /** How many records {@link #tryPoll} took (under the rights; for tests and figures). */
     long watchedRecords;
     private volatile boolean closed;
-    /** Set while the consumer is in (or about to enter) its futex sleep: {@link #close} wakes it out first. */
-    private volatile boolean inFutex;
     @SuppressWarnings("unused") // through RIGHTS
     private int rights;
     @SuppressWarnings("unused") // through WATCHERS
     private int watchers;
+    /**
+     * The calls of this JVM inside the mapping, counted apart for the consumer's calls ({@link
+     * #await}, {@link #poll}, {@link #read}, {@link #available}) and everyone else's ({@link
+     * #offer}, {@link #watch}, {@link #tryPoll}, {@link #unwatch}), so that the consumer and a
+     * watching thread, both looking as a record comes, never contend for one count.
+     */
+    private final UseCount consumerCalls = new UseCount();
+    private final UseCount otherCalls = new UseCount();
 
     private RingImpl(String name, String peer, Arena arena, MemorySegment file) {
         this.name = name;
@@ -205,12 +221,21 @@ public final class RingImpl implements Ring {
             total += b.remaining();
         }
         checkOffer(type, total);
-        int at = claim((int) total);
+        enter(otherCalls);
+        try {
+            return put(type, srcs, (int) total);
+        } finally {
+            otherCalls.leave();
+        }
+    }
+
+    private boolean put(int type, ByteBuffer[] srcs, int total) {
+        int at = claim(total);
         if (at < 0) {
             return false;
         }
         long off = at + RECORD_HEADER;
-        int left = (int) total;
+        int left = total;
         for (ByteBuffer b : srcs) {
             // Never more than was claimed, even if a buffer grew meanwhile.
             int n = Math.min(b.remaining(), left);
@@ -222,20 +247,40 @@ public final class RingImpl implements Ring {
             off += n;
             left -= n;
         }
-        publish(at, type, (int) total);
+        publish(at, type, total);
         return true;
     }
 
     @Override
     public boolean offer(int type, MemorySegment src, long offset, int length) {
         checkOffer(type, length);
-        int at = claim(length);
-        if (at < 0) {
-            return false;
+        enter(otherCalls);
+        try {
+            int at = claim(length);
+            if (at < 0) {
+                return false;
+            }
+            MemorySegment.copy(src, offset, data, at + RECORD_HEADER, length);
+            publish(at, type, length);
+            return true;
+        } finally {
+            otherCalls.leave();
         }
-        MemorySegment.copy(src, offset, data, at + RECORD_HEADER, length);
-        publish(at, type, length);
-        return true;
+    }
+
+    /**
+     * A thread of this JVM is about to look at or write to the mapping: counted in {@code calls},
+     * so that {@link #close} waits for it to leave; IllegalStateException when the ring is closed
+     * (then it is not counted).
+     */
+    private void enter(UseCount calls) {
+        // A volatile add, then a volatile read of closed; close writes closed, then reads the
+        // counts: at least one of the two sees the other.
+        calls.enter();
+        if (closed) {
+            calls.leave();
+            throw new IllegalStateException("ring " + name + " closed");
+        }
     }
 
     private void checkOffer(int type, long payload) {
@@ -394,44 +439,73 @@ public final class RingImpl implements Ring {
 
     @Override
     public boolean available() {
-        return hasRecord();
+        enter(consumerCalls);
+        try {
+            return hasRecord();
+        } finally {
+            consumerCalls.leave();
+        }
     }
 
     @Override
     public int poll(RecordHandler handler, int limit) {
-        if (!takeRights()) {
-            return 0;
-        }
+        enter(consumerCalls);
         try {
-            return take(handler, limit);
+            if (!takeRights()) {
+                return 0;
+            }
+            try {
+                return take(handler, limit);
+            } finally {
+                releaseRights();
+            }
         } finally {
-            releaseRights();
+            consumerCalls.leave();
         }
     }
 
     @Override
     public void watch() {
-        if ((int) WATCHERS.getAndAdd(this, 1) == 0) {
-            INT.setVolatile(file, DOORBELL_OFFSET, WATCHED);
+        enter(otherCalls);
+        try {
+            if ((int) WATCHERS.getAndAdd(this, 1) == 0) {
+                INT.setVolatile(file, DOORBELL_OFFSET, WATCHED);
+            }
+        } finally {
+            otherCalls.leave();
         }
     }
 
     @Override
     public int tryPoll(RecordHandler handler, int limit) {
-        if (!maybeRecord() || !takeRights()) {
-            return 0;
-        }
+        enter(otherCalls);
         try {
-            int n = take(handler, limit);
-            watchedRecords += n;
-            return n;
+            if (!maybeRecord() || !takeRights()) {
+                return 0;
+            }
+            try {
+                int n = take(handler, limit);
+                watchedRecords += n;
+                return n;
+            } finally {
+                releaseRights();
+            }
         } finally {
-            releaseRights();
+            otherCalls.leave();
         }
     }
 
     @Override
     public void unwatch() {
+        enter(otherCalls);
+        try {
+            unwatchEntered();
+        } finally {
+            otherCalls.leave();
+        }
+    }
+
+    private void unwatchEntered() {
         int before = (int) WATCHERS.getAndAdd(this, -1);
         if (before <= 0) {
             WATCHERS.getAndAdd(this, 1);
@@ -469,13 +543,18 @@ public final class RingImpl implements Ring {
 
     @Override
     public int read(ByteBuffer[] dsts) {
-        if (!takeRights()) {
-            return -1;
-        }
+        enter(consumerCalls);
         try {
-            return readHeld(dsts);
+            if (!takeRights()) {
+                return -1;
+            }
+            try {
+                return readHeld(dsts);
+            } finally {
+                releaseRights();
+            }
         } finally {
-            releaseRights();
+            consumerCalls.leave();
         }
     }
 
@@ -522,7 +601,13 @@ public final class RingImpl implements Ring {
         // after a wake-up, later than a short spin): every PROBE_EVERY-th wait spins in full,
         // long enough to catch an answer from a woken peer, and lets both climb back.
         boolean probe = (++waits & (PROBE_EVERY - 1)) == 0;
-        int how = wait(timeoutNanos, probe ? SPIN_NANOS : adaptiveSpin, YIELD_NANOS);
+        int how;
+        enter(consumerCalls);
+        try {
+            how = wait(timeoutNanos, probe ? SPIN_NANOS : adaptiveSpin, YIELD_NANOS);
+        } finally {
+            consumerCalls.leave();
+        }
         if (how == SERVED_SPINNING) {
             adaptiveSpin = Math.min(SPIN_NANOS, adaptiveSpin * 2);
         } else if (how == SERVED_SLEEPING) {
@@ -533,7 +618,12 @@ public final class RingImpl implements Ring {
 
     @Override
     public boolean await(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
-        return wait(timeoutNanos, spinNanos, yieldNanos) != TIMED_OUT;
+        enter(consumerCalls);
+        try {
+            return wait(timeoutNanos, spinNanos, yieldNanos) != TIMED_OUT;
+        } finally {
+            consumerCalls.leave();
+        }
     }
 
     private int wait(long timeoutNanos, long spinNanos, long yieldNanos) throws InterruptedException {
@@ -583,14 +673,12 @@ public final class RingImpl implements Ring {
             }
             long left = timeoutNanos < 0 ? -1 : Math.max(0, timeoutNanos - (System.nanoTime() - start));
             sleeps++;
-            inFutex = true;
             try {
                 if (closed) {
                     throw new IllegalStateException("ring " + name + " closed");
                 }
                 Futex.await(file, DOORBELL_OFFSET, expect, left);
             } finally {
-                inFutex = false;
                 awake();
             }
         }
@@ -611,17 +699,17 @@ public final class RingImpl implements Ring {
             return;
         }
         closed = true;
-        // A consumer that looked at closed just before may fall asleep just after a single
-        // wake-up, and a sleep on a word unmapped meanwhile is never woken: wake until it is
-        // out of its sleep (a moment at most), then unmap.
+        // No thread enters from here on; those inside leave within moments, a consumer asleep on
+        // the doorbell once woken. A consumer that looked at closed just before may fall asleep
+        // just after a single wake-up, and a sleep on a word unmapped meanwhile is never woken:
+        // wake until every thread is out, then unmap. Past the deadline (a thread kept off its
+        // core that long) the arena is closed all the same: the JVM then ends that thread's look
+        // with an exception (and sets its interrupt status), never with a fault.
         long deadline = System.nanoTime() + CLOSE_WAKE_NANOS;
-        do {
+        while ((consumerCalls.get() != 0 || otherCalls.get() != 0) && System.nanoTime() - deadline < 0) {
             FutexWaits.wake(file, DOORBELL_OFFSET, Integer.MAX_VALUE);
-            if (!inFutex) {
-                break;
-            }
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-        } while (System.nanoTime() - deadline < 0);
+        }
         arena.close();
     }
 }

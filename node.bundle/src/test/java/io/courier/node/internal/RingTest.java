@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.node.NodeTestSupport;
+import io.courier.node.RecordHandler;
 import io.courier.node.Ring;
 import io.courier.testing.Waits;
 import java.lang.foreign.Arena;
@@ -359,6 +360,73 @@ class RingTest extends NodeTestSupport {
             r.close();
             assertTrue(consumer.join(java.time.Duration.ofSeconds(5)), "close " + i + " left the consumer asleep");
         }
+    }
+
+    /**
+     * A ring closed while other threads of its JVM are inside it (a watcher polling it, a producer
+     * offering into it, the consumer taking from it) waits for them to leave, then unmaps: each
+     * of them meets IllegalStateException at its next call, and none finds its interrupt status
+     * set. A shared mapping unmapped under a thread that reads it makes the JVM throw into that
+     * thread and set its interrupt status; a server waiting in a kernel call on a peer that was
+     * being cut off then left its next call with EINTR though nobody interrupted it.
+     */
+    @Test
+    void aCloseWaitsForTheThreadsInsideTheRingAndInterruptsNone() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            RingImpl r = ring("inside" + i, 4096);
+            java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+            RecordHandler drop = (type, ring, offset, length) -> { };
+            List<Waits.Started> inside = List.of(
+                    inside(r, calls, () -> {
+                        r.watch();
+                        while (true) {
+                            r.tryPoll(drop, 8);
+                            calls.incrementAndGet();
+                        }
+                    }),
+                    inside(r, calls, () -> {
+                        MemorySegment record = MemorySegment.ofArray(new byte[8]);
+                        while (true) {
+                            r.offer(1, record, 0, 8);
+                            calls.incrementAndGet();
+                        }
+                    }),
+                    inside(r, calls, () -> {
+                        while (true) {
+                            r.poll(drop, 8);
+                            calls.incrementAndGet();
+                        }
+                    }));
+            long deadline = System.nanoTime() + WAIT;
+            while (calls.get() < 3_000) {
+                assertTrue(System.nanoTime() < deadline, "the threads run");
+                Thread.onSpinWait();
+            }
+            r.close();
+            for (Waits.Started s : inside) {
+                s.done().get(WAIT, TimeUnit.NANOSECONDS); // what a thread inside met, thrown here
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} (which loops on {@code r} until the ring is closed) on a platform thread,
+     * whose outcome fails when the body ends otherwise than by IllegalStateException or ends it
+     * with its interrupt status set.
+     */
+    private static Waits.Started inside(RingImpl r, java.util.concurrent.atomic.AtomicLong calls, Runnable body) {
+        return Waits.start(Thread.ofPlatform().daemon(), () -> {
+            try {
+                body.run();
+            } catch (IllegalStateException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new AssertionError("ring " + r.peer() + ": closed with the interrupt status of a thread inside it set",
+                            e);
+                }
+                return;
+            }
+            throw new AssertionError("the loop ended");
+        });
     }
 
     /** An idle consumer asleep on the doorbell burns no CPU (measured over about a second). */
