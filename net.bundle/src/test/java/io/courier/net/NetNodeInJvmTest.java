@@ -108,4 +108,55 @@ class NetNodeInJvmTest extends NetTestSupport {
         org.junit.jupiter.api.Assertions.assertTrue(byWatchers.get() > 0, "the watchers took none");
         assertThrows(IllegalStateException.class, fromA::unwatch, "an unwatch without a watch");
     }
+
+    /**
+     * A node closes its links only once a poll under way has ended, and no poll starts after:
+     * closing the node frees each link's image (the Aeron client unmaps its log buffers), and a
+     * thread still reading one would fault the JVM. A watcher on b is held inside its handler,
+     * a record of a's in hand, while b closes; the close waits for it, then the watcher's next
+     * poll is refused.
+     */
+    @Test
+    void aNodeClosesOnlyOnceAPollUnderWayHasEnded() throws Exception {
+        Pair pair = upPair();
+        NetNode a = pair.a();
+        NetNode b = pair.b();
+        io.courier.node.Link fromA = b.link(1);
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        io.courier.node.RecordHandler holding = (type, ring, offset, length) -> {
+            inside.countDown();
+            try {
+                if (!release.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new AssertionError("never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Waits.Started sender = Waits.start(Thread.ofPlatform().daemon(), () -> {
+            while (sending.get()) {
+                Traffic.send(a.link(1), "a", 0, 100);
+            }
+        });
+        Waits.Started watcher = Waits.start(Thread.ofPlatform().daemon(), () -> {
+            fromA.watch();
+            while (fromA.tryPoll(holding, 1) == 0) {
+                Thread.onSpinWait();
+            }
+            assertThrows(IllegalStateException.class, () -> fromA.tryPoll(holding, 1), "a poll after the close");
+        });
+        org.junit.jupiter.api.Assertions.assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS),
+                "the watcher took a record");
+        sending.set(false); // it may be held by a full window until b's close ends the link
+        Waits.Started closing = Waits.start(Thread.ofPlatform().daemon(), b::close);
+        Thread.sleep(300);
+        org.junit.jupiter.api.Assertions.assertFalse(closing.done().isDone(), "b closed with a poll under way");
+        release.countDown();
+        Waits.await(closing.done());
+        Waits.await(watcher.done());
+        Waits.await(sender.done());
+    }
 }
+

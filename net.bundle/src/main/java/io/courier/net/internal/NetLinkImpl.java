@@ -12,12 +12,15 @@ import io.courier.node.RecordHandler;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Link} to another node for one up period: records go out on this node's record
@@ -51,6 +54,9 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
      * a record that comes wakes it before ({@link Doorbell}).
      */
     static final long MAX_PARK_NANOS = Long.getLong("courier.net.maxParkNanos", 1_000_000);
+    /** How long {@link #close} waits at most for a poll under way to end. */
+    static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Logger LOG = LoggerFactory.getLogger(NetLinkImpl.class);
 
     /** How many watchers may park watching at once; a further one unwatches before it parks. */
     static final int ASLEEP_SLOTS = 8;
@@ -198,6 +204,8 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             return 0; // a watcher takes them
         }
         try {
+            // Closed since the look above: the close waits for these rights before the image goes.
+            check();
             return pollHeld(recordHandler, recordLimit);
         } finally {
             releaseRights();
@@ -435,6 +443,9 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
             return whileBusy;
         }
         try {
+            if (closed) {
+                return false; // the caller's next check() says so
+            }
             peeked = false;
             in.controlledPoll(peek, 1);
             return peeked;
@@ -459,7 +470,10 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
 
     /**
      * Closes with {@code why}: from here on offers, polls and awaits throw, and a poll under way
-     * delivers no further record. Waits for an offer under way, so the publication can go.
+     * delivers no further record. Waits for an offer under way, so the publication can go, and
+     * for a poll under way (at most {@link #CLOSE_WAIT_NANOS}), then keeps the poll rights for
+     * good, so that no thread reads the image once the node frees it: the Aeron client unmaps its
+     * log buffers as it closes, and a thread still reading one would fault the JVM.
      */
     void close(String why) {
         if (closed) {
@@ -472,6 +486,17 @@ final class NetLinkImpl implements Link, ControlledFragmentHandler {
         }
         sendLock.lock();
         sendLock.unlock();
+        // A poller takes the rights, then looks at closed; this wrote closed, then takes them:
+        // one of the two sees the other.
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        while (!takeRights()) {
+            if (System.nanoTime() - deadline >= 0) {
+                LOG.warn("the link to {}: a poll still under way after {} ms; closed without it", peer,
+                        TimeUnit.NANOSECONDS.toMillis(CLOSE_WAIT_NANOS));
+                return;
+            }
+            LockSupport.parkNanos(50_000);
+        }
     }
 
     boolean isClosed() {
