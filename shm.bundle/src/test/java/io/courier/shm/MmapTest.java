@@ -183,4 +183,40 @@ class MmapTest extends ShmTestSupport {
         }
         assertTrue(file.toString().startsWith("/dev/shm/"), "backed by the memory file system: " + file);
     }
+
+    /**
+     * A thread whose interrupt is set calls fstat, ftruncate and mmap on an object that another
+     * process has open: each call works and keeps the interrupt, and the object goes on working
+     * for the other process. A file channel is closed for everyone when an interrupted thread is
+     * inside one of its operations: the interrupt of one process's thread (a user stopping its
+     * follower while it looked at the object) left the object failing with EIO for every
+     * process, the creator's close among them.
+     */
+    @Test
+    void s2AnInterruptedCallerBreaksTheObjectForNoOtherProcess() throws Exception {
+        SharedMemory a = shm("a");
+        SharedMemory b = shm("b");
+        Mapping ma = create(a, "/interrupted", 4096);
+        int fd = b.shmOpen("/interrupted", O_RDWR, 0);
+        java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                Thread.currentThread().interrupt();
+                long size = b.fstat(fd).size();
+                b.ftruncate(fd, 2 * 4096);
+                Mapping mb = b.mmap(2 * 4096, RW, MAP_SHARED, fd, 0);
+                seen.complete(size + " " + b.fstat(fd).size() + " " + mb.segment().byteSize() + " interrupt kept "
+                        + Thread.currentThread().isInterrupted());
+            } catch (Throwable e) {
+                seen.completeExceptionally(e);
+            }
+        });
+        assertEquals("4096 8192 8192 interrupt kept true", seen.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        int again = a.shmOpen("/interrupted", O_RDWR, 0);
+        assertEquals(2 * 4096, a.fstat(again).size(), "the object still answers the other process");
+        a.ftruncate(again, 3 * 4096);
+        assertEquals(3 * 4096, b.fstat(fd).size());
+        ma.segment().set(JAVA_INT, 0, 9);
+        assertEquals(9, a.mmap(4096, RW, MAP_SHARED, again, 0).segment().get(JAVA_INT, 0));
+    }
 }

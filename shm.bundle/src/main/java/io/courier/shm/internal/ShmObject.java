@@ -54,7 +54,7 @@ final class ShmObject {
     /** The current size of the object. */
     long size() {
         try {
-            return channel.size();
+            return ShmIo.run(channel::size);
         } catch (IOException e) {
             throw Faults.io("size of " + describe(), e);
         }

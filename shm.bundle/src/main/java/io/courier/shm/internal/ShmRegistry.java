@@ -759,10 +759,10 @@ public final class ShmRegistry {
         }
         try {
             if (size < old) {
-                obj.channel.truncate(size);
+                ShmIo.run(() -> obj.channel.truncate(size));
             } else if (size > old) {
                 // Writing the last byte extends the file; the hole reads as zeros.
-                obj.channel.write(ByteBuffer.allocate(1), size - 1);
+                ShmIo.run(() -> obj.channel.write(ByteBuffer.allocate(1), size - 1));
             }
         } catch (IOException e) {
             throw Faults.io("resize of " + obj.describe(), e);
@@ -837,7 +837,7 @@ public final class ShmRegistry {
             Arena arena = Arena.ofShared();
             MemorySegment seg;
             try {
-                seg = obj.channel.map(mode, offset, length, arena);
+                seg = ShmIo.run(() -> obj.channel.map(mode, offset, length, arena));
             } catch (IOException | RuntimeException e) {
                 arena.close();
                 KernelException k = new KernelException(Errno.ENOMEM, "cannot map " + obj.describe() + ": " + e);
