@@ -14,13 +14,15 @@
  *     message passing uses them, whatever carries them.</li>
  * <li>{@link io.courier.node.Network}: the nodes reached over the network, each with a node
  *     descriptor and, while it is up, a {@link io.courier.node.Link}.</li>
+ * <li>{@link io.courier.node.FileLocks}: the lock of a file the node's JVMs share, taken without
+ *     an interrupt closing its channel.</li>
  * <li>{@link io.courier.node.Ring}: a bounded ring of variable-length records in a shared
  *     file, with a futex doorbell; everything read from it is bounds-checked, and a corrupt
  *     ring is reported as a {@link io.courier.node.CorruptRingException} naming the peer.</li>
  * </ul>
  */
 @Export
-@Version("0.5.0")
+@Version("0.6.0")
 package io.courier.node;
 
 import org.osgi.annotation.bundle.Export;

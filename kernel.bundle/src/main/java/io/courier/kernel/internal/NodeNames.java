@@ -322,7 +322,7 @@ final class NodeNames implements AutoCloseable {
     private <T> T lockedWithout(java.util.function.Supplier<T> body) {
         jvmLock.lock();
         try {
-            FileLock fileLock = lockChannel.lock();
+            FileLock fileLock = io.courier.node.FileLocks.lock(lockChannel);
             try {
                 return body.get();
             } finally {

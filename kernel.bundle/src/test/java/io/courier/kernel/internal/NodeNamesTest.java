@@ -159,4 +159,35 @@ class NodeNamesTest extends NodeTestSupport {
             assertEquals(Optional.of(new NameInfo("kept", k.pid(), kept.chid())), named(mk, "kept"));
         }
     }
+
+    /**
+     * A thread whose interrupt is set attaches, finds and detaches names of the node: each call
+     * works and the interrupt is kept, and the node's name table goes on working for every other
+     * thread. The table's file lock was taken with a wait that an interrupt ends by closing the
+     * file's channel, for the whole JVM: from then on every name call failed with a runtime
+     * exception.
+     */
+    @Test
+    void k14AnInterruptedThreadLeavesTheNodesNamesWorking() throws Exception {
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            Kernel k = mk.process("names");
+            java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.currentThread().interrupt();
+                    NameAttach a = k.nameAttach("interrupted", 0);
+                    boolean listed = named(mk, "interrupted").isPresent();
+                    k.nameDetach(a);
+                    seen.complete("listed " + listed + ", interrupt kept " + Thread.currentThread().isInterrupted());
+                } catch (Throwable e) {
+                    seen.completeExceptionally(e);
+                }
+            });
+            assertEquals("listed true, interrupt kept true", seen.get(10, TimeUnit.SECONDS));
+            NameAttach after = k.nameAttach("after", 0);
+            assertEquals(Optional.of(new NameInfo("after", k.pid(), after.chid())), named(mk, "after"));
+            assertFalse(named(mk, "interrupted").isPresent());
+            k.nameDetach(after);
+        }
+    }
 }

@@ -459,7 +459,7 @@ final class NodePaths implements AutoCloseable {
     private <T> T locked(Supplier<T> body) {
         jvmLock.lock();
         try {
-            FileLock fileLock = lockChannel.lock();
+            FileLock fileLock = io.courier.node.FileLocks.lock(lockChannel);
             try {
                 return body.get();
             } finally {
