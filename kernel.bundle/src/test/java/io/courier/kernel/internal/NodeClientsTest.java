@@ -44,6 +44,27 @@ class NodeClientsTest extends NodeTestSupport {
         return new Server(child, out, Integer.parseInt(f[1]), Integer.parseInt(f[2]));
     }
 
+    /** The body of a test with a kernel of this JVM in the node and a server in another JVM. */
+    private interface WithServer {
+        void run(MicrokernelImpl mk, Server server) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with a kernel of this JVM joined to the test's node and a server JVM that
+     * attached {@code name}; the kernel is closed, then the server JVM killed, whatever happens.
+     */
+    private void withServer(String name, WithServer body) throws Exception {
+        Server server = null;
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            server = startServer(name);
+            body.run(mk, server);
+        } finally {
+            if (server != null) {
+                NodeKernelChild.stop(server.process());
+            }
+        }
+    }
+
     private static String ask(Kernel k, int coid, String what) {
         ByteBuffer reply = ByteBuffer.allocate(128);
         k.msgSend(coid, ByteBuffer.wrap(what.getBytes(StandardCharsets.US_ASCII)), reply, LIMIT);
@@ -68,9 +89,7 @@ class NodeClientsTest extends NodeTestSupport {
 
     @Test
     void k7TheServerSeesTheClientsOwnPidTidPriorityAndCredentials() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("info");
+        withServer("info", (mk, server) -> {
             Kernel k = mk.process("client", new Credentials(1234, 567));
             Kernel other = mk.process("other", new Credentials(99, 98));
             String[] mine = CompletableFuture.supplyAsync(() -> {
@@ -91,18 +110,12 @@ class NodeClientsTest extends NodeTestSupport {
             assertEquals("99", theirs[4]);
             assertTrue(!theirs[3].equals(mine[3]), "one server connection per client process: " + theirs[3]);
             assertEquals(Integer.toString(io.courier.kernel.Kernel.PRIORITY_DEFAULT), theirs[2]);
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     @Test
     void k9MessagesFromAnotherJvmQueueByPriorityThenAge() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("order");
+        withServer("order", (mk, server) -> {
             Kernel k = mk.process("client");
             int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("order", 0)).get(10, TimeUnit.SECONDS);
             // The server is busy for a second; meanwhile messages of priorities 5, 30, 15 and 30 queue there.
@@ -129,11 +142,7 @@ class NodeClientsTest extends NodeTestSupport {
             pool.shutdown();
             assertEquals("30a,30b,15a,5a", CompletableFuture.supplyAsync(() -> ask(k, coid, "ORDS")).get(10, TimeUnit.SECONDS),
                     "priority first, then age, as in one JVM");
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     /** Waits until {@code n} threads of {@code mk} are blocked on a server (at most 10 s). */
@@ -174,71 +183,65 @@ class NodeClientsTest extends NodeTestSupport {
      */
     @Test
     void k19ASendClosingACycleThroughAnotherJvmIsRefusedWithEdeadlk() throws Exception {
-        Server server = null;
         java.util.concurrent.ExecutorService alpha = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("cycle");
-            Server b = server;
-            // Process alpha has one thread and one channel; client gamma asks the other JVM's
-            // server to send to alpha, which does not receive yet: the server is SEND-blocked on alpha.
-            Kernel a = mk.process("alpha");
-            int chA = CompletableFuture.supplyAsync(() -> a.channelCreate(0), alpha).get(10, TimeUnit.SECONDS);
-            Kernel c = mk.process("gamma");
-            CompletableFuture<String> forwarded = CompletableFuture.supplyAsync(() -> {
-                int coid = c.connectAttach(0, b.pid(), b.chid(), 0, 0);
-                return ask(c, coid, "FWD:" + a.pid() + ":" + chA);
-            });
-            awaitQueued(mk, a.pid(), chA, 1);
-            // Alpha now sends to that server: alpha -> server -> alpha. Refused, on alpha's side.
-            int coidB = CompletableFuture.supplyAsync(() -> a.connectAttach(0, b.pid(), b.chid(), 0, 0), alpha)
-                    .get(10, TimeUnit.SECONDS);
-            CompletableFuture<Errno> closing = CompletableFuture.supplyAsync(() -> {
-                try {
-                    a.msgSend(coidB, ByteBuffer.wrap("PONG".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(8), LIMIT);
-                    return null;
-                } catch (KernelException e) {
-                    return e.errno();
-                }
-            }, alpha);
-            assertEquals(Errno.EDEADLK, closing.get(10, TimeUnit.SECONDS), "the send closing the cycle");
-            java.util.List<io.courier.kernel.SendCycle> cycles = mk.sendCycles();
-            assertTrue(!cycles.isEmpty(), "the refused cycle is kept");
-            io.courier.kernel.SendCycle cycle = cycles.get(cycles.size() - 1);
-            assertEquals(a.pid(), cycle.threads().get(0).pid(), "the refused sender first: " + cycle);
-            assertEquals(b.pid(), cycle.threads().get(1).pid(), "then the server in the other JVM: " + cycle);
-            // The server's own send was not touched: alpha takes it and answers; gamma hears back.
-            CompletableFuture.runAsync(() -> {
-                ByteBuffer msg = ByteBuffer.allocate(16);
-                long rcvid = a.msgReceive(chA, msg, null, LIMIT);
-                assertEquals("PING", new String(msg.array(), 0, msg.position(), StandardCharsets.US_ASCII));
-                a.msgReply(rcvid, 0, ByteBuffer.wrap("back".getBytes(StandardCharsets.US_ASCII)));
-            }, alpha).get(10, TimeUnit.SECONDS);
-            assertEquals("OK back", forwarded.get(10, TimeUnit.SECONDS));
-            assertEquals(0, queued(mk, a.pid(), chA), "nothing left queued");
+        try {
+            withServer("cycle", (mk, b) -> {
+                // Process alpha has one thread and one channel; client gamma asks the other JVM's
+                // server to send to alpha, which does not receive yet: the server is SEND-blocked on alpha.
+                Kernel a = mk.process("alpha");
+                int chA = CompletableFuture.supplyAsync(() -> a.channelCreate(0), alpha).get(10, TimeUnit.SECONDS);
+                Kernel c = mk.process("gamma");
+                CompletableFuture<String> forwarded = CompletableFuture.supplyAsync(() -> {
+                    int coid = c.connectAttach(0, b.pid(), b.chid(), 0, 0);
+                    return ask(c, coid, "FWD:" + a.pid() + ":" + chA);
+                });
+                awaitQueued(mk, a.pid(), chA, 1);
+                // Alpha now sends to that server: alpha -> server -> alpha. Refused, on alpha's side.
+                int coidB = CompletableFuture.supplyAsync(() -> a.connectAttach(0, b.pid(), b.chid(), 0, 0), alpha)
+                        .get(10, TimeUnit.SECONDS);
+                CompletableFuture<Errno> closing = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        a.msgSend(coidB, ByteBuffer.wrap("PONG".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(8), LIMIT);
+                        return null;
+                    } catch (KernelException e) {
+                        return e.errno();
+                    }
+                }, alpha);
+                assertEquals(Errno.EDEADLK, closing.get(10, TimeUnit.SECONDS), "the send closing the cycle");
+                java.util.List<io.courier.kernel.SendCycle> cycles = mk.sendCycles();
+                assertTrue(!cycles.isEmpty(), "the refused cycle is kept");
+                io.courier.kernel.SendCycle cycle = cycles.get(cycles.size() - 1);
+                assertEquals(a.pid(), cycle.threads().get(0).pid(), "the refused sender first: " + cycle);
+                assertEquals(b.pid(), cycle.threads().get(1).pid(), "then the server in the other JVM: " + cycle);
+                // The server's own send was not touched: alpha takes it and answers; gamma hears back.
+                CompletableFuture.runAsync(() -> {
+                    ByteBuffer msg = ByteBuffer.allocate(16);
+                    long rcvid = a.msgReceive(chA, msg, null, LIMIT);
+                    assertEquals("PING", new String(msg.array(), 0, msg.position(), StandardCharsets.US_ASCII));
+                    a.msgReply(rcvid, 0, ByteBuffer.wrap("back".getBytes(StandardCharsets.US_ASCII)));
+                }, alpha).get(10, TimeUnit.SECONDS);
+                assertEquals("OK back", forwarded.get(10, TimeUnit.SECONDS));
+                assertEquals(0, queued(mk, a.pid(), chA), "nothing left queued");
 
-            // The other way round: alpha waits on the server, which then sends to alpha: the
-            // server's send closes the cycle and is refused in its own JVM; it tells alpha so.
-            String told = CompletableFuture.supplyAsync(() -> ask(a, coidB, "FWD:" + a.pid() + ":" + chA), alpha)
-                    .get(15, TimeUnit.SECONDS);
-            assertEquals("E EDEADLK", told);
-            assertEquals(0, queued(mk, a.pid(), chA), "the refused send was taken back");
-            // And they talk again.
-            assertEquals(crcOf("again"), CompletableFuture.supplyAsync(() -> a.msgSend(coidB,
-                    ByteBuffer.wrap("again".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(8), LIMIT), alpha)
-                    .get(10, TimeUnit.SECONDS));
+                // The other way round: alpha waits on the server, which then sends to alpha: the
+                // server's send closes the cycle and is refused in its own JVM; it tells alpha so.
+                String told = CompletableFuture.supplyAsync(() -> ask(a, coidB, "FWD:" + a.pid() + ":" + chA), alpha)
+                        .get(15, TimeUnit.SECONDS);
+                assertEquals("E EDEADLK", told);
+                assertEquals(0, queued(mk, a.pid(), chA), "the refused send was taken back");
+                // And they talk again.
+                assertEquals(crcOf("again"), CompletableFuture.supplyAsync(() -> a.msgSend(coidB,
+                        ByteBuffer.wrap("again".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(8), LIMIT), alpha)
+                        .get(10, TimeUnit.SECONDS));
+            });
         } finally {
             Waits.shutDown(alpha);
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
         }
     }
 
     @Test
     void k13ATimeoutOrAnInterruptIsDecidedByTheServersKernelAndTheClientMovesOn() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("unblock");
+        withServer("unblock", (mk, server) -> {
             Kernel k = mk.process("client");
             int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("unblock", 0)).get(10, TimeUnit.SECONDS);
             // The name's channel is an UNBLOCK channel: the server gets the UNBLOCK pulse and ends
@@ -287,11 +290,7 @@ class NodeClientsTest extends NodeTestSupport {
             assertEquals(crcOf("still"), CompletableFuture.supplyAsync(() -> k.msgSend(coid,
                     ByteBuffer.wrap("still".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(5), LIMIT))
                     .get(10, TimeUnit.SECONDS));
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     /**
@@ -303,9 +302,7 @@ class NodeClientsTest extends NodeTestSupport {
      */
     @Test
     void k13AClientThatLeavesTheInstantItSentNeverStopsTheServersJvm() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("leave");
+        withServer("leave", (mk, server) -> {
             Kernel k = mk.process("client");
             int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("leave", 0)).get(10, TimeUnit.SECONDS);
             ByteBuffer hold = ByteBuffer.wrap("HOLD".getBytes(StandardCharsets.US_ASCII));
@@ -320,11 +317,7 @@ class NodeClientsTest extends NodeTestSupport {
                     }
                 }
             }).get(60, TimeUnit.SECONDS);
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     /**
@@ -335,9 +328,7 @@ class NodeClientsTest extends NodeTestSupport {
      */
     @Test
     void k13ClientsLeavingAtRandomMomentsAllEndAndTheServerGoesOn() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("soak");
+        withServer("soak", (mk, server) -> {
             Kernel k = mk.process("client");
             int coid = CompletableFuture.supplyAsync(() -> k.nameOpen("soak", 0)).get(10, TimeUnit.SECONDS);
             long seed = System.nanoTime();
@@ -360,11 +351,7 @@ class NodeClientsTest extends NodeTestSupport {
             assertEquals(crcOf("still"), CompletableFuture.supplyAsync(() -> k.msgSend(coid,
                     ByteBuffer.wrap("still".getBytes(StandardCharsets.US_ASCII)), ByteBuffer.allocate(5), LIMIT))
                     .get(10, TimeUnit.SECONDS));
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     /** 250 calls of random kinds and timeouts on {@code coid}, each outcome checked. */
@@ -484,9 +471,7 @@ class NodeClientsTest extends NodeTestSupport {
 
     @Test
     void k12TheServerGetsDisconnectWhenAClientInAnotherJvmDetachesOrDies() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("disc");
+        withServer("disc", (mk, server) -> {
             Kernel watcher = mk.process("watcher");
             Kernel leaving = mk.process("leaving");
             Kernel dying = mk.process("dying");
@@ -508,11 +493,7 @@ class NodeClientsTest extends NodeTestSupport {
                 dying.exit();
                 assertEquals("2", awaitAnswer(watcher, w, "DISC", "2"));
             }).get(30, TimeUnit.SECONDS);
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     /** Asks until the answer is {@code expected} (the record that causes it is on its way), at most 10 s. */
@@ -528,9 +509,7 @@ class NodeClientsTest extends NodeTestSupport {
 
     @Test
     void k17AServerInAnotherJvmDeliversEventsToItsClientPlainAndRegistered() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("events");
+        withServer("events", (mk, server) -> {
             Kernel k = mk.process("client");
             CompletableFuture.runAsync(() -> {
                 int coid = k.nameOpen("events", 0);
@@ -554,11 +533,7 @@ class NodeClientsTest extends NodeTestSupport {
                 assertEquals(Errno.EACCES, assertThrows(KernelException.class,
                         () -> sendEvent(k, coid, reg.withHandle(reg.handle() + 1))).errno());
             }).get(30, TimeUnit.SECONDS);
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     /** Sends {@code EVNT} and the event's byte form: the server delivers it to this client. */
@@ -572,10 +547,7 @@ class NodeClientsTest extends NodeTestSupport {
 
     @Test
     void k18SignalsCrossJvmsSigkillEndsAProcessOfAnotherJvmAndItsClientsGetCoiddeath() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("victim");
-            Server srv = server;
+        withServer("victim", (mk, server) -> {
             Kernel k = mk.process("killer");
             CompletableFuture.runAsync(() -> {
                 int deaths = k.channelCreate(io.courier.kernel.ChannelFlags.COID_DISCONNECT);
@@ -583,11 +555,11 @@ class NodeClientsTest extends NodeTestSupport {
                 assertEquals(crcOf("alive"), k.msgSend(coid, ByteBuffer.wrap("alive".getBytes(StandardCharsets.US_ASCII)),
                         ByteBuffer.allocate(5), LIMIT));
                 assertEquals(Errno.EINVAL, assertThrows(KernelException.class,
-                        () -> k.signalKill(srv.pid(), 0, 99, 0, 0)).errno(), "checked before it goes");
+                        () -> k.signalKill(server.pid(), 0, 99, 0, 0)).errno(), "checked before it goes");
                 assertEquals(Errno.ESRCH, assertThrows(KernelException.class,
-                        () -> k.signalKill(srv.pid() + 7, 0, io.courier.kernel.Signals.SIGKILL, 0, 0)).errno(),
+                        () -> k.signalKill(server.pid() + 7, 0, io.courier.kernel.Signals.SIGKILL, 0, 0)).errno(),
                         "no such process in that JVM");
-                k.signalKill(srv.pid(), 0, io.courier.kernel.Signals.SIGKILL, 0, 0);
+                k.signalKill(server.pid(), 0, io.courier.kernel.Signals.SIGKILL, 0, 0);
                 // The process died there: this client hears of it on its COID_DISCONNECT channel
                 // (K12), its connection is dead, its name went with its channel.
                 io.courier.kernel.Pulse death = k.msgReceivePulse(deaths, LIMIT);
@@ -609,18 +581,12 @@ class NodeClientsTest extends NodeTestSupport {
             }).get(30, TimeUnit.SECONDS);
             NodeKernelChild.expectLine(server.process(), server.out(), "SERVER ENDED ");
             assertTrue(server.process().isAlive(), "its JVM lives on: one process died, not the JVM");
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 
     @Test
     void k8PulsesAndPulseEventsCrossJvmsWithTheirErrors() throws Exception {
-        Server server = null;
-        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
-            server = startServer("pulses");
+        withServer("pulses", (mk, server) -> {
             Kernel k = mk.process("client");
             CompletableFuture.runAsync(() -> {
                 int coid = k.nameOpen("pulses", 0);
@@ -639,10 +605,6 @@ class NodeClientsTest extends NodeTestSupport {
                 k.nameClose(coid);
                 assertEquals(Errno.EBADF, assertThrows(KernelException.class, () -> k.msgSendPulse(coid, 10, 5, 1)).errno());
             }).get(30, TimeUnit.SECONDS);
-        } finally {
-            if (server != null) {
-                NodeKernelChild.stop(server.process());
-            }
-        }
+        });
     }
 }
