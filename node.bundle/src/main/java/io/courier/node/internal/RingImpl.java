@@ -291,9 +291,6 @@ public final class RingImpl implements Ring {
             throw new IllegalArgumentException("a record of " + payload + " bytes does not fit a ring of "
                     + capacity + " (at most " + maxPayload + ")");
         }
-        if (closed) {
-            throw new IllegalStateException("ring " + name + " closed");
-        }
     }
 
     /** Claims room for a record of {@code payload} bytes: its offset in the data area, or -1 when full. */
