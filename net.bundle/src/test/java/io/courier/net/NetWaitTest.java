@@ -203,16 +203,9 @@ class NetWaitTest extends NetTestSupport {
      */
     @Test
     void aClientThatLeavesTheInstantItSentNeverStopsAServerWatchingTheLink() throws Exception {
-        MicrokernelImpl[] k = join(IdleStrategy.BACKOFF);
-        MicrokernelImpl alpha = k[0];
-        MicrokernelImpl beta = k[1];
-        Kernel server = beta.process("server");
-        int chid = server.channelCreate(io.courier.kernel.ChannelFlags.UNBLOCK);
-        serveHoldingOrEchoing(server, chid, 1);
-        Kernel client = alpha.process("client");
-        int nd = client.netmgrStrtond("beta");
-        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
-        int coid = connect(client, nd, server, chid);
+        Caller caller = callerOfAHoldingOrEchoingServer(1);
+        Kernel client = caller.client();
+        int coid = caller.coid();
         CompletableFuture.runAsync(() -> {
             ByteBuffer held = ByteBuffer.allocate(64).putLong(0, -1);
             ByteBuffer in = ByteBuffer.allocate(64);
@@ -237,16 +230,9 @@ class NetWaitTest extends NetTestSupport {
      */
     @Test
     void clientsLeavingAtRandomMomentsAcrossNodesAllEndAndTheServerGoesOn() throws Exception {
-        MicrokernelImpl[] k = join(IdleStrategy.BACKOFF);
-        MicrokernelImpl alpha = k[0];
-        MicrokernelImpl beta = k[1];
-        Kernel server = beta.process("server");
-        int chid = server.channelCreate(io.courier.kernel.ChannelFlags.UNBLOCK);
-        serveHoldingOrEchoing(server, chid, 2);
-        Kernel client = alpha.process("client");
-        int nd = client.netmgrStrtond("beta");
-        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
-        int coid = connect(client, nd, server, chid);
+        Caller caller = callerOfAHoldingOrEchoingServer(2);
+        Kernel client = caller.client();
+        int coid = caller.coid();
         long seed = System.nanoTime();
         java.util.List<CompletableFuture<Void>> clients = new java.util.ArrayList<>();
         for (int c = 0; c < 4; c++) {
@@ -265,6 +251,26 @@ class NetWaitTest extends NetTestSupport {
         CompletableFuture.runAsync(() -> client.msgSend(coid, ByteBuffer.allocate(64).putLong(0, 7), in))
                 .get(10, TimeUnit.SECONDS);
         assertEquals(7, in.getLong(0), "the server still answers");
+    }
+
+    /** A client process on one node and its connection to a server on the other. */
+    private record Caller(Kernel client, int coid) {
+    }
+
+    /**
+     * A client on alpha connected to an UNBLOCK channel on beta that {@code threads} threads serve
+     * as {@link #serveHoldingOrEchoing} says, once beta is up for alpha.
+     */
+    private Caller callerOfAHoldingOrEchoingServer(int threads) throws InterruptedException {
+        MicrokernelImpl[] k = join(IdleStrategy.BACKOFF);
+        MicrokernelImpl alpha = k[0];
+        Kernel server = k[1].process("server");
+        int chid = server.channelCreate(io.courier.kernel.ChannelFlags.UNBLOCK);
+        serveHoldingOrEchoing(server, chid, threads);
+        Kernel client = alpha.process("client");
+        int nd = client.netmgrStrtond("beta");
+        Waits.eventually("beta is up for alpha", () -> alpha.network().link(nd) != null);
+        return new Caller(client, connect(client, nd, server, chid));
     }
 
     /**
