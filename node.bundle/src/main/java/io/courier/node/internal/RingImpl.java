@@ -62,6 +62,8 @@ public final class RingImpl implements Ring {
     private static final VarHandle WATCHERS;
     /** {@link #head}, read by watchers as a hint without the rights. */
     private static final VarHandle HEAD;
+    /** {@link #closed}: set once, by the close that unmaps. */
+    private static final VarHandle CLOSED;
 
     static {
         try {
@@ -69,6 +71,7 @@ public final class RingImpl implements Ring {
             RIGHTS = l.findVarHandle(RingImpl.class, "rights", int.class);
             WATCHERS = l.findVarHandle(RingImpl.class, "watchers", int.class);
             HEAD = l.findVarHandle(RingImpl.class, "head", long.class);
+            CLOSED = l.findVarHandle(RingImpl.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -692,10 +695,10 @@ public final class RingImpl implements Ring {
 
     @Override
     public void close() {
-        if (closed) {
+        // One close unmaps; another at the same instant (a member's death seen twice) returns.
+        if (!CLOSED.compareAndSet(this, false, true)) {
             return;
         }
-        closed = true;
         // No thread enters from here on; those inside leave within moments, a consumer asleep on
         // the doorbell once woken. A consumer that looked at closed just before may fall asleep
         // just after a single wake-up, and a sleep on a word unmapped meanwhile is never woken:

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -406,6 +407,34 @@ class RingTest extends NodeTestSupport {
             for (Waits.Started s : inside) {
                 s.done().get(WAIT, TimeUnit.NANOSECONDS); // what a thread inside met, thrown here
             }
+        }
+    }
+
+    /**
+     * Two threads close one ring at the same instant (a member's death seen by two threads, or
+     * beside the node's close), 2,000 times: both return, neither meets the mapping closed under
+     * it, and the ring is closed once.
+     */
+    @Test
+    void b2ARingClosedByTwoThreadsAtOnceIsUnmappedOnce() throws Exception {
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 2_000; i++) {
+                RingImpl r = ring("twice" + i, 256);
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                Callable<Void> close = () -> {
+                    together.await(WAIT, TimeUnit.NANOSECONDS);
+                    r.close();
+                    return null;
+                };
+                Future<Void> a = two.submit(close);
+                Future<Void> b = two.submit(close);
+                a.get(WAIT, TimeUnit.NANOSECONDS);
+                b.get(WAIT, TimeUnit.NANOSECONDS);
+                assertThrows(IllegalStateException.class, () -> r.offer(1, MemorySegment.ofArray(new byte[8]), 0, 8));
+            }
+        } finally {
+            Waits.shutDown(two);
         }
     }
 
