@@ -1,5 +1,7 @@
 package io.courier.kernel.internal;
 
+import io.courier.kernel.Errno;
+import io.courier.kernel.KernelException;
 import io.courier.node.Member;
 import io.courier.node.MemberTable;
 import io.courier.node.NodeFolder;
@@ -87,6 +89,8 @@ final class NodeNames implements AutoCloseable {
     private final Arena arena;
     private final FileChannel lockChannel;
     private final ReentrantLock jvmLock;
+    /** Set once by {@link #close()}; under {@link #jvmLock}. */
+    private boolean closed;
     private final MemberTable members;
     private final Member self;
     private final Path path;
@@ -302,17 +306,25 @@ final class NodeNames implements AutoCloseable {
     /** Frees every entry the member {@code gone} wrote: it left or died. Called on the member watcher. */
     void removeMember(Member gone) {
         long owner = owner(gone);
-        int removed = lockedWithout(() -> {
-            int n = 0;
-            for (int i = 0; i < ENTRIES; i++) {
-                long c = (long) LONG.getAcquire(table, entry(i) + CONTROL);
-                if (c != 0 && (c & ~0xFFL) == owner) {
-                    free(i);
-                    n++;
+        int removed;
+        try {
+            removed = lockedWithout(() -> {
+                int n = 0;
+                for (int i = 0; i < ENTRIES; i++) {
+                    long c = (long) LONG.getAcquire(table, entry(i) + CONTROL);
+                    if (c != 0 && (c & ~0xFFL) == owner) {
+                        free(i);
+                        n++;
+                    }
                 }
+                return n;
+            });
+        } catch (KernelException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
             }
-            return n;
-        });
+            return; // closed here: the other JVMs read gone's entries as a dead member's and skip them
+        }
         if (removed > 0) {
             LOG.info("node member {} is gone: its {} name(s) removed", gone, removed);
         }
@@ -322,6 +334,10 @@ final class NodeNames implements AutoCloseable {
     private <T> T lockedWithout(java.util.function.Supplier<T> body) {
         jvmLock.lock();
         try {
+            if (closed) {
+                // A call that met the kernel's close: what it gets a moment later from the kernel.
+                throw new KernelException(Errno.ESRCH, "the node's name table " + path + " is closed: this kernel is closing");
+            }
             FileLock fileLock = io.courier.node.FileLocks.lock(lockChannel);
             try {
                 return body.get();
@@ -329,16 +345,21 @@ final class NodeNames implements AutoCloseable {
                 fileLock.release();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot lock " + path, e);
+            throw new KernelException(Errno.EIO, "cannot lock the node's name table " + path + ": " + e);
         } finally {
             jvmLock.unlock();
         }
     }
 
+    /** Closes the table once; a call under way ends first (it holds this JVM's lock), later calls fail with ESRCH. */
     @Override
     public void close() {
         jvmLock.lock();
         try {
+            if (closed) {
+                return;
+            }
+            closed = true;
             lockChannel.close();
         } catch (IOException e) {
             LOG.warn("closing {}", path, e);

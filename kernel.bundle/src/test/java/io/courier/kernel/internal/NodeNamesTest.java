@@ -190,4 +190,24 @@ class NodeNamesTest extends NodeTestSupport {
             k.nameDetach(after);
         }
     }
+
+    /**
+     * K14 at the kernel's close: a name call that meets the node's name table already closed
+     * (the kernel closing under it) fails with the KernelException the kernel gives a moment
+     * later, ESRCH, not with a stray runtime exception; and the kernel's own close after it
+     * closes the table no second time.
+     */
+    @Test
+    void k14ANameCallThatMeetsTheClosedTableFailsWithEsrch() {
+        MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
+        Kernel k = mk.process("late");
+        try {
+            mk.node.names.close();
+            assertEquals(Errno.ESRCH, assertThrows(KernelException.class, () -> k.nameAttach("late", 0)).errno());
+            assertEquals(Errno.ESRCH, assertThrows(KernelException.class, () -> k.nameOpen("elsewhere", 0)).errno());
+        } finally {
+            mk.close();
+        }
+        assertEquals(Errno.ESRCH, assertThrows(KernelException.class, () -> k.nameAttach("late", 0)).errno());
+    }
 }

@@ -1,5 +1,7 @@
 package io.courier.resmgr.internal;
 
+import io.courier.kernel.Errno;
+import io.courier.kernel.KernelException;
 import io.courier.kernel.Microkernel;
 import io.courier.node.Member;
 import io.courier.node.NodeFolder;
@@ -291,9 +293,19 @@ final class NodePaths implements AutoCloseable {
 
     /** Frees the entry at {@code index} if it is still this JVM's for {@code pid}, {@code chid} and {@code handle}. */
     void withdraw(int index, int pid, int chid, int handle) {
-        if (index < 0 || index >= ENTRIES) {
-            return;
+        if (index < 0 || index >= ENTRIES || closed) {
+            return; // closed: the other JVMs read this JVM's entries as a dead member's and skip them
         }
+        try {
+            withdrawLocked(index, pid, chid, handle);
+        } catch (KernelException e) {
+            if (!closed) {
+                throw e;
+            }
+        }
+    }
+
+    private void withdrawLocked(int index, int pid, int chid, int handle) {
         locked(() -> {
             long at = entry(index);
             if ((long) LONG.getAcquire(table, at + CONTROL) == (selfOwner() | LIVE)
@@ -459,6 +471,10 @@ final class NodePaths implements AutoCloseable {
     private <T> T locked(Supplier<T> body) {
         jvmLock.lock();
         try {
+            if (closed) {
+                // A call that met the kernel's close: what it gets a moment later from the kernel.
+                throw new KernelException(Errno.ESRCH, "the node's path table " + path + " is closed: this kernel is closing");
+            }
             FileLock fileLock = io.courier.node.FileLocks.lock(lockChannel);
             try {
                 return body.get();
@@ -466,7 +482,7 @@ final class NodePaths implements AutoCloseable {
                 fileLock.release();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot lock " + path, e);
+            throw new KernelException(Errno.EIO, "cannot lock the node's path table " + path + ": " + e);
         } finally {
             jvmLock.unlock();
         }
@@ -474,9 +490,9 @@ final class NodePaths implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
         jvmLock.lock();
         try {
+            closed = true;
             lockChannel.close();
         } catch (IOException e) {
             LOG.warn("closing {}", path, e);

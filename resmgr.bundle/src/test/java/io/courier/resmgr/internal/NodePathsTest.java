@@ -397,4 +397,25 @@ class NodePathsTest {
                 bytes.length);
         file.set(java.lang.foreign.ValueLayout.JAVA_LONG, at + NodePaths.CONTROL, control);
     }
+
+    /**
+     * R1 at the kernel's close: once the node's path table is closed (the pathname manager gone
+     * with its kernel), a publication fails with the KernelException the kernel gives a moment
+     * later, ESRCH, never a stray runtime exception; a withdrawal (a manager's process dying
+     * after it) is quietly nothing; and the table lists no path.
+     */
+    @Test
+    void r1TheClosedPathTableRefusesWithEsrchAndWithdrawsQuietly() {
+        try (MicrokernelImpl mk = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            NodePaths paths = NodePaths.open(mk);
+            IoAttr attr = new IoAttr(Mode.S_IFCHR | 0666, 0, 0);
+            int index = paths.publish("/dev/closing", 7, 1, 1, 0, attr, paths.nextSeq());
+            assertTrue(index >= 0);
+            paths.close();
+            paths.withdraw(index, 7, 1, 1);
+            fails(Errno.ESRCH, () -> paths.publish("/dev/late", 7, 1, 2, 0, attr, 1));
+            fails(Errno.ESRCH, paths::nextSeq);
+            assertEquals(java.util.Map.of(), paths.byPath());
+        }
+    }
 }
