@@ -49,6 +49,12 @@ final class ChildRuntime implements AutoCloseable {
     private Path nodeRoot;
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final Path home;
+    /**
+     * Where its network node's media driver keeps its folder ({@code COURIER_NET_ROOT}): a folder
+     * of its own, under {@code /dev/shm} where there is one, deleted by {@link #close()}, so that
+     * a runtime a test kills leaves nothing there.
+     */
+    private final Path netRoot;
     private Process felix;
     private Writer shell;
     private Thread reader;
@@ -66,6 +72,9 @@ final class ChildRuntime implements AutoCloseable {
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             httpPort = free.getLocalPort();
         }
+        Path shm = Path.of("/dev/shm");
+        netRoot = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of("target"),
+                "courier-itest-net-");
         configure(HTTP_PID, Map.of("org.apache.felix.http.host", "127.0.0.1", "org.osgi.service.http.port",
                 Integer.toString(httpPort)));
     }
@@ -148,6 +157,13 @@ final class ChildRuntime implements AutoCloseable {
         return home;
     }
 
+    /** The folders its network node's media driver has now under its {@code COURIER_NET_ROOT}. */
+    List<Path> netFolders() throws IOException {
+        try (Stream<Path> s = Files.list(netRoot)) {
+            return s.toList();
+        }
+    }
+
     /** The hot-deployment folder. */
     Path deploy() {
         return home.resolve("deploy");
@@ -161,6 +177,7 @@ final class ChildRuntime implements AutoCloseable {
         if (nodeRoot != null) {
             builder.environment().put("COURIER_NODE_ROOT", nodeRoot.toString());
         }
+        builder.environment().put("COURIER_NET_ROOT", netRoot.toString());
         felix = builder.start();
         shell = new OutputStreamWriter(felix.getOutputStream(), StandardCharsets.UTF_8);
         reader = Thread.ofPlatform().daemon().name("felix-output").start(this::readOutput);
@@ -319,13 +336,25 @@ final class ChildRuntime implements AutoCloseable {
         return line.replace("courier$ ", "").trim();
     }
 
-    /** Kills the runtime if it still runs and keeps its output in {@code output.log} beside its folder. */
+    /**
+     * Kills the runtime if it still runs, keeps its output in {@code output.log} beside its
+     * folder, and deletes its {@code COURIER_NET_ROOT} once its JVM has ended.
+     */
     @Override
     public void close() throws IOException {
-        if (felix != null && felix.isAlive()) {
-            felix.destroyForcibly();
+        try {
+            if (felix != null && felix.isAlive()) {
+                felix.destroyForcibly();
+                felix.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            Files.write(home.resolveSibling("output.log"), output, StandardCharsets.UTF_8);
+            try (Stream<Path> s = Files.walk(netRoot)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
-        Files.write(home.resolveSibling("output.log"), output, StandardCharsets.UTF_8);
     }
 
     private void readOutput() {

@@ -12,6 +12,8 @@ import org.junit.Test;
  * name; when the server's runtime is killed with SIGKILL the other shows it down within the
  * dead-after time, the client's next call ends with an errno, and its shell lives on. Alpha's
  * shell lists beta's names under {@code /net/beta} and beta's processes with {@code pidin -n beta}.
+ * Stopped by SIGTERM, a runtime deletes its media driver's folder: nothing is left in
+ * {@code /dev/shm}.
  */
 public class RuntimesAcrossNodesTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
@@ -73,6 +75,19 @@ public class RuntimesAcrossNodesTest {
             mark = a.output().size();
             a.type("echo still-here");
             a.awaitFrom(mark, "alpha's shell lives on", LIMIT, line -> ChildRuntime.bare(line).equals("still-here"));
+
+            // The killed node left its media driver's folder; alpha, stopped as a service manager
+            // stops it, deletes its own.
+            if (b.netFolders().isEmpty()) {
+                throw new AssertionError("beta's media driver folder is gone though beta was killed");
+            }
+            if (a.netFolders().isEmpty()) {
+                throw new AssertionError("alpha's media driver has no folder under its COURIER_NET_ROOT");
+            }
+            a.sigterm(LIMIT);
+            if (!a.netFolders().isEmpty()) {
+                throw new AssertionError("alpha left " + a.netFolders() + " after SIGTERM");
+            }
         }
     }
 
