@@ -104,4 +104,30 @@ public class RuntimeProcessTest {
         assertEquals("no ERROR line and no stack trace from start to stop with every example deployed\n"
                 + String.join("\n", output), List.of(), runtime.trouble());
     }
+
+    /**
+     * A runtime killed with SIGKILL leaves nothing in the system's temporary folder: FileInstall
+     * keeps its work folder in the runtime's bundle cache, which the next start empties.
+     */
+    @Test
+    public void aKilledRuntimeLeavesNoFileInstallFolderInTheTemporaryFolder() throws Exception {
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        List<java.nio.file.Path> before = fileInstallFolders(tmp);
+        runtime.start();
+        runtime.mv("example-hello");
+        runtime.awaitActive("io.courier.example-hello", LIMIT);
+        assertTrue("FileInstall's work folder is in the bundle cache",
+                java.nio.file.Files.isDirectory(runtime.home().resolve("felix-cache/fileinstall")));
+        runtime.process().destroyForcibly();
+        assertTrue("the runtime ends on SIGKILL", runtime.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        List<java.nio.file.Path> after = fileInstallFolders(tmp);
+        after.removeAll(before);
+        assertEquals("folders the killed runtime left in " + tmp, List.of(), after);
+    }
+
+    private static List<java.nio.file.Path> fileInstallFolders(java.nio.file.Path tmp) throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(tmp)) {
+            return new java.util.ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith("fileinstall-")).toList());
+        }
+    }
 }
