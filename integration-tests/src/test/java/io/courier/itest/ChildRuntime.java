@@ -55,28 +55,71 @@ final class ChildRuntime implements AutoCloseable {
      * a runtime a test kills leaves nothing there.
      */
     private final Path netRoot;
+    /** How it is started: {@code bash bin/start} in {@link #home}, or {@code ./courier run} in a checkout. */
+    private final List<String> command;
+    private final Path workDir;
     private Process felix;
     private Writer shell;
     private Thread reader;
 
     /** A fresh copy of the assembled runtime under {@code target/}, so that one started by hand in the tree is left alone. */
     ChildRuntime() throws IOException {
-        Path runtime = CourierTestSupport.runtimeHome();
-        assertTrue(runtime + " holds the assembled runtime (built by the runtime module)",
-                Files.isRegularFile(runtime.resolve("bin/felix.jar")));
-        home = Files.createDirectories(
-                Files.createTempDirectory(Path.of("target"), "runtime-").resolve("courier").toAbsolutePath());
-        for (String part : new String[] {"bin", "boot", "bundle", "conf", "etc"}) {
-            copyTree(runtime.resolve(part), home.resolve(part));
-        }
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            httpPort = free.getLocalPort();
+        this(Files.createDirectories(Files.createTempDirectory(Path.of("target"), "runtime-").resolve("courier").toAbsolutePath()),
+                null, -1);
+    }
+
+    /**
+     * The runtime in {@code home}: with {@code httpPort} -1, a fresh copy of the assembled runtime
+     * made there, on a free port; else the folder that {@code ./courier run} makes, with the port
+     * it gives. Started by {@code bin/start}, or by {@code ./courier run} when {@code checkout} is
+     * a checkout's folder.
+     */
+    private ChildRuntime(Path home, Path checkout, int httpPort) throws IOException {
+        this.home = home;
+        if (httpPort < 0) {
+            Path runtime = CourierTestSupport.runtimeHome();
+            assertTrue(runtime + " holds the assembled runtime (built by the runtime module)",
+                    Files.isRegularFile(runtime.resolve("bin/felix.jar")));
+            for (String part : new String[] {"bin", "boot", "bundle", "conf", "etc"}) {
+                copyTree(runtime.resolve(part), home.resolve(part));
+            }
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                this.httpPort = free.getLocalPort();
+            }
+            configure(HTTP_PID, Map.of("org.apache.felix.http.host", "127.0.0.1", "org.osgi.service.http.port",
+                    Integer.toString(this.httpPort)));
+        } else {
+            this.httpPort = httpPort;
         }
         Path shm = Path.of("/dev/shm");
         netRoot = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of("target"),
                 "courier-itest-net-");
-        configure(HTTP_PID, Map.of("org.apache.felix.http.host", "127.0.0.1", "org.osgi.service.http.port",
-                Integer.toString(httpPort)));
+        command = checkout == null ? List.of("bash", "bin/start") : List.of("bash", checkout.resolve("courier").toString(), "run");
+        workDir = checkout == null ? home : checkout;
+    }
+
+    /**
+     * The runtime of a checkout made for the test, as a user who cloned the project has it:
+     * {@code courier} (the project's own script) beside {@code runtime/target/courier}, a copy of
+     * the assembled runtime marked built (the checkout has no sources to be newer), started by
+     * {@code ./courier run}.
+     */
+    static ChildRuntime inCheckout() throws IOException {
+        Path checkout = Files.createTempDirectory(Path.of("target"), "checkout-").toAbsolutePath();
+        Path project = CourierTestSupport.runtimeHome().toAbsolutePath().getParent().getParent().getParent();
+        Files.copy(project.resolve("courier"), checkout.resolve("courier"));
+        ChildRuntime r = new ChildRuntime(Files.createDirectories(checkout.resolve("runtime/target/courier")), checkout, -1);
+        Files.writeString(r.home.resolve(".built"), "");
+        return r;
+    }
+
+    /**
+     * The runtime that {@code ./courier run}, run again in {@code first}'s checkout while
+     * {@code first} runs, starts beside it: in {@code runtime/target/courier-2}, its web console
+     * on the port after {@code first}'s.
+     */
+    static ChildRuntime besideInCheckout(ChildRuntime first) throws IOException {
+        return new ChildRuntime(first.workDir.resolve("runtime/target/courier-2"), first.workDir, first.httpPort + 1);
     }
 
     /**
@@ -171,7 +214,7 @@ final class ChildRuntime implements AutoCloseable {
 
     /** Starts {@code bin/start} and waits until the kernel has booted. */
     ChildRuntime start() throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("bash", "bin/start").directory(home.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("COURIER_NODE", node);
         if (nodeRoot != null) {
@@ -337,7 +380,7 @@ final class ChildRuntime implements AutoCloseable {
     }
 
     /**
-     * Kills the runtime if it still runs, keeps its output in {@code output.log} beside its
+     * Kills the runtime if it still runs, keeps its output in {@code <folder>-output.log} beside its
      * folder, and deletes its {@code COURIER_NET_ROOT} once its JVM has ended.
      */
     @Override
@@ -350,7 +393,7 @@ final class ChildRuntime implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            Files.write(home.resolveSibling("output.log"), output, StandardCharsets.UTF_8);
+            Files.write(home.resolveSibling(home.getFileName() + "-output.log"), output, StandardCharsets.UTF_8);
             try (Stream<Path> s = Files.walk(netRoot)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }

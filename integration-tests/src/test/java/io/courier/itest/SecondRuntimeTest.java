@@ -1,0 +1,68 @@
+package io.courier.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+
+/**
+ * SPEC B2 on the users' path: {@code ./courier run} run a second time in one checkout while the
+ * first runtime runs. The second finds the first's folder in use and starts beside it, in
+ * {@code runtime/target/courier-2} with a bundle cache, a {@code deploy/} folder and a web console
+ * port of its own, in the same node: a client dropped into the first one's {@code deploy/} is
+ * answered by the server dropped into the second's, found by name, and the first's {@code pidin}
+ * shows that server in the other JVM. {@code bin/start} of a folder in use refuses with a message
+ * and exit code 1, before any Java starts. Neither runtime prints an ERROR line or a stack trace.
+ */
+public class SecondRuntimeTest {
+    private static final Duration LIMIT = Duration.ofSeconds(10);
+
+    @Test
+    public void courierRunAgainStartsASecondRuntimeBesideTheFirstInItsNode() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "nodes-");
+        String node = "beside-" + ProcessHandle.current().pid();
+        try (ChildRuntime first = ChildRuntime.inCheckout().node(node, root);
+                ChildRuntime second = ChildRuntime.besideInCheckout(first).node(node, root)) {
+            first.start();
+            second.start();
+            second.await("the second runtime says where it starts", LIMIT,
+                    line -> line.contains("starting runtime 2 beside it in " + second.home()));
+            second.await("its web console listens on the port after the first's", LIMIT,
+                    line -> line.contains("Started ServerConnector") && line.contains("127.0.0.1:" + second.httpPort()));
+            assertEquals(first.httpPort() + 1, second.httpPort());
+
+            Process again = new ProcessBuilder("bash", "bin/start").directory(first.home().toFile()).redirectErrorStream(true)
+                    .start();
+            again.getOutputStream().close();
+            String said = new String(again.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue("bin/start of a folder in use ends at once", again.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(said, 1, again.exitValue());
+            assertTrue(said, said.contains("another runtime runs in " + first.home()));
+
+            second.mv("example-checksum-api");
+            second.mv("example-checksum-server");
+            first.mv("example-checksum-api");
+            first.mv("example-checksum-client");
+            second.await("the server attached its name", ChildRuntime.START_LIMIT,
+                    line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
+            first.awaitActive("io.courier.example-checksum-client", ChildRuntime.START_LIMIT);
+            int mark = first.output().size();
+            first.type("checksum hello");
+            first.awaitFrom(mark, "the server in the second runtime answers", LIMIT,
+                    line -> ChildRuntime.bare(line).equals("532"));
+            mark = first.output().size();
+            first.type("pidin");
+            first.awaitFrom(mark, "pidin in the first shows the server in the other JVM", LIMIT,
+                    line -> line.contains("example-checksum-server") && line.contains("other JVM"));
+
+            assertEquals(List.of(), first.trouble());
+            assertEquals(List.of(), second.trouble());
+        }
+    }
+}
