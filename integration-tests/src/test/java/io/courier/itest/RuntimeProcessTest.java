@@ -125,6 +125,24 @@ public class RuntimeProcessTest {
         assertEquals("folders the killed runtime left in " + tmp, List.of(), after);
     }
 
+    /**
+     * {@code exit 3} typed into the shell ends the runtime as SIGTERM does, its components
+     * deactivated, the JVM's exit status 3, and prints nothing that says something went wrong
+     * (Gogo's own {@code exit} printed an {@code InterruptedException} as the shell stopped).
+     */
+    @Test
+    public void exitEndsTheRuntimeWithItsStatusAndStopsItsComponents() throws Exception {
+        runtime.start();
+        runtime.awaitActive("io.courier.kernel", ChildRuntime.START_LIMIT);
+        runtime.type("exit 3");
+        runtime.await("the kernel component was deactivated", LIMIT, line -> line.contains("Courier kernel closed"));
+        assertTrue("the runtime ends after exit", runtime.process().waitFor(15, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(3, runtime.process().exitValue());
+        List<String> output = runtime.output();
+        assertTrue(String.join("\n", output), output.stream().noneMatch(line -> line.contains("InterruptedException")));
+        assertEquals(String.join("\n", output), List.of(), runtime.trouble());
+    }
+
     private static List<java.nio.file.Path> fileInstallFolders(java.nio.file.Path tmp) throws java.io.IOException {
         try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(tmp)) {
             return new java.util.ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith("fileinstall-")).toList());
