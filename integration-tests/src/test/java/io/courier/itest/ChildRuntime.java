@@ -122,6 +122,11 @@ final class ChildRuntime implements AutoCloseable {
         return new ChildRuntime(first.workDir.resolve("runtime/target/courier-2"), first.workDir, first.httpPort + 1);
     }
 
+    /** {@code ./courier run} run again in {@code first}'s checkout, in {@code first}'s folder, once {@code first} has ended. */
+    static ChildRuntime againInCheckout(ChildRuntime first) throws IOException {
+        return new ChildRuntime(first.home, first.workDir, first.httpPort);
+    }
+
     /**
      * Joins node {@code name} with its folder under {@code root} when started, as {@code
      * COURIER_NODE} and {@code COURIER_NODE_ROOT} tell {@code bin/start}. Without it a test's

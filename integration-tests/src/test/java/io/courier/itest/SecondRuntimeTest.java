@@ -19,6 +19,8 @@ import org.junit.Test;
  * answered by the server dropped into the second's, found by name, and the first's {@code pidin}
  * shows that server in the other JVM. {@code bin/start} of a folder in use refuses with a message
  * and exit code 1, before any Java starts. Neither runtime prints an ERROR line or a stack trace.
+ * Once the first is killed with SIGKILL, its folder is free again: {@code ./courier run} starts
+ * there, not beside it.
  */
 public class SecondRuntimeTest {
     private static final Duration LIMIT = Duration.ofSeconds(10);
@@ -37,12 +39,12 @@ public class SecondRuntimeTest {
                     line -> line.contains("Started ServerConnector") && line.contains("127.0.0.1:" + second.httpPort()));
             assertEquals(first.httpPort() + 1, second.httpPort());
 
-            Process again = new ProcessBuilder("bash", "bin/start").directory(first.home().toFile()).redirectErrorStream(true)
+            Process refused = new ProcessBuilder("bash", "bin/start").directory(first.home().toFile()).redirectErrorStream(true)
                     .start();
-            again.getOutputStream().close();
-            String said = new String(again.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue("bin/start of a folder in use ends at once", again.waitFor(10, TimeUnit.SECONDS));
-            assertEquals(said, 1, again.exitValue());
+            refused.getOutputStream().close();
+            String said = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue("bin/start of a folder in use ends at once", refused.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(said, 1, refused.exitValue());
             assertTrue(said, said.contains("another runtime runs in " + first.home()));
 
             second.mv("example-checksum-api");
@@ -63,6 +65,16 @@ public class SecondRuntimeTest {
 
             assertEquals(List.of(), first.trouble());
             assertEquals(List.of(), second.trouble());
+
+            // The first killed: the OS let go of its folder's lock, and ./courier run starts there again.
+            first.process().destroyForcibly();
+            assertTrue("the first runtime ends on SIGKILL", first.process().waitFor(10, TimeUnit.SECONDS));
+            try (ChildRuntime again = ChildRuntime.againInCheckout(first).node(node, root)) {
+                again.start();
+                again.await("./courier run starts in the folder the killed runtime left", LIMIT,
+                        line -> line.contains("starting Felix in " + first.home()));
+                assertTrue(again.output().stream().noneMatch(line -> line.contains("beside it")));
+            }
         }
     }
 }
