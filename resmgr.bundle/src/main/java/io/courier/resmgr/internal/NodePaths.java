@@ -293,30 +293,27 @@ final class NodePaths implements AutoCloseable {
 
     /** Frees the entry at {@code index} if it is still this JVM's for {@code pid}, {@code chid} and {@code handle}. */
     void withdraw(int index, int pid, int chid, int handle) {
-        if (index < 0 || index >= ENTRIES || closed) {
-            return; // closed: the other JVMs read this JVM's entries as a dead member's and skip them
+        if (index < 0 || index >= ENTRIES) {
+            return;
         }
         try {
-            withdrawLocked(index, pid, chid, handle);
+            locked(() -> {
+                long at = entry(index);
+                if ((long) LONG.getAcquire(table, at + CONTROL) == (selfOwner() | LIVE)
+                        && table.get(ValueLayout.JAVA_INT, at + PID) == pid
+                        && table.get(ValueLayout.JAVA_INT, at + CHID) == chid
+                        && table.get(ValueLayout.JAVA_INT, at + HANDLE) == handle) {
+                    free(index);
+                    changed();
+                }
+                return null;
+            });
         } catch (KernelException e) {
             if (!closed) {
                 throw e;
             }
+            // Closed: the other JVMs read this JVM's entries as a dead member's and skip them.
         }
-    }
-
-    private void withdrawLocked(int index, int pid, int chid, int handle) {
-        locked(() -> {
-            long at = entry(index);
-            if ((long) LONG.getAcquire(table, at + CONTROL) == (selfOwner() | LIVE)
-                    && table.get(ValueLayout.JAVA_INT, at + PID) == pid
-                    && table.get(ValueLayout.JAVA_INT, at + CHID) == chid
-                    && table.get(ValueLayout.JAVA_INT, at + HANDLE) == handle) {
-                free(index);
-                changed();
-            }
-            return null;
-        });
     }
 
     private void free(int i) {
