@@ -306,6 +306,22 @@ final class ChildRuntime implements AutoCloseable {
         deploy(CourierTestSupport.courierJar(artifact), artifact + ".jar");
     }
 
+    /**
+     * The checksum example split across two runtimes, as a user drops it in: its API and server
+     * into {@code server}'s {@code deploy/}, its API and client into {@code client}'s. Returns the
+     * server's line that says it attached its name, once the client is Active too.
+     */
+    static String deployChecksumPair(ChildRuntime server, ChildRuntime client) throws IOException, InterruptedException {
+        server.mv("example-checksum-api");
+        server.mv("example-checksum-server");
+        client.mv("example-checksum-api");
+        client.mv("example-checksum-client");
+        String attached = server.await("the server attached its name", START_LIMIT,
+                line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
+        client.awaitActive("io.courier.example-checksum-client", START_LIMIT);
+        return attached;
+    }
+
     /** Copies {@code jar} into {@code deploy/} as {@code name}, whole (moved in from beside the folder). */
     void deploy(Path jar, String name) throws IOException {
         Files.createDirectories(deploy());

@@ -32,17 +32,11 @@ public class RuntimesAcrossNodesTest {
             awaitNodes(b, "alpha is up to beta", "alpha", "up");
 
             // The checksum pair across nodes, found by its global name: server on beta, client on alpha.
-            b.mv("example-checksum-api");
-            b.mv("example-checksum-server");
-            a.mv("example-checksum-api");
-            a.mv("example-checksum-client");
-            String attached = b.await("the server attached its name", ChildRuntime.START_LIMIT,
-                    line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
+            String attached = ChildRuntime.deployChecksumPair(b, a);
             java.util.regex.Matcher pid = java.util.regex.Pattern.compile("checksum server: pid (\\d+)").matcher(attached);
             if (!pid.find()) {
                 throw new AssertionError("no pid in " + attached);
             }
-            a.awaitActive("io.courier.example-checksum-client", ChildRuntime.START_LIMIT);
             int mark = a.output().size();
             a.type("checksum hello");
             a.awaitFrom(mark, "the server on the other node answers", LIMIT, line -> ChildRuntime.bare(line).equals("532"));

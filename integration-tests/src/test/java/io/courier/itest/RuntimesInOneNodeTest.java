@@ -26,13 +26,7 @@ public class RuntimesInOneNodeTest {
                 ChildRuntime client = new ChildRuntime().node(node, root)) {
             server.start();
             client.start();
-            server.mv("example-checksum-api");
-            server.mv("example-checksum-server");
-            client.mv("example-checksum-api");
-            client.mv("example-checksum-client");
-            server.await("the server attached its name", ChildRuntime.START_LIMIT,
-                    line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
-            client.awaitActive("io.courier.example-checksum-client", ChildRuntime.START_LIMIT);
+            ChildRuntime.deployChecksumPair(server, client);
 
             int mark = client.output().size();
             client.type("checksum hello");

@@ -47,13 +47,7 @@ public class SecondRuntimeTest {
             assertEquals(said, 1, refused.exitValue());
             assertTrue(said, said.contains("another runtime runs in " + first.home()));
 
-            second.mv("example-checksum-api");
-            second.mv("example-checksum-server");
-            first.mv("example-checksum-api");
-            first.mv("example-checksum-client");
-            second.await("the server attached its name", ChildRuntime.START_LIMIT,
-                    line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
-            first.awaitActive("io.courier.example-checksum-client", ChildRuntime.START_LIMIT);
+            ChildRuntime.deployChecksumPair(second, first);
             int mark = first.output().size();
             first.type("checksum hello");
             first.awaitFrom(mark, "the server in the second runtime answers", LIMIT,
