@@ -106,7 +106,7 @@ public class RuntimeProcessTest {
     }
 
     /**
-     * A runtime killed with SIGKILL leaves nothing in the system's temporary folder: FileInstall
+     * SPEC P4: a runtime killed with SIGKILL leaves nothing in the system's temporary folder: FileInstall
      * keeps its work folder in the runtime's bundle cache, which the next start empties.
      */
     @Test
@@ -126,7 +126,7 @@ public class RuntimeProcessTest {
     }
 
     /**
-     * {@code exit 3} typed into the shell ends the runtime as SIGTERM does, its components
+     * SPEC P4: {@code exit 3} typed into the shell ends the runtime as SIGTERM does, its components
      * deactivated, the JVM's exit status 3, and prints nothing that says something went wrong
      * (Gogo's own {@code exit} printed an {@code InterruptedException} as the shell stopped).
      */
