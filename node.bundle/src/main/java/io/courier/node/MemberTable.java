@@ -50,8 +50,15 @@ public interface MemberTable extends AutoCloseable {
     /** This JVM's member, or null when not joined. */
     Member self();
 
-    /** The members alive in the table now (this JVM included), by slot. */
+    /**
+     * The members alive in the table now (this JVM included), by slot.
+     *
+     * @throws IllegalStateException once the table is closed ({@link #isClosed})
+     */
     List<Member> members();
+
+    /** Whether {@link #close} was called: this JVM left the node, and the table is unmapped or about to be. */
+    boolean isClosed();
 
     /** Runs one round of the watcher now (as it runs on its own every {@link #CHECK_INTERVAL}). */
     void checkNow();

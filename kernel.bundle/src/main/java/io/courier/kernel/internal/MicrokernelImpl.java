@@ -229,7 +229,7 @@ public final class MicrokernelImpl implements Microkernel {
     @Override
     public List<io.courier.node.Member> nodeMembers() {
         NodeLink n = node;
-        return n == null ? List.of() : n.members.members();
+        return n == null ? List.of() : n.members();
     }
 
     @Override

@@ -175,7 +175,22 @@ final class NodeLink implements AutoCloseable {
         return (pid >>> PROC_SLOT_BITS) & ((1 << MEMBER_BITS) - 1);
     }
 
-    /** The member alive in the node whose slot {@code pid} names, or null. */
+    /**
+     * The members of the node alive now, this JVM's included; none once this kernel left the node
+     * (its close closes the member table first, and a listing may meet that).
+     */
+    List<Member> members() {
+        try {
+            return members.members();
+        } catch (IllegalStateException e) {
+            if (members.isClosed()) {
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
+    /** The member alive in the node whose slot {@code pid} names, or null (none once this kernel left the node). */
     Member member(int pid) {
         if (pid <= 0) {
             return null;
@@ -184,8 +199,7 @@ final class NodeLink implements AutoCloseable {
         if (slot == self.slot()) {
             return self;
         }
-        List<Member> all = members.members();
-        for (Member m : all) {
+        for (Member m : members()) {
             if (m.slot() == slot) {
                 return m;
             }

@@ -149,7 +149,17 @@ final class NodeNames implements AutoCloseable {
     private long[] liveOwners() {
         long[] owners = new long[64];
         Arrays.fill(owners, -1);
-        for (Member m : members.members()) {
+        List<Member> live;
+        try {
+            live = members.members();
+        } catch (IllegalStateException e) {
+            if (members.isClosed()) {
+                // The kernel's close left the node first and closes this table next: as lockedWithout says then.
+                throw new KernelException(Errno.ESRCH, "the node's member table is closed: this kernel is closing");
+            }
+            throw e;
+        }
+        for (Member m : live) {
             owners[m.slot()] = owner(m);
         }
         return owners;

@@ -276,11 +276,26 @@ final class NodeProcesses implements AutoCloseable {
 
     // ------------------------------------------------------------------ reading
 
-    /** Every process of the node's living members, by member slot, each checked. */
+    /**
+     * Every process of the node's living members, by member slot, each checked; none once this
+     * table or the member table is closed (the kernel left the node), even when the close comes
+     * in the middle of the listing.
+     */
     List<Entry> list() {
         if (closed) {
             return List.of();
         }
+        try {
+            return listOpen();
+        } catch (IllegalStateException e) {
+            if (closed || members.isClosed()) {
+                return List.of(); // The table was unmapped, or the members table closed, under the listing.
+            }
+            throw e;
+        }
+    }
+
+    private List<Entry> listOpen() {
         long[] owners = new long[MEMBERS];
         java.util.Arrays.fill(owners, -1L);
         for (Member m : members.members()) {
@@ -382,7 +397,15 @@ final class NodeProcesses implements AutoCloseable {
         if (closed) {
             return;
         }
-        int n = clearRegion(gone.slot(), owner(gone));
+        int n;
+        try {
+            n = clearRegion(gone.slot(), owner(gone));
+        } catch (IllegalStateException e) {
+            if (closed) {
+                return; // Unmapped under the clearing: this JVM left the node, and the others clear it.
+            }
+            throw e;
+        }
         if (n > 0 && gone.slot() != self.slot()) {
             LOG.info("node member {} is gone: its {} process(es) removed from the node's process table", gone, n);
         }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.courier.kernel.Errno;
 import io.courier.kernel.IdleStrategy;
+import io.courier.kernel.KernelException;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.NameAttach;
 import io.courier.kernel.NameInfo;
@@ -326,6 +328,82 @@ class NodeProcessesTest extends NodeTestSupport {
             assertFalse(left.containsKey(again));
         } finally {
             NodeKernelChild.stop(child);
+        }
+    }
+
+    /**
+     * A kernel's close leaves the node by closing its member table, then its name and process
+     * tables. The node calls that meet it in between (pidin's listings, the member of a pid, a
+     * name lookup) answer as a kernel that left its node: no members, no processes, no member for
+     * the pid, ESRCH for the name; never the member table's IllegalStateException.
+     */
+    @Test
+    void b2CallsThatMeetTheMemberTableClosedAnswerAsAKernelThatLeftTheNode() throws Exception {
+        try (MicrokernelImpl a = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
+                MicrokernelImpl b = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            Kernel k = a.process("leaving");
+            int other = b.process("other").pid();
+            assertTrue(await(() -> process(a, other).isPresent(), 5_000), "b's process listed in a");
+            assertEquals(2, a.nodeMembers().size());
+            assertEquals(b.nodeSelf(), a.nodeMember(other));
+
+            a.node.members.close();
+            assertTrue(a.node.members.isClosed());
+            assertEquals(List.of(), a.nodeMembers());
+            assertEquals(List.of(), a.nodeProcesses());
+            assertEquals(null, a.nodeMember(other));
+            assertEquals(-1L, a.osPid(other));
+            assertEquals(null, a.nodeProcessName(other + 1));
+            KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
+                    () -> k.nameOpen("elsewhere", 0));
+            assertEquals(Errno.ESRCH, e.errno(), e.getMessage());
+            // b goes on: a's departure is a member leaving.
+            assertTrue(await(() -> b.nodeMembers().size() == 1, 5_000), "a left b's view: " + b.nodeMembers());
+        }
+    }
+
+    /**
+     * pidin of the whole node while the kernel closes: a listing under way when the process table
+     * is unmapped under it ends empty, not with an exception (20 closes, each with 200 processes of
+     * another member being listed without pause).
+     */
+    @Test
+    void b2AListingUnderWayWhenTheKernelClosesEndsEmptyNotWithAnException() throws Exception {
+        try (MicrokernelImpl b = new MicrokernelImpl(IdleStrategy.BACKOFF, folder)) {
+            for (int i = 0; i < 200; i++) {
+                b.process("p" + i);
+            }
+            for (int round = 0; round < 20; round++) {
+                MicrokernelImpl a = new MicrokernelImpl(IdleStrategy.BACKOFF, folder);
+                java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+                java.util.concurrent.atomic.AtomicLong listings = new java.util.concurrent.atomic.AtomicLong();
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread lister = Thread.ofPlatform().start(() -> {
+                    while (!stop.get()) {
+                        try {
+                            a.nodeProcesses();
+                            a.nodeMembers();
+                            listings.incrementAndGet();
+                        } catch (Throwable t) {
+                            failure.set(t);
+                            return;
+                        }
+                    }
+                });
+                try {
+                    assertTrue(await(() -> listings.get() > 3, 5_000), "the lister lists");
+                    a.close();
+                    assertEquals(List.of(), a.nodeProcesses());
+                    assertEquals(List.of(), a.nodeMembers());
+                } finally {
+                    stop.set(true);
+                    lister.join(10_000);
+                }
+                assertFalse(lister.isAlive());
+                if (failure.get() != null) {
+                    throw new AssertionError("round " + round + ": a listing failed", failure.get());
+                }
+            }
         }
     }
 }

@@ -63,7 +63,8 @@ public final class MemberTableImpl implements MemberTable {
     private MemberListener listener;
     private Thread watcher;
     private boolean closing;
-    private boolean closed;
+    /** Written under {@link #lock}; read without it by {@link #isClosed}. */
+    private volatile boolean closed;
 
     private MemberTableImpl(MemorySegment table, Arena arena, long leaseNanos) {
         this.table = table;
@@ -175,6 +176,11 @@ public final class MemberTableImpl implements MemberTable {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     @Override

@@ -395,6 +395,11 @@ final class NodeHandles implements AutoCloseable {
             return 0;
         }
         List<Member> members = microkernel.nodeMembers();
+        if (!alive(members, self.slot(), self.generation())) {
+            // This JVM is not among them: its kernel left the node (the list is then empty) or was
+            // declared dead. Such a view would make every entry look dead; the others sweep instead.
+            return 0;
+        }
         int died = 0;
         for (int i = 0; i < ENTRIES; i++) {
             long state = (long) LONG.getAcquire(table, NodeHandleLayout.entry(i) + STATE);

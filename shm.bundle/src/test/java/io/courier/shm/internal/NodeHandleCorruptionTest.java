@@ -106,6 +106,31 @@ class NodeHandleCorruptionTest extends NodeShmTestSupport {
                 NodeHandleLayout.state(NodeHandleLayout.READY, 40, 12345, 1)));
     }
 
+    /**
+     * A sweeper whose kernel left the node sees no member alive, itself included: it must not take
+     * that for every other member's death and drop their handles. The node's other members sweep.
+     */
+    @Test
+    void s4ASweeperWhoseKernelLeftTheNodeDropsNothing() throws Exception {
+        int fd = a.shmOpen(SHM_ANON, O_RDWR | O_CREAT, 0600);
+        long[] h = handle(fd);
+        long entry = NodeHandleLayout.entry((int) h[1]);
+        long state = seg.get(JAVA_LONG, entry + NodeHandleLayout.STATE);
+        Microkernel left = (Microkernel) java.lang.reflect.Proxy.newProxyInstance(Microkernel.class.getClassLoader(),
+                new Class<?>[] {Microkernel.class}, (proxy, method, args) -> method.getName().equals("nodeMembers")
+                        ? java.util.List.of() : method.invoke(mkB, args));
+        NodeHandles view = NodeHandles.open(left, pid -> true, () -> { });
+        try {
+            assertEquals(0, view.sweep(pid -> true));
+        } finally {
+            view.close();
+        }
+        assertEquals(state, seg.get(JAVA_LONG, entry + NodeHandleLayout.STATE), "the entry is untouched");
+        assertEquals(1, links().size(), "its link file stays");
+        b.close(b.shmOpenHandle(h[0], O_RDWR)); // and the handle still opens
+        a.close(fd);
+    }
+
     @Test
     void s4AnEntryWhoseSerialNumberIsNotItsFileIsRefused() throws Exception {
         int fd = a.shmOpen(SHM_ANON, O_RDWR | O_CREAT, 0600);
