@@ -22,9 +22,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The far JVM of the node-to-node benchmarks, on loopback: it answers (echo) or swallows (sink)
  * 64-byte records over a Courier {@link Link} to another node, over a raw Aeron UDP stream pair
- * with a media driver of its own (Aeron's own idle strategy, see {@link #driver}), or over TCP; or it is a Courier
- * node whose kernel serves another node: a kernel echo server, or an asynchronous channel whose
- * consumer gets and frees. It ends when its standard input closes.
+ * with a media driver of its own (Aeron's own idle strategy and a backoff wait, see {@link #driver}
+ * and {@link #idle}), over the same raw Aeron pair with a driver in {@code INVOKER} mode whose duty
+ * cycle its one thread runs while it spins (answers only, see {@link #aeronSpin}), or over TCP; or
+ * it is a Courier node whose kernel serves another node: a kernel echo server, or an asynchronous
+ * channel whose consumer gets and frees. It ends when its standard input closes.
  */
 public final class NetEcho {
     static final int SIZE = 64;
@@ -79,6 +81,55 @@ public final class NetEcho {
                 .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
     }
 
+    /**
+     * The spinning raw peer's media driver ({@code aeronUdpSpin}): Aeron's {@code INVOKER} mode, as
+     * a Courier node's driver runs (no driver thread at all): its duty cycle (conductor, sender and
+     * receiver together) runs only when a thread calls {@code driver.sharedAgentInvoker().invoke()},
+     * which the peer's one thread does while it spins, so its datagrams are sent and read on that
+     * thread. Nothing else runs the driver: a peer must invoke it while it waits for anything,
+     * connections included ({@link #awaitConnected}).
+     */
+    static io.aeron.driver.MediaDriver invokerDriver(Path dir) {
+        return io.aeron.driver.MediaDriver.launch(new io.aeron.driver.MediaDriver.Context()
+                .aeronDirectoryName(dir.toString())
+                .threadingMode(io.aeron.driver.ThreadingMode.INVOKER)
+                .termBufferSparseFile(true)
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+    }
+
+    /**
+     * A client of {@code driver} (an {@link #invokerDriver}) whose synchronous calls to the driver
+     * ({@code addSubscription}, {@code addExclusivePublication}) run the driver's duty cycle on the
+     * calling thread while they wait for its answer ({@code Aeron.Context.driverAgentInvoker}), so
+     * that the thread that will spin on the driver is the only one that ever invokes it. The
+     * client's conductor keeps its own thread (Aeron's default, asleep 16 ms at a time): it only
+     * handles the driver's notices (images coming and going) and keepalives, nothing of a round trip.
+     */
+    static io.aeron.Aeron invokerClient(io.aeron.driver.MediaDriver driver) {
+        return io.aeron.Aeron.connect(new io.aeron.Aeron.Context()
+                .aeronDirectoryName(driver.aeronDirectoryName())
+                .driverAgentInvoker(driver.sharedAgentInvoker()));
+    }
+
+    /**
+     * Runs {@code invoker} (an {@link #invokerDriver}'s) until {@code pub} and {@code sub} are both
+     * connected: in {@code INVOKER} mode nothing else sends the setup and status frames. Throws if
+     * that takes over 30 s.
+     */
+    static void awaitConnected(org.agrona.concurrent.AgentInvoker invoker, io.aeron.Publication pub,
+            io.aeron.Subscription sub) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(pub.isConnected() && sub.isConnected())) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("the Aeron peer did not connect within 30 s (publication "
+                        + pub.isConnected() + ", subscription " + sub.isConnected() + ")");
+            }
+            if (invoker.invoke() == 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     static String udp(int port, int termLength) {
         return "aeron:udp?endpoint=127.0.0.1:" + port + "|interface=127.0.0.1:0|term-length=" + termLength;
     }
@@ -103,7 +154,7 @@ public final class NetEcho {
 
     /**
      * {@code link MYPORT PEERPORT echo|sink}, {@code kernel MYPORT PEERPORT}, {@code async MYPORT PEERPORT},
-     * {@code aeron MYPORT PEERPORT echo|sink} or {@code tcp PORT}.
+     * {@code aeron MYPORT PEERPORT echo|sink}, {@code aeronSpin MYPORT PEERPORT} (echo) or {@code tcp PORT}.
      */
     public static void main(String[] args) throws Exception {
         Thread.ofPlatform().daemon().start(() -> {
@@ -126,6 +177,7 @@ public final class NetEcho {
             case "kernel" -> kernel(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             case "async" -> async(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             case "aeron" -> aeron(Integer.parseInt(args[1]), Integer.parseInt(args[2]), echo);
+            case "aeronSpin" -> aeronSpin(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             default -> tcp(Integer.parseInt(args[1]));
         }
     }
@@ -248,6 +300,52 @@ public final class NetEcho {
             int[] got = {0};
             while (true) {
                 idle(() -> (got[0] = in.poll(handler, 64)) > 0);
+            }
+        }
+    }
+
+    /** Cleared by the end of standard input: {@link #aeronSpin}'s thread stops spinning and closes. */
+    private static volatile boolean spinning = true;
+
+    /**
+     * The far end of {@code aeronUdpSpin}: the raw Aeron UDP pair of {@link #aeron} with an
+     * {@link #invokerDriver} and no wait at all. The one thread busy-spins: it runs the driver's
+     * duty cycle and polls; a record is offered back at once (running the duty cycle between
+     * tries while the offer fails), and the next duty cycle sends it. The end of standard input
+     * stops the spin, and this thread closes the client and the driver and deletes the folder
+     * (closing them under a thread that still runs the driver would unmap its files under it).
+     */
+    private static void aeronSpin(int myPort, int peerPort) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "courier-bench-echo-");
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        cleanUp = () -> {
+            spinning = false;
+            try {
+                closed.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (io.aeron.driver.MediaDriver driver = invokerDriver(dir.resolve("aeron"));
+                io.aeron.Aeron aeron = invokerClient(driver);
+                io.aeron.Subscription in = aeron.addSubscription("aeron:udp?endpoint=127.0.0.1:" + myPort, STREAM);
+                io.aeron.ExclusivePublication out = aeron.addExclusivePublication(udp(peerPort, 1 << 20), STREAM)) {
+            org.agrona.concurrent.AgentInvoker invoker = driver.sharedAgentInvoker();
+            io.aeron.logbuffer.FragmentHandler handler = (buffer, offset, length, header) -> {
+                while (out.offer(buffer, offset, length) < 0) {
+                    invoker.invoke();
+                }
+            };
+            ready();
+            while (spinning) {
+                invoker.invoke();
+                in.poll(handler, 64);
+            }
+        } finally {
+            try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } finally {
+                closed.countDown();
             }
         }
     }

@@ -25,7 +25,11 @@ import java.util.stream.Stream;
 /**
  * This JVM's side of the node-to-node benchmarks, by path: a Courier node whose {@link Link} goes
  * to the {@link NetEcho} JVM's node ("courierLink"), a raw Aeron UDP publication and subscription
- * pair with a media driver of its own ("aeronUdp"), a TCP socket ("tcp"), a Courier kernel
+ * pair with a media driver of its own, as a plain Aeron user sets it up (a shared driver thread
+ * with Aeron's backoff idle strategy, and a backoff wait: "aeronUdp"), the same pair with a driver
+ * in {@code INVOKER} mode whose duty cycle the benchmark thread runs itself while it spins, as a
+ * Courier node runs its driver, the best raw Aeron round trip the machine allows ("aeronUdpSpin",
+ * round trips only; {@link #invoker}), a TCP socket ("tcp"), a Courier kernel
  * whose client sends to the echo JVM's kernel server by its global name ("courierKernel"), or the
  * same kernel whose client's asyncmsg connections go to the echo JVM's asynchronous channel
  * through that node's gateway ("courierAsync").
@@ -61,6 +65,12 @@ final class NetPeers {
     private io.aeron.Aeron aeron;
     io.aeron.ExclusivePublication pub;
     io.aeron.Subscription sub;
+    /**
+     * aeronUdpSpin: the duty cycle of this side's {@code INVOKER} media driver, which nothing but
+     * the thread that calls it runs: the benchmark thread, between tries of an offer and while it
+     * waits for the echo.
+     */
+    org.agrona.concurrent.AgentInvoker invoker;
     private Socket socket;
     InputStream tcpIn;
     OutputStream tcpOut;
@@ -152,6 +162,19 @@ final class NetPeers {
                 if (!pub.isConnected()) {
                     throw new IllegalStateException("the Aeron echo JVM did not connect");
                 }
+            }
+            case "aeronUdpSpin" -> {
+                if (!echo) {
+                    throw new IllegalArgumentException("aeronUdpSpin is a round trip only: nothing would run the driver");
+                }
+                child = NetEcho.startChild("aeronSpin", Integer.toString(theirs), Integer.toString(mine));
+                Echo.awaitReady(child);
+                driver = NetEcho.invokerDriver(root.resolve("aeron"));
+                invoker = driver.sharedAgentInvoker();
+                aeron = NetEcho.invokerClient(driver); // its adds run the driver on this thread while they wait
+                sub = aeron.addSubscription("aeron:udp?endpoint=127.0.0.1:" + mine, NetEcho.STREAM);
+                pub = aeron.addExclusivePublication(NetEcho.udp(theirs, 1 << 20), NetEcho.STREAM);
+                NetEcho.awaitConnected(invoker, pub, sub);
             }
             default -> {
                 child = NetEcho.startChild("tcp", Integer.toString(theirs));

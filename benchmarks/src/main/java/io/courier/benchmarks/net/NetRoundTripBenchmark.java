@@ -21,9 +21,25 @@ import org.openjdk.jmh.annotations.Warmup;
  * loopback: a Courier kernel {@code msgSend} to a server of the other node found by its global
  * name, answered with the same 64 bytes ({@code courierKernel}); over a Courier node-to-node
  * {@code Link} ({@code courierLink}: offer, then await and
- * poll the echo; Aeron with the node's doorbell, see the README), beside a raw Aeron UDP
- * ping-pong with Aeron's own idle strategy and a plain backoff wait ({@code aeronUdp}) and a TCP
- * socket ping-pong with TCP_NODELAY ({@code tcp}), in one run. The far JVM is a {@link NetEcho}.
+ * poll the echo; Aeron with the node's doorbell, see the README), beside two raw Aeron UDP
+ * ping-pongs and a TCP socket ping-pong with TCP_NODELAY ({@code tcp}), in one run. The far JVM
+ * is a {@link NetEcho}.
+ *
+ * <p>The raw Aeron peers use the same channels, stream and 1 MB terms, each side with a media
+ * driver of its own:
+ * <ul>
+ *   <li>{@code aeronUdp}: Aeron as a plain user sets it up: a {@code SHARED} driver thread with a
+ *       backoff idle strategy that parks up to 1 ms ({@link NetEcho#driver}), and an application
+ *       thread that waits with a backoff that parks ({@link NetEcho#idle}); each round trip pays
+ *       wake-ups of parked threads;
+ *   <li>{@code aeronUdpSpin}: the best raw Aeron round trip the machine allows, as a Courier node
+ *       runs its driver: each side's driver in {@code INVOKER} mode (no driver thread,
+ *       {@link NetEcho#invokerDriver}), and one application thread on each side busy-spins: it
+ *       offers (running the driver's duty cycle between tries), then runs the duty cycle and polls
+ *       until the echo comes, so each datagram is sent and read on that thread with nothing woken.
+ *       The far side does the same, offering each record back at once. On two cores the two
+ *       spinning threads take both.
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
         "--sun-misc-unsafe-memory-access=allow"})
 public class NetRoundTripBenchmark {
-    @Param({"courierKernel", "courierLink", "aeronUdp", "tcp"})
+    @Param({"courierKernel", "courierLink", "aeronUdp", "aeronUdpSpin", "tcp"})
     public String path;
 
     private NetPeers peers;
@@ -73,6 +89,18 @@ public class NetRoundTripBenchmark {
                 }
             }
             return p.got;
+        }
+        if (p.invoker != null) {
+            org.agrona.concurrent.AgentInvoker invoker = p.invoker;
+            while (p.pub.offer(p.aeronPayload, 0, NetEcho.SIZE) < 0) {
+                invoker.invoke();
+            }
+            while (true) {
+                invoker.invoke(); // the first sends the record
+                if (p.sub.poll(p.onFragment, 1) > 0) {
+                    return p.got;
+                }
+            }
         }
         if (p.pub != null) {
             while (p.pub.offer(p.aeronPayload, 0, NetEcho.SIZE) < 0) {
