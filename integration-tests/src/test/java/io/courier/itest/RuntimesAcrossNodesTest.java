@@ -114,6 +114,47 @@ public class RuntimesAcrossNodesTest {
         }
     }
 
+    /**
+     * A runtime configured as a node whose UDP port another process holds: one ERROR line that
+     * names the port and says it is in use, no stack trace; the runtime runs on without a
+     * network ({@code nodes} says so); once the port is free and the configuration changes, the
+     * node starts.
+     */
+    @Test
+    public void aNodeWhosePortIsTakenSaysSoInOneLineAndStartsOnceItsConfigurationChanges() throws Exception {
+        ChildRuntime.NetPair net = ChildRuntime.NetPair.fresh();
+        try (ChildRuntime a = new ChildRuntime()) {
+            java.net.DatagramSocket holder = new java.net.DatagramSocket(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), net.alphaPort()));
+            try {
+                net.alpha(a);
+                a.start();
+                String error = a.await("the node cannot start", LIMIT,
+                        line -> line.contains("node alpha cannot start on 127.0.0.1:" + net.alphaPort()));
+                if (!error.contains("UDP port " + net.alphaPort() + " is in use by another process")
+                        || !error.contains("joins no network until conf/io.courier.net.cfg changes")) {
+                    throw new AssertionError("the line does not say why and what to do: " + error);
+                }
+                int mark = a.output().size();
+                a.type("nodes");
+                a.awaitFrom(mark, "nodes says this runtime is on no network", LIMIT,
+                        line -> line.contains("this runtime joined no network"));
+                java.util.List<String> trouble = a.trouble();
+                if (trouble.size() != 1 || !trouble.get(0).equals(error)) {
+                    throw new AssertionError("one ERROR line and no stack trace expected, got " + trouble);
+                }
+            } finally {
+                holder.close();
+            }
+            // The port free and the configuration changed (a shorter heartbeat): the node starts.
+            a.configure("io.courier.net", java.util.Map.of("name", "alpha", "port", Integer.toString(net.alphaPort()),
+                    "peers", "beta@127.0.0.1:" + net.betaPort(), "keyFile", net.key().toString(), "heartbeatMillis", "200"));
+            a.await("the node starts once its configuration changes", LIMIT,
+                    line -> line.contains("node alpha on 127.0.0.1:" + net.alphaPort() + " joined the network"));
+            awaitNodes(a, "nodes lists beta, down", "beta", "down");
+        }
+    }
+
     /** Types {@code nodes} until its table has the row of node {@code name} in {@code state}. */
     private static void awaitNodes(ChildRuntime r, String what, String name, String state) throws Exception {
         long end = System.nanoTime() + LIMIT.toNanos();

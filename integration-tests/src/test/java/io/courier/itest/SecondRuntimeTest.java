@@ -18,7 +18,9 @@ import org.junit.Test;
  * port of its own, in the same node: a client dropped into the first one's {@code deploy/} is
  * answered by the server dropped into the second's, found by name, and the first's {@code pidin}
  * shows that server in the other JVM. {@code bin/start} of a folder in use refuses with a message
- * and exit code 1, before any Java starts. Neither runtime prints an ERROR line or a stack trace.
+ * and exit code 1, before any Java starts. The first runtime is a network node too
+ * ({@code conf/io.courier.net.cfg}); the second is not (it would only fail to bind the first's
+ * port), and says so. Neither runtime prints an ERROR line or a stack trace.
  * Once the first is killed with SIGKILL, its folder is free again: {@code ./courier run} starts
  * there, not beside it.
  */
@@ -31,10 +33,17 @@ public class SecondRuntimeTest {
         String node = "beside-" + ProcessHandle.current().pid();
         try (ChildRuntime first = ChildRuntime.inCheckout().node(node, root);
                 ChildRuntime second = ChildRuntime.besideInCheckout(first).node(node, root)) {
+            ChildRuntime.NetPair.fresh().alpha(first); // the first is network node alpha too
             first.start();
+            first.await("the first runtime is network node alpha", LIMIT,
+                    line -> line.contains("node alpha on 127.0.0.1:") && line.contains("joined the network"));
             second.start();
             second.await("the second runtime says where it starts", LIMIT,
                     line -> line.contains("starting runtime 2 beside it in " + second.home()));
+            second.await("the second runtime says it is not a network node", LIMIT,
+                    line -> line.contains("runtime 2 is not a network node: conf/io.courier.net.cfg stays with runtime 1"));
+            assertTrue("the first's network node is not in the second's conf/",
+                    !Files.exists(second.home().resolve("conf/io.courier.net.cfg")));
             second.await("its web console listens on the port after the first's", LIMIT,
                     line -> line.contains("Started ServerConnector") && line.contains("127.0.0.1:" + second.httpPort()));
             assertEquals(first.httpPort() + 1, second.httpPort());

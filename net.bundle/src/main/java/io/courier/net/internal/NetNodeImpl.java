@@ -111,6 +111,15 @@ public final class NetNodeImpl implements NetNode {
     private volatile boolean running = true;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong driverErrors = new AtomicLong();
+    /** Guards {@link #opening} and {@link #openingErrors}. */
+    private final java.util.concurrent.locks.ReentrantLock openingLock = new java.util.concurrent.locks.ReentrantLock();
+    /** Set until {@link #start} has opened the node: what Aeron reports meanwhile waits in {@link #openingErrors}. */
+    private boolean opening = true;
+    /**
+     * Aeron's reports while the node opens: told once it has started, or part of why it did not
+     * (its exception says it), so a port in use is one line, not two.
+     */
+    private final java.util.List<Throwable> openingErrors = new ArrayList<>();
 
     // Conductor-only buffers.
     private final byte[] outFrame = new byte[HelloLayout.MAX_FRAME];
@@ -174,9 +183,30 @@ public final class NetNodeImpl implements NetNode {
         } catch (RuntimeException e) {
             node.release();
             throw new IllegalStateException("node " + config.name() + " cannot start on " + config.bindHost() + ":"
-                    + config.port() + ": " + e.getMessage(), e);
+                    + config.port() + ": " + reason(e, config), e);
+        }
+        for (Throwable t : node.opened()) {
+            node.onDriverError(t); // the node started: what Aeron reported meanwhile is told as any later report
         }
         return node;
+    }
+
+    /**
+     * Why a node could not open, in a user's words where the cause is a common one (the port held
+     * by another process, an address this machine does not have), else the exception's message.
+     */
+    static String reason(Throwable e, NetConfig config) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("Address already in use")) {
+                return "UDP port " + config.port() + " is in use by another process (another runtime configured as a node"
+                        + " with this port?)";
+            }
+            if (m.contains("Cannot assign requested address")) {
+                return "this machine has no address " + config.bindHost() + " (bindHost)";
+            }
+        }
+        return e.getMessage();
     }
 
     /** A media driver whose heartbeat is older than this is dead (Aeron's own default driver timeout). */
@@ -258,7 +288,29 @@ public final class NetNodeImpl implements NetNode {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
+    /** The node opened: Aeron's reports are told from now on; returns those it made while the node opened. */
+    private java.util.List<Throwable> opened() {
+        openingLock.lock();
+        try {
+            opening = false;
+            java.util.List<Throwable> out = new ArrayList<>(openingErrors);
+            openingErrors.clear();
+            return out;
+        } finally {
+            openingLock.unlock();
+        }
+    }
+
     private void onDriverError(Throwable t) {
+        openingLock.lock();
+        try {
+            if (opening) {
+                openingErrors.add(t);
+                return;
+            }
+        } finally {
+            openingLock.unlock();
+        }
         long n = driverErrors.incrementAndGet();
         if (n <= 10 || Long.bitCount(n) == 1) {
             LOG.warn("node {}: Aeron reports ({} so far): {}", config.name(), n, t.toString());

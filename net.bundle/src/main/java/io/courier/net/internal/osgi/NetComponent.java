@@ -70,14 +70,30 @@ public final class NetComponent {
     }
 
     private final Microkernel microkernel;
+    /** The node, or null when it could not start (logged): the kernel then stays alone until the configuration changes. */
     private final NetNetwork net;
 
-    /** Starts the node and joins the kernel to it; a configuration that is not valid fails the activation, logged. */
+    /**
+     * Starts the node and joins the kernel to it. A configuration that is not valid fails the
+     * activation, logged. A valid one whose node cannot start (its port taken by another process,
+     * an address this machine does not have) is one ERROR line that names the endpoint and the
+     * reason, without a stack trace: the runtime goes on without a network, and a changed
+     * configuration tries again.
+     */
     @Activate
     public NetComponent(@Reference Microkernel microkernel, Config config) {
         this.microkernel = microkernel;
         NetConfig nc = toConfig(config);
-        this.net = NetNetwork.start(nc);
+        NetNetwork started;
+        try {
+            started = NetNetwork.start(nc);
+        } catch (IllegalStateException e) {
+            LOG.error("{}; this runtime joins no network until conf/{}.cfg changes", e.getMessage(), PID);
+            LOG.debug("node {} failed to start", nc.name(), e);
+            this.net = null;
+            return;
+        }
+        this.net = started;
         try {
             microkernel.joinNetwork(net);
         } catch (RuntimeException e) {
@@ -108,6 +124,9 @@ public final class NetComponent {
     /** Leaves: the kernel's calls to the other nodes end (ESRCH), and the other nodes see this one down. */
     @Deactivate
     void deactivate() {
+        if (net == null) {
+            return;
+        }
         microkernel.leaveNetwork(net);
         net.close();
     }
