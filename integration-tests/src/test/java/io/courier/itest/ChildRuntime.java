@@ -80,9 +80,10 @@ final class ChildRuntime implements AutoCloseable {
             Path runtime = CourierTestSupport.runtimeHome();
             assertTrue(runtime + " holds the assembled runtime (built by the runtime module)",
                     Files.isRegularFile(runtime.resolve("bin/felix.jar")));
-            for (String part : new String[] {"bin", "boot", "bundle", "conf", "etc"}) {
+            for (String part : new String[] {"bin", "boot", "bundle", "etc"}) {
                 copyTree(runtime.resolve(part), home.resolve(part));
             }
+            copyTree(shippedConf(), home.resolve("conf"));
             try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 this.httpPort = free.getLocalPort();
             }
@@ -111,6 +112,18 @@ final class ChildRuntime implements AutoCloseable {
         ChildRuntime r = new ChildRuntime(Files.createDirectories(checkout.resolve("runtime/target/courier")), checkout, -1);
         Files.writeString(r.home.resolve(".built"), "");
         return r;
+    }
+
+    /**
+     * The configuration the build ships ({@code runtime/src/main/dist/conf}), which every test
+     * runtime starts from. Not the assembled runtime's {@code conf/}: a person who ran {@code
+     * ./courier run} may have changed it (a network node, a console password the console saved
+     * there), and a test runtime with that node would bind its port and call its peers.
+     */
+    static Path shippedConf() {
+        Path conf = CourierTestSupport.runtimeHome().resolve("../../src/main/dist/conf").normalize();
+        assertTrue(conf + " holds the configuration the build ships", Files.isRegularFile(conf.resolve("config.properties")));
+        return conf;
     }
 
     /**
