@@ -180,10 +180,18 @@ final class NodeLink implements AutoCloseable {
      * (its close closes the member table first, and a listing may meet that).
      */
     List<Member> members() {
+        return living(members);
+    }
+
+    /**
+     * The members alive in {@code table} now; none once it is closed (this kernel left the node,
+     * perhaps while the caller read it), where the table itself refuses with IllegalStateException.
+     */
+    static List<Member> living(MemberTable table) {
         try {
-            return members.members();
+            return table.members();
         } catch (IllegalStateException e) {
-            if (members.isClosed()) {
+            if (table.isClosed()) {
                 return List.of();
             }
             throw e;

@@ -149,15 +149,10 @@ final class NodeNames implements AutoCloseable {
     private long[] liveOwners() {
         long[] owners = new long[64];
         Arrays.fill(owners, -1);
-        List<Member> live;
-        try {
-            live = members.members();
-        } catch (IllegalStateException e) {
-            if (members.isClosed()) {
-                // The kernel's close left the node first and closes this table next: as lockedWithout says then.
-                throw new KernelException(Errno.ESRCH, "the node's member table is closed: this kernel is closing");
-            }
-            throw e;
+        List<Member> live = NodeLink.living(members);
+        if (members.isClosed()) {
+            // The kernel's close left the node first and closes this table next: as lockedWithout says then.
+            throw new KernelException(Errno.ESRCH, "the node's member table is closed: this kernel is closing");
         }
         for (Member m : live) {
             owners[m.slot()] = owner(m);

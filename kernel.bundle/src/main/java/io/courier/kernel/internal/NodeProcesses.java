@@ -288,8 +288,8 @@ final class NodeProcesses implements AutoCloseable {
         try {
             return listOpen();
         } catch (IllegalStateException e) {
-            if (closed || members.isClosed()) {
-                return List.of(); // The table was unmapped, or the members table closed, under the listing.
+            if (closed) {
+                return List.of(); // The table was unmapped under the listing.
             }
             throw e;
         }
@@ -298,7 +298,7 @@ final class NodeProcesses implements AutoCloseable {
     private List<Entry> listOpen() {
         long[] owners = new long[MEMBERS];
         java.util.Arrays.fill(owners, -1L);
-        for (Member m : members.members()) {
+        for (Member m : NodeLink.living(members)) {
             owners[m.slot()] = owner(m);
         }
         List<Entry> out = new ArrayList<>();
