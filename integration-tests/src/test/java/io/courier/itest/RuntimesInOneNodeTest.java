@@ -49,6 +49,68 @@ public class RuntimesInOneNodeTest {
     }
 
     /**
+     * A hot standby across the JVMs of a node: the checksum server deployed in two runtimes. The
+     * second finds the name taken, says so in one line (no ERROR, no stack trace) and stands by;
+     * a client beside it is answered by the first. When the first runtime is killed with SIGKILL,
+     * the second takes the name over within seconds and the client, opening the name again, is
+     * answered by it.
+     */
+    @Test
+    public void aSecondServerStandsByAndTakesTheNameOverWhenTheFirstJvmIsKilled() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "nodes-");
+        String node = "standby-" + ProcessHandle.current().pid();
+        try (ChildRuntime first = new ChildRuntime().node(node, root);
+                ChildRuntime second = new ChildRuntime().node(node, root)) {
+            first.start();
+            second.start();
+            first.mv("example-checksum-api");
+            first.mv("example-checksum-server");
+            first.await("the first server attached the name", ChildRuntime.START_LIMIT,
+                    line -> line.contains("checksum server: pid") && line.contains("attached 'checksum'"));
+            second.mv("example-checksum-api");
+            second.mv("example-checksum-server");
+            second.mv("example-checksum-client");
+            second.await("the second server stands by", ChildRuntime.START_LIMIT,
+                    line -> line.contains("'checksum' is served by another process of the node; standing by"));
+            second.awaitActive("io.courier.example-checksum-client", ChildRuntime.START_LIMIT);
+            int mark = second.output().size();
+            second.type("checksum hello");
+            second.awaitFrom(mark, "the first runtime's server answers", LIMIT, line -> ChildRuntime.bare(line).equals("532"));
+
+            first.process().destroyForcibly(); // SIGKILL
+            if (!first.process().waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the first runtime did not end on SIGKILL");
+            }
+            long killed = System.nanoTime();
+            second.awaitFrom(mark, "the standby takes the name over", LIMIT,
+                    line -> line.contains("checksum server: pid") && line.contains("took over 'checksum'"));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+            if (ms > 5_000) {
+                throw new AssertionError("the standby took the name over " + ms + " ms after the kill");
+            }
+            System.out.println("the standby checksum server took the name over " + ms + " ms after the SIGKILL");
+            // The client's connection died with the first server; its next calls open the name again.
+            long end = System.nanoTime() + LIMIT.toNanos();
+            while (true) {
+                mark = second.output().size();
+                second.type("checksum hello");
+                String line = ChildRuntime.bare(second.awaitFrom(mark, "checksum answers", LIMIT,
+                        l -> ChildRuntime.bare(l).equals("532") || ERRNO.matcher(l).find()));
+                if (line.equals("532")) {
+                    break;
+                }
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("the standby server never answered; last: " + line);
+                }
+                Thread.sleep(100);
+            }
+            if (!second.trouble().isEmpty()) {
+                throw new AssertionError("the second runtime printed " + second.trouble());
+            }
+        }
+    }
+
+    /**
      * The seed's asyncmsg pair (technote example 6) split across two runtimes of one node, as a
      * user sets it up: the server's jars in one runtime's {@code deploy/}, the client's in the
      * other's, the client in chid mode ({@code conf/*.cfg}, ConfigAdmin). It asks the server in the
