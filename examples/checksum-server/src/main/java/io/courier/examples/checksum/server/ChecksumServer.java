@@ -8,9 +8,11 @@ import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.MsgInfo;
 import io.courier.kernel.NameAttach;
+import io.courier.kernel.NameStandby;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
@@ -26,11 +28,11 @@ import org.slf4j.LoggerFactory;
  * {@code _IO_CONNECT}, and cleans up after clients (DISCONNECT) and unblock requests. Stopping the
  * bundle detaches the name; its thread ends.
  *
- * <p>A hot standby: where the name is taken (EEXIST: the same server runs in another runtime of
- * the node, or elsewhere in this one), it says so in one line and tries again every
- * {@value #STANDBY_RETRY_MILLIS} ms; once the server that holds the name goes (its bundle
- * stopped, its JVM killed), this one attaches it and serves, and clients that open the name
- * again reach it.
+ * <p>A hot standby ({@link NameStandby}): where the name is taken (the same server runs in
+ * another runtime of the node, or elsewhere in this one), it says so in one line and stands by,
+ * trying every {@value #STANDBY_RETRY_MILLIS} ms; once the server that holds the name goes (its
+ * bundle stopped, its JVM killed), this one attaches it and serves, and clients that open the
+ * name again reach it.
  */
 @Component(immediate = true, service = ChecksumServer.class)
 public final class ChecksumServer {
@@ -39,10 +41,7 @@ public final class ChecksumServer {
     static final long STANDBY_RETRY_MILLIS = 250;
 
     private final Kernel kernel;
-    /** The name, once attached; null while standing by. */
-    private volatile NameAttach attach;
-    /** Set by {@link #deactivate}: a standby stops trying, and detaches what it attached meanwhile. */
-    private volatile boolean stopping;
+    private final NameStandby name;
     private final Thread thread;
     private final AtomicLong served = new AtomicLong();
 
@@ -50,69 +49,41 @@ public final class ChecksumServer {
     @Activate
     public ChecksumServer(@Reference Kernel kernel) {
         this.kernel = kernel;
-        this.attach = tryAttach();
-        if (attach == null) {
+        // Global: clients on other nodes of a network find it too (on one node it changes nothing).
+        this.name = NameStandby.attach(kernel, Checksum.NAME, Kernel.NAME_FLAG_ATTACH_GLOBAL,
+                Duration.ofMillis(STANDBY_RETRY_MILLIS));
+        NameAttach attached = name.attached();
+        if (attached != null) {
+            LOG.info("checksum server: pid {} attached '{}' on chid {}", kernel.pid(), Checksum.NAME, attached.chid());
+        } else {
             LOG.info("checksum server: pid {}: '{}' is served by another process of the node; standing by to take it"
                     + " over when that one goes", kernel.pid(), Checksum.NAME);
         }
         this.thread = Thread.ofPlatform().name("checksum-server").start(this::run);
     }
 
-    /** The name attached, or null when another process holds it (EEXIST). */
-    private NameAttach tryAttach() {
+    private void run() {
+        NameAttach attach;
         try {
-            // Global: clients on other nodes of a network find it too (on one node it changes nothing).
-            NameAttach a = kernel.nameAttach(Checksum.NAME, Kernel.NAME_FLAG_ATTACH_GLOBAL);
-            LOG.info("checksum server: pid {} attached '{}' on chid {}", kernel.pid(), Checksum.NAME, a.chid());
-            return a;
+            attach = name.await();
         } catch (KernelException e) {
-            if (e.errno() == Errno.EEXIST) {
-                return null;
-            }
-            throw e;
+            LOG.debug("checksum server: pid {} ends before it held '{}': {}", kernel.pid(), Checksum.NAME, e.getMessage());
+            return; // the process died
+        } catch (InterruptedException e) {
+            return;
         }
+        if (attach == null) {
+            return; // stopped while it stood by
+        }
+        if (name.stoodBy()) {
+            LOG.info("checksum server: pid {} took over '{}' on chid {}", kernel.pid(), Checksum.NAME, attach.chid());
+        }
+        serve(attach);
     }
 
     /** The requests answered so far. */
     public long served() {
         return served.get();
-    }
-
-    private void run() {
-        NameAttach a = attach;
-        while (a == null) {
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(STANDBY_RETRY_MILLIS));
-            if (stopping) {
-                return;
-            }
-            try {
-                a = tryAttach();
-            } catch (KernelException e) {
-                if (e.errno() == Errno.ESRCH) {
-                    return; // the process died
-                }
-                LOG.warn("checksum server: pid {}: attaching '{}' failed: {}", kernel.pid(), Checksum.NAME, e.getMessage());
-                continue;
-            }
-            if (a != null) {
-                attach = a;
-                if (stopping) {
-                    // The deactivation may not have seen it: detached here (a second detach is refused, quietly).
-                    detachQuietly(a);
-                    return;
-                }
-                LOG.info("checksum server: pid {} took over '{}'", kernel.pid(), Checksum.NAME);
-            }
-        }
-        serve(a);
-    }
-
-    private void detachQuietly(NameAttach a) {
-        try {
-            kernel.nameDetach(a);
-        } catch (KernelException e) {
-            LOG.debug("checksum server: detached already, or the process is gone", e);
-        }
     }
 
     private void serve(NameAttach attach) {
@@ -159,12 +130,7 @@ public final class ChecksumServer {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        stopping = true;
-        java.util.concurrent.locks.LockSupport.unpark(thread);
-        NameAttach a = attach;
-        if (a != null) {
-            detachQuietly(a);
-        }
+        name.close(); // detaches the name, or ends the standby
         thread.join(TimeUnit.SECONDS.toMillis(5));
         LOG.info("checksum server: detached after {} requests", served.get());
     }
