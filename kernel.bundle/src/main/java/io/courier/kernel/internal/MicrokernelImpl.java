@@ -511,6 +511,13 @@ public final class MicrokernelImpl implements Microkernel {
     }
 
     void processGone(Proc p) {
+        if (p.node != null) {
+            // The stand-in of another JVM's or node's process: released when its last connection
+            // here closed, or with its JVM or node, whose going is logged where it is seen. The
+            // process itself may well live on: "died" would say what is not so.
+            LOG.debug("stand-in of process {} ({}) released", p.pid, p.name);
+            return;
+        }
         procs.remove(p.pid & ((1 << PID_SLOT_BITS) - 1), p);
         if (node != null) {
             node.procs.remove(p.pid);
