@@ -111,6 +111,47 @@ public class RuntimesInOneNodeTest {
     }
 
     /**
+     * The async example server as a hot standby: deployed in two runtimes of the node, the second
+     * stands by (one line, no ERROR). A client beside it, connected by the asynchronous name
+     * (store and forward, within its JVM), has its messages kept; once the first runtime is
+     * killed with SIGKILL, the standby takes the name over and the kept messages and the next
+     * ones are delivered to it, none failed.
+     */
+    @Test
+    public void theAsyncServerStandsByAndTakesOverWithTheMessagesKeptForItsName() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "nodes-");
+        String node = "standby-async-" + ProcessHandle.current().pid();
+        try (ChildRuntime first = new ChildRuntime().node(node, root);
+                ChildRuntime second = new ChildRuntime().node(node, root)) {
+            second.configure("io.courier.examples.async.client.AsyncClientComponent", java.util.Map.of("period.ms", "50"));
+            first.start();
+            second.start();
+            first.mv("example-async-api");
+            first.mv("example-async-server");
+            first.await("the first server attached its names", ChildRuntime.START_LIMIT,
+                    line -> line.contains("asynch_server: pid") && line.contains("achid"));
+            second.mv("example-async-api");
+            second.mv("example-async-server");
+            second.await("the second server stands by", ChildRuntime.START_LIMIT,
+                    line -> line.contains("asynch_server: pid") && line.contains("is served by another process of the node;"
+                            + " standing by"));
+            second.mv("example-async-client");
+            second.awaitActive("io.courier.example-async-client", ChildRuntime.START_LIMIT);
+
+            first.process().destroyForcibly(); // SIGKILL
+            if (!first.process().waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the first runtime did not end on SIGKILL");
+            }
+            second.await("the standby takes the name over", LIMIT,
+                    line -> line.contains("asynch_server: pid") && line.contains("took over"));
+            second.awaitAsyncDelivered(20, ChildRuntime.START_LIMIT, "to the standby once it took over");
+            if (!second.trouble().isEmpty()) {
+                throw new AssertionError("the second runtime printed " + second.trouble());
+            }
+        }
+    }
+
+    /**
      * The seed's asyncmsg pair (technote example 6) split across two runtimes of one node, as a
      * user sets it up: the server's jars in one runtime's {@code deploy/}, the client's in the
      * other's, the client in chid mode ({@code conf/*.cfg}, ConfigAdmin). It asks the server in the

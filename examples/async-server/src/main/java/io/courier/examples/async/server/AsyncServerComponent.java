@@ -9,6 +9,7 @@ import io.courier.kernel.IoMsg;
 import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.NameAttach;
+import io.courier.kernel.NameStandby;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import io.courier.kernel.SigEvent;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -61,12 +63,21 @@ public final class AsyncServerComponent {
 
     private final AsyncMessaging am;
     private final Kernel kernel;
-    private final NameAttach att;
-    private final int selfCoid;
-    private final int achid;
+    /** The synchronous name, attached, or stood by for while another server holds it. */
+    private final NameStandby name;
+    /** Guards {@link #ready} and {@link #stopping}: the set-up and the deactivation never overlap. */
+    private final ReentrantLock life = new ReentrantLock();
+    /** Once the name is held: the channels and the asynchronous name ({@link #setUp}); null before. Guarded by {@link #life}. */
+    private Ready ready;
+    /** Set by {@link #deactivate}: a standby that gets the name afterwards does not set up. Guarded by {@link #life}. */
+    private boolean stopping;
     private final Thread server;
     /** The numbers got from each client pid, in the order the clients first came; the server thread's alone until it ended. */
     private final Map<Integer, Run> runs = new LinkedHashMap<>();
+
+    /** What a server that holds the name has made: its synchronous name, its own side coid, its asynchronous channel. */
+    private record Ready(NameAttach att, int selfCoid, int achid) {
+    }
 
     /** The numbered messages got from one client: a run when each is one more than the one before. */
     private static final class Run {
@@ -87,25 +98,54 @@ public final class AsyncServerComponent {
         }
     }
 
-    /** Attaches the names, creates the asynchronous channel and starts the receive loop. */
+    /**
+     * Attaches the names, creates the asynchronous channel and makes the receive loop; or, where
+     * another server holds the name (the same bundle in another runtime of the node), stands by
+     * ({@link NameStandby}) and does all that once the name is free.
+     */
     @Activate
     public AsyncServerComponent(@Reference(name = "asyncMessaging") AsyncMessaging am, Map<String, Object> config) {
         this.am = am;
         this.kernel = am.kernel();
         // global=true: the synchronous name (GET_ACHID) is global, for clients of other nodes (B3).
         boolean global = Boolean.parseBoolean(String.valueOf(config.getOrDefault("global", "false")));
-        att = kernel.nameAttach(AsynchProtocol.RECV_NAME, global ? Kernel.NAME_FLAG_ATTACH_GLOBAL : 0);
-        // Where the pulses saying "asynchronous messages available" go: our own synchronous channel.
-        selfCoid = kernel.connectAttach(0, kernel.pid(), att.chid(), Kernel.SIDE_CHANNEL, 0);
-        SigEvent sigev = SigEvent.pulse(selfCoid, 10, PULSE_ASYNCH_EVENT, 0);
-        // Never blocks in get; up to 10 messages of up to 1024 bytes at once; a pulse when the queue
-        // goes from empty to non-empty.
-        achid = am.channelCreate(ChannelFlags.ASYNC_NONBLOCK, 0666, 1024, 10, sigev, null);
-        am.nameAttach(AsynchProtocol.RECV_NAME, achid);
+        name = NameStandby.attach(kernel, AsynchProtocol.RECV_NAME, global ? Kernel.NAME_FLAG_ATTACH_GLOBAL : 0,
+                NameStandby.DEFAULT_RETRY);
+        NameAttach att = name.attached();
+        if (att != null) {
+            setUp(att);
+        } else {
+            LOG.info("asynch_server: pid {}: '{}' is served by another process of the node; standing by to take it"
+                    + " over when that one goes", kernel.pid(), AsynchProtocol.RECV_NAME);
+        }
         // Started by start(), once DS has injected the observers: messages stored for the name
         // while no server held it arrive at once, and each must reach them.
-        server = Thread.ofPlatform().name("asynch_server").unstarted(this::serve);
-        LOG.info("asynch_server: pid {} chid {} achid {}", kernel.pid(), att.chid(), achid);
+        server = Thread.ofPlatform().name("asynch_server").unstarted(this::run);
+    }
+
+    /**
+     * With the synchronous name held: the side coid its channel's pulses come by, the asynchronous
+     * channel and its name. False when the component is stopping.
+     */
+    private boolean setUp(NameAttach att) {
+        life.lock();
+        try {
+            if (stopping) {
+                return false;
+            }
+            // Where the pulses saying "asynchronous messages available" go: our own synchronous channel.
+            int selfCoid = kernel.connectAttach(0, kernel.pid(), att.chid(), Kernel.SIDE_CHANNEL, 0);
+            SigEvent sigev = SigEvent.pulse(selfCoid, 10, PULSE_ASYNCH_EVENT, 0);
+            // Never blocks in get; up to 10 messages of up to 1024 bytes at once; a pulse when the queue
+            // goes from empty to non-empty.
+            int achid = am.channelCreate(ChannelFlags.ASYNC_NONBLOCK, 0666, 1024, 10, sigev, null);
+            am.nameAttach(AsynchProtocol.RECV_NAME, achid);
+            ready = new Ready(att, selfCoid, achid);
+            LOG.info("asynch_server: pid {} chid {} achid {}", kernel.pid(), att.chid(), achid);
+            return true;
+        } finally {
+            life.unlock();
+        }
     }
 
     /** Starts the receive loop, after the constructor and the injection of the observers. */
@@ -114,13 +154,48 @@ public final class AsyncServerComponent {
         server.start();
     }
 
+    /** The server thread: the name's wait, where it stood by, then the receive loop. */
+    private void run() {
+        if (ready() == null) {
+            NameAttach att;
+            try {
+                att = name.await();
+            } catch (KernelException | InterruptedException e) {
+                LOG.debug("asynch_server: pid {} ends before it held '{}': {}", kernel.pid(), AsynchProtocol.RECV_NAME,
+                        e.toString());
+                return; // the process died, or the thread was told to end
+            }
+            try {
+                if (att == null || !setUp(att)) {
+                    return; // stopped while it stood by
+                }
+            } catch (KernelException e) {
+                LOG.warn("asynch_server: pid {} took '{}' but cannot serve it: {}", kernel.pid(), AsynchProtocol.RECV_NAME,
+                        e.getMessage());
+                return;
+            }
+            LOG.info("asynch_server: pid {} took over '{}'", kernel.pid(), AsynchProtocol.RECV_NAME);
+        }
+        serve();
+    }
+
+    private Ready ready() {
+        life.lock();
+        try {
+            return ready;
+        } finally {
+            life.unlock();
+        }
+    }
+
     private void serve() {
+        Ready r = ready();
         ByteBuffer recv = ByteBuffer.allocate(256).order(ByteOrder.nativeOrder());
         for (;;) {
             recv.clear();
             long rcvid;
             try {
-                rcvid = kernel.msgReceive(att.chid(), recv, null);
+                rcvid = kernel.msgReceive(r.att().chid(), recv, null);
             } catch (KernelException e) {
                 LOG.info("asynch_server: receive loop ends: {}", e.getMessage());
                 return;
@@ -132,20 +207,20 @@ public final class AsyncServerComponent {
                     kernel.connectDetach(pulse.scoid());
                     LOG.info("asynch_server: disconnect from a client {}", Integer.toHexString(pulse.scoid()));
                 } else if (pulse.code() == PULSE_ASYNCH_EVENT) {
-                    drain();
+                    drain(r.achid());
                 } else if (pulse.code() == PULSE_STOP) {
-                    drain();
+                    drain(r.achid());
                     return;
                 } else {
                     LOG.debug("asynch_server: unexpected pulse code {}", pulse.code());
                 }
                 continue;
             }
-            answer(rcvid, recv.getShort(0) & 0xFFFF);
+            answer(rcvid, recv.getShort(0) & 0xFFFF, r.achid());
         }
     }
 
-    private void answer(long rcvid, int type) {
+    private void answer(long rcvid, int type, int achid) {
         if (type == IoMsg.IO_CONNECT) {
             kernel.msgReply(rcvid, Errno.EOK.code(), null); // someone did a name_open() to us
         } else if (type > IoMsg.IO_BASE && type <= IoMsg.IO_MAX) {
@@ -158,7 +233,7 @@ public final class AsyncServerComponent {
     }
 
     /** Gets until the channel is empty: each get returns at most 10 messages. */
-    private void drain() {
+    private void drain(int achid) {
         for (AsyncMsgHeader agh = am.get(achid); agh != null; agh = am.get(achid)) {
             while (agh != null) {
                 handle(agh);
@@ -187,21 +262,37 @@ public final class AsyncServerComponent {
         }
     }
 
-    /** Stops the loop after it got what was delivered; the process's death then does the rest. */
+    /**
+     * Stops the loop after it got what was delivered, or the standby; the process's death then
+     * does the rest.
+     */
     @Deactivate
     void deactivate() throws InterruptedException {
+        Ready r;
+        life.lock();
         try {
-            kernel.msgSendPulse(selfCoid, 10, PULSE_STOP, 0);
+            stopping = true;
+            r = ready;
+        } finally {
+            life.unlock();
+        }
+        if (r == null) {
+            name.close(); // ends the standby's wait
+            server.join(TimeUnit.SECONDS.toMillis(10));
+            return;
+        }
+        try {
+            kernel.msgSendPulse(r.selfCoid(), 10, PULSE_STOP, 0);
         } catch (KernelException e) {
             LOG.debug("asynch_server: could not send the stop pulse: {}", e.getMessage());
         }
         server.join(TimeUnit.SECONDS.toMillis(10));
         if (!server.isAlive()) {
-            runs.forEach((pid, r) -> LOG.info("asynch_server: pid {} got #{}..#{} from pid {}: {}, {}", kernel.pid(),
-                    r.first, r.last, pid, r.count, r.inOrder ? "in order" : "NOT in order"));
+            runs.forEach((pid, run) -> LOG.info("asynch_server: pid {} got #{}..#{} from pid {}: {}, {}", kernel.pid(),
+                    run.first, run.last, pid, run.count, run.inOrder ? "in order" : "NOT in order"));
         }
         am.nameDetach(AsynchProtocol.RECV_NAME);
-        am.channelDestroy(achid);
-        kernel.nameDetach(att);
+        am.channelDestroy(r.achid());
+        name.close(); // detaches the synchronous name
     }
 }
