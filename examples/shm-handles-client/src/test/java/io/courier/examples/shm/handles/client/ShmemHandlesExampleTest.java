@@ -57,4 +57,30 @@ class ShmemHandlesExampleTest {
         assertEquals("ok", ShmemClient.exchange(mk.process("next"), "next client"));
         server.close();
     }
+
+    /**
+     * The server deployed twice: the second stands by ({@code NameStandby}) instead of failing with
+     * EEXIST, and serves once the first has gone.
+     */
+    @Test
+    void s6ASecondServerStandsByAndServesOnceTheFirstCloses() throws Exception {
+        ShmemServer first = new ShmemServer(mk.process("first"), "from first", text -> { });
+        ShmemServer second = new ShmemServer(mk.process("second"), "from second", text -> { });
+        assertEquals("from first", ShmemClient.exchange(mk.process("client-1"), "a"));
+        first.close();
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String got = null;
+        for (int i = 0; got == null; i++) {
+            try {
+                got = ShmemClient.exchange(mk.process("client-" + (i + 2)), "b");
+            } catch (io.courier.kernel.KernelException e) {
+                if (e.errno() != io.courier.kernel.Errno.ENOENT || System.nanoTime() > end) {
+                    throw e; // only the moment between the first's detach and the standby's attach
+                }
+                Thread.sleep(20);
+            }
+        }
+        assertEquals("from second", got);
+        second.close();
+    }
 }

@@ -9,6 +9,7 @@ import io.courier.kernel.Kernel;
 import io.courier.kernel.KernelException;
 import io.courier.kernel.MsgInfo;
 import io.courier.kernel.NameAttach;
+import io.courier.kernel.NameStandby;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import io.courier.shm.Mapping;
@@ -33,24 +34,50 @@ public final class ShmemServer implements AutoCloseable {
 
     private final Kernel k;
     private final SharedMemory shm;
-    private final NameAttach att;
+    /** The name, attached, or stood by for while another server holds it. */
+    private final NameStandby name;
     private final byte[] response;
     private final Consumer<String> received;
     private final Thread loop;
     private int clientScoid;
     private Mapping shmem;
 
-    /** Attaches the name and starts serving on a thread of {@code k}'s process. */
+    /**
+     * Attaches the name and starts serving on a thread of {@code k}'s process; where another
+     * server holds the name (the bundle deployed twice in the node), says so and stands by
+     * ({@link NameStandby}), serving once the name is free.
+     */
     public ShmemServer(Kernel k, String response, Consumer<String> received) {
         this.k = k;
         this.shm = SharedMemory.of(k);
         this.response = response.getBytes(StandardCharsets.US_ASCII);
         this.received = received;
-        this.att = k.nameAttach(ShmemQnx.SHMEM_SERVER_NAME, 0);
-        loop = Thread.ofPlatform().daemon().name("shmem_qnx_server").start(this::serve);
+        this.name = NameStandby.attach(k, ShmemQnx.SHMEM_SERVER_NAME, 0, NameStandby.DEFAULT_RETRY);
+        if (name.standingBy()) {
+            LOG.info("shmem_qnx_server: pid {}: '{}' is served by another process of the node; standing by to take it"
+                    + " over when that one goes", k.pid(), ShmemQnx.SHMEM_SERVER_NAME);
+        }
+        loop = Thread.ofPlatform().daemon().name("shmem_qnx_server").start(this::run);
     }
 
-    private void serve() {
+    private void run() {
+        NameAttach att;
+        try {
+            att = name.await();
+        } catch (KernelException | InterruptedException e) {
+            LOG.debug("shmem_qnx_server: ends before it held the name: {}", e.toString());
+            return;
+        }
+        if (att == null) {
+            return; // closed while it stood by
+        }
+        if (name.stoodBy()) {
+            LOG.info("shmem_qnx_server: pid {} took over '{}'", k.pid(), ShmemQnx.SHMEM_SERVER_NAME);
+        }
+        serve(att);
+    }
+
+    private void serve(NameAttach att) {
         ByteBuffer rbuf = ShmemQnx.buffer(512);
         MsgInfo info = new MsgInfo();
         for (;;) {
@@ -161,10 +188,10 @@ public final class ShmemServer implements AutoCloseable {
         return loop.isAlive() && clientScoid != 0;
     }
 
-    /** Withdraws the name; the serving thread ends. */
+    /** Withdraws the name, or stops standing by; the serving thread ends. */
     @Override
     public void close() {
-        k.nameDetach(att);
+        name.close();
         try {
             loop.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
