@@ -132,7 +132,12 @@ final class ChildRuntime implements AutoCloseable {
      * on the port after {@code first}'s.
      */
     static ChildRuntime besideInCheckout(ChildRuntime first) throws IOException {
-        return new ChildRuntime(first.workDir.resolve("runtime/target/courier-2"), first.workDir, first.httpPort + 1);
+        return besideInCheckout(first, 2);
+    }
+
+    /** As {@link #besideInCheckout(ChildRuntime)}, for runtime {@code n}: {@code courier-n}, the first's port plus {@code n - 1}. */
+    static ChildRuntime besideInCheckout(ChildRuntime first, int n) throws IOException {
+        return new ChildRuntime(first.workDir.resolve("runtime/target/courier-" + n), first.workDir, first.httpPort + n - 1);
     }
 
     /** {@code ./courier run} run again in {@code first}'s checkout, in {@code first}'s folder, once {@code first} has ended. */

@@ -80,4 +80,61 @@ public class SecondRuntimeTest {
             }
         }
     }
+
+    /**
+     * Two {@code ./courier run} started at the same moment beside a running runtime: each takes a
+     * folder of its own ({@code courier-2} and {@code courier-3}: a run takes its folder's lock
+     * before it fills it, and {@code bin/start} keeps that lock), and neither is refused.
+     */
+    @Test
+    public void twoRunsStartedTogetherBesideTheFirstEachTakeAFolderOfTheirOwn() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "nodes-");
+        String node = "together-" + ProcessHandle.current().pid();
+        try (ChildRuntime first = ChildRuntime.inCheckout().node(node, root);
+                ChildRuntime a = ChildRuntime.besideInCheckout(first, 2).node(node, root);
+                ChildRuntime b = ChildRuntime.besideInCheckout(first, 3).node(node, root)) {
+            first.start();
+            // A thread each (the common pool may have one), let go at once.
+            java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            String failed = null;
+            try {
+                List<java.util.concurrent.Future<?>> starts = List.of(two.submit(() -> start(a, go)),
+                        two.submit(() -> start(b, go)));
+                go.countDown();
+                for (java.util.concurrent.Future<?> f : starts) {
+                    try {
+                        f.get(60, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failed = (failed == null ? "" : failed + "; ") + e.getCause().getMessage();
+                    }
+                }
+            } finally {
+                two.shutdownNow();
+            }
+            if (failed != null) {
+                throw new AssertionError("a run did not start: " + failed + "\nA: " + a.output() + "\nB: " + b.output());
+            }
+            java.util.Set<String> folders = new java.util.HashSet<>();
+            for (ChildRuntime r : List.of(a, b)) {
+                String line = r.await("the run says where it starts", LIMIT, l -> l.contains("beside it in "));
+                folders.add(line.replaceAll(".*beside it in (\\S+) .*", "$1"));
+                assertTrue(r.output().stream().noneMatch(l -> l.contains("another runtime runs in")));
+                assertEquals(List.of(), r.trouble());
+            }
+            assertEquals(java.util.Set.of(first.home().resolveSibling("courier-2").toString(),
+                    first.home().resolveSibling("courier-3").toString()), folders);
+        }
+    }
+
+    private static void start(ChildRuntime r, java.util.concurrent.CountDownLatch go) {
+        try {
+            if (!go.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("not let go");
+            }
+            r.start();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
