@@ -358,6 +358,12 @@ final class ChildRuntime implements AutoCloseable {
         Files.delete(deploy().resolve(artifact + ".jar"));
     }
 
+    /** Sends SIGKILL ({@code kill -9}) and fails unless the runtime's JVM ends within 10 s. */
+    void sigkill() throws InterruptedException {
+        felix.destroyForcibly();
+        assertTrue("the runtime in " + home + " ends within 10 s of SIGKILL", felix.waitFor(10, TimeUnit.SECONDS));
+    }
+
     /** Sends SIGTERM and fails unless the runtime ends within {@code limit}. */
     void sigterm(Duration limit) throws InterruptedException {
         assertTrue("the runtime stops within " + limit + " of SIGTERM", terminate(limit));

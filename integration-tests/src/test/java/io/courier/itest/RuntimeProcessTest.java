@@ -118,8 +118,7 @@ public class RuntimeProcessTest {
         runtime.awaitActive("io.courier.example-hello", LIMIT);
         assertTrue("FileInstall's work folder is in the bundle cache",
                 java.nio.file.Files.isDirectory(runtime.home().resolve("felix-cache/fileinstall")));
-        runtime.process().destroyForcibly();
-        assertTrue("the runtime ends on SIGKILL", runtime.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        runtime.sigkill();
         List<java.nio.file.Path> after = fileInstallFolders(tmp);
         after.removeAll(before);
         assertEquals("folders the killed runtime left in " + tmp, List.of(), after);

@@ -52,10 +52,7 @@ public class RuntimesAcrossNodesTest {
             a.awaitFrom(mark, "pidin -n beta shows the server RECEIVE-blocked", LIMIT,
                     line -> row.matcher(ChildRuntime.bare(line)).matches());
 
-            b.process().destroyForcibly(); // SIGKILL
-            if (!b.process().waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("the runtime did not end on SIGKILL");
-            }
+            b.sigkill();
             long t0 = System.nanoTime();
             awaitNodes(a, "beta is down to alpha", "beta", "down");
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);

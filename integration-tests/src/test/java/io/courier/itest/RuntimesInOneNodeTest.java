@@ -33,10 +33,7 @@ public class RuntimesInOneNodeTest {
             client.awaitFrom(mark, "the server in the other runtime answers", LIMIT,
                     line -> ChildRuntime.bare(line).equals("532"));
 
-            server.process().destroyForcibly(); // SIGKILL
-            if (!server.process().waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("the server's runtime did not end on SIGKILL");
-            }
+            server.sigkill();
             mark = client.output().size();
             client.type("checksum hello");
             client.awaitFrom(mark, "a call after the server's JVM died ends with an errno", LIMIT,
@@ -77,10 +74,7 @@ public class RuntimesInOneNodeTest {
             second.type("checksum hello");
             second.awaitFrom(mark, "the first runtime's server answers", LIMIT, line -> ChildRuntime.bare(line).equals("532"));
 
-            first.process().destroyForcibly(); // SIGKILL
-            if (!first.process().waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("the first runtime did not end on SIGKILL");
-            }
+            first.sigkill();
             long killed = System.nanoTime();
             second.awaitFrom(mark, "the standby takes the name over", LIMIT,
                     line -> line.contains("checksum server: pid") && line.contains("took over 'checksum'"));
@@ -138,10 +132,7 @@ public class RuntimesInOneNodeTest {
             second.mv("example-async-client");
             second.awaitActive("io.courier.example-async-client", ChildRuntime.START_LIMIT);
 
-            first.process().destroyForcibly(); // SIGKILL
-            if (!first.process().waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("the first runtime did not end on SIGKILL");
-            }
+            first.sigkill();
             second.await("the standby takes the name over", LIMIT,
                     line -> line.contains("asynch_server: pid") && line.contains("took over"));
             second.awaitAsyncDelivered(20, ChildRuntime.START_LIMIT, "to the standby once it took over");
@@ -177,10 +168,7 @@ public class RuntimesInOneNodeTest {
             client.awaitActive("io.courier.example-async-client", ChildRuntime.START_LIMIT);
             client.awaitAsyncDelivered(20, ChildRuntime.START_LIMIT, "to the server in the other runtime");
 
-            server.process().destroyForcibly(); // SIGKILL
-            if (!server.process().waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("the server's runtime did not end on SIGKILL");
-            }
+            server.sigkill();
             long end = System.nanoTime() + ChildRuntime.START_LIMIT.toNanos();
             while (true) {
                 int mark = client.output().size();
@@ -246,10 +234,7 @@ public class RuntimesInOneNodeTest {
                 throw new AssertionError("the manager's runtime reports a living client dead: " + died);
             }
 
-            manager.process().destroyForcibly(); // SIGKILL
-            if (!manager.process().waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("the manager's runtime did not end on SIGKILL");
-            }
+            manager.sigkill();
             Thread.sleep(1000); // the member watcher declares the JVM dead within about 200 ms
             mark = user.output().size();
             user.type("cat /dev/sample");

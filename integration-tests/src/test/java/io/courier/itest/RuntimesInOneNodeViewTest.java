@@ -80,10 +80,7 @@ public class RuntimesInOneNodeViewTest {
             assertTrue(String.join("\n", names),
                     any(names, "^checksum\\s+pid " + pid + " chid " + chid + " jvm " + serverJvm + "$"));
 
-            server.process().destroyForcibly(); // SIGKILL
-            if (!server.process().waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("the server's runtime did not end on SIGKILL");
-            }
+            server.sigkill();
             long killed = System.nanoTime();
             client.await("the service of the dead runtime's name is withdrawn", LIMIT,
                     line -> line.contains("checksum client: server pid " + pid + " released 'checksum'"));

@@ -70,8 +70,7 @@ public class SecondRuntimeTest {
             assertEquals(List.of(), second.trouble());
 
             // The first killed: the OS let go of its folder's lock, and ./courier run starts there again.
-            first.process().destroyForcibly();
-            assertTrue("the first runtime ends on SIGKILL", first.process().waitFor(10, TimeUnit.SECONDS));
+            first.sigkill();
             try (ChildRuntime again = ChildRuntime.againInCheckout(first).node(node, root)) {
                 again.start();
                 again.await("./courier run starts in the folder the killed runtime left", LIMIT,

@@ -97,10 +97,7 @@ public class WebConsoleNetworkTest {
                 String summary = a.text("courier-network-summary");
                 assertTrue(summary, summary.startsWith("This node is alpha on the network; 1 of 1 other nodes up."));
 
-                b.process().destroyForcibly(); // SIGKILL
-                if (!b.process().waitFor(10, TimeUnit.SECONDS)) {
-                    throw new AssertionError("the runtime did not end on SIGKILL");
-                }
+                b.sigkill();
                 long killed = System.nanoTime();
                 awaitRow(a, "1\tbeta\t127.0.0.1:" + pb + "\tdown");
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);

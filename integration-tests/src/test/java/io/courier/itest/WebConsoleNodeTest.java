@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.Test;
@@ -88,10 +87,7 @@ public class WebConsoleNodeTest {
                                 && serverJvm.equals(String.valueOf(p.get("osPid"))) && Boolean.FALSE.equals(p.get("self"))));
                 console.screenshot("console-node");
 
-                server.process().destroyForcibly(); // SIGKILL
-                if (!server.process().waitFor(10, TimeUnit.SECONDS)) {
-                    throw new AssertionError("the server's runtime did not end on SIGKILL");
-                }
+                server.sigkill();
                 long deadline = System.nanoTime() + LIMIT.toNanos();
                 for (;;) {
                     console.open("courier-node"); // a reload

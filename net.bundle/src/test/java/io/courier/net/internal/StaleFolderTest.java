@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -27,9 +26,8 @@ class StaleFolderTest {
 
     @Test
     void aStartDeletesTheFoldersItsNameLeftButNoLiveOrForeignOne() throws Exception {
-        Path base = Files.createTempDirectory("courier-net-sweep-");
-        String oldRoot = System.getProperty("courier.net.root");
-        try {
+        try (NetRootForTest root = new NetRootForTest("courier-net-sweep-")) {
+            Path base = root.path();
             Path dead = Files.createDirectories(base.resolve("courier-net-x-123").resolve("aeron"));
             Files.writeString(dead.resolve("cnc.dat"), "not a driver any more");
             old(dead.getParent());
@@ -39,7 +37,6 @@ class StaleFolderTest {
             Path notNodes = Files.createDirectories(base.resolve("courier-net-x-abc"));
             old(notNodes);
             // A node "x" that runs, its folder made to look old: its driver's heartbeat keeps it.
-            System.setProperty("courier.net.root", base.toString());
             NetConfig config = NetConfig.of("x", freePort(), List.of(), "0123456789abcdef0123456789abcdef".getBytes());
             try (NetNode live = NetNode.start(config, new NetListener() {
                 @Override
@@ -62,15 +59,6 @@ class StaleFolderTest {
                 assertTrue(Files.exists(young), "a folder younger than the driver timeout stays");
                 assertTrue(Files.exists(other), "another node's folder stays");
                 assertTrue(Files.exists(notNodes), "a folder not named as a node's stays");
-            }
-        } finally {
-            if (oldRoot == null) {
-                System.clearProperty("courier.net.root");
-            } else {
-                System.setProperty("courier.net.root", oldRoot);
-            }
-            try (Stream<Path> s = Files.walk(base)) {
-                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }

@@ -12,7 +12,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -36,10 +35,8 @@ class StartFailureTest {
 
     @Test
     void b3ANodeWhosePortIsTakenFailsWithAMessageThatSaysSoAndLeavesNothing() throws Exception {
-        Path base = Files.createTempDirectory("courier-net-start-");
-        String oldRoot = System.getProperty("courier.net.root");
-        System.setProperty("courier.net.root", base.toString());
-        try {
+        try (NetRootForTest root = new NetRootForTest("courier-net-start-")) {
+            Path base = root.path();
             int port;
             NetConfig config;
             try (DatagramSocket holder = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
@@ -59,15 +56,6 @@ class StartFailureTest {
                 try (Stream<Path> s = Files.list(base)) {
                     assertTrue(s.anyMatch(p -> p.getFileName().toString().startsWith("courier-net-taken-")));
                 }
-            }
-        } finally {
-            if (oldRoot == null) {
-                System.clearProperty("courier.net.root");
-            } else {
-                System.setProperty("courier.net.root", oldRoot);
-            }
-            try (Stream<Path> s = Files.walk(base)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
