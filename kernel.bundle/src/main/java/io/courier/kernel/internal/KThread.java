@@ -238,12 +238,14 @@ final class KThread extends KThreadLayout.Pad2 {
 
     /**
      * Whether a wait this thread parks in is already over (its reply, its message or pulse, a
-     * signal or an unblock request arrived, or it died): the reaper wakes such a thread, in case
-     * its wake-up was lost.
+     * signal or an unblock request arrived, it died, or the channel it is REPLY-blocked on is gone):
+     * the reaper wakes such a thread, in case its wake-up was lost.
      */
     boolean waitIsOver() {
+        Connection c = sendConn;
         return sendPhase() == DONE || recvPhase() == RECV_DONE || pendingUnblock != null || dead
-                || sigResult != null || intrs() > 0 || proc.life != Proc.Life.ALIVE;
+                || sigResult != null || intrs() > 0 || proc.life != Proc.Life.ALIVE
+                || (sendPhase() == REPLY && c != null && c.channel.destroyed);
     }
 
     /** INTR events not yet waited for. */

@@ -263,7 +263,12 @@ final class MsgSend {
                         : t.sendPhase() == KThread.SEND ? sendDeadline : replyDeadline;
                 if (leave == null || unblockSent) {
                     Errno unblock;
-                    if (t.dead || p.life != Proc.Life.ALIVE) {
+                    if (t.dead || p.life != Proc.Life.ALIVE || round >= parkRound && ch.destroyed) {
+                        // The channel's end finishes its blocked clients with ESRCH (Channels.destroy);
+                        // one that its scan missed (handed to a receiver without the lock just as the
+                        // channel went) ends itself the same way, by the same compare-and-set, once it
+                        // waits long enough to park (the reaper wakes it): a spinning wait reads no
+                        // line of the channel's.
                         leave = Errno.ESRCH;
                         unblockSent = false;
                     } else if ((unblock = t.takeUnblock()) != null) {
