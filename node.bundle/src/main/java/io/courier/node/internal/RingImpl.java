@@ -62,6 +62,8 @@ public final class RingImpl implements Ring {
     private static final VarHandle WATCHERS;
     /** {@link #head}, read by watchers as a hint without the rights. */
     private static final VarHandle HEAD;
+    /** {@link #headSeen}: written and read by this JVM's producers. */
+    private static final VarHandle HEAD_SEEN;
     /** {@link #closed}: set once, by the close that unmaps. */
     private static final VarHandle CLOSED;
 
@@ -71,6 +73,7 @@ public final class RingImpl implements Ring {
             RIGHTS = l.findVarHandle(RingImpl.class, "rights", int.class);
             WATCHERS = l.findVarHandle(RingImpl.class, "watchers", int.class);
             HEAD = l.findVarHandle(RingImpl.class, "head", long.class);
+            HEAD_SEEN = l.findVarHandle(RingImpl.class, "headSeen", long.class);
             CLOSED = l.findVarHandle(RingImpl.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -111,6 +114,13 @@ public final class RingImpl implements Ring {
     private final int capacity;
     private final int mask;
     private final int maxPayload;
+
+    /**
+     * Producers' side: the consumer's head as a producer of this JVM last read it from the file;
+     * at most the real head, as the consumer only moves it forward.
+     */
+    @SuppressWarnings("unused") // through HEAD_SEEN
+    private long headSeen;
 
     // Consumer side: the holder of the poll rights.
     private long head;
@@ -171,6 +181,7 @@ public final class RingImpl implements Ring {
             throw new CorruptRingException(peer, name, "head " + h + " is negative or unaligned");
         }
         this.head = h;
+        this.headSeen = h;
     }
 
     /** See {@link Ring#create}. */
@@ -296,32 +307,37 @@ public final class RingImpl implements Ring {
         }
     }
 
-    /** Claims room for a record of {@code payload} bytes: its offset in the data area, or -1 when full. */
+    /**
+     * Claims room for a record of {@code payload} bytes: its offset in the data area, or -1 when
+     * full. The consumer's head is read only when the head this JVM's producers last saw ({@link
+     * #headSeen}, never ahead of the real one) leaves too little room: the consumer writes that
+     * line after every record it takes, and a producer that read it on each claim waited for it to
+     * cross between the cores before its record could go (RESULTS.md).
+     */
     private int claim(int payload) {
         int size = RingLayout.align(RECORD_HEADER + payload);
         while (true) {
-            // Tail first, then head: the head read after it is at least the head of that moment,
-            // so t - h never exceeds the capacity in a sound ring; h may have passed a stale t,
-            // which a fresh read of tail settles.
             long t = (long) LONG.getVolatile(file, TAIL_OFFSET);
-            long h = (long) LONG.getAcquire(file, HEAD_OFFSET);
-            if (h > t) {
-                long t2 = (long) LONG.getVolatile(file, TAIL_OFFSET);
-                if (h > t2) {
-                    throw new CorruptRingException(peer, name, "head " + h + " is ahead of tail " + t2);
-                }
-                continue;
-            }
-            long used = t - h;
-            if (used > capacity || (t & (ALIGNMENT - 1)) != 0 || (h & (ALIGNMENT - 1)) != 0) {
-                throw new CorruptRingException(peer, name, "tail " + t + " and head " + h
-                        + " are not 8-aligned positions at most a capacity (" + capacity + ") apart");
+            if ((t & (ALIGNMENT - 1)) != 0) {
+                throw new CorruptRingException(peer, name, "tail " + t + " is not an 8-aligned position");
             }
             int index = (int) (t & mask);
             int toEnd = capacity - index;
             int pad = size <= toEnd ? 0 : toEnd;
-            if (pad + size > capacity - used) {
-                return -1;
+            long seen = (long) HEAD_SEEN.getAcquire(this);
+            // A head seen earlier is at most the real one, so t - seen overstates the room used:
+            // room it finds is there. Otherwise (or when it is from before a wrap) look at the real head.
+            long used = t - seen;
+            if (seen > t || used < 0 || used > capacity || pad + size > capacity - used) {
+                long h = head(t);
+                if (h > t) {
+                    continue; // tail moved meanwhile
+                }
+                // Release: what the head's acquire saw (the consumer's zeroing) comes before a later producer's use.
+                HEAD_SEEN.setRelease(this, h);
+                if (pad + size > capacity - (t - h)) {
+                    return -1;
+                }
             }
             if (LONG.compareAndSet(file, TAIL_OFFSET, t, t + pad + size)) {
                 if (pad > 0) {
@@ -332,6 +348,27 @@ public final class RingImpl implements Ring {
                 return index;
             }
         }
+    }
+
+    /**
+     * The consumer's head, checked against tail {@code t} (read before it: the head read after is
+     * at least the head of that moment, so {@code t - h} never exceeds the capacity in a sound
+     * ring); a head ahead of {@code t} when tail moved since (read it again).
+     */
+    private long head(long t) {
+        long h = (long) LONG.getAcquire(file, HEAD_OFFSET);
+        if (h > t) {
+            long t2 = (long) LONG.getVolatile(file, TAIL_OFFSET);
+            if (h > t2) {
+                throw new CorruptRingException(peer, name, "head " + h + " is ahead of tail " + t2);
+            }
+            return h;
+        }
+        if (t - h > capacity || (h & (ALIGNMENT - 1)) != 0) {
+            throw new CorruptRingException(peer, name, "tail " + t + " and head " + h
+                    + " are not 8-aligned positions at most a capacity (" + capacity + ") apart");
+        }
+        return h;
     }
 
     /** Publishes the record at {@code at}, then rings the doorbell if the consumer sleeps. */
