@@ -46,7 +46,7 @@ public final class NetEcho {
                 "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), NetEcho.class.getName()));
-        for (String prop : new String[] {"courier.net.driverMaxParkNanos", "courier.net.maxParkNanos"}) {
+        for (String prop : new String[] {"courier.net.driverMaxParkNanos", "courier.net.maxParkNanos", "courier.net.helpNanos"}) {
             if (System.getProperty(prop) != null) {
                 cmd.add(cmd.size() - 1, "-D" + prop + "=" + System.getProperty(prop)); // before the class name
             }
