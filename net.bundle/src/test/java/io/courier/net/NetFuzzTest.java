@@ -21,12 +21,14 @@ import java.util.List;
 import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * B3 (net) trust: random datagrams and random or forged Aeron messages sent at a node's endpoint
  * (control stream, record stream, other streams) leave it up, logged once per kind and source,
  * with its good peer still up and records still crossing.
  */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class NetFuzzTest extends NetTestSupport {
     private static final Random RANDOM = new Random(2121);
 

@@ -58,7 +58,7 @@ class MessageFuzzTest extends ResmgrTestSupport {
     private int[] handles;
 
     @Test
-    @Timeout(300)
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void r2RandomMessagesAreAnsweredWithErrorsAndNothingHangsOrLeaks() throws Exception {
         System.out.println("MessageFuzzTest: seed " + SEED + ", " + MESSAGES
                 + " messages (replay with -Dcourier.fuzz.seed=" + SEED + ")");

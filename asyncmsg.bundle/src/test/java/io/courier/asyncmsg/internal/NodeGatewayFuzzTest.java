@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * delivers a message or moves the connection's sequence, and the connection then carries a
  * well-formed batch as if nothing had happened.
  */
-@Timeout(120)
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class NodeGatewayFuzzTest extends AsyncNodeTestSupport {
     private static final Set<Errno> REFUSALS = Set.of(Errno.EINVAL, Errno.EMSGSIZE, Errno.ESRCH);
 

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The outcomes a gateway of another JVM or node tells in its reply to a batch (issue 20, B2;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * on purpose or at random, is refused with EIO and nothing else, and never yields a place or an
  * errno that is not one.
  */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class NodeReplyFuzzTest {
     private static final int[] ERRNOS = Arrays.stream(Errno.values()).mapToInt(Errno::code).filter(c -> c != 0).toArray();
 

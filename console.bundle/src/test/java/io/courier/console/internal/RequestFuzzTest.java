@@ -11,12 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * SPEC B6: what arrives over HTTP (query parameters, the Authorization header, the peer's
  * address) is checked before use: random input never makes the pages or the login guard throw,
  * and the processes page's offset and limit always stay in bounds.
  */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RequestFuzzTest {
     private static final long SEED = 0x5EED_C0DEL;
     private static final String PUNCTUATION = "-+ ,.:%\\\"'<>/[]{}";

@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * B3 (net) trust: what comes from the network is checked before use. Random and mutated control
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * sequences fail a link with a corrupt-link error, never an out-of-bounds access, and whatever
  * is delivered fits the largest payload.
  */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FrameFuzzTest {
     private static final Random RANDOM = new Random(21);
 

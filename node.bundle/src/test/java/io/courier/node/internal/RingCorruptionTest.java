@@ -28,8 +28,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Garbage in a ring, written on purpose as a faulty or hostile peer would: the reader reports a
  * {@link CorruptRingException} naming the peer, and never reads out of bounds, crashes or hangs.
+ * Each test runs on a thread of its own so that a hang is a failure at the timeout: a ring call
+ * that loops never sees the interrupt a timeout on the test's own thread would send.
  */
-@Timeout(300)
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RingCorruptionTest extends NodeTestSupport {
     private static final int CAPACITY = 512;
     private static final String PEER = "jvm 4242";
