@@ -12,7 +12,6 @@ import io.courier.kernel.NameStandby;
 import io.courier.kernel.Pulse;
 import io.courier.kernel.PulseCode;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
@@ -30,15 +29,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A hot standby ({@link NameStandby}): where the name is taken (the same server runs in
  * another runtime of the node, or elsewhere in this one), it says so in one line and stands by,
- * trying every {@value #STANDBY_RETRY_MILLIS} ms; once the server that holds the name goes (its
+ * trying every {@link NameStandby#DEFAULT_RETRY}; once the server that holds the name goes (its
  * bundle stopped, its JVM killed), this one attaches it and serves, and clients that open the
  * name again reach it.
  */
 @Component(immediate = true, service = ChecksumServer.class)
 public final class ChecksumServer {
     private static final Logger LOG = LoggerFactory.getLogger(ChecksumServer.class);
-    /** How often a standby server tries to attach the name. */
-    static final long STANDBY_RETRY_MILLIS = 250;
 
     private final Kernel kernel;
     private final NameStandby name;
@@ -50,8 +47,7 @@ public final class ChecksumServer {
     public ChecksumServer(@Reference Kernel kernel) {
         this.kernel = kernel;
         // Global: clients on other nodes of a network find it too (on one node it changes nothing).
-        this.name = NameStandby.attach(kernel, Checksum.NAME, Kernel.NAME_FLAG_ATTACH_GLOBAL,
-                Duration.ofMillis(STANDBY_RETRY_MILLIS));
+        this.name = NameStandby.attach(kernel, Checksum.NAME, Kernel.NAME_FLAG_ATTACH_GLOBAL, NameStandby.DEFAULT_RETRY);
         NameAttach attached = name.attached();
         if (attached != null) {
             LOG.info("checksum server: pid {} attached '{}' on chid {}", kernel.pid(), Checksum.NAME, attached.chid());
